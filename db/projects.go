@@ -1,0 +1,166 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+type Project struct {
+	ID            string
+	Name          string
+	BillingSource string
+	AccessSource  string
+	OnboardedAt   *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	// StepsDone holds the onboarding steps (1–8) a person has completed.
+	StepsDone map[int]bool
+}
+
+const projectColumns = `id, name, billing_source, access_source, onboarded_at, created_at, updated_at`
+
+func scanProject(row interface{ Scan(...any) error }) (Project, error) {
+	var p Project
+	var onboarded sql.NullString
+	var created, updated string
+	if err := row.Scan(&p.ID, &p.Name, &p.BillingSource, &p.AccessSource, &onboarded, &created, &updated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Project{}, ErrNotFound
+		}
+		return Project{}, err
+	}
+	p.OnboardedAt = parseNullTime(onboarded)
+	p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
+	p.StepsDone = map[int]bool{}
+	return p, nil
+}
+
+func (d *DB) CreateProject(ctx context.Context, name string) (Project, error) {
+	now := d.now()
+	p := Project{ID: newID("prj_"), Name: name, CreatedAt: now, UpdatedAt: now, StepsDone: map[int]bool{}}
+	_, err := d.write.ExecContext(ctx, `INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+		p.ID, p.Name, formatTime(now), formatTime(now))
+	if err != nil {
+		return Project{}, fmt.Errorf("create project: %w", err)
+	}
+	return p, nil
+}
+
+func (d *DB) GetProject(ctx context.Context, id string) (Project, error) {
+	p, err := scanProject(d.read.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = ?`, id))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Project{}, err
+		}
+		return Project{}, fmt.Errorf("get project: %w", err)
+	}
+	rows, err := d.read.QueryContext(ctx, `SELECT step FROM onboarding_steps WHERE project_id = ?`, id)
+	if err != nil {
+		return Project{}, fmt.Errorf("get project steps: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s int
+		if err := rows.Scan(&s); err != nil {
+			return Project{}, fmt.Errorf("get project steps: %w", err)
+		}
+		p.StepsDone[s] = true
+	}
+	return p, rows.Err()
+}
+
+// ListProjects lists every project, oldest first, with its completed steps.
+func (d *DB) ListProjects(ctx context.Context) ([]Project, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	var out []Project
+	byID := map[string]int{}
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list projects: %w", err)
+		}
+		byID[p.ID] = len(out)
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	steps, err := d.read.QueryContext(ctx, `SELECT project_id, step FROM onboarding_steps`)
+	if err != nil {
+		return nil, fmt.Errorf("list project steps: %w", err)
+	}
+	defer steps.Close()
+	for steps.Next() {
+		var id string
+		var s int
+		if err := steps.Scan(&id, &s); err != nil {
+			return nil, fmt.Errorf("list project steps: %w", err)
+		}
+		if i, ok := byID[id]; ok {
+			out[i].StepsDone[s] = true
+		}
+	}
+	return out, steps.Err()
+}
+
+func (d *DB) RenameProject(ctx context.Context, id, name string) error {
+	return d.execOne(ctx, "rename project", `UPDATE projects SET name = ?, updated_at = ? WHERE id = ?`, name, formatTime(d.now()), id)
+}
+
+func (d *DB) DeleteProject(ctx context.Context, id string) error {
+	return d.execOne(ctx, "delete project", `DELETE FROM projects WHERE id = ?`, id)
+}
+
+// SaveStack records step 1 (name and the two sources) and marks it done.
+func (d *DB) SaveStack(ctx context.Context, id, name, billing, access, userID string) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save stack: %w", err)
+	}
+	defer tx.Rollback()
+	now := formatTime(d.now())
+	res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, billing_source = ?, access_source = ?, updated_at = ? WHERE id = ?`,
+		name, billing, access, now, id)
+	if err != nil {
+		return fmt.Errorf("save stack: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if err := completeStep(ctx, tx, id, 1, userID, now); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save stack: %w", err)
+	}
+	return nil
+}
+
+func completeStep(ctx context.Context, tx *sql.Tx, projectID string, step int, userID, now string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO onboarding_steps (project_id, step, completed_at, completed_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (project_id, step) DO UPDATE SET completed_at = excluded.completed_at, completed_by = excluded.completed_by`,
+		projectID, step, now, userID)
+	if err != nil {
+		return fmt.Errorf("complete onboarding step %d: %w", step, err)
+	}
+	return nil
+}
+
+func (d *DB) execOne(ctx context.Context, what, query string, args ...any) error {
+	res, err := d.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// NewToken returns a random URL-safe token and the hash that is stored in its
+// place.
+func NewToken() (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a session or invite token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateSession stores a new session for the user and returns its token.
+func (d *DB) CreateSession(ctx context.Context, userID string, ttl time.Duration) (string, error) {
+	token, hash := NewToken()
+	now := d.now()
+	_, err := d.write.ExecContext(ctx,
+		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
+		hash, userID, formatTime(now), formatTime(now.Add(ttl)), formatTime(now))
+	if err != nil {
+		return "", fmt.Errorf("create session: %w", err)
+	}
+	return token, nil
+}
+
+// SessionUser returns the user behind a live session token.
+func (d *DB) SessionUser(ctx context.Context, token string) (User, error) {
+	u, err := scanUser(d.read.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires_at > ?`, HashToken(token), formatTime(d.now())))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return User{}, fmt.Errorf("look up session: %w", err)
+	}
+	return u, err
+}
+
+func (d *DB) DeleteSession(ctx context.Context, token string) error {
+	if _, err := d.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, HashToken(token)); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpired removes expired sessions, stale login failures and invites
+// long past their expiry. It returns how many rows went.
+func (d *DB) DeleteExpired(ctx context.Context, loginWindow time.Duration) (int64, error) {
+	now := d.now()
+	var total int64
+	for _, q := range []struct {
+		sql string
+		arg string
+	}{
+		{`DELETE FROM sessions WHERE expires_at <= ?`, formatTime(now)},
+		{`DELETE FROM login_failures WHERE failed_at <= ?`, formatTime(now.Add(-loginWindow))},
+		{`DELETE FROM invites WHERE expires_at <= ? AND accepted_at IS NULL`, formatTime(now.Add(-30 * 24 * time.Hour))},
+	} {
+		res, err := d.write.ExecContext(ctx, q.sql, q.arg)
+		if err != nil {
+			return total, fmt.Errorf("delete expired: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+// RecordLoginFailure notes one failed sign-in for throttling.
+func (d *DB) RecordLoginFailure(ctx context.Context, email, ip string) error {
+	_, err := d.write.ExecContext(ctx, `INSERT INTO login_failures (email, ip, failed_at) VALUES (?, ?, ?)`,
+		email, ip, formatTime(d.now()))
+	if err != nil {
+		return fmt.Errorf("record login failure: %w", err)
+	}
+	return nil
+}
+
+// LoginFailures returns how many failures the email had since `since`, and
+// the time of the oldest of them (which decides when the throttle lifts).
+func (d *DB) LoginFailures(ctx context.Context, email string, since time.Time) (int, time.Time, error) {
+	var n int
+	var oldest *string
+	err := d.read.QueryRowContext(ctx, `SELECT count(*), min(failed_at) FROM login_failures WHERE email = ? AND failed_at > ?`,
+		email, formatTime(since)).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count login failures: %w", err)
+	}
+	var t time.Time
+	if oldest != nil {
+		t = parseTime(*oldest)
+	}
+	return n, t, nil
+}
+
+// ClearLoginFailures forgets failures after a successful sign-in.
+func (d *DB) ClearLoginFailures(ctx context.Context, email string) error {
+	if _, err := d.write.ExecContext(ctx, `DELETE FROM login_failures WHERE email = ?`, email); err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+// ParityRail checks whether a SaaS app keeps the access promises its billing
+// makes. One binary: the web UI, the JSON API, the scheduler and the CLI.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"parityrail/db"
+	"parityrail/jobs"
+	"parityrail/server"
+	"parityrail/vault"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "parityrail:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything that can be set from flags or the environment. A flag
+// wins over its environment variable.
+type config struct {
+	Addr           string
+	DataDir        string
+	BaseURL        string
+	CredentialsKey string
+	StripeAPIBase  string
+	ClerkAPIBase   string
+	LogLevel       string
+}
+
+const usageText = `ParityRail checks that your app grants the access your Stripe billing promises.
+
+Usage:
+  parityrail [serve] [flags]   start the web app (default)
+  parityrail version           print the version
+
+Flags and environment variables (a flag wins over its variable):
+  -addr       PARITYRAIL_ADDR             address to listen on (default 127.0.0.1:8080;
+                                          use 0.0.0.0:8080 to accept other machines)
+  -data-dir   PARITYRAIL_DATA_DIR         folder for parityrail.db and the key file
+                                          (default: the folder holding this binary)
+  -base-url   PARITYRAIL_BASE_URL         public URL people reach the app at, used in
+                                          invite links and webhook URLs (default: from
+                                          each request); https makes cookies Secure
+  -log-level  PARITYRAIL_LOG_LEVEL        debug, info, warn or error (default info)
+              PARITYRAIL_CREDENTIALS_KEY  base64 32-byte key sealing stored credentials;
+                                          without it a key file credentials.key (mode
+                                          0600) is created beside the database
+              PARITYRAIL_STRIPE_API_BASE  Stripe API base (default https://api.stripe.com)
+              PARITYRAIL_CLERK_API_BASE   Clerk API base (default https://api.clerk.com/v1)
+`
+
+func parseConfig(args []string, stderr io.Writer) (config, []string, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := config{
+		CredentialsKey: os.Getenv("PARITYRAIL_CREDENTIALS_KEY"),
+		StripeAPIBase:  env("PARITYRAIL_STRIPE_API_BASE", "https://api.stripe.com"),
+		ClerkAPIBase:   env("PARITYRAIL_CLERK_API_BASE", "https://api.clerk.com/v1"),
+	}
+	fs := flag.NewFlagSet("parityrail", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
+	fs.StringVar(&cfg.Addr, "addr", env("PARITYRAIL_ADDR", "127.0.0.1:8080"), "")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("PARITYRAIL_DATA_DIR", ""), "")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("PARITYRAIL_BASE_URL", ""), "")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("PARITYRAIL_LOG_LEVEL", "info"), "")
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.DataDir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return cfg, nil, fmt.Errorf("find the binary's folder (set PARITYRAIL_DATA_DIR): %w", err)
+		}
+		cfg.DataDir = filepath.Dir(exe)
+	}
+	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
+		return cfg, nil, fmt.Errorf("PARITYRAIL_BASE_URL must start with http:// or https://, got %q", cfg.BaseURL)
+	}
+	return cfg, fs.Args(), nil
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "parityrail", version)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usageText)
+		return nil
+	case "serve":
+	default:
+		fmt.Fprint(stderr, usageText)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+
+	cfg, _, err := parseConfig(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, log, nil)
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// serve runs the app until ctx ends (SIGINT/SIGTERM in production), then
+// finishes in-flight requests and running jobs before closing the database.
+// ready, when set, is told the address once the listener is open.
+func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr string)) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	store, err := db.Open(filepath.Join(cfg.DataDir, "parityrail.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	v, err := openVault(cfg)
+	if err != nil {
+		return err
+	}
+
+	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, store, v, uiFS(), log)
+
+	sched := jobs.NewScheduler(log)
+	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}
+	if err := sched.Add("17 * * * *", "cleanup", cleanup.RunOnce); err != nil {
+		return fmt.Errorf("schedule cleanup: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	sched.Start()
+	log.Info("ParityRail is running", "version", version, "url", "http://"+ln.Addr().String(), "data", cfg.DataDir)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	sched.Stop(shutdownCtx)
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+func openVault(cfg config) (*vault.Vault, error) {
+	var key []byte
+	var err error
+	if cfg.CredentialsKey != "" {
+		key, err = vault.ParseKey(cfg.CredentialsKey)
+		if err != nil {
+			return nil, fmt.Errorf("PARITYRAIL_CREDENTIALS_KEY: %w", err)
+		}
+	} else {
+		key, err = vault.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "credentials.key"))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return vault.New(key)
+}

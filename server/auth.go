@@ -1,0 +1,200 @@
+package server
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"parityrail/db"
+)
+
+const (
+	// Sign-in throttle: this many failures for one email within the window
+	// lock that email out until the oldest failure leaves the window.
+	maxLoginFailures = 5
+	loginWindow      = 15 * time.Minute
+	minPasswordLen   = 10
+)
+
+// LoginWindow is how long failed sign-ins are remembered (for cleanup jobs).
+const LoginWindow = loginWindow
+
+// dummyHash is compared against when the email is unknown, so a wrong email
+// takes as long as a wrong password and does not reveal who has an account.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("parityrail-dummy-password"), bcrypt.DefaultCost)
+
+func (s *Server) setupStatus(c echo.Context) error {
+	n, err := s.db.CountUsers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"required": n == 0})
+}
+
+type setupRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Name     string `json:"name"`
+}
+
+func (s *Server) setup(c echo.Context) error {
+	var req setupRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	email, name, err := validatePerson(req.Email, req.Name, req.Password)
+	if err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(req.Password)
+	if err != nil {
+		return err
+	}
+	u, err := s.db.CreateOwner(c.Request().Context(), email, name, hash)
+	if errors.Is(err, db.ErrSetupDone) {
+		return newError(http.StatusConflict, "setup_done", "ParityRail is already set up. Sign in instead.")
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, u)
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(c echo.Context) error {
+	var req loginRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	email := strings.TrimSpace(req.Email)
+	if email == "" || req.Password == "" {
+		return badRequest("invalid_credentials", "Enter your email and password.")
+	}
+	now := s.now().UTC()
+	failures, oldest, err := s.db.LoginFailures(ctx, email, now.Add(-loginWindow))
+	if err != nil {
+		return err
+	}
+	if failures >= maxLoginFailures {
+		wait := oldest.Add(loginWindow).Sub(now)
+		minutes := int(math.Ceil(wait.Minutes()))
+		if minutes < 1 {
+			minutes = 1
+		}
+		unit := "minutes"
+		if minutes == 1 {
+			unit = "minute"
+		}
+		e := newError(http.StatusTooManyRequests, "too_many_attempts",
+			"Too many failed sign-in attempts for this email. Try again in %d %s.", minutes, unit)
+		e.RetryAfter = int(math.Ceil(wait.Seconds()))
+		return e
+	}
+	u, err := s.db.GetUserByEmail(ctx, email)
+	hash := u.PasswordHash
+	if errors.Is(err, db.ErrNotFound) {
+		hash = string(dummyHash)
+	} else if err != nil {
+		return err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil || u.ID == "" {
+		if err := s.db.RecordLoginFailure(ctx, email, c.RealIP()); err != nil {
+			return err
+		}
+		return newError(http.StatusUnauthorized, "invalid_credentials", "Email or password is incorrect.")
+	}
+	if err := s.db.ClearLoginFailures(ctx, email); err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) logout(c echo.Context) error {
+	if cookie, err := c.Cookie(sessionCookie); err == nil && cookie.Value != "" {
+		if err := s.db.DeleteSession(c.Request().Context(), cookie.Value); err != nil {
+			return err
+		}
+	}
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c)})
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) me(c echo.Context) error {
+	return c.JSON(http.StatusOK, currentUser(c))
+}
+
+func (s *Server) startSession(c echo.Context, u db.User) error {
+	token, err := s.db.CreateSession(c.Request().Context(), u.ID, sessionTTL)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c)})
+	return nil
+}
+
+// validatePerson checks the fields of a new account and returns the cleaned
+// email and name.
+func validatePerson(email, name, password string) (string, string, error) {
+	email, err := validateEmail(email)
+	if err != nil {
+		return "", "", err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", "", badRequest("invalid_name", "Enter your name.")
+	}
+	if len(name) > 100 {
+		return "", "", badRequest("invalid_name", "Names can be at most 100 characters long.")
+	}
+	if len([]rune(password)) < minPasswordLen {
+		return "", "", badRequest("weak_password", "Use a password of at least %d characters.", minPasswordLen)
+	}
+	// bcrypt ignores everything after 72 bytes; refuse rather than silently truncate.
+	if len(password) > 72 {
+		return "", "", badRequest("invalid_password", "Passwords can be at most 72 bytes long.")
+	}
+	return email, name, nil
+}
+
+func validateEmail(raw string) (string, error) {
+	email := strings.TrimSpace(raw)
+	if email == "" {
+		return "", badRequest("invalid_email", "Enter an email address.")
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		return "", badRequest("invalid_email", "%q is not a valid email address.", email)
+	}
+	return email, nil
+}
+
+func (s *Server) hashPassword(p string) (string, error) {
+	cost := s.cfg.PasswordCost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(p), cost)
+	if err != nil {
+		return "", err
+	}
+	return string(h), nil
+}

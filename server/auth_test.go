@@ -1,0 +1,174 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+func TestSetupCreatesOwnerOnlyOnce(t *testing.T) {
+	app := newTestApp(t)
+	c := app.client()
+	var st map[string]bool
+	c.mustDo("GET", "/api/setup", nil, 200).json(t, &st)
+	if !st["required"] {
+		t.Fatal("fresh install does not ask for setup")
+	}
+
+	r := c.mustDo("POST", "/api/setup", map[string]string{"email": "owner@example.com", "password": testPassword, "name": "Olive"}, 201)
+	var session string
+	for _, sc := range r.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(sc, sessionCookie+"=") {
+			session = sc
+		}
+	}
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(session, want) {
+			t.Errorf("session cookie %q lacks %s", session, want)
+		}
+	}
+	if strings.Contains(session, "Secure") {
+		t.Errorf("session cookie over plain http is Secure: %q", session)
+	}
+	var me map[string]any
+	c.mustDo("GET", "/api/me", nil, 200).json(t, &me)
+	if me["role"] != "owner" || me["email"] != "owner@example.com" {
+		t.Errorf("me = %v", me)
+	}
+	if _, leaked := me["password_hash"]; leaked || strings.Contains(string(c.do("GET", "/api/me", nil).Body), "$2a$") {
+		t.Error("password hash returned by /api/me")
+	}
+
+	other := app.client()
+	r = other.mustDo("POST", "/api/setup", map[string]string{"email": "intruder@example.com", "password": testPassword, "name": "Mallory"}, 409)
+	if code, msg := r.errorInfo(t); code != "setup_done" || msg != "ParityRail is already set up. Sign in instead." {
+		t.Errorf("second setup: %s %q", code, msg)
+	}
+	other.mustDo("GET", "/api/setup", nil, 200).json(t, &st)
+	if st["required"] {
+		t.Error("setup still required after owner exists")
+	}
+	if n, _ := app.db.CountUsers(t.Context()); n != 1 {
+		t.Errorf("users = %d after refused setup", n)
+	}
+}
+
+func TestSetupValidation(t *testing.T) {
+	app := newTestApp(t)
+	c := app.client()
+	cases := []struct {
+		body map[string]any
+		code string
+		msg  string
+	}{
+		{map[string]any{"email": "not-an-email", "password": testPassword, "name": "A"}, "invalid_email", `"not-an-email" is not a valid email address.`},
+		{map[string]any{"email": "a@example.com", "password": "short", "name": "A"}, "weak_password", "Use a password of at least 10 characters."},
+		{map[string]any{"email": "a@example.com", "password": testPassword, "name": "  "}, "invalid_name", "Enter your name."},
+		{map[string]any{"email": "a@example.com", "password": strings.Repeat("x", 73), "name": "A"}, "invalid_password", "Passwords can be at most 72 bytes long."},
+		{map[string]any{"email": "a@example.com", "pasword": testPassword, "name": "A"}, "invalid_json", `Unknown field "pasword" in the request body.`},
+		{map[string]any{"email": 5, "password": testPassword, "name": "A"}, "invalid_json", `Field "email" must be a string.`},
+	}
+	for _, tc := range cases {
+		r := c.mustDo("POST", "/api/setup", tc.body, 400)
+		if code, msg := r.errorInfo(t); code != tc.code || msg != tc.msg {
+			t.Errorf("%v: got %s %q, want %s %q", tc.body, code, msg, tc.code, tc.msg)
+		}
+	}
+	if n, _ := app.db.CountUsers(t.Context()); n != 0 {
+		t.Errorf("bad input created %d users", n)
+	}
+}
+
+func TestLoginLogoutAndServerSideSessions(t *testing.T) {
+	app := newTestApp(t)
+	app.setupOwner()
+
+	c := app.client()
+	c.mustDo("GET", "/api/me", nil, 401)
+	r := c.mustDo("POST", "/api/auth/login", map[string]string{"email": "owner@example.com", "password": "wrong password!"}, 401)
+	if _, msg := r.errorInfo(t); msg != "Email or password is incorrect." {
+		t.Errorf("wrong password message %q", msg)
+	}
+	r = c.mustDo("POST", "/api/auth/login", map[string]string{"email": "nobody@example.com", "password": "wrong password!"}, 401)
+	if _, msg := r.errorInfo(t); msg != "Email or password is incorrect." {
+		t.Errorf("unknown email message %q (must not reveal who has an account)", msg)
+	}
+	c.mustDo("POST", "/api/auth/login", map[string]string{"email": "OWNER@example.com ", "password": testPassword}, 200)
+	c.mustDo("GET", "/api/me", nil, 200)
+
+	stolen := c.cookie(sessionCookie)
+	c.mustDo("POST", "/api/auth/logout", nil, 204)
+	c.mustDo("GET", "/api/me", nil, 401)
+
+	// The old cookie is dead on the server too, not just cleared in the browser.
+	replay := app.client()
+	req, _ := http.NewRequest("GET", app.srv.URL+"/api/me", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: stolen})
+	res, err := replay.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Errorf("session after logout answered %d", res.StatusCode)
+	}
+}
+
+func TestLoginThrottle(t *testing.T) {
+	app := newTestApp(t)
+	app.setupOwner()
+	c := app.client()
+	for i := 0; i < maxLoginFailures; i++ {
+		c.mustDo("POST", "/api/auth/login", map[string]string{"email": "owner@example.com", "password": "guess number " + string(rune('a'+i))}, 401)
+	}
+	// Locked out now, even with the right password.
+	r := c.mustDo("POST", "/api/auth/login", map[string]string{"email": "owner@example.com", "password": testPassword}, 429)
+	code, msg := r.errorInfo(t)
+	if code != "too_many_attempts" || msg != "Too many failed sign-in attempts for this email. Try again in 15 minutes." {
+		t.Errorf("throttle: %s %q", code, msg)
+	}
+	if ra := r.Header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After = %q", ra)
+	}
+	// Once the window has passed the right password works again.
+	app.setClock(time.Now().Add(loginWindow + time.Second))
+	c.mustDo("POST", "/api/auth/login", map[string]string{"email": "owner@example.com", "password": testPassword}, 200)
+}
+
+func TestCSRFRefusesWritesWithoutToken(t *testing.T) {
+	app := newTestApp(t)
+	owner, _ := app.setupOwner()
+	req, _ := http.NewRequest("POST", app.srv.URL+"/api/projects", strings.NewReader(`{"name":"Sneaky"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := owner.http.Do(req) // carries the session cookie, not the header
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 403 {
+		t.Fatalf("write without CSRF header = %d", res.StatusCode)
+	}
+	req, _ = http.NewRequest("POST", app.srv.URL+"/api/projects", strings.NewReader(`{"name":"Sneaky"}`))
+	req.Header.Set(csrfHeader, "forged-value")
+	res, _ = owner.http.Do(req)
+	res.Body.Close()
+	if res.StatusCode != 403 {
+		t.Fatalf("write with a wrong CSRF header = %d", res.StatusCode)
+	}
+	if ps, _ := app.db.ListProjects(t.Context()); len(ps) != 0 {
+		t.Errorf("refused request created %d projects", len(ps))
+	}
+	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Fine"}, 201)
+}
+
+func TestSecureCookiesBehindHTTPSBaseURL(t *testing.T) {
+	app := newTestAppWith(t, Config{BaseURL: "https://parity.example.com", PasswordCost: bcrypt.MinCost}, t.TempDir()+"/p.db")
+	c := app.client()
+	r := c.do("GET", "/api/health", nil)
+	if sc := r.Header.Get("Set-Cookie"); !strings.Contains(sc, "Secure") {
+		t.Errorf("csrf cookie without Secure behind https: %q", sc)
+	}
+}

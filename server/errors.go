@@ -1,0 +1,130 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// apiError is an error meant for the person using the API: its message says
+// what went wrong and what to do, and is shown in the UI as is.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	// RetryAfter, in seconds, is sent as a Retry-After header when set.
+	RetryAfter int
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func newError(status int, code, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(code, format string, args ...any) *apiError {
+	return newError(http.StatusBadRequest, code, format, args...)
+}
+
+var (
+	errUnauthenticated = newError(http.StatusUnauthorized, "unauthenticated", "Sign in to continue.")
+	errForbidden       = newError(http.StatusForbidden, "forbidden", "Your role does not allow this. Ask an admin or the owner.")
+	errNotFound        = newError(http.StatusNotFound, "not_found", "Not found.")
+)
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// handleError renders every error as {"error": {"code", "message"}}. Anything
+// that is not already an apiError is logged and answered with a generic
+// message, so driver errors never reach the browser.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var ae *apiError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &he):
+		ae = fromEchoError(he)
+	default:
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		ae = newError(http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged; try again, and if it keeps happening check the server log.")
+	}
+	if ae.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(ae.RetryAfter))
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = ae.Code, ae.Message
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(ae.Status)
+		return
+	}
+	_ = c.JSON(ae.Status, body)
+}
+
+func fromEchoError(he *echo.HTTPError) *apiError {
+	switch he.Code {
+	case http.StatusNotFound:
+		return newError(http.StatusNotFound, "not_found", "There is no such API path.")
+	case http.StatusMethodNotAllowed:
+		return newError(http.StatusMethodNotAllowed, "method_not_allowed", "This API path does not accept that method.")
+	case http.StatusRequestEntityTooLarge:
+		return newError(http.StatusRequestEntityTooLarge, "too_large", "The request body is too large.")
+	}
+	msg := http.StatusText(he.Code)
+	if m, ok := he.Message.(string); ok && m != "" {
+		msg = m
+	}
+	return newError(he.Code, strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_")), "%s", msg)
+}
+
+// decode reads a JSON body strictly: unknown fields and trailing data are
+// refused, so a typo in a field name is reported instead of ignored.
+func decode(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return badRequest("invalid_json", "The request needs a JSON body.")
+		}
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			return badRequest("invalid_json", "The request body is not valid JSON (at byte %d).", syn.Offset)
+		case errors.As(err, &typ):
+			return badRequest("invalid_json", "Field %q must be a %s.", typ.Field, typ.Type.Kind())
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return badRequest("invalid_json", "Unknown field %s in the request body.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return badRequest("invalid_json", "The request body is not valid JSON.")
+	}
+	if dec.More() {
+		return badRequest("invalid_json", "The request body has data after the JSON object.")
+	}
+	return nil
+}
+
+// list is the envelope for every list answer.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func listOf[T any](items []T) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items}
+}

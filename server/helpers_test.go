@@ -1,0 +1,171 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"parityrail/db"
+	"parityrail/vault"
+)
+
+// testApp is the real router over a real SQLite file in a temp folder.
+type testApp struct {
+	t   *testing.T
+	srv *httptest.Server
+	db  *db.DB
+	s   *Server
+}
+
+var testUI = fstest.MapFS{
+	"index.html":         {Data: []byte("<!doctype html><title>ParityRail</title><div id=root></div>")},
+	"assets/app-1a2b.js": {Data: []byte("console.log('app')")},
+}
+
+func newTestApp(t *testing.T) *testApp {
+	return newTestAppWith(t, Config{Version: "test", PasswordCost: bcrypt.MinCost}, filepath.Join(t.TempDir(), "parityrail.db"))
+}
+
+func newTestAppWith(t *testing.T, cfg Config, path string) *testApp {
+	t.Helper()
+	store, err := db.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, e := newServer(cfg, store, v, testUI, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() { srv.Close(); store.Close() })
+	return &testApp{t: t, srv: srv, db: store, s: s}
+}
+
+// client is a browser: it keeps cookies and sends the CSRF token back.
+type client struct {
+	app  *testApp
+	http *http.Client
+}
+
+func (a *testApp) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{app: a, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// errorCode returns the error code and message of an error answer.
+func (r response) errorInfo(t *testing.T) (string, string) {
+	t.Helper()
+	var b errorBody
+	r.json(t, &b)
+	return b.Error.Code, b.Error.Message
+}
+
+func (c *client) cookie(name string) string {
+	u, _ := url.Parse(c.app.srv.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func (c *client) do(method, path string, body any) response {
+	c.app.t.Helper()
+	// Like the SPA, make sure a CSRF cookie exists before the first write.
+	if method != http.MethodGet && c.cookie(csrfCookie) == "" {
+		c.do(http.MethodGet, "/api/health", nil)
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.app.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.app.srv.URL+path, rd)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if method != http.MethodGet {
+		req.Header.Set(csrfHeader, c.cookie(csrfCookie))
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+func (c *client) mustDo(method, path string, body any, want int) response {
+	c.app.t.Helper()
+	r := c.do(method, path, body)
+	if r.Status != want {
+		c.app.t.Fatalf("%s %s = %d, want %d: %s", method, path, r.Status, want, r.Body)
+	}
+	return r
+}
+
+const testPassword = "correct horse battery"
+
+// setupOwner creates the owner through the API and returns a signed-in client.
+func (a *testApp) setupOwner() (*client, db.User) {
+	c := a.client()
+	var u db.User
+	c.mustDo("POST", "/api/setup", map[string]string{"email": "owner@example.com", "password": testPassword, "name": "Olive Owner"}, 201).json(a.t, &u)
+	return c, u
+}
+
+// addUser inserts a person with a role directly (fast path for role tests)
+// and returns a signed-in client.
+func (a *testApp) addUser(owner *client, email string, role db.Role) (*client, db.User) {
+	a.t.Helper()
+	var inv inviteView
+	owner.mustDo("POST", "/api/team/invites", map[string]string{"email": email, "role": string(role)}, 201).json(a.t, &inv)
+	c := a.client()
+	var u db.User
+	c.mustDo("POST", "/api/invites/"+tokenOf(inv.URL)+"/accept", map[string]string{"name": "Person " + string(role), "password": testPassword}, 201).json(a.t, &u)
+	return c, u
+}
+
+func tokenOf(inviteURL string) string {
+	u, _ := url.Parse(inviteURL)
+	return filepath.Base(u.Path)
+}
+
+// setClock moves the server's and the store's clocks together.
+func (a *testApp) setClock(now time.Time) {
+	a.s.now = func() time.Time { return now }
+	a.db.SetClock(func() time.Time { return now.UTC() })
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/db"
+)
+
+const (
+	ctxUser    = "user"
+	ctxSession = "session_token"
+	ctxProject = "project"
+)
+
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("panic in handler", "path", c.Request().URL.Path, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// logRequests logs method, path (never the query, which may carry tokens),
+// status and duration.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			s.log.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"status", c.Response().Status, "ms", time.Since(start).Milliseconds())
+		}
+		return nil
+	}
+}
+
+// csrf implements the double-submit pattern: a readable cookie holds a random
+// value, and every state-changing request must echo it in a header. A page on
+// another origin can make the browser send the cookie but cannot read it.
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cookie, err := c.Cookie(csrfCookie)
+		if err != nil || cookie.Value == "" {
+			b := make([]byte, 32)
+			if _, err := rand.Read(b); err != nil {
+				return err
+			}
+			cookie = &http.Cookie{Name: csrfCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
+				SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c)}
+			c.SetCookie(cookie)
+		}
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if !strings.HasPrefix(c.Request().URL.Path, "/api/") || strings.HasPrefix(c.Request().URL.Path, "/api/webhooks/") {
+			return next(c) // webhooks authenticate by signature
+		}
+		got := c.Request().Header.Get(csrfHeader)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(cookie.Value)) != 1 {
+			return newError(http.StatusForbidden, "csrf_failed", "This request is missing its security token. Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+// require loads the session's user and refuses callers below min. It is the
+// one place roles are enforced; routes.go puts it on every protected route.
+func (s *Server) require(min db.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u, err := s.sessionUser(c)
+			if err != nil {
+				return err
+			}
+			if !u.Role.AtLeast(min) {
+				return errForbidden
+			}
+			return next(c)
+		}
+	}
+}
+
+// sessionUser resolves the session cookie into a user and remembers both on
+// the context.
+func (s *Server) sessionUser(c echo.Context) (db.User, error) {
+	if u, ok := c.Get(ctxUser).(db.User); ok {
+		return u, nil
+	}
+	cookie, err := c.Cookie(sessionCookie)
+	if err != nil || cookie.Value == "" {
+		return db.User{}, errUnauthenticated
+	}
+	u, err := s.db.SessionUser(c.Request().Context(), cookie.Value)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.User{}, errUnauthenticated
+	}
+	if err != nil {
+		return db.User{}, err
+	}
+	c.Set(ctxUser, u)
+	c.Set(ctxSession, cookie.Value)
+	return u, nil
+}
+
+func currentUser(c echo.Context) db.User {
+	u, _ := c.Get(ctxUser).(db.User)
+	return u
+}
+
+// withProject loads the :id project after the role check; a missing project
+// and one the caller may not reach both answer 404.
+func (s *Server) withProject(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := s.db.GetProject(c.Request().Context(), c.Param("id"))
+		if errors.Is(err, db.ErrNotFound) {
+			return newError(http.StatusNotFound, "not_found", "No such project.")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxProject, p)
+		return next(c)
+	}
+}
+
+func currentProject(c echo.Context) db.Project {
+	p, _ := c.Get(ctxProject).(db.Project)
+	return p
+}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/db"
+	"parityrail/onboarding"
+)
+
+type projectView struct {
+	ID            string              `json:"id"`
+	Name          string              `json:"name"`
+	CreatedAt     time.Time           `json:"created_at"`
+	UpdatedAt     time.Time           `json:"updated_at"`
+	BillingSource string              `json:"billing_source"`
+	AccessSource  string              `json:"access_source"`
+	Onboarded     bool                `json:"onboarded"`
+	Onboarding    onboarding.Progress `json:"onboarding"`
+}
+
+func viewProject(p db.Project) projectView {
+	return projectView{
+		ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		BillingSource: p.BillingSource, AccessSource: p.AccessSource,
+		Onboarded:  p.OnboardedAt != nil,
+		Onboarding: onboarding.For(p.AccessSource, p.StepsDone),
+	}
+}
+
+func (s *Server) listProjects(c echo.Context) error {
+	projects, err := s.db.ListProjects(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	views := make([]projectView, len(projects))
+	for i, p := range projects {
+		views[i] = viewProject(p)
+	}
+	return c.JSON(http.StatusOK, listOf(views))
+}
+
+func (s *Server) getProject(c echo.Context) error {
+	return c.JSON(http.StatusOK, viewProject(currentProject(c)))
+}
+
+type projectNameRequest struct {
+	Name string `json:"name"`
+}
+
+func projectName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	if name == "" {
+		return "", badRequest("invalid_name", "Give the project a name.")
+	}
+	if len([]rune(name)) > 80 {
+		return "", badRequest("invalid_name", "Project names can be at most 80 characters long.")
+	}
+	return name, nil
+}
+
+func (s *Server) createProject(c echo.Context) error {
+	var req projectNameRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	name, err := projectName(req.Name)
+	if err != nil {
+		return err
+	}
+	p, err := s.db.CreateProject(c.Request().Context(), name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, viewProject(p))
+}
+
+func (s *Server) renameProject(c echo.Context) error {
+	var req projectNameRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	name, err := projectName(req.Name)
+	if err != nil {
+		return err
+	}
+	p := currentProject(c)
+	if err := s.db.RenameProject(c.Request().Context(), p.ID, name); err != nil {
+		return err
+	}
+	return s.answerProject(c, p.ID)
+}
+
+func (s *Server) deleteProject(c echo.Context) error {
+	if err := s.db.DeleteProject(c.Request().Context(), currentProject(c).ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type stackRequest struct {
+	Name          string `json:"name"`
+	BillingSource string `json:"billing_source"`
+	AccessSource  string `json:"access_source"`
+}
+
+// saveStack records onboarding step 1: the name and where billing and access
+// state come from.
+func (s *Server) saveStack(c echo.Context) error {
+	var req stackRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	name, err := projectName(req.Name)
+	if err != nil {
+		return err
+	}
+	switch req.BillingSource {
+	case "stripe", "demo":
+	default:
+		return badRequest("invalid_billing_source", "Choose a billing source: Stripe or Demo data.")
+	}
+	switch req.AccessSource {
+	case "postgres", "clerk", "demo":
+	default:
+		return badRequest("invalid_access_source", "Choose an access-state source: Postgres / Supabase, Clerk, or Demo data.")
+	}
+	p := currentProject(c)
+	if err := s.db.SaveStack(c.Request().Context(), p.ID, name, req.BillingSource, req.AccessSource, currentUser(c).ID); err != nil {
+		return err
+	}
+	return s.answerProject(c, p.ID)
+}
+
+// answerProject re-reads the project so the answer shows what was stored.
+func (s *Server) answerProject(c echo.Context, id string) error {
+	p, err := s.db.GetProject(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewProject(p))
+}

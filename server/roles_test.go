@@ -1,0 +1,133 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"parityrail/db"
+)
+
+// fixture is what one request in the role walk needs, created fresh by the
+// owner before each request so every call sees the same starting point.
+type fixture struct {
+	project string // project id
+	member  string // a removable member's user id
+	invite  string // pending invite id
+	token   string // pending invite token
+}
+
+// TestEveryRouteByRole walks every API route as nobody, member, admin and
+// owner and asserts who is let in (the route's success status) and who is
+// refused (401 without a session, 403 below the route's role).
+func TestEveryRouteByRole(t *testing.T) {
+	type route struct {
+		method, path string
+		min          string // "public", or the lowest role allowed
+		ok           int    // status when allowed
+		body         func(f fixture) any
+	}
+	n := 0
+	uniq := func() string { n++; return fmt.Sprintf("%d", n) }
+	routes := []route{
+		{"GET", "/api/health", "public", 200, nil},
+		{"GET", "/api/setup", "public", 200, nil},
+		{"GET", "/api/invites/{token}", "public", 200, nil},
+		{"GET", "/api/me", "member", 200, nil},
+		{"GET", "/api/projects", "member", 200, nil},
+		{"POST", "/api/projects", "admin", 201, func(fixture) any { return map[string]string{"name": "New"} }},
+		{"GET", "/api/projects/{project}", "member", 200, nil},
+		{"PATCH", "/api/projects/{project}", "admin", 200, func(fixture) any { return map[string]string{"name": "Renamed"} }},
+		{"DELETE", "/api/projects/{project}", "owner", 204, nil},
+		{"PUT", "/api/projects/{project}/stack", "admin", 200, func(fixture) any {
+			return map[string]string{"name": "Acme", "billing_source": "stripe", "access_source": "clerk"}
+		}},
+		{"GET", "/api/team/members", "member", 200, nil},
+		{"PATCH", "/api/team/members/{member}", "owner", 200, func(fixture) any { return map[string]string{"role": "admin"} }},
+		{"DELETE", "/api/team/members/{member}", "admin", 204, nil},
+		{"GET", "/api/team/invites", "admin", 200, nil},
+		{"POST", "/api/team/invites", "admin", 201, func(fixture) any {
+			return map[string]string{"email": "new" + uniq() + "@example.com", "role": "member"}
+		}},
+		{"DELETE", "/api/team/invites/{invite}", "admin", 204, nil},
+	}
+	// Routes whose rules are not a role: tested in their own tests.
+	special := map[string]bool{
+		"POST /api/setup":                 true, // only while nobody exists
+		"POST /api/auth/login":            true,
+		"POST /api/auth/logout":           true,
+		"POST /api/invites/:token/accept": true, // signed-out or matching email
+	}
+
+	app := newTestApp(t)
+	owner, _ := app.setupOwner()
+	admin, _ := app.addUser(owner, "admin@example.com", db.RoleAdmin)
+	member, _ := app.addUser(owner, "member@example.com", db.RoleMember)
+	callers := []struct {
+		role string
+		c    *client
+	}{{"none", app.client()}, {"member", member}, {"admin", admin}, {"owner", owner}}
+	rank := map[string]int{"public": 0, "none": 0, "member": 1, "admin": 2, "owner": 3}
+
+	newFixture := func() fixture {
+		var p projectView
+		owner.mustDo("POST", "/api/projects", map[string]string{"name": "Fixture"}, 201).json(t, &p)
+		var inv inviteView
+		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "target" + uniq() + "@example.com", "role": "member"}, 201).json(t, &inv)
+		var u db.User
+		app.client().mustDo("POST", "/api/invites/"+tokenOf(inv.URL)+"/accept", map[string]string{"name": "Target", "password": testPassword}, 201).json(t, &u)
+		var pending inviteView
+		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "pending" + uniq() + "@example.com", "role": "member"}, 201).json(t, &pending)
+		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL)}
+	}
+
+	covered := map[string]bool{}
+	for _, rt := range routes {
+		echoPath := strings.NewReplacer("{project}", ":id", "{member}", ":userId", "{invite}", ":inviteId", "{token}", ":token").Replace(rt.path)
+		covered[rt.method+" "+echoPath] = true
+		for _, caller := range callers {
+			f := newFixture()
+			path := strings.NewReplacer("{project}", f.project, "{member}", f.member, "{invite}", f.invite, "{token}", f.token).Replace(rt.path)
+			var body any
+			if rt.body != nil {
+				body = rt.body(f)
+			}
+			r := caller.c.do(rt.method, path, body)
+			want := rt.ok
+			switch {
+			case rt.min == "public":
+			case caller.role == "none":
+				want = 401
+			case rank[caller.role] < rank[rt.min]:
+				want = 403
+			}
+			if r.Status != want {
+				t.Errorf("%s %s as %s = %d, want %d: %s", rt.method, rt.path, caller.role, r.Status, want, r.Body)
+			}
+		}
+	}
+
+	// Every registered API route is in the walk (or deliberately special),
+	// so a new route cannot ship without its role being decided here.
+	_, e := newServer(Config{}, app.db, nil, testUI, nil)
+	for _, r := range e.Routes() {
+		key := r.Method + " " + r.Path
+		if !strings.HasPrefix(r.Path, "/api/") || r.Path == "/api/*" || covered[key] || special[key] {
+			continue
+		}
+		t.Errorf("route %s is not in the role walk", key)
+	}
+}
+
+func TestUnknownProjectIs404ForEveryRole(t *testing.T) {
+	app := newTestApp(t)
+	owner, _ := app.setupOwner()
+	member, _ := app.addUser(owner, "m@example.com", db.RoleMember)
+	for _, c := range []*client{owner, member} {
+		r := c.mustDo("GET", "/api/projects/prj_doesnotexist", nil, 404)
+		if code, msg := r.errorInfo(t); code != "not_found" || msg != "No such project." {
+			t.Errorf("missing project: %s %q", code, msg)
+		}
+	}
+	owner.mustDo("PUT", "/api/projects/prj_doesnotexist/stack", map[string]string{"name": "x", "billing_source": "stripe", "access_source": "clerk"}, 404)
+}

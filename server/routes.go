@@ -1,0 +1,48 @@
+package server
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"parityrail/db"
+)
+
+// routes lists every route in one place, with the guard visible on each line.
+func (s *Server) routes(e *echo.Echo) {
+	member, admin, owner := s.require(db.RoleMember), s.require(db.RoleAdmin), s.require(db.RoleOwner)
+	project := s.withProject
+
+	// Public.
+	e.GET("/api/health", s.health)
+	e.GET("/api/setup", s.setupStatus)
+	e.POST("/api/setup", s.setup)
+	e.POST("/api/auth/login", s.login)
+	e.POST("/api/auth/logout", s.logout)
+	e.GET("/api/invites/:token", s.showInvite)
+	e.POST("/api/invites/:token/accept", s.acceptInvite)
+
+	// Signed in.
+	e.GET("/api/me", s.me, member)
+
+	e.GET("/api/projects", s.listProjects, member)
+	e.POST("/api/projects", s.createProject, admin)
+	e.GET("/api/projects/:id", s.getProject, member, project)
+	e.PATCH("/api/projects/:id", s.renameProject, admin, project)
+	e.DELETE("/api/projects/:id", s.deleteProject, owner, project)
+	e.PUT("/api/projects/:id/stack", s.saveStack, admin, project)
+
+	e.GET("/api/team/members", s.listMembers, member)
+	e.PATCH("/api/team/members/:userId", s.changeRole, owner)
+	e.DELETE("/api/team/members/:userId", s.removeMember, admin)
+	e.GET("/api/team/invites", s.listInvites, admin)
+	e.POST("/api/team/invites", s.createInvite, admin)
+	e.DELETE("/api/team/invites/:inviteId", s.revokeInvite, admin)
+
+	// Unknown API paths are JSON 404s; everything else is the app.
+	e.Any("/api/*", s.apiNotFound)
+	e.GET("/*", s.spa)
+	e.HEAD("/*", s.spa)
+}
+
+func (s *Server) apiNotFound(c echo.Context) error {
+	return newError(404, "not_found", "There is no such API path.")
+}

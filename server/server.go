@@ -1,0 +1,83 @@
+// Package server is ParityRail's HTTP edge: the JSON API under /api and the
+// embedded single-page app. Handlers stay thin; they validate input, call the
+// store, and map failures to messages a person can act on.
+package server
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/db"
+	"parityrail/vault"
+)
+
+// Config is what the server needs from the command line and environment.
+type Config struct {
+	// BaseURL is the public address people reach the app at (invite links,
+	// webhook URLs). Empty: derived from each request's Host.
+	BaseURL string
+	Version string
+	// PasswordCost is the bcrypt cost of new password hashes (0: bcrypt's
+	// default). Tests lower it to stay fast.
+	PasswordCost int
+}
+
+// Server holds everything a handler needs; it is built once in main.
+type Server struct {
+	cfg   Config
+	db    *db.DB
+	vault *vault.Vault
+	ui    fs.FS
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+const (
+	sessionCookie = "parityrail_session"
+	csrfCookie    = "parityrail_csrf"
+	csrfHeader    = "X-CSRF-Token"
+	sessionTTL    = 14 * 24 * time.Hour
+	inviteTTL     = 7 * 24 * time.Hour
+)
+
+// New builds the Echo instance with every route. ui is the built SPA (the
+// folder holding index.html).
+func New(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) *echo.Echo {
+	_, e := newServer(cfg, store, v, ui, log)
+	return e
+}
+
+func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) (*Server, *echo.Echo) {
+	s := &Server{cfg: cfg, db: store, vault: v, ui: ui, log: log, now: time.Now}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.recoverPanics, s.logRequests, s.csrf)
+	s.routes(e)
+	return s, e
+}
+
+// secureCookies: cookies carry Secure when people reach the app over https.
+func (s *Server) secureCookies(c echo.Context) bool {
+	if s.cfg.BaseURL != "" {
+		return strings.HasPrefix(s.cfg.BaseURL, "https://")
+	}
+	return c.Scheme() == "https"
+}
+
+// baseURL is where people reach this app, for links the app hands out.
+func (s *Server) baseURL(c echo.Context) string {
+	if s.cfg.BaseURL != "" {
+		return strings.TrimRight(s.cfg.BaseURL, "/")
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+func (s *Server) health(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
