@@ -142,3 +142,10 @@ func parseNullTime(s sql.NullString) *time.Time {
 	t := parseTime(s.String)
 	return &t
 }
+
+// Path reports the SQLite file's path (for tests and backups).
+func (d *DB) Path() (string, error) {
+	var p string
+	err := d.read.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&p)
+	return p, err
+}

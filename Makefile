@@ -1,0 +1,38 @@
+# ParityRail: `make run` builds and starts the app, `make test` runs every suite.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: run build ui test test-go test-ui test-e2e vet clean
+
+run: build
+	./parityrail
+
+build: ui
+	$(GO) build -ldflags "$(LDFLAGS)" -o parityrail .
+
+# JS packages are installed once (and again when the lock file changes).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+ui: node_modules/.package-lock.json
+	npm run build:ui
+
+test: build vet test-go test-ui test-e2e
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+test-ui: node_modules/.package-lock.json
+	npm run typecheck
+	npm run test:ui
+
+# Browser tests drive the real binary in Debian's Chromium.
+test-e2e: build
+	PARITYRAIL_BIN=$(CURDIR)/parityrail npm run e2e
+
+clean:
+	rm -rf parityrail frontend/dist/app node_modules
