@@ -163,7 +163,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		return err
 	}
 
-	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, store, v, uiFS(), log)
+	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase}, store, v, uiFS(), log)
 
 	sched := jobs.NewScheduler(log)
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}

@@ -17,15 +17,17 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"parityrail/db"
+	"parityrail/demo/clerkfake"
 	"parityrail/vault"
 )
 
 // testApp is the real router over a real SQLite file in a temp folder.
 type testApp struct {
-	t   *testing.T
-	srv *httptest.Server
-	db  *db.DB
-	s   *Server
+	t     *testing.T
+	srv   *httptest.Server
+	db    *db.DB
+	s     *Server
+	clerk *clerkfake.Server // the Clerk Backend API fake the app talks to
 }
 
 var testUI = fstest.MapFS{
@@ -47,10 +49,15 @@ func newTestAppWith(t *testing.T, cfg Config, path string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fakeClerk := clerkfake.New(clerkfake.Options{})
+	clerkSrv := httptest.NewServer(fakeClerk)
+	if cfg.ClerkAPIBase == "" {
+		cfg.ClerkAPIBase = clerkSrv.URL + "/v1"
+	}
 	s, e := newServer(cfg, store, v, testUI, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(e)
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	return &testApp{t: t, srv: srv, db: store, s: s}
+	t.Cleanup(func() { srv.Close(); clerkSrv.Close(); store.Close() })
+	return &testApp{t: t, srv: srv, db: store, s: s, clerk: fakeClerk}
 }
 
 // client is a browser: it keeps cookies and sends the CSRF token back.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"parityrail/db"
+	"parityrail/demo/clerkfake"
 )
 
 // fixture is what one request in the role walk needs, created fresh by the
@@ -42,6 +43,16 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"PUT", "/api/projects/{project}/stack", "admin", 200, func(fixture) any {
 			return map[string]string{"name": "Acme", "billing_source": "stripe", "access_source": "clerk"}
 		}},
+		{"GET", "/api/projects/{project}/connections", "member", 200, nil},
+		{"POST", "/api/projects/{project}/clerk", "admin", 200, func(fixture) any {
+			return map[string]any{"secret_key": clerkfake.DefaultSecretKey}
+		}},
+		{"GET", "/api/projects/{project}/clerk/metadata-keys", "member", 200, nil},
+		{"GET", "/api/projects/{project}/mappings", "member", 200, nil},
+		{"PUT", "/api/projects/{project}/mappings", "admin", 200, func(fixture) any {
+			return map[string]any{"access": map[string]any{"users": map[string]string{
+				"stripe_customer_id": "public_metadata.stripe_customer_id", "plan": "public_metadata.plan"}}}
+		}},
 		{"GET", "/api/team/members", "member", 200, nil},
 		{"PATCH", "/api/team/members/{member}", "owner", 200, func(fixture) any { return map[string]string{"role": "admin"} }},
 		{"DELETE", "/api/team/members/{member}", "admin", 204, nil},
@@ -72,6 +83,8 @@ func TestEveryRouteByRole(t *testing.T) {
 	newFixture := func() fixture {
 		var p projectView
 		owner.mustDo("POST", "/api/projects", map[string]string{"name": "Fixture"}, 201).json(t, &p)
+		owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": "Fixture", "billing_source": "stripe", "access_source": "clerk"}, 200)
+		owner.mustDo("POST", "/api/projects/"+p.ID+"/clerk", map[string]string{"secret_key": clerkfake.DefaultSecretKey}, 200)
 		var inv inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "target" + uniq() + "@example.com", "role": "member"}, 201).json(t, &inv)
 		var u db.User

@@ -29,6 +29,11 @@ func (s *Server) routes(e *echo.Echo) {
 	e.PATCH("/api/projects/:id", s.renameProject, admin, project)
 	e.DELETE("/api/projects/:id", s.deleteProject, owner, project)
 	e.PUT("/api/projects/:id/stack", s.saveStack, admin, project)
+	e.GET("/api/projects/:id/connections", s.listConnections, member, project)
+	e.POST("/api/projects/:id/clerk", s.connectClerk, admin, project)
+	e.GET("/api/projects/:id/clerk/metadata-keys", s.clerkMetadataKeys, member, project)
+	e.GET("/api/projects/:id/mappings", s.getMappings, member, project)
+	e.PUT("/api/projects/:id/mappings", s.saveMappings, admin, project)
 
 	e.GET("/api/team/members", s.listMembers, member)
 	e.PATCH("/api/team/members/:userId", s.changeRole, owner)

@@ -22,6 +22,10 @@ type Config struct {
 	// webhook URLs). Empty: derived from each request's Host.
 	BaseURL string
 	Version string
+	// API bases of the outside services (tests and the demo point them at
+	// the fakes in demo/).
+	StripeAPIBase string
+	ClerkAPIBase  string
 	// PasswordCost is the bcrypt cost of new password hashes (0: bcrypt's
 	// default). Tests lower it to stay fast.
 	PasswordCost int

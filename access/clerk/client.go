@@ -1,0 +1,329 @@
+// Package clerk reads a Clerk instance's users and organizations — and their
+// metadata — as ParityRail's access-state source. It is read-only by
+// construction: every request goes through a transport that refuses any
+// method but GET before it reaches the network.
+package clerk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	clerksdk "github.com/clerk/clerk-sdk-go/v2"
+)
+
+// DefaultBaseURL is Clerk's Backend API; PARITYRAIL_CLERK_API_BASE overrides it.
+const DefaultBaseURL = clerksdk.APIURL
+
+// Retry defaults. Clerk's Backend API allows 100 requests / 10 s on
+// development instances, so a short burst of 429s is normal; the API
+// description's own retry policy starts at 500 ms growing by 1.5×.
+const (
+	defaultMaxAttempts     = 5
+	serverErrorMaxAttempts = 3
+	defaultMaxRetryWait    = 30 * time.Second
+	backoffInitial         = 500 * time.Millisecond
+	backoffExponent        = 1.5
+	backoffMax             = 10 * time.Second
+	defaultHTTPTimeout     = 30 * time.Second
+)
+
+// Config configures a Client. Only SecretKey is required.
+type Config struct {
+	BaseURL    string       // default DefaultBaseURL; must include /v1 for the real API
+	SecretKey  string       // sk_test_… or sk_live_…
+	HTTPClient *http.Client // optional; copied, never modified
+
+	// MaxAttempts bounds tries per request on HTTP 429 (default 5); 5xx and
+	// network errors get at most 3.
+	MaxAttempts int
+	// MaxRetryWait caps one wait, including what Retry-After asks for (default 30 s).
+	MaxRetryWait time.Duration
+	// Sleep waits between retries; tests inject one that records durations.
+	// It must return early with ctx.Err() when ctx ends.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client reads from one Clerk instance. It is safe for concurrent use.
+type Client struct {
+	backend      clerksdk.Backend
+	key          string
+	host         string // API base host, named in network errors
+	maxAttempts  int
+	maxRetryWait time.Duration
+	sleep        func(context.Context, time.Duration) error
+	requests     atomic.Int64
+}
+
+// New validates the key and base URL and builds a client on clerk-sdk-go's
+// Backend. It makes no request.
+func New(cfg Config) (*Client, error) {
+	key, err := ValidateSecretKey(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimSpace(cfg.BaseURL)
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, invalidInput("The Clerk API base URL %q is not an http(s) URL (expected something like %s).", base, DefaultBaseURL)
+	}
+
+	hc := &http.Client{Timeout: defaultHTTPTimeout}
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient
+		hc = &copied
+	}
+	inner := hc.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
+	hc.Transport = readOnlyTransport{next: inner}
+
+	c := &Client{
+		backend: clerksdk.NewBackend(&clerksdk.BackendConfig{
+			HTTPClient: hc,
+			URL:        clerksdk.String(strings.TrimRight(base, "/")),
+			Key:        clerksdk.String(key),
+		}),
+		key:          key,
+		host:         u.Host,
+		maxAttempts:  cfg.MaxAttempts,
+		maxRetryWait: cfg.MaxRetryWait,
+		sleep:        cfg.Sleep,
+	}
+	if c.maxAttempts <= 0 {
+		c.maxAttempts = defaultMaxAttempts
+	}
+	if c.maxRetryWait <= 0 {
+		c.maxRetryWait = defaultMaxRetryWait
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+	return c, nil
+}
+
+// MaskedLabel is the client's key as it may be shown, e.g. "sk_test_…abcd".
+func (c *Client) MaskedLabel() string { return MaskedLabel(c.key) }
+
+// Mode is "test" or "live", from the key's prefix.
+func (c *Client) Mode() string { return KeyMode(c.key) }
+
+// Requests is how many HTTP requests this client has sent, retries included
+// (for benchmarks and check summaries).
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// get sends GET path?query through the SDK backend, retrying 429 (honouring
+// Retry-After), 5xx and network failures, and returns the raw JSON body.
+// what names the resource for messages ("users", "user user_123").
+func (c *Client) get(ctx context.Context, path string, query url.Values, what string) ([]byte, error) {
+	for attempt := 1; ; attempt++ {
+		info := &attemptInfo{}
+		req := clerksdk.NewAPIRequest(http.MethodGet, path)
+		req.SetParams(queryParams(query))
+		body := &rawBody{}
+		err := c.backend.Call(context.WithValue(ctx, attemptInfoKey{}, info), req, body)
+		if info.sent {
+			c.requests.Add(1)
+		}
+		if err == nil {
+			return body.data, nil
+		}
+		if ctx.Err() != nil {
+			return nil, canceled(ctx)
+		}
+		e := c.classify(err, info, what)
+		limit := c.maxAttempts
+		switch {
+		case e.Code == CodeRateLimited:
+		case e.Code == CodeUnavailable || e.Code == CodeUnreachable:
+			limit = min(limit, serverErrorMaxAttempts)
+		default:
+			return nil, e
+		}
+		if attempt >= limit {
+			return nil, e
+		}
+		if err := c.sleep(ctx, c.retryWait(attempt, info.retryAfter)); err != nil {
+			return nil, canceled(ctx)
+		}
+	}
+}
+
+// retryWait honours Retry-After (seconds or an HTTP date) when Clerk sends it,
+// otherwise backs off exponentially; either way capped by maxRetryWait.
+func (c *Client) retryWait(attempt int, retryAfter string) time.Duration {
+	d := time.Duration(float64(backoffInitial) * math.Pow(backoffExponent, float64(attempt-1)))
+	d = min(d, backoffMax)
+	if ra := strings.TrimSpace(retryAfter); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			d = time.Duration(secs) * time.Second
+		} else if t, err := http.ParseTime(ra); err == nil {
+			d = max(time.Until(t), 0)
+		}
+	}
+	return min(d, c.maxRetryWait)
+}
+
+// classify turns an SDK error into an *Error with a message a person can act
+// on. The status comes from the transport, so it is known even when the body
+// is not Clerk's JSON (a proxy's HTML 502, say).
+func (c *Client) classify(err error, info *attemptInfo, what string) *Error {
+	e := &Error{Status: info.status, Err: err}
+	var apiErr *clerksdk.APIErrorResponse
+	clerkMsg := ""
+	if errors.As(err, &apiErr) {
+		e.TraceID = apiErr.TraceID
+		if len(apiErr.Errors) > 0 {
+			e.ClerkCode = apiErr.Errors[0].Code
+			clerkMsg = apiErr.Errors[0].LongMessage
+			if clerkMsg == "" {
+				clerkMsg = apiErr.Errors[0].Message
+			}
+		}
+		if e.Status == 0 {
+			e.Status = apiErr.HTTPStatusCode
+		}
+	}
+	detail := ""
+	if clerkMsg != "" {
+		detail = " Clerk said: " + strings.TrimSuffix(c.scrub(clerkMsg), ".") + "."
+	}
+
+	switch s := e.Status; {
+	case s == 0 && !info.sent && errors.Is(err, errNotGET):
+		e.Code = CodeInvalidInput
+		e.Message = "ParityRail refused to send a non-GET request to Clerk; it only ever reads."
+	case s == 0:
+		e.Code = CodeUnreachable
+		e.Message = fmt.Sprintf("Could not reach Clerk's Backend API at %s (%s). Check this server's network access, and PARITYRAIL_CLERK_API_BASE if it is set.", c.host, networkCause(err))
+	case s >= 200 && s < 300:
+		e.Code = CodeBadResponse
+		e.Message = fmt.Sprintf("Clerk's answer for %s at %s could not be read as Clerk Backend API JSON. Check that the API base URL points at Clerk's Backend API (%s).", what, c.host, DefaultBaseURL)
+	case s == http.StatusUnauthorized:
+		e.Code = CodeUnauthorized
+		e.Message = msgUnauthorized
+	case s == http.StatusForbidden:
+		e.Code = CodeForbidden
+		e.Message = fmt.Sprintf("Clerk refused access to %s (HTTP 403).%s If this is about organizations, turn Organizations on for this Clerk instance or switch off the organizations section in ParityRail.", what, detail)
+	case s == http.StatusNotFound:
+		e.Code = CodeNotFound
+		e.Message = fmt.Sprintf("Clerk has no %s (HTTP 404).", what)
+	case s == http.StatusTooManyRequests:
+		e.Code = CodeRateLimited
+		e.Message = msgRateLimited
+	case s >= 500:
+		e.Code = CodeUnavailable
+		e.Message = fmt.Sprintf("Clerk's Backend API had a problem answering for %s (HTTP %d), even after retrying.%s Try again in a few minutes; check status.clerk.com if it persists.", what, s, detail)
+	default:
+		e.Code = CodeRejected
+		e.Message = fmt.Sprintf("Clerk rejected the request for %s (HTTP %d).%s", what, s, detail)
+	}
+	return e
+}
+
+// scrub removes the secret key from text that came from elsewhere — belt and
+// braces, since Clerk never echoes it.
+func (c *Client) scrub(s string) string {
+	return strings.ReplaceAll(s, c.key, MaskedLabel(c.key))
+}
+
+func canceled(ctx context.Context) *Error {
+	return &Error{Code: CodeCanceled, Message: "The request to Clerk was cancelled before it finished.", Err: ctx.Err()}
+}
+
+// networkCause describes a transport failure without the request URL (which
+// carries nothing secret, but is noise for a person).
+func networkCause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timed out"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "the host name could not be resolved"
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return "connection refused or unreachable"
+	}
+	return err.Error()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// queryParams adapts url.Values to the SDK's Params: its own list params lack
+// starting_after, and GET params only ever go into the query string.
+type queryParams url.Values
+
+func (q queryParams) ToQuery() url.Values                  { return url.Values(q) }
+func (q queryParams) ToMultipart() ([]byte, string, error) { return nil, "", nil }
+
+// rawBody receives the response body as-is so we can decode it ourselves with
+// UseNumber; the SDK calls json.Unmarshal on it after validating the JSON.
+type rawBody struct{ data []byte }
+
+func (r *rawBody) Read(*clerksdk.APIResponse) {}
+
+func (r *rawBody) UnmarshalJSON(b []byte) error {
+	r.data = append(r.data[:0], b...)
+	return nil
+}
+
+var errNotGET = errors.New("clerk: only GET requests are allowed")
+
+// attemptInfo is filled by the transport for one SDK call: whether a request
+// left, and the status and Retry-After of the (last) response.
+type attemptInfo struct {
+	sent       bool
+	status     int
+	retryAfter string
+}
+
+type attemptInfoKey struct{}
+
+// readOnlyTransport is the read-only guarantee: a non-GET request never
+// reaches the network, whatever code path built it.
+type readOnlyTransport struct{ next http.RoundTripper }
+
+func (t readOnlyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, errNotGET
+	}
+	resp, err := t.next.RoundTrip(r)
+	if info, ok := r.Context().Value(attemptInfoKey{}).(*attemptInfo); ok {
+		info.sent = true
+		if resp != nil {
+			info.status = resp.StatusCode
+			info.retryAfter = resp.Header.Get("Retry-After")
+		}
+	}
+	return resp, err
+}

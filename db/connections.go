@@ -1,0 +1,194 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Connection is a project's stored link to Stripe, Postgres or Clerk. The
+// sealed fields are only ever opened by the vault, right before use.
+type Connection struct {
+	ProjectID    string
+	Kind         string
+	SealedSecret string
+	SealedExtra  string
+	Label        string
+	ExtraLabel   string
+	Livemode     bool
+	ConnectedAt  time.Time
+	ConnectedBy  string
+}
+
+// The two access-state sources are exclusive: connecting one replaces the other.
+var accessKinds = map[string]string{"postgres": "clerk", "clerk": "postgres"}
+
+// SaveConnection stores (or replaces) a connection.
+func (d *DB) SaveConnection(ctx context.Context, c Connection) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save connection: %w", err)
+	}
+	defer tx.Rollback()
+	if err := saveConnection(ctx, tx, c, d.now()); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save connection: %w", err)
+	}
+	return nil
+}
+
+// saveConnection upserts c. Saving an access source removes the other access
+// source in the same transaction, so a project never has both.
+func saveConnection(ctx context.Context, tx *sql.Tx, c Connection, at time.Time) error {
+	if other, ok := accessKinds[c.Kind]; ok {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM connections WHERE project_id = ? AND kind = ?`, c.ProjectID, other); err != nil {
+			return fmt.Errorf("replace access source: %w", err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO connections
+		(project_id, kind, sealed_secret, sealed_extra, label, extra_label, livemode, connected_at, connected_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (project_id, kind) DO UPDATE SET sealed_secret = excluded.sealed_secret,
+			sealed_extra = excluded.sealed_extra, label = excluded.label, extra_label = excluded.extra_label,
+			livemode = excluded.livemode, connected_at = excluded.connected_at, connected_by = excluded.connected_by`,
+		c.ProjectID, c.Kind, c.SealedSecret, c.SealedExtra, c.Label, c.ExtraLabel, c.Livemode, formatTime(at), nullable(c.ConnectedBy))
+	if err != nil {
+		return fmt.Errorf("save connection: %w", err)
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+const connectionColumns = `project_id, kind, sealed_secret, sealed_extra, label, extra_label, livemode, connected_at, connected_by`
+
+func scanConnection(row interface{ Scan(...any) error }) (Connection, error) {
+	var c Connection
+	var connected string
+	var by sql.NullString
+	err := row.Scan(&c.ProjectID, &c.Kind, &c.SealedSecret, &c.SealedExtra, &c.Label, &c.ExtraLabel, &c.Livemode, &connected, &by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Connection{}, ErrNotFound
+	}
+	c.ConnectedAt, c.ConnectedBy = parseTime(connected), by.String
+	return c, err
+}
+
+// ConnectAccessSource stores a Postgres or Clerk connection (replacing the
+// other one), makes it the project's access source, and marks step 3 done.
+func (d *DB) ConnectAccessSource(ctx context.Context, c Connection) error {
+	if _, ok := accessKinds[c.Kind]; !ok {
+		return fmt.Errorf("connect access source: %q is not an access source", c.Kind)
+	}
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("connect access source: %w", err)
+	}
+	defer tx.Rollback()
+	if err := saveConnection(ctx, tx, c, d.now()); err != nil {
+		return err
+	}
+	now := formatTime(d.now())
+	if _, err := tx.ExecContext(ctx, `UPDATE projects SET access_source = ?, updated_at = ? WHERE id = ?`, c.Kind, now, c.ProjectID); err != nil {
+		return fmt.Errorf("connect access source: %w", err)
+	}
+	if err := completeStep(ctx, tx, c.ProjectID, 3, c.ConnectedBy, now); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("connect access source: %w", err)
+	}
+	return nil
+}
+
+// GetConnection returns the project's connection of a kind, or ErrNotFound.
+func (d *DB) GetConnection(ctx context.Context, projectID, kind string) (Connection, error) {
+	c, err := scanConnection(d.read.QueryRowContext(ctx, `SELECT `+connectionColumns+`
+		FROM connections WHERE project_id = ? AND kind = ?`, projectID, kind))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Connection{}, fmt.Errorf("get connection: %w", err)
+	}
+	return c, err
+}
+
+// ListConnections returns the project's connections, secrets still sealed.
+func (d *DB) ListConnections(ctx context.Context, projectID string) ([]Connection, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE project_id = ? ORDER BY kind`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	defer rows.Close()
+	var out []Connection
+	for rows.Next() {
+		c, err := scanConnection(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list connections: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SaveMapping stores the project's mapping document and marks the given
+// onboarding steps done.
+func (d *DB) SaveMapping(ctx context.Context, projectID, document, userID string, steps ...int) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save mapping: %w", err)
+	}
+	defer tx.Rollback()
+	now := formatTime(d.now())
+	if _, err := tx.ExecContext(ctx, `INSERT INTO mappings (project_id, document, updated_at, updated_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (project_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		projectID, document, now, userID); err != nil {
+		return fmt.Errorf("save mapping: %w", err)
+	}
+	for _, s := range steps {
+		if err := completeStep(ctx, tx, projectID, s, userID, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save mapping: %w", err)
+	}
+	return nil
+}
+
+// GetMapping returns the stored mapping document, or ErrNotFound.
+func (d *DB) GetMapping(ctx context.Context, projectID string) (string, error) {
+	var doc string
+	err := d.read.QueryRowContext(ctx, `SELECT document FROM mappings WHERE project_id = ?`, projectID).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("get mapping: %w", err)
+	}
+	return doc, nil
+}
+
+// CompleteSteps marks onboarding steps done (for steps that save nothing
+// else, like Clerk's automatic identity matching).
+func (d *DB) CompleteSteps(ctx context.Context, projectID, userID string, steps ...int) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("complete steps: %w", err)
+	}
+	defer tx.Rollback()
+	now := formatTime(d.now())
+	for _, s := range steps {
+		if err := completeStep(ctx, tx, projectID, s, userID, now); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/db"
+	"parityrail/fulfillment"
+	"parityrail/mapping"
+)
+
+// storedMapping returns the project's mapping with defaults filled in for
+// sections not saved yet.
+func (s *Server) storedMapping(c echo.Context, p db.Project) (mapping.Mapping, error) {
+	var m mapping.Mapping
+	doc, err := s.db.GetMapping(c.Request().Context(), p.ID)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+	case err != nil:
+		return m, err
+	default:
+		if m, err = mapping.Parse(doc); err != nil {
+			return m, err
+		}
+	}
+	if m.Plans == nil {
+		m.Plans = &fulfillment.PlanMapping{Rows: []fulfillment.PlanRow{}, NoPlanValue: fulfillment.DefaultNoPlanValue}
+	}
+	if m.Policy == nil {
+		pol := fulfillment.DefaultPolicy()
+		m.Policy = &pol
+	}
+	if p.AccessSource == "clerk" {
+		// Clerk matches customers through the mapped Stripe customer id field.
+		m.Identity = &mapping.Identity{Automatic: true}
+	}
+	return m, nil
+}
+
+func (s *Server) getMappings(c echo.Context) error {
+	m, err := s.storedMapping(c, currentProject(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// saveMappings stores steps 4–6 (and the policy). Sections left out keep
+// their saved value; each section sent marks its step done.
+func (s *Server) saveMappings(c echo.Context) error {
+	var update mapping.Mapping
+	if err := decode(c, &update); err != nil {
+		return err
+	}
+	p := currentProject(c)
+	if p.AccessSource == "" && (update.Identity != nil || update.Access != nil) {
+		return newError(http.StatusConflict, "no_access_source", "Choose the access-state source on step 1 (Stack) first.")
+	}
+	var steps []int
+	if update.Identity != nil {
+		id, err := validateIdentity(p, update.Identity)
+		if err != nil {
+			return mappingError(err)
+		}
+		update.Identity = id
+		steps = append(steps, 4)
+	}
+	if update.Plans != nil {
+		plans, err := mapping.ValidatePlans(update.Plans)
+		if err != nil {
+			return mappingError(err)
+		}
+		update.Plans = plans
+		steps = append(steps, 5)
+	}
+	if update.Access != nil {
+		access, err := validateAccess(p, update.Access)
+		if err != nil {
+			return mappingError(err)
+		}
+		update.Access = access
+		steps = append(steps, 6)
+	}
+	if update.Policy != nil {
+		if err := mapping.ValidatePolicy(update.Policy); err != nil {
+			return mappingError(err)
+		}
+	}
+	current, err := s.storedMapping(c, p)
+	if err != nil {
+		return err
+	}
+	merged := current.Merge(update)
+	doc, err := json.Marshal(merged)
+	if err != nil {
+		return err
+	}
+	if err := s.db.SaveMapping(c.Request().Context(), p.ID, string(doc), currentUser(c).ID, steps...); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, merged)
+}
+
+func validateIdentity(p db.Project, id *mapping.Identity) (*mapping.Identity, error) {
+	if p.AccessSource == "clerk" || p.AccessSource == "demo" {
+		return &mapping.Identity{Automatic: true}, nil
+	}
+	out := *id
+	out.Table, out.Column = strings.TrimSpace(out.Table), strings.TrimSpace(out.Column)
+	switch out.BillingField {
+	case mapping.BillingCustomerID, mapping.BillingEmail:
+	case mapping.BillingMetadata:
+		if strings.TrimSpace(out.MetadataKey) == "" {
+			return nil, &mapping.ValidationError{Field: "identity.metadata_key", Message: "Enter the Stripe customer metadata key that holds the app's id."}
+		}
+	default:
+		return nil, &mapping.ValidationError{Field: "identity.billing_field", Message: "Choose the billing field: stripe.customer.id, stripe.customer.metadata.<key>, or stripe.customer.email."}
+	}
+	if out.Table == "" || out.Column == "" {
+		return nil, &mapping.ValidationError{Field: "identity.table", Message: "Choose the app table and the column that holds the customer's billing identity."}
+	}
+	return &out, nil
+}
+
+func validateAccess(p db.Project, a *mapping.Access) (*mapping.Access, error) {
+	if p.AccessSource == "clerk" {
+		return mapping.ValidateClerkAccess(a)
+	}
+	if strings.TrimSpace(a.Users.Plan) == "" && strings.TrimSpace(a.Users.Premium) == "" {
+		return nil, &mapping.ValidationError{Field: "users.plan", Message: "Map a plan or a premium field, so ParityRail can tell who has paid access."}
+	}
+	return a, nil
+}
+
+func mappingError(err error) error {
+	var ve *mapping.ValidationError
+	if errors.As(err, &ve) {
+		return badRequest("invalid_mapping", "%s", ve.Message)
+	}
+	return err
+}
