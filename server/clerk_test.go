@@ -194,7 +194,7 @@ func TestClerkMappings(t *testing.T) {
 		}
 	}
 	owner.mustDo("PUT", path, map[string]any{"access": map[string]any{
-		"users": map[string]string{"stripe_customer_id": " public_metadata.stripe_customer_id ", "premium": "public_metadata.is_premium", "trial_end": "private_metadata.trial_ends_at"},
+		"users":         map[string]string{"stripe_customer_id": " public_metadata.stripe_customer_id ", "premium": "public_metadata.is_premium", "trial_end": "private_metadata.trial_ends_at"},
 		"organizations": map[string]string{"stripe_customer_id": "public_metadata.stripe_customer_id", "plan": "public_metadata.plan"},
 	}}, 200).json(t, &m)
 	owner.mustDo("GET", path, nil, 200).json(t, &m)
