@@ -1,0 +1,60 @@
+package billing
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"parityrail/demo/stripefake"
+
+	"golang.org/x/time/rate"
+)
+
+// BenchmarkFullRead reads an account of 10,000 customers and 12,000
+// subscriptions (connect probe + full read) from the fake over loopback and
+// reports requests made against the minimum possible:
+// ceil(customers/100) + ceil(subscriptions/100) + the 5 probe requests.
+// Run: go test ./billing -run '^$' -bench FullRead -benchtime 3x
+func BenchmarkFullRead(b *testing.B) {
+	const customers, subscriptions = 10_000, 12_000
+	f := stripefake.New()
+	f.AddKey(testKey)
+	f.Generate(stripefake.GenerateSpec{Customers: customers, Subscriptions: subscriptions, Seed: 42})
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	minimum := int64((customers+99)/100 + (subscriptions+99)/100 + 5)
+
+	var requests int64
+	var elapsed time.Duration
+	for b.Loop() {
+		// The cap is lifted so the benchmark measures the connector, not
+		// the 20 req/s test-mode limit.
+		c, err := New(Config{Key: testKey, APIBase: srv.URL, Limiter: rate.NewLimiter(rate.Inf, 1)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := c.TestConnection(b.Context(), ProbeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		all, err := c.ReadAll(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		if len(all) != customers {
+			b.Fatalf("read %d customers", len(all))
+		}
+		requests = c.Requests()
+	}
+	b.ReportMetric(float64(requests), "requests/op")
+	b.ReportMetric(float64(minimum), "min-requests")
+	b.ReportMetric(float64(requests)/float64(minimum), "ratio")
+	b.ReportMetric(float64(customers*b.N)/elapsed.Seconds(), "customers/s")
+	if v := f.Violations(); len(v) != 0 {
+		b.Fatalf("non-GET requests: %v", v)
+	}
+	if float64(requests)/float64(minimum) > 1.05 {
+		b.Fatalf("requests %d exceed 1.05 × minimum %d", requests, minimum)
+	}
+}

@@ -1,0 +1,339 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	stripe "github.com/stripe/stripe-go/v76"
+)
+
+// pageSize is Stripe's maximum list page: the fewest requests possible.
+const pageSize = 100
+
+// Customer is a Stripe customer as the promise needs it.
+type Customer struct {
+	ID       string
+	Email    string
+	Name     string
+	Metadata map[string]string
+	Created  time.Time
+	Livemode bool
+	// Deleted is true for a deleted customer, which Stripe keeps only as a
+	// tombstone: such a customer is owed nothing.
+	Deleted bool
+}
+
+// Subscription is a Stripe subscription as the promise needs it. Zero
+// times mean "not set".
+type Subscription struct {
+	ID                string
+	CustomerID        string
+	Status            string // Stripe's status: active, trialing, past_due, …
+	Created           time.Time
+	CurrentPeriodEnd  time.Time
+	TrialEnd          time.Time
+	CancelAtPeriodEnd bool
+	PauseCollection   bool
+	Livemode          bool
+	Items             []Item
+	LatestInvoice     *Invoice // nil when the subscription has none
+}
+
+// Item is one subscription item's price.
+type Item struct {
+	PriceID   string
+	LookupKey string
+	ProductID string
+}
+
+// Invoice is a subscription's latest invoice: its creation starts the
+// past_due grace period.
+type Invoice struct {
+	ID      string
+	Status  string // draft, open, paid, uncollectible, void
+	Created time.Time
+}
+
+// CustomerBilling is one customer with all their subscriptions, newest
+// first.
+type CustomerBilling struct {
+	Customer      Customer
+	Subscriptions []Subscription
+}
+
+// ListCustomers streams every customer, 100 per request. Stripe's list
+// leaves deleted customers out; ReadAll finds those through their
+// subscriptions. Returning an error from fn stops the read.
+func (c *Client) ListCustomers(ctx context.Context, fn func(Customer) error) error {
+	it := c.api.Customers.List(&stripe.CustomerListParams{ListParams: listParams(ctx)})
+	for it.Next() {
+		if err := fn(toCustomer(it.Customer())); err != nil {
+			return err
+		}
+	}
+	return c.wrapErr("customers", it.Err())
+}
+
+// ListSubscriptions streams every subscription in every status, 100 per
+// request, each with its items (price and product id inline) and its latest
+// invoice expanded. Returning an error from fn stops the read.
+func (c *Client) ListSubscriptions(ctx context.Context, fn func(Subscription) error) error {
+	return c.eachSubscription(ctx, "", func(s *stripe.Subscription) error { return fn(toSubscription(s)) })
+}
+
+// eachSubscription lists subscriptions (of one customer when customerID is
+// set) with status=all. Expansions: data.latest_invoice for the invoice's
+// status and creation, data.customer so a deleted customer shows up as
+// {"deleted": true} without one request per customer. The product object is
+// not expanded: data.items.data.price.product is five levels and Stripe
+// allows four; the product id is on the price.
+func (c *Client) eachSubscription(ctx context.Context, customerID string, fn func(*stripe.Subscription) error) error {
+	p := &stripe.SubscriptionListParams{ListParams: listParams(ctx), Status: stripe.String("all")}
+	if customerID != "" {
+		p.Customer = stripe.String(customerID)
+	}
+	p.AddExpand("data.latest_invoice")
+	p.AddExpand("data.customer")
+	it := c.api.Subscriptions.List(p)
+	for it.Next() {
+		if err := fn(it.Subscription()); err != nil {
+			return err
+		}
+	}
+	return c.wrapErr("subscriptions", it.Err())
+}
+
+// ReadAll reads the whole account for a full check with the minimum number
+// of requests — ceil(customers/100) + ceil(subscriptions/100), never one
+// per customer — and groups subscriptions by customer. Customers come in
+// Stripe's order (newest first), followed by customers known only from a
+// subscription: deleted customers (Deleted set) or ones created while the
+// read ran.
+func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
+	var out []CustomerBilling
+	index := map[string]int{}
+	err := c.ListCustomers(ctx, func(cu Customer) error {
+		index[cu.ID] = len(out)
+		out = append(out, CustomerBilling{Customer: cu})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = c.eachSubscription(ctx, "", func(s *stripe.Subscription) error {
+		if s.Customer == nil {
+			return nil
+		}
+		i, ok := index[s.Customer.ID]
+		if !ok {
+			i = len(out)
+			index[s.Customer.ID] = i
+			out = append(out, CustomerBilling{Customer: toCustomer(s.Customer)})
+		}
+		out[i].Subscriptions = append(out[i].Subscriptions, toSubscription(s))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ErrCustomerNotFound is a customer id Stripe doesn't know (never existed,
+// or belongs to another account or mode).
+var ErrCustomerNotFound = errors.New("no such customer in this Stripe account")
+
+// ReadCustomer reads one customer freshly for a re-check: the customer (a
+// deleted one comes back with Deleted set) and all their subscriptions.
+func (c *Client) ReadCustomer(ctx context.Context, customerID string) (CustomerBilling, error) {
+	cu, err := c.api.Customers.Get(customerID, &stripe.CustomerParams{Params: stripe.Params{Context: ctx}})
+	if err != nil {
+		var se *stripe.Error
+		if errors.As(err, &se) && se.HTTPStatusCode == http.StatusNotFound {
+			return CustomerBilling{}, fmt.Errorf("read customer %s: %w", customerID, ErrCustomerNotFound)
+		}
+		return CustomerBilling{}, c.wrapErr("customer "+customerID, err)
+	}
+	cb := CustomerBilling{Customer: toCustomer(cu)}
+	err = c.eachSubscription(ctx, customerID, func(s *stripe.Subscription) error {
+		cb.Subscriptions = append(cb.Subscriptions, toSubscription(s))
+		return nil
+	})
+	if err != nil {
+		return CustomerBilling{}, err
+	}
+	return cb, nil
+}
+
+// PriceUsage is one price found on the account's subscriptions, for "Load
+// from Stripe" in plan mapping.
+type PriceUsage struct {
+	PriceID     string
+	LookupKey   string
+	Nickname    string
+	ProductID   string
+	ProductName string // empty if the product could not be read
+	UnitAmount  int64  // in the currency's minor unit; 0 for tiered prices
+	Currency    string
+	Interval    string // day, week, month, year; empty for one-time prices
+	// Subscriptions counts subscriptions using the price, in any status;
+	// ActiveSubscriptions those active, trialing or past_due.
+	Subscriptions       int
+	ActiveSubscriptions int
+}
+
+// PricesInUse lists the prices found on subscriptions (every status), most
+// used first, with their product names. It reads subscriptions without
+// expansions, then the products list (usually one request); a key that
+// can't read Products gets the prices without names.
+func (c *Client) PricesInUse(ctx context.Context) ([]PriceUsage, error) {
+	byID := map[string]*PriceUsage{}
+	var order []string
+	p := &stripe.SubscriptionListParams{ListParams: listParams(ctx), Status: stripe.String("all")}
+	it := c.api.Subscriptions.List(p)
+	for it.Next() {
+		s := it.Subscription()
+		if s.Items == nil {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, item := range s.Items.Data {
+			pr := item.Price
+			if pr == nil || seen[pr.ID] {
+				continue
+			}
+			seen[pr.ID] = true
+			u, ok := byID[pr.ID]
+			if !ok {
+				u = &PriceUsage{PriceID: pr.ID, LookupKey: pr.LookupKey, Nickname: pr.Nickname,
+					UnitAmount: pr.UnitAmount, Currency: string(pr.Currency)}
+				if pr.Product != nil {
+					u.ProductID = pr.Product.ID
+				}
+				if pr.Recurring != nil {
+					u.Interval = string(pr.Recurring.Interval)
+				}
+				byID[pr.ID] = u
+				order = append(order, pr.ID)
+			}
+			u.Subscriptions++
+			switch s.Status {
+			case stripe.SubscriptionStatusActive, stripe.SubscriptionStatusTrialing, stripe.SubscriptionStatusPastDue:
+				u.ActiveSubscriptions++
+			}
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, c.wrapErr("subscriptions", err)
+	}
+
+	if len(order) > 0 {
+		names, err := c.productNames(ctx)
+		var perr *PermissionError
+		if err != nil && !errors.As(err, &perr) {
+			// Without Products read the prices are still useful; only the
+			// names stay empty.
+			return nil, err
+		}
+		for _, u := range byID {
+			u.ProductName = names[u.ProductID]
+		}
+	}
+	out := make([]PriceUsage, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byID[id])
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].ActiveSubscriptions != out[j].ActiveSubscriptions {
+			return out[i].ActiveSubscriptions > out[j].ActiveSubscriptions
+		}
+		return out[i].Subscriptions > out[j].Subscriptions
+	})
+	return out, nil
+}
+
+// productNames lists products (active and archived) by id.
+func (c *Client) productNames(ctx context.Context) (map[string]string, error) {
+	names := map[string]string{}
+	it := c.api.Products.List(&stripe.ProductListParams{ListParams: listParams(ctx)})
+	for it.Next() {
+		names[it.Product().ID] = it.Product().Name
+	}
+	if err := it.Err(); err != nil {
+		return nil, c.wrapErr("products", err)
+	}
+	return names, nil
+}
+
+// ActiveEntitlements returns the lookup keys of a customer's active
+// entitlements (Stripe serves this list per customer only).
+func (c *Client) ActiveEntitlements(ctx context.Context, customerID string) ([]string, error) {
+	it := c.api.EntitlementsActiveEntitlements.List(&stripe.EntitlementsActiveEntitlementListParams{
+		ListParams: listParams(ctx), Customer: stripe.String(customerID)})
+	keys := []string{}
+	for it.Next() {
+		keys = append(keys, it.EntitlementsActiveEntitlement().LookupKey)
+	}
+	if err := it.Err(); err != nil {
+		return nil, c.wrapErr("active entitlements of "+customerID, err)
+	}
+	return keys, nil
+}
+
+func listParams(ctx context.Context) stripe.ListParams {
+	return stripe.ListParams{Context: ctx, Limit: stripe.Int64(pageSize)}
+}
+
+func unix(t int64) time.Time {
+	if t == 0 {
+		return time.Time{}
+	}
+	return time.Unix(t, 0).UTC()
+}
+
+func toCustomer(c *stripe.Customer) Customer {
+	md := c.Metadata
+	if md == nil {
+		md = map[string]string{}
+	}
+	return Customer{
+		ID: c.ID, Email: c.Email, Name: c.Name, Metadata: md,
+		Created: unix(c.Created), Livemode: c.Livemode, Deleted: c.Deleted,
+	}
+}
+
+func toSubscription(s *stripe.Subscription) Subscription {
+	out := Subscription{
+		ID:                s.ID,
+		Status:            string(s.Status),
+		Created:           unix(s.Created),
+		CurrentPeriodEnd:  unix(s.CurrentPeriodEnd),
+		TrialEnd:          unix(s.TrialEnd),
+		CancelAtPeriodEnd: s.CancelAtPeriodEnd,
+		PauseCollection:   s.PauseCollection != nil,
+		Livemode:          s.Livemode,
+	}
+	if s.Customer != nil {
+		out.CustomerID = s.Customer.ID
+	}
+	if s.Items != nil {
+		for _, it := range s.Items.Data {
+			if it.Price == nil {
+				continue
+			}
+			item := Item{PriceID: it.Price.ID, LookupKey: it.Price.LookupKey}
+			if it.Price.Product != nil {
+				item.ProductID = it.Price.Product.ID
+			}
+			out.Items = append(out.Items, item)
+		}
+	}
+	if inv := s.LatestInvoice; inv != nil && inv.ID != "" {
+		out.LatestInvoice = &Invoice{ID: inv.ID, Status: string(inv.Status), Created: unix(inv.Created)}
+	}
+	return out
+}

@@ -1,0 +1,556 @@
+package stripefake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	stripe "github.com/stripe/stripe-go/v76"
+)
+
+// resource describes one list/retrieve endpoint.
+type resource struct {
+	kind   string // stored object kind
+	noun   string // Stripe's word in "No such <noun>"
+	perm   string // rak_* permission a restricted key needs
+	filter func(q url.Values, v any) (bool, *apiError)
+}
+
+var resources = map[string]resource{
+	"/v1/customers":         {kind: kindCustomer, noun: "customer", perm: PermCustomers, filter: filterCustomer},
+	"/v1/subscriptions":     {kind: kindSubscription, noun: "subscription", perm: PermSubscriptions, filter: filterSubscription},
+	"/v1/invoices":          {kind: kindInvoice, noun: "invoice", perm: PermInvoices, filter: filterInvoice},
+	"/v1/prices":            {kind: kindPrice, noun: "price", perm: PermPrices, filter: filterPrice},
+	"/v1/products":          {kind: kindProduct, noun: "product", perm: PermProducts, filter: filterProduct},
+	"/v1/checkout/sessions": {kind: kindSession, noun: "checkout.session", perm: PermCheckoutSessions, filter: filterSession},
+}
+
+// permByKind is what expanding an object of that kind requires.
+var permByKind = map[string]string{
+	kindCustomer:     PermCustomers,
+	kindSubscription: PermSubscriptions,
+	kindInvoice:      PermInvoices,
+	kindPrice:        PermPrices,
+	kindProduct:      PermProducts,
+	kindSession:      PermCheckoutSessions,
+}
+
+// expandable lists, per object type, the fields Stripe returns as an id
+// unless expanded, and the kind of object they point to.
+var expandable = map[string]map[string]string{
+	"subscription":     {"customer": kindCustomer, "latest_invoice": kindInvoice, "default_payment_method": "", "default_source": "", "pending_setup_intent": "", "schedule": "", "test_clock": "", "application": "", "on_behalf_of": ""},
+	"invoice":          {"customer": kindCustomer, "subscription": kindSubscription, "charge": "", "payment_intent": "", "default_payment_method": "", "default_source": "", "test_clock": "", "application": "", "on_behalf_of": ""},
+	"price":            {"product": kindProduct},
+	"plan":             {"product": kindProduct},
+	"product":          {"default_price": kindPrice, "tax_code": ""},
+	"customer":         {"default_source": "", "test_clock": ""},
+	"checkout.session": {"customer": kindCustomer, "subscription": kindSubscription, "invoice": kindInvoice, "payment_intent": "", "setup_intent": "", "payment_link": ""},
+}
+
+// nullIfZero are timestamps Stripe sends as null when unset; stripe-go's
+// int64 fields would otherwise marshal them as 0.
+var nullIfZero = map[string]bool{
+	"trial_end": true, "trial_start": true, "canceled_at": true, "cancel_at": true, "ended_at": true,
+	"due_date": true, "next_payment_attempt": true, "resumes_at": true, "effective_at": true,
+	"finalized_at": true, "marked_uncollectible_at": true, "paid_at": true, "voided_at": true,
+	"application_fee_percent": true, "days_until_due": true, "next_pending_invoice_item_invoice": true,
+	"trial_period_days": true,
+}
+
+// includable are customer fields Stripe leaves out unless asked for with
+// expand[]; stripe-go would marshal them as null.
+var includable = []string{"subscriptions", "sources", "tax_ids", "tax", "cash_balance", "invoice_credit_balance"}
+
+const maxExpandDepth = 4 // Stripe's limit, counting "data" on lists
+
+func (s *Server) route(r *http.Request, key string, ki keyInfo) (any, *apiError) {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	q := r.URL.Query()
+	expand, err := expandParams(q)
+	if err != nil {
+		return nil, err
+	}
+	need := func(perm string) *apiError {
+		if ki.restricted && !ki.perms[perm] {
+			return s.permissionError(key, perm)
+		}
+		return nil
+	}
+
+	if path == "/v1/entitlements/active_entitlements" {
+		if err := need(PermEntitlements); err != nil {
+			return nil, err
+		}
+		return s.listEntitlements(q)
+	}
+	if res, ok := resources[path]; ok {
+		if err := need(res.perm); err != nil {
+			return nil, err
+		}
+		return s.list(path, res, q, expand, need)
+	}
+	for prefix, res := range resources {
+		id, ok := strings.CutPrefix(path, prefix+"/")
+		if !ok || id == "" || strings.Contains(id, "/") {
+			continue
+		}
+		if err := need(res.perm); err != nil {
+			return nil, err
+		}
+		return s.retrieve(res, id, expand, need)
+	}
+	return nil, invalidRequest(http.StatusNotFound, "", "",
+		fmt.Sprintf("Unrecognized request URL (GET: %s). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.", r.URL.Path))
+}
+
+// expandParams reads expand[]=…, expand[0]=… (stripe-go's form) and expand=….
+func expandParams(q url.Values) ([]string, *apiError) {
+	var out []string
+	for k, vs := range q {
+		if k != "expand" && !(strings.HasPrefix(k, "expand[") && strings.HasSuffix(k, "]")) {
+			continue
+		}
+		for _, v := range vs {
+			if strings.Count(v, ".")+1 > maxExpandDepth {
+				return nil, invalidRequest(http.StatusBadRequest, "", "expand",
+					fmt.Sprintf("You cannot expand more than %d levels of a property. Property: %s", maxExpandDepth, v))
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// arrayParam reads name[]=…, name[0]=… and name=….
+func arrayParam(q url.Values, name string) []string {
+	var out []string
+	for k, vs := range q {
+		if k == name || (strings.HasPrefix(k, name+"[") && strings.HasSuffix(k, "]")) {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+func (s *Server) retrieve(res resource, id string, expand []string, need func(string) *apiError) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.getLocked(res.kind, id)
+	if !ok {
+		return nil, noSuch(res.noun, id, "id")
+	}
+	return s.renderLocked(res.kind, v, expand, need)
+}
+
+func (s *Server) list(path string, res resource, q url.Values, expand []string, need func(string) *apiError) (any, *apiError) {
+	limit := 10
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		switch {
+		case err != nil:
+			return nil, invalidRequest(http.StatusBadRequest, "parameter_invalid_integer", "limit", "Invalid integer: "+l)
+		case n < 1:
+			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be greater than or equal to 1.")
+		case n > 100:
+			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be less than or equal to 100.")
+		}
+		limit = n
+	}
+	after, before := q.Get("starting_after"), q.Get("ending_before")
+	if after != "" && before != "" {
+		return nil, invalidRequest(http.StatusBadRequest, "", "starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	var itemExpand []string
+	for _, e := range expand {
+		// On a list, expansions address the items through "data.".
+		if rest, ok := strings.CutPrefix(e, "data."); ok {
+			itemExpand = append(itemExpand, rest)
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []*entry
+	for _, e := range s.sortedLocked(res.kind) {
+		ok, err := res.filter(q, e.v)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			all = append(all, e)
+		}
+	}
+	var page []*entry
+	hasMore := false
+	switch {
+	case before != "":
+		i := indexOf(all, before)
+		if i < 0 {
+			return nil, noSuch(res.noun, before, "ending_before")
+		}
+		start := max(0, i-limit)
+		page, hasMore = all[start:i], start > 0
+	default:
+		start := 0
+		if after != "" {
+			i := indexOf(all, after)
+			if i < 0 {
+				return nil, noSuch(res.noun, after, "starting_after")
+			}
+			start = i + 1
+		}
+		end := min(len(all), start+limit)
+		page, hasMore = all[start:end], end < len(all)
+	}
+	data := make([]any, 0, len(page))
+	for _, e := range page {
+		m, err := s.renderLocked(res.kind, e.v, itemExpand, need)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, m)
+	}
+	return listEnvelope(path, data, hasMore), nil
+}
+
+func listEnvelope(url string, data []any, hasMore bool) map[string]any {
+	return map[string]any{"object": "list", "data": data, "has_more": hasMore, "url": url}
+}
+
+func indexOf(es []*entry, id string) int {
+	for i, e := range es {
+		if e.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// renderLocked turns a stored stripe-go object into Stripe's JSON: the type
+// marshalled as-is, then references collapsed to ids unless expanded.
+func (s *Server) renderLocked(kind string, v any, expand []string, need func(string) *apiError) (map[string]any, *apiError) {
+	if c, ok := v.(*stripe.Customer); ok && c.Deleted {
+		// Stripe keeps only a tombstone of a deleted customer.
+		return map[string]any{"id": c.ID, "object": "customer", "deleted": true}, nil
+	}
+	m, err := toMap(v)
+	if err != nil {
+		return nil, &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: "fake: " + err.Error()}
+	}
+	if err := s.walkLocked(m, objectType(m, kind), expand, need); err != nil {
+		return nil, err
+	}
+	if kind == kindCustomer {
+		for _, k := range includable {
+			if m[k] == nil {
+				delete(m, k)
+			}
+		}
+	}
+	return m, nil
+}
+
+func objectType(m map[string]any, fallback string) string {
+	if o, ok := m["object"].(string); ok && o != "" {
+		return o
+	}
+	return fallback
+}
+
+// walkLocked rewrites m in place: expandable references become ids (or the
+// referenced object when expanded), nested objects and lists are walked, and
+// stripe-go's zero values Stripe sends as null are nulled.
+func (s *Server) walkLocked(m map[string]any, typ string, expand []string, need func(string) *apiError) *apiError {
+	refs := expandable[typ]
+	for k, val := range m {
+		sub := subPaths(expand, k)
+		if refKind, isRef := refs[k]; isRef {
+			stub, ok := val.(map[string]any)
+			if !ok {
+				continue // null, or already an id
+			}
+			id, _ := stub["id"].(string)
+			if !contains(expand, k) && len(sub) == 0 {
+				m[k] = id
+				continue
+			}
+			if refKind == "" {
+				m[k] = id // not something the fake stores
+				continue
+			}
+			if err := need(permByKind[refKind]); err != nil {
+				return err
+			}
+			target, ok := s.getLocked(refKind, id)
+			if !ok {
+				m[k] = id
+				continue
+			}
+			full, err := s.renderLocked(refKind, target, sub, need)
+			if err != nil {
+				return err
+			}
+			m[k] = full
+			continue
+		}
+		switch x := val.(type) {
+		case map[string]any:
+			if data, ok := x["data"].([]any); ok {
+				if _, ok := x["has_more"]; ok {
+					x["object"] = "list"
+					delete(x, "total_count") // stripe-go's ListMeta field; Stripe omits it unless asked
+					for _, el := range data {
+						if em, ok := el.(map[string]any); ok {
+							if err := s.walkLocked(em, objectType(em, ""), subPaths(sub, "data"), need); err != nil {
+								return err
+							}
+						}
+					}
+					continue
+				}
+			}
+			if err := s.walkLocked(x, objectType(x, ""), sub, need); err != nil {
+				return err
+			}
+		case string:
+			if x == "" && k != "id" {
+				m[k] = nil // Stripe sends unset strings as null
+			}
+		case json.Number:
+			if nullIfZero[k] && x.String() == "0" {
+				m[k] = nil
+			}
+		case bool:
+			if k == "deleted" && !x {
+				delete(m, k) // only deleted objects carry "deleted"
+			}
+		case nil:
+			if k == "metadata" {
+				m[k] = map[string]any{}
+			}
+		}
+	}
+	return nil
+}
+
+func subPaths(expand []string, key string) []string {
+	var out []string
+	for _, e := range expand {
+		if rest, ok := strings.CutPrefix(e, key+"."); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber() // keep int64 amounts and timestamps exact
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// --- list filters: the query parameters Stripe supports on each list ---
+
+func filterCustomer(q url.Values, v any) (bool, *apiError) {
+	c := v.(*stripe.Customer)
+	if c.Deleted {
+		return false, nil // Stripe's customer list leaves deleted customers out
+	}
+	if e := q.Get("email"); e != "" && e != c.Email {
+		return false, nil
+	}
+	return true, nil
+}
+
+var subscriptionStatuses = map[string]bool{
+	"active": true, "all": true, "canceled": true, "ended": true, "incomplete": true,
+	"incomplete_expired": true, "past_due": true, "paused": true, "trialing": true, "unpaid": true,
+}
+
+func filterSubscription(q url.Values, v any) (bool, *apiError) {
+	sub := v.(*stripe.Subscription)
+	status := q.Get("status")
+	if status != "" && !subscriptionStatuses[status] {
+		return false, invalidRequest(http.StatusBadRequest, "", "status",
+			fmt.Sprintf("Invalid status: must be one of active, all, canceled, ended, incomplete, incomplete_expired, past_due, paused, trialing, or unpaid"))
+	}
+	st := string(sub.Status)
+	switch status {
+	case "":
+		// Stripe's default leaves canceled subscriptions out.
+		if st == "canceled" {
+			return false, nil
+		}
+	case "all":
+	case "ended":
+		if st != "canceled" && st != "incomplete_expired" {
+			return false, nil
+		}
+	default:
+		if st != status {
+			return false, nil
+		}
+	}
+	if c := q.Get("customer"); c != "" && (sub.Customer == nil || sub.Customer.ID != c) {
+		return false, nil
+	}
+	if p := q.Get("price"); p != "" {
+		found := false
+		if sub.Items != nil {
+			for _, it := range sub.Items.Data {
+				if it.Price != nil && it.Price.ID == p {
+					found = true
+				}
+			}
+		}
+		if !found {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func filterInvoice(q url.Values, v any) (bool, *apiError) {
+	in := v.(*stripe.Invoice)
+	if c := q.Get("customer"); c != "" && (in.Customer == nil || in.Customer.ID != c) {
+		return false, nil
+	}
+	if sid := q.Get("subscription"); sid != "" && (in.Subscription == nil || in.Subscription.ID != sid) {
+		return false, nil
+	}
+	if st := q.Get("status"); st != "" && string(in.Status) != st {
+		return false, nil
+	}
+	return true, nil
+}
+
+func filterPrice(q url.Values, v any) (bool, *apiError) {
+	p := v.(*stripe.Price)
+	if a := q.Get("active"); a != "" && strconv.FormatBool(p.Active) != a {
+		return false, nil
+	}
+	if prod := q.Get("product"); prod != "" && (p.Product == nil || p.Product.ID != prod) {
+		return false, nil
+	}
+	if keys := arrayParam(q, "lookup_keys"); len(keys) > 0 && !contains(keys, p.LookupKey) {
+		return false, nil
+	}
+	return true, nil
+}
+
+func filterProduct(q url.Values, v any) (bool, *apiError) {
+	p := v.(*stripe.Product)
+	if a := q.Get("active"); a != "" && strconv.FormatBool(p.Active) != a {
+		return false, nil
+	}
+	return true, nil
+}
+
+func filterSession(q url.Values, v any) (bool, *apiError) {
+	cs := v.(*stripe.CheckoutSession)
+	if c := q.Get("customer"); c != "" && (cs.Customer == nil || cs.Customer.ID != c) {
+		return false, nil
+	}
+	if sid := q.Get("subscription"); sid != "" && (cs.Subscription == nil || cs.Subscription.ID != sid) {
+		return false, nil
+	}
+	return true, nil
+}
+
+// listEntitlements answers GET /v1/entitlements/active_entitlements, which
+// Stripe only serves for one customer at a time.
+func (s *Server) listEntitlements(q url.Values) (any, *apiError) {
+	cid := q.Get("customer")
+	if cid == "" {
+		return nil, invalidRequest(http.StatusBadRequest, "parameter_missing", "customer", "Missing required param: customer.")
+	}
+	limit := 10
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be between 1 and 100.")
+		}
+		limit = n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.getLocked(kindCustomer, cid); !ok {
+		return nil, noSuch("customer", cid, "customer")
+	}
+	keys := s.ents[cid]
+	all := make([]*stripe.EntitlementsActiveEntitlement, len(keys))
+	for i, k := range keys {
+		all[i] = &stripe.EntitlementsActiveEntitlement{
+			ID:        entitlementID(cid, k),
+			Object:    "entitlements.active_entitlement",
+			Feature:   featureID(k),
+			LookupKey: k,
+			Livemode:  s.livemode,
+		}
+	}
+	start := 0
+	if after := q.Get("starting_after"); after != "" {
+		start = -1
+		for i, e := range all {
+			if e.ID == after {
+				start = i + 1
+			}
+		}
+		if start < 0 {
+			return nil, noSuch("active entitlement", after, "starting_after")
+		}
+	}
+	end := min(len(all), start+limit)
+	data := make([]any, 0, end-start)
+	for _, e := range all[start:end] {
+		m, err := toMap(e)
+		if err != nil {
+			return nil, &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: "fake: " + err.Error()}
+		}
+		data = append(data, m)
+	}
+	return listEnvelope("/v1/entitlements/active_entitlements", data, end < len(all)), nil
+}
+
+// Entitlement and feature ids are derived from the lookup key so they are
+// stable across requests.
+func entitlementID(customerID, lookupKey string) string {
+	return "ent_" + stableSuffix(customerID+"/"+lookupKey)
+}
+
+func featureID(lookupKey string) string { return "feat_" + stableSuffix(lookupKey) }
+
+func stableSuffix(s string) string {
+	var h uint64 = 14695981039346656037 // FNV-1a
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	b := []byte("PR000000000000")
+	for i := len(b) - 1; i >= 2 && h > 0; i-- {
+		b[i] = base62[h%62]
+		h /= 62
+	}
+	return string(b)
+}
