@@ -110,6 +110,25 @@ func (d *DB) ConnectAccessSource(ctx context.Context, c Connection) error {
 	return nil
 }
 
+// ConnectBilling stores the Stripe connection and marks step 2 done.
+func (d *DB) ConnectBilling(ctx context.Context, c Connection) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("connect billing: %w", err)
+	}
+	defer tx.Rollback()
+	if err := saveConnection(ctx, tx, c, d.now()); err != nil {
+		return err
+	}
+	if err := completeStep(ctx, tx, c.ProjectID, 2, c.ConnectedBy, formatTime(d.now())); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("connect billing: %w", err)
+	}
+	return nil
+}
+
 // GetConnection returns the project's connection of a kind, or ErrNotFound.
 func (d *DB) GetConnection(ctx context.Context, projectID, kind string) (Connection, error) {
 	c, err := scanConnection(d.read.QueryRowContext(ctx, `SELECT `+connectionColumns+`

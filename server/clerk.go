@@ -44,11 +44,7 @@ func (s *Server) connectClerk(c echo.Context) error {
 	if err := s.db.ConnectAccessSource(ctx, conn); err != nil {
 		return err
 	}
-	saved, err := s.db.GetConnection(ctx, p.ID, "clerk")
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, viewConnection(saved))
+	return s.answerConnected(c, p.ID, "clerk", nil)
 }
 
 // newClerk builds a Clerk client for a pasted or stored key, against the

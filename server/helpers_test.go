@@ -18,17 +18,22 @@ import (
 
 	"parityrail/db"
 	"parityrail/demo/clerkfake"
+	"parityrail/demo/stripefake"
 	"parityrail/vault"
 )
 
 // testApp is the real router over a real SQLite file in a temp folder.
 type testApp struct {
-	t     *testing.T
-	srv   *httptest.Server
-	db    *db.DB
-	s     *Server
-	clerk *clerkfake.Server // the Clerk Backend API fake the app talks to
+	t      *testing.T
+	srv    *httptest.Server
+	db     *db.DB
+	s      *Server
+	clerk  *clerkfake.Server  // the Clerk Backend API fake the app talks to
+	stripe *stripefake.Server // the Stripe API fake, accepting testStripeKey
 }
+
+// testStripeKey is a full-access key the Stripe fake accepts.
+const testStripeKey = "sk_test_parityrailFakeFullAccess1234"
 
 var testUI = fstest.MapFS{
 	"index.html":         {Data: []byte("<!doctype html><title>ParityRail</title><div id=root></div>")},
@@ -54,10 +59,16 @@ func newTestAppWith(t *testing.T, cfg Config, path string) *testApp {
 	if cfg.ClerkAPIBase == "" {
 		cfg.ClerkAPIBase = clerkSrv.URL + "/v1"
 	}
+	fakeStripe := stripefake.New()
+	fakeStripe.AddKey(testStripeKey)
+	stripeSrv := httptest.NewServer(fakeStripe)
+	if cfg.StripeAPIBase == "" {
+		cfg.StripeAPIBase = stripeSrv.URL
+	}
 	s, e := newServer(cfg, store, v, testUI, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(e)
-	t.Cleanup(func() { srv.Close(); clerkSrv.Close(); store.Close() })
-	return &testApp{t: t, srv: srv, db: store, s: s, clerk: fakeClerk}
+	t.Cleanup(func() { srv.Close(); clerkSrv.Close(); stripeSrv.Close(); store.Close() })
+	return &testApp{t: t, srv: srv, db: store, s: s, clerk: fakeClerk, stripe: fakeStripe}
 }
 
 // client is a browser: it keeps cookies and sends the CSRF token back.
@@ -175,4 +186,21 @@ func tokenOf(inviteURL string) string {
 func (a *testApp) setClock(now time.Time) {
 	a.s.now = func() time.Time { return now }
 	a.db.SetClock(func() time.Time { return now.UTC() })
+}
+
+func dbConnection(projectID, kind, label string, live bool, by string) db.Connection {
+	return db.Connection{ProjectID: projectID, Kind: kind, SealedSecret: "v1:unused", Label: label, Livemode: live, ConnectedBy: by}
+}
+
+// connect stores a working connection directly (the connect endpoints probe
+// the fakes at Stripe's rate cap, too slow for fixtures).
+func (a *testApp) connect(projectID, kind, secret string) {
+	a.t.Helper()
+	sealed, err := a.s.vault.Seal(secret)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.db.SaveConnection(a.t.Context(), db.Connection{ProjectID: projectID, Kind: kind, SealedSecret: sealed, Label: "test"}); err != nil {
+		a.t.Fatal(err)
+	}
 }

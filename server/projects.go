@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"parityrail/billing"
 	"parityrail/db"
 	"parityrail/onboarding"
 )
@@ -20,14 +21,20 @@ type projectView struct {
 	AccessSource  string              `json:"access_source"`
 	Onboarded     bool                `json:"onboarded"`
 	Onboarding    onboarding.Progress `json:"onboarding"`
+	// WebhookURL is where Stripe sends this project's events; WebhookEvents
+	// the ones to select on the Stripe endpoint.
+	WebhookURL    string   `json:"webhook_url"`
+	WebhookEvents []string `json:"webhook_events"`
 }
 
-func viewProject(p db.Project) projectView {
+func (s *Server) viewProject(c echo.Context, p db.Project) projectView {
 	return projectView{
 		ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		BillingSource: p.BillingSource, AccessSource: p.AccessSource,
-		Onboarded:  p.OnboardedAt != nil,
-		Onboarding: onboarding.For(p.AccessSource, p.StepsDone),
+		Onboarded:     p.OnboardedAt != nil,
+		Onboarding:    onboarding.For(p.AccessSource, p.StepsDone),
+		WebhookURL:    s.baseURL(c) + "/api/webhooks/stripe/" + p.ID,
+		WebhookEvents: billing.ActedOnEvents,
 	}
 }
 
@@ -38,13 +45,13 @@ func (s *Server) listProjects(c echo.Context) error {
 	}
 	views := make([]projectView, len(projects))
 	for i, p := range projects {
-		views[i] = viewProject(p)
+		views[i] = s.viewProject(c, p)
 	}
 	return c.JSON(http.StatusOK, listOf(views))
 }
 
 func (s *Server) getProject(c echo.Context) error {
-	return c.JSON(http.StatusOK, viewProject(currentProject(c)))
+	return c.JSON(http.StatusOK, s.viewProject(c, currentProject(c)))
 }
 
 type projectNameRequest struct {
@@ -75,7 +82,7 @@ func (s *Server) createProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, viewProject(p))
+	return c.JSON(http.StatusCreated, s.viewProject(c, p))
 }
 
 func (s *Server) renameProject(c echo.Context) error {
@@ -141,5 +148,5 @@ func (s *Server) answerProject(c echo.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewProject(p))
+	return c.JSON(http.StatusOK, s.viewProject(c, p))
 }

@@ -44,6 +44,10 @@ func TestEveryRouteByRole(t *testing.T) {
 			return map[string]string{"name": "Acme", "billing_source": "stripe", "access_source": "clerk"}
 		}},
 		{"GET", "/api/projects/{project}/connections", "member", 200, nil},
+		{"POST", "/api/projects/{project}/stripe", "admin", 200, func(fixture) any {
+			return map[string]any{"api_key": testStripeKey}
+		}},
+		{"GET", "/api/projects/{project}/stripe/prices", "member", 200, nil},
 		{"POST", "/api/projects/{project}/clerk", "admin", 200, func(fixture) any {
 			return map[string]any{"secret_key": clerkfake.DefaultSecretKey}
 		}},
@@ -84,7 +88,8 @@ func TestEveryRouteByRole(t *testing.T) {
 		var p projectView
 		owner.mustDo("POST", "/api/projects", map[string]string{"name": "Fixture"}, 201).json(t, &p)
 		owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": "Fixture", "billing_source": "stripe", "access_source": "clerk"}, 200)
-		owner.mustDo("POST", "/api/projects/"+p.ID+"/clerk", map[string]string{"secret_key": clerkfake.DefaultSecretKey}, 200)
+		app.connect(p.ID, "clerk", clerkfake.DefaultSecretKey)
+		app.connect(p.ID, "stripe", testStripeKey)
 		var inv inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "target" + uniq() + "@example.com", "role": "member"}, 201).json(t, &inv)
 		var u db.User

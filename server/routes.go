@@ -30,6 +30,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.DELETE("/api/projects/:id", s.deleteProject, owner, project)
 	e.PUT("/api/projects/:id/stack", s.saveStack, admin, project)
 	e.GET("/api/projects/:id/connections", s.listConnections, member, project)
+	e.POST("/api/projects/:id/stripe", s.connectStripe, admin, project)
+	e.GET("/api/projects/:id/stripe/prices", s.stripePrices, member, project)
 	e.POST("/api/projects/:id/clerk", s.connectClerk, admin, project)
 	e.GET("/api/projects/:id/clerk/metadata-keys", s.clerkMetadataKeys, member, project)
 	e.GET("/api/projects/:id/mappings", s.getMappings, member, project)

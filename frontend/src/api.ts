@@ -1,0 +1,155 @@
+// The one API client. Every request goes through request(): same-origin
+// cookies, JSON in and out, the CSRF double-submit header on every non-GET,
+// and errors turned into ApiError carrying the server's own message.
+import type {
+  Health,
+  Invite,
+  InvitePreview,
+  List,
+  Project,
+  Role,
+  StackChoices,
+  User,
+} from './types';
+
+export const CSRF_COOKIE = 'parityrail_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function isApiError(err: unknown, status?: number): err is ApiError {
+  return err instanceof ApiError && (status === undefined || err.status === status);
+}
+
+/** The message to show a person for any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  return 'Something went wrong. Try again.';
+}
+
+export function readCookie(name: string): string | null {
+  if (typeof document === 'undefined') return null;
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    }
+  }
+  return null;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+async function send(method: Method, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') {
+    // The server sets the CSRF cookie on any response where it is missing;
+    // a first write before any read fetches it with a cheap GET.
+    let token = readCookie(CSRF_COOKIE);
+    if (!token) {
+      try {
+        await fetch('/api/health', { credentials: 'same-origin' });
+      } catch {
+        // The real request below reports the network failure.
+      }
+      token = readCookie(CSRF_COOKIE);
+    }
+    if (token) headers[CSRF_HEADER] = token;
+  }
+  try {
+    return await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(
+      0,
+      'network_error',
+      'Could not reach the ParityRail server. Check that it is running, then try again.',
+    );
+  }
+}
+
+async function parseError(res: Response): Promise<ApiError> {
+  let code = 'http_' + res.status;
+  let message = '';
+  const text = await res.text().catch(() => '');
+  if (text) {
+    try {
+      const data = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      if (data && typeof data.error === 'object' && data.error) {
+        if (typeof data.error.code === 'string' && data.error.code) code = data.error.code;
+        if (typeof data.error.message === 'string') message = data.error.message;
+      }
+    } catch {
+      // Not JSON (a proxy's error page, say): fall through to the generic line.
+    }
+  }
+  if (!message) {
+    message = `The server answered with HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}. Try again.`;
+  }
+  return new ApiError(res.status, code, message);
+}
+
+export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const res = await send(method, path, body);
+  if (!res.ok) throw await parseError(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(res.status, 'bad_response', 'The server sent an answer that is not JSON. Try again.');
+  }
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  health: () => request<Health>('GET', '/api/health'),
+
+  setupStatus: () => request<{ required: boolean }>('GET', '/api/setup'),
+  setup: (body: { email: string; password: string; name: string }) =>
+    request<User>('POST', '/api/setup', body),
+
+  login: (body: { email: string; password: string }) => request<User>('POST', '/api/auth/login', body),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  me: () => request<User>('GET', '/api/me'),
+
+  listProjects: () => request<List<Project>>('GET', '/api/projects'),
+  createProject: (body: { name: string }) => request<Project>('POST', '/api/projects', body),
+  getProject: (id: string) => request<Project>('GET', `/api/projects/${enc(id)}`),
+  renameProject: (id: string, body: { name: string }) =>
+    request<Project>('PATCH', `/api/projects/${enc(id)}`, body),
+  deleteProject: (id: string) => request<void>('DELETE', `/api/projects/${enc(id)}`),
+  saveStack: (id: string, body: StackChoices) =>
+    request<Project>('PUT', `/api/projects/${enc(id)}/stack`, body),
+
+  listMembers: () => request<List<User>>('GET', '/api/team/members'),
+  changeRole: (userId: string, role: Role) =>
+    request<User>('PATCH', `/api/team/members/${enc(userId)}`, { role }),
+  removeMember: (userId: string) => request<void>('DELETE', `/api/team/members/${enc(userId)}`),
+
+  listInvites: () => request<List<Invite>>('GET', '/api/team/invites'),
+  createInvite: (body: { email: string; role: Role }) => request<Invite>('POST', '/api/team/invites', body),
+  revokeInvite: (inviteId: string) => request<void>('DELETE', `/api/team/invites/${enc(inviteId)}`),
+
+  getInvite: (token: string) => request<InvitePreview>('GET', `/api/invites/${enc(token)}`),
+  acceptInvite: (token: string, body?: { name: string; password: string }) =>
+    request<User>('POST', `/api/invites/${enc(token)}/accept`, body ?? {}),
+};

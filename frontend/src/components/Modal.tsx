@@ -1,0 +1,51 @@
+// A Radix Dialog with the app's look. Focus is trapped inside and returns to
+// the trigger on close; Escape closes.
+import * as Dialog from '@radix-ui/react-dialog';
+import { X } from 'lucide-react';
+import type { ReactNode } from 'react';
+
+export function Modal({
+  open,
+  onOpenChange,
+  title,
+  description,
+  children,
+  role,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  title: string;
+  description?: ReactNode;
+  children: ReactNode;
+  /** "alertdialog" for confirmations of destructive actions. */
+  role?: 'dialog' | 'alertdialog';
+}) {
+  return (
+    <Dialog.Root open={open} onOpenChange={onOpenChange}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="fixed inset-0 z-40 bg-gray-900/40" />
+        <Dialog.Content
+          role={role ?? 'dialog'}
+          className="fixed left-1/2 top-1/2 z-50 w-[calc(100%-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 rounded-xl bg-white p-6 shadow-xl focus-visible:outline-none"
+          {...(description ? {} : { 'aria-describedby': undefined })}
+        >
+          <div className="flex items-start justify-between gap-4">
+            <Dialog.Title className="text-base font-semibold text-gray-900">{title}</Dialog.Title>
+            <Dialog.Close
+              aria-label="Close"
+              className="-m-1 rounded-md p-1 text-gray-400 hover:bg-gray-100 hover:text-gray-600"
+            >
+              <X aria-hidden className="size-4" />
+            </Dialog.Close>
+          </div>
+          {description && (
+            <Dialog.Description className="mt-2 text-sm text-gray-600">{description}</Dialog.Description>
+          )}
+          <div className="mt-5">{children}</div>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+export const ModalClose = Dialog.Close;

@@ -1,0 +1,281 @@
+// Small building blocks so every page looks and behaves the same.
+import { useId, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
+import { AlertCircle, Check, Copy, Loader2 } from 'lucide-react';
+import { toast } from 'sonner';
+import * as Tooltip from '@radix-ui/react-tooltip';
+
+export function cx(...parts: Array<string | false | null | undefined>): string {
+  return parts.filter(Boolean).join(' ');
+}
+
+type Variant = 'primary' | 'secondary' | 'danger' | 'ghost';
+
+const variants: Record<Variant, string> = {
+  primary:
+    'bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 disabled:bg-indigo-300',
+  secondary:
+    'bg-white text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 hover:bg-gray-50 disabled:text-gray-400',
+  danger: 'bg-red-600 text-white shadow-sm hover:bg-red-500 disabled:bg-red-300',
+  ghost: 'text-gray-700 hover:bg-gray-100 hover:text-gray-900 disabled:text-gray-400',
+};
+
+export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
+  variant?: Variant;
+  size?: 'sm' | 'md';
+  busy?: boolean;
+  busyLabel?: string;
+}
+
+export function Button({
+  variant = 'primary',
+  size = 'md',
+  busy = false,
+  busyLabel,
+  className,
+  children,
+  disabled,
+  type = 'button',
+  ...rest
+}: ButtonProps) {
+  return (
+    <button
+      type={type}
+      disabled={disabled || busy}
+      aria-busy={busy || undefined}
+      className={cx(
+        'inline-flex items-center justify-center gap-1.5 whitespace-nowrap rounded-md font-medium transition-colors disabled:cursor-not-allowed',
+        size === 'sm' ? 'px-2.5 py-1.5 text-sm' : 'px-3.5 py-2 text-sm',
+        variants[variant],
+        className,
+      )}
+      {...rest}
+    >
+      {busy && <Loader2 aria-hidden className="size-4 animate-spin" />}
+      {busy && busyLabel ? busyLabel : children}
+    </button>
+  );
+}
+
+export interface TextFieldProps extends InputHTMLAttributes<HTMLInputElement> {
+  label: string;
+  description?: ReactNode;
+}
+
+export function TextField({ label, description, className, id, ...rest }: TextFieldProps) {
+  const autoId = useId();
+  const inputId = id ?? autoId;
+  const descId = description ? inputId + '-desc' : undefined;
+  return (
+    <div className={className}>
+      <label htmlFor={inputId} className="block text-sm font-medium text-gray-900">
+        {label}
+      </label>
+      <input
+        id={inputId}
+        aria-describedby={descId}
+        className="mt-1.5 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 placeholder:text-gray-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 focus-visible:outline-none disabled:bg-gray-50 disabled:text-gray-500"
+        {...rest}
+      />
+      {description && (
+        <p id={descId} className="mt-1.5 text-xs text-gray-500">
+          {description}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function Card({ children, className }: { children: ReactNode; className?: string }) {
+  return (
+    <div className={cx('rounded-lg border border-gray-200 bg-white shadow-xs', className)}>{children}</div>
+  );
+}
+
+/** An inline error from the server, announced to assistive tech. */
+export function ErrorAlert({ message, className }: { message: string; className?: string }) {
+  return (
+    <div
+      role="alert"
+      className={cx(
+        'flex items-start gap-2 rounded-md border border-red-200 bg-red-50 px-3 py-2.5 text-sm text-red-800',
+        className,
+      )}
+    >
+      <AlertCircle aria-hidden className="mt-0.5 size-4 shrink-0" />
+      <span>{message}</span>
+    </div>
+  );
+}
+
+export function LoadingState({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div role="status" className="flex items-center gap-2 px-1 py-8 text-sm text-gray-500">
+      <Loader2 aria-hidden className="size-4 animate-spin" />
+      {label}
+    </div>
+  );
+}
+
+export function ErrorState({
+  title = 'Could not load this page',
+  message,
+  onRetry,
+}: {
+  title?: string;
+  message: string;
+  onRetry?: () => void;
+}) {
+  return (
+    <Card className="p-6">
+      <h2 className="text-base font-semibold text-gray-900">{title}</h2>
+      <ErrorAlert message={message} className="mt-3" />
+      {onRetry && (
+        <Button variant="secondary" className="mt-4" onClick={onRetry}>
+          Try again
+        </Button>
+      )}
+    </Card>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="rounded-lg border border-dashed border-gray-300 bg-white px-6 py-12 text-center">
+      <h2 className="text-sm font-semibold text-gray-900">{title}</h2>
+      {children && <div className="mt-2 text-sm text-gray-500">{children}</div>}
+    </div>
+  );
+}
+
+export function RoleBadge({ role }: { role: string }) {
+  const styles: Record<string, string> = {
+    owner: 'bg-indigo-50 text-indigo-700 ring-indigo-600/20',
+    admin: 'bg-sky-50 text-sky-700 ring-sky-600/20',
+    member: 'bg-gray-50 text-gray-600 ring-gray-500/20',
+  };
+  return (
+    <span
+      className={cx(
+        'inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium capitalize ring-1 ring-inset',
+        styles[role] ?? styles.member,
+      )}
+    >
+      {role}
+    </span>
+  );
+}
+
+export function VisuallyHidden({ children }: { children: ReactNode }) {
+  return <span className="sr-only">{children}</span>;
+}
+
+/** Copies with the async clipboard API, falling back to a hidden textarea. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to the old way
+  }
+  try {
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.style.position = 'fixed';
+    ta.style.opacity = '0';
+    document.body.appendChild(ta);
+    ta.select();
+    const ok = document.execCommand('copy');
+    document.body.removeChild(ta);
+    return ok;
+  } catch {
+    return false;
+  }
+}
+
+export function CopyButton({
+  value,
+  label = 'Copy',
+  what = 'Value',
+  iconOnly = false,
+}: {
+  value: string;
+  label?: string;
+  what?: string;
+  iconOnly?: boolean;
+}) {
+  const [copied, setCopied] = useState(false);
+  async function onCopy() {
+    if (await copyText(value)) {
+      setCopied(true);
+      toast.success(`${what} copied`);
+      window.setTimeout(() => setCopied(false), 2000);
+    } else {
+      toast.error('Copying is blocked in this browser. Select the text and copy it by hand.');
+    }
+  }
+  const Icon = copied ? Check : Copy;
+  if (iconOnly) {
+    return (
+      <Tooltip.Root>
+        <Tooltip.Trigger asChild>
+          <button
+            type="button"
+            onClick={onCopy}
+            aria-label={label}
+            className="inline-flex size-6 items-center justify-center rounded text-gray-400 hover:bg-gray-100 hover:text-gray-700"
+          >
+            <Icon aria-hidden className="size-3.5" />
+          </button>
+        </Tooltip.Trigger>
+        <Tooltip.Portal>
+          <Tooltip.Content
+            sideOffset={4}
+            className="rounded bg-gray-900 px-2 py-1 text-xs text-white shadow"
+          >
+            {copied ? 'Copied' : label}
+            <Tooltip.Arrow className="fill-gray-900" />
+          </Tooltip.Content>
+        </Tooltip.Portal>
+      </Tooltip.Root>
+    );
+  }
+  return (
+    <Button variant="secondary" onClick={onCopy}>
+      <Icon aria-hidden className="size-4" />
+      {label}
+    </Button>
+  );
+}
+
+/** An id such as prj_… in monospace with a copy button. */
+export function Mono({ value, copy = true, what = 'Id' }: { value: string; copy?: boolean; what?: string }) {
+  return (
+    <span className="inline-flex items-center gap-1">
+      <code className="font-mono text-xs text-gray-500">{value}</code>
+      {copy && <CopyButton value={value} iconOnly label={`Copy ${what.toLowerCase()}`} what={what} />}
+    </span>
+  );
+}
+
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
+  return (
+    <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
+      <div className="min-w-0">
+        <h1 className="text-2xl font-semibold tracking-tight text-gray-900">{title}</h1>
+        {description && <div className="mt-1 text-sm text-gray-500">{description}</div>}
+      </div>
+      {actions && <div className="flex shrink-0 items-center gap-2">{actions}</div>}
+    </div>
+  );
+}

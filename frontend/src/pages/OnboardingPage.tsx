@@ -1,0 +1,127 @@
+// /projects/:projectId/onboarding[/:step] — the wizard: rail on the left,
+// the viewed step on the right. Step 1 works; later steps arrive with their
+// own issues and say so plainly.
+import { useQuery } from '@tanstack/react-query';
+import { ChevronRight, CircleCheck, Construction } from 'lucide-react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, errorMessage, isApiError } from '../api';
+import { StepRail } from '../components/StepRail';
+import { Card, ErrorState, LoadingState, Mono } from '../components/ui';
+import { hasRole, useMe } from '../session';
+import type { OnboardingStep } from '../types';
+import { StackStep } from './onboarding/StackStep';
+import { projectKey } from './ProjectsPage';
+
+function NotYetAvailable({ step }: { step: OnboardingStep }) {
+  return (
+    <div className="flex items-start gap-3 rounded-lg border border-dashed border-gray-300 bg-gray-50 px-4 py-5 text-sm text-gray-600">
+      <Construction aria-hidden className="mt-0.5 size-4 shrink-0 text-gray-400" />
+      <p>The {step.title} step is not available yet in this build.</p>
+    </div>
+  );
+}
+
+export function OnboardingPage() {
+  const { projectId = '', step: stepParam } = useParams();
+  const navigate = useNavigate();
+  const me = useMe();
+  const canEdit = hasRole(me.data, 'admin');
+  const project = useQuery({
+    queryKey: projectKey(projectId),
+    queryFn: () => api.getProject(projectId),
+  });
+
+  if (project.isPending) return <LoadingState label="Loading project…" />;
+  if (project.isError) {
+    return (
+      <ErrorState
+        title={isApiError(project.error, 404) ? 'Project not found' : 'Could not load this project'}
+        message={errorMessage(project.error)}
+        onRetry={isApiError(project.error, 404) ? undefined : () => project.refetch()}
+      />
+    );
+  }
+
+  const p = project.data;
+  const steps = p.onboarding.steps;
+  const total = steps.length;
+  const fallback = p.onboarding.current_step || 1;
+  const viewing = stepParam === undefined ? fallback : Number(stepParam);
+  const step = steps.find((s) => s.number === viewing);
+  const base = `/projects/${p.id}/onboarding`;
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-gray-500">
+        <ol className="flex items-center gap-1">
+          <li>
+            <Link to="/projects" className="hover:text-gray-900 hover:underline">
+              Projects
+            </Link>
+          </li>
+          <li aria-hidden>
+            <ChevronRight className="size-3.5" />
+          </li>
+          <li className="truncate text-gray-700">{p.name}</li>
+        </ol>
+      </nav>
+      <div className="mb-8 flex flex-wrap items-center gap-x-3 gap-y-1.5">
+        <h1 className="text-2xl font-semibold tracking-tight text-gray-900">{p.name}</h1>
+        <Mono value={p.id} what="Project id" />
+        {p.onboarded || !p.onboarding.current_step ? (
+          <span className="inline-flex items-center gap-1 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-600/20">
+            <CircleCheck aria-hidden className="size-3.5" />
+            Onboarded
+          </span>
+        ) : (
+          <span className="rounded-full bg-gray-100 px-2 py-0.5 text-xs font-medium text-gray-600">
+            Onboarding · step {p.onboarding.current_step} of {total}
+          </span>
+        )}
+      </div>
+
+      <div className="grid gap-8 lg:grid-cols-[17rem_minmax(0,1fr)]">
+        <aside className="lg:sticky lg:top-6 lg:self-start">
+          <StepRail steps={steps} viewing={viewing} hrefFor={(n) => `${base}/${n}`} />
+        </aside>
+
+        <Card className="p-6 sm:p-10 lg:self-start">
+          {!step ? (
+            <div>
+              <h2 className="text-lg font-semibold text-gray-900">There is no step {stepParam}</h2>
+              <p className="mt-2 text-sm text-gray-500">
+                The wizard has {total} steps.{' '}
+                <Link to={base} className="text-indigo-700 hover:underline">
+                  Go to the current step
+                </Link>
+                .
+              </p>
+            </div>
+          ) : (
+            <section aria-labelledby="step-title">
+              <p className="text-xs font-medium uppercase tracking-wide text-indigo-600">
+                Step {step.number} of {total}
+              </p>
+              <h2 id="step-title" className="mt-1 text-xl font-semibold tracking-tight text-gray-900">
+                {step.title}
+              </h2>
+              <p className="mt-1 text-sm text-gray-500">{step.hint}</p>
+              <div className="mt-8">
+                {step.key === 'stack' || step.number === 1 ? (
+                  <StackStep
+                    key={p.updated_at}
+                    project={p}
+                    canEdit={canEdit}
+                    onSaved={() => navigate(`${base}/2`)}
+                  />
+                ) : (
+                  <NotYetAvailable step={step} />
+                )}
+              </div>
+            </section>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,193 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { CircleCheck, Plus } from 'lucide-react';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { toast } from 'sonner';
+import { api, errorMessage } from '../api';
+import { Modal, ModalClose } from '../components/Modal';
+import {
+  Button,
+  Card,
+  EmptyState,
+  ErrorAlert,
+  ErrorState,
+  LoadingState,
+  Mono,
+  PageHeader,
+  TextField,
+} from '../components/ui';
+import { accessLabel, billingLabel, formatDate } from '../format';
+import { hasRole, useMe } from '../session';
+import type { Project } from '../types';
+
+export const projectsKey = ['projects'] as const;
+export const projectKey = (id: string) => ['projects', id] as const;
+
+export function onboardingProgress(p: Project): string {
+  const total = p.onboarding?.steps?.length || 8;
+  if (p.onboarded || !p.onboarding?.current_step) return 'Onboarded';
+  return `Step ${p.onboarding.current_step} of ${total}`;
+}
+
+function Sources({ project }: { project: Project }) {
+  if (!project.billing_source && !project.access_source) {
+    return <span className="text-gray-400">Not chosen yet</span>;
+  }
+  return (
+    <span>
+      {billingLabel[project.billing_source] ?? '—'}
+      <span className="text-gray-400"> → </span>
+      {accessLabel[project.access_source] ?? '—'}
+    </span>
+  );
+}
+
+function NewProjectDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const create = useMutation({
+    mutationFn: api.createProject,
+    onSuccess: (project) => {
+      queryClient.setQueryData(projectKey(project.id), project);
+      queryClient.invalidateQueries({ queryKey: projectsKey, exact: true });
+      toast.success(`Project “${project.name}” created`);
+      onOpenChange(false);
+      setName('');
+      navigate(`/projects/${project.id}/onboarding`);
+    },
+  });
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    create.mutate({ name: name.trim() });
+  }
+  return (
+    <Modal
+      open={open}
+      onOpenChange={(o) => {
+        if (!o) create.reset();
+        onOpenChange(o);
+      }}
+      title="New project"
+      description="One project is one Stripe account checked against one app's access state. You pick the sources in the first onboarding step."
+    >
+      <form onSubmit={onSubmit} className="space-y-4">
+        <TextField
+          label="Project name"
+          name="name"
+          required
+          autoFocus
+          placeholder="e.g. Acme production"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        {create.isError && <ErrorAlert message={errorMessage(create.error)} />}
+        <div className="flex justify-end gap-2">
+          <ModalClose asChild>
+            <Button variant="secondary">Cancel</Button>
+          </ModalClose>
+          <Button type="submit" busy={create.isPending} busyLabel="Creating…">
+            Create project
+          </Button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function ProjectsPage() {
+  const me = useMe();
+  const isAdmin = hasRole(me.data, 'admin');
+  const [creating, setCreating] = useState(false);
+  const projects = useQuery({ queryKey: projectsKey, queryFn: api.listProjects });
+
+  return (
+    <>
+      <PageHeader
+        title="Projects"
+        description="Each project checks one Stripe account against the access your app grants."
+        actions={
+          isAdmin && (
+            <Button onClick={() => setCreating(true)}>
+              <Plus aria-hidden className="size-4" />
+              New project
+            </Button>
+          )
+        }
+      />
+      {isAdmin && <NewProjectDialog open={creating} onOpenChange={setCreating} />}
+
+      {projects.isPending ? (
+        <LoadingState label="Loading projects…" />
+      ) : projects.isError ? (
+        <ErrorState
+          title="Could not load projects"
+          message={errorMessage(projects.error)}
+          onRetry={() => projects.refetch()}
+        />
+      ) : projects.data.items.length === 0 ? (
+        <EmptyState title="No projects yet">
+          {isAdmin ? (
+            <>
+              <p>Create a project to connect Stripe and your app, or try it with demo data.</p>
+              <Button className="mt-4" onClick={() => setCreating(true)}>
+                <Plus aria-hidden className="size-4" />
+                Create your first project
+              </Button>
+            </>
+          ) : (
+            <p>An admin of this workspace can create one.</p>
+          )}
+        </EmptyState>
+      ) : (
+        <Card className="overflow-hidden">
+          <div className="overflow-x-auto">
+            <table className="min-w-full divide-y divide-gray-200 text-sm">
+              <thead className="bg-gray-50 text-left text-xs font-medium uppercase tracking-wide text-gray-500">
+                <tr>
+                  <th scope="col" className="px-4 py-3">Name</th>
+                  <th scope="col" className="hidden px-4 py-3 md:table-cell">Sources</th>
+                  <th scope="col" className="px-4 py-3">Onboarding</th>
+                  <th scope="col" className="hidden px-4 py-3 sm:table-cell">Created</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-gray-100">
+                {projects.data.items.map((p) => (
+                  <tr key={p.id} className="hover:bg-gray-50">
+                    <td className="px-4 py-3 align-top">
+                      <Link
+                        to={`/projects/${p.id}/onboarding`}
+                        className="font-medium text-gray-900 hover:text-indigo-700 hover:underline"
+                      >
+                        {p.name}
+                      </Link>
+                      <div className="mt-0.5">
+                        <Mono value={p.id} what="Project id" />
+                      </div>
+                    </td>
+                    <td className="hidden px-4 py-3 align-top text-gray-700 md:table-cell">
+                      <Sources project={p} />
+                    </td>
+                    <td className="px-4 py-3 align-top">
+                      {p.onboarded ? (
+                        <span className="inline-flex items-center gap-1 text-emerald-700">
+                          <CircleCheck aria-hidden className="size-4" />
+                          Onboarded
+                        </span>
+                      ) : (
+                        <span className="text-gray-700">{onboardingProgress(p)}</span>
+                      )}
+                    </td>
+                    <td className="hidden px-4 py-3 align-top text-gray-500 sm:table-cell">
+                      {formatDate(p.created_at)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+      )}
+    </>
+  );
+}

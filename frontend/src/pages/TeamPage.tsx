@@ -1,0 +1,364 @@
+// /settings/team — members, roles, invites. What a person can do here follows
+// SPEC §2: admins invite and remove; only the owner changes roles; nobody
+// touches the owner or their own account.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link2, Trash2, UserPlus } from 'lucide-react';
+import { useId, useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
+import { api, errorMessage } from '../api';
+import { Modal, ModalClose } from '../components/Modal';
+import { RoleSelect } from '../components/RoleSelect';
+import {
+  Button,
+  Card,
+  CopyButton,
+  EmptyState,
+  ErrorAlert,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  RoleBadge,
+  TextField,
+} from '../components/ui';
+import { formatDate, formatDateTime } from '../format';
+import { hasRole, useMe } from '../session';
+import type { Invite, Role, User } from '../types';
+
+const membersKey = ['team', 'members'] as const;
+const invitesKey = ['team', 'invites'] as const;
+
+const th = 'px-4 py-3 text-left text-xs font-medium uppercase tracking-wide text-gray-500';
+const td = 'px-4 py-3 align-middle';
+
+function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: (id: string) => api.removeMember(id),
+    onSuccess: () => {
+      toast.success(`${member?.name || member?.email} was removed from the workspace`);
+      queryClient.invalidateQueries({ queryKey: membersKey });
+      onClose();
+    },
+  });
+  return (
+    <Modal
+      open={!!member}
+      onOpenChange={(o) => {
+        if (!o) {
+          remove.reset();
+          onClose();
+        }
+      }}
+      role="alertdialog"
+      title={`Remove ${member?.name || member?.email || ''}?`}
+      description={
+        <>
+          <span className="font-medium text-gray-900">{member?.email}</span> loses access to every project at once
+          and is signed out. What they did stays in the ledger. You can invite them again later.
+        </>
+      }
+    >
+      {remove.isError && <ErrorAlert message={errorMessage(remove.error)} className="mb-4" />}
+      <div className="flex justify-end gap-2">
+        <ModalClose asChild>
+          <Button variant="secondary">Cancel</Button>
+        </ModalClose>
+        <Button
+          variant="danger"
+          busy={remove.isPending}
+          busyLabel="Removing…"
+          onClick={() => member && remove.mutate(member.id)}
+        >
+          Remove member
+        </Button>
+      </div>
+    </Modal>
+  );
+}
+
+function MembersTable({ me }: { me: User }) {
+  const queryClient = useQueryClient();
+  const members = useQuery({ queryKey: membersKey, queryFn: api.listMembers });
+  const [removing, setRemoving] = useState<User | null>(null);
+  const isOwner = me.role === 'owner';
+  const isAdmin = hasRole(me, 'admin');
+
+  const changeRole = useMutation({
+    mutationFn: ({ user, role }: { user: User; role: Role }) => api.changeRole(user.id, role),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(membersKey, (old: { items: User[] } | undefined) =>
+        old ? { ...old, items: old.items.map((u) => (u.id === updated.id ? updated : u)) } : old,
+      );
+      queryClient.invalidateQueries({ queryKey: membersKey });
+      toast.success(`${updated.name || updated.email} is now ${updated.role === 'admin' ? 'an admin' : 'a member'}`);
+    },
+    onError: (err) => toast.error(errorMessage(err)),
+  });
+
+  if (members.isPending) return <LoadingState label="Loading members…" />;
+  if (members.isError) {
+    return (
+      <ErrorState title="Could not load members" message={errorMessage(members.error)} onRetry={() => members.refetch()} />
+    );
+  }
+
+  return (
+    <Card className="overflow-hidden">
+      <div className="overflow-x-auto">
+        <table className="min-w-full divide-y divide-gray-200 text-sm">
+          <caption className="sr-only">Members</caption>
+          <thead className="bg-gray-50">
+            <tr>
+              <th scope="col" className={th}>Name</th>
+              <th scope="col" className={th}>Email</th>
+              <th scope="col" className={th}>Role</th>
+              <th scope="col" className={th + ' hidden sm:table-cell'}>Joined</th>
+              {isAdmin && (
+                <th scope="col" className={th}>
+                  <span className="sr-only">Actions</span>
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-gray-100">
+            {members.data.items.map((u) => {
+              const isSelf = u.id === me.id;
+              const canChangeRole = isOwner && !isSelf && u.role !== 'owner';
+              const canRemove = isAdmin && !isSelf && u.role !== 'owner';
+              const display = u.name || u.email;
+              return (
+                <tr key={u.id}>
+                  <td className={td + ' font-medium text-gray-900'}>
+                    {u.name || <span className="text-gray-400">—</span>}
+                    {isSelf && <span className="ml-1.5 text-xs font-normal text-gray-500">(you)</span>}
+                  </td>
+                  <td className={td + ' text-gray-700'}>{u.email}</td>
+                  <td className={td}>
+                    {canChangeRole ? (
+                      <RoleSelect
+                        size="sm"
+                        value={u.role}
+                        ariaLabel={`Role for ${display}`}
+                        disabled={changeRole.isPending && changeRole.variables?.user.id === u.id}
+                        onChange={(role) => role !== u.role && changeRole.mutate({ user: u, role })}
+                      />
+                    ) : (
+                      <RoleBadge role={u.role} />
+                    )}
+                  </td>
+                  <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDate(u.created_at)}</td>
+                  {isAdmin && (
+                    <td className={td + ' text-right'}>
+                      {canRemove && (
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          aria-label={`Remove ${display}`}
+                          onClick={() => setRemoving(u)}
+                          className="text-red-700 hover:bg-red-50 hover:text-red-800"
+                        >
+                          <Trash2 aria-hidden className="size-4" />
+                          <span className="hidden sm:inline">Remove</span>
+                        </Button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {isAdmin && <RemoveMemberDialog member={removing} onClose={() => setRemoving(null)} />}
+    </Card>
+  );
+}
+
+function InviteForm() {
+  const queryClient = useQueryClient();
+  const roleId = useId();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [created, setCreated] = useState<Invite | null>(null);
+
+  const invite = useMutation({
+    mutationFn: api.createInvite,
+    onSuccess: (inv) => {
+      setCreated(inv);
+      setEmail('');
+      setRole('member');
+      queryClient.invalidateQueries({ queryKey: invitesKey });
+      toast.success(`Invite link created for ${inv.email}`);
+    },
+  });
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    invite.mutate({ email: email.trim(), role });
+  }
+
+  return (
+    <section aria-labelledby="invite-heading">
+      <h2 id="invite-heading" className="text-base font-semibold text-gray-900">
+        Invite a teammate
+      </h2>
+      <p className="mt-1 text-sm text-gray-500">
+        ParityRail makes a one-time link; send it to them yourself. Re-inviting the same email replaces the old link.
+      </p>
+      <Card className="mt-4 p-5">
+        <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_11rem_auto] sm:items-end">
+          <TextField
+            label="Email"
+            name="email"
+            type="email"
+            required
+            autoComplete="off"
+            placeholder="teammate@company.com"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <div>
+            <label htmlFor={roleId} className="block text-sm font-medium text-gray-900">
+              Role
+            </label>
+            <RoleSelect id={roleId} value={role} onChange={setRole} />
+          </div>
+          <Button type="submit" busy={invite.isPending} busyLabel="Creating…">
+            <UserPlus aria-hidden className="size-4" />
+            Create invite link
+          </Button>
+        </form>
+        {invite.isError && <ErrorAlert message={errorMessage(invite.error)} className="mt-4" />}
+        {created?.url && (
+          <div className="mt-5 rounded-lg border border-indigo-200 bg-indigo-50/60 p-4" aria-live="polite">
+            <p className="flex items-center gap-2 text-sm font-medium text-gray-900">
+              <Link2 aria-hidden className="size-4 text-indigo-600" />
+              Invite link for {created.email} ({created.role})
+            </p>
+            <div className="mt-3 flex flex-col gap-2 sm:flex-row">
+              <input
+                readOnly
+                aria-label="Invite link"
+                value={created.url}
+                onFocus={(e) => e.currentTarget.select()}
+                className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs text-gray-800 ring-1 ring-inset ring-gray-300"
+              />
+              <CopyButton value={created.url} label="Copy link" what="Invite link" />
+            </div>
+            <p className="mt-2 text-xs text-gray-600">
+              This link is shown only once and is valid for 7 days (until {formatDateTime(created.expires_at)}).
+              Anyone with it can join as {created.email}.
+            </p>
+          </div>
+        )}
+      </Card>
+    </section>
+  );
+}
+
+function PendingInvites() {
+  const queryClient = useQueryClient();
+  const invites = useQuery({ queryKey: invitesKey, queryFn: api.listInvites });
+  const revoke = useMutation({
+    mutationFn: (inv: Invite) => api.revokeInvite(inv.id),
+    onSuccess: (_, inv) => {
+      toast.success(`Invite for ${inv.email} revoked`);
+      queryClient.invalidateQueries({ queryKey: invitesKey });
+    },
+    onError: (err) => toast.error(errorMessage(err)),
+  });
+
+  return (
+    <section aria-labelledby="pending-heading">
+      <h2 id="pending-heading" className="text-base font-semibold text-gray-900">
+        Pending invites
+      </h2>
+      <div className="mt-4">
+        {invites.isPending ? (
+          <LoadingState label="Loading invites…" />
+        ) : invites.isError ? (
+          <ErrorState
+            title="Could not load invites"
+            message={errorMessage(invites.error)}
+            onRetry={() => invites.refetch()}
+          />
+        ) : invites.data.items.length === 0 ? (
+          <EmptyState title="No pending invites" />
+        ) : (
+          <Card className="overflow-hidden">
+            <div className="overflow-x-auto">
+              <table className="min-w-full divide-y divide-gray-200 text-sm">
+                <caption className="sr-only">Pending invites</caption>
+                <thead className="bg-gray-50">
+                  <tr>
+                    <th scope="col" className={th}>Email</th>
+                    <th scope="col" className={th}>Role</th>
+                    <th scope="col" className={th + ' hidden md:table-cell'}>Invited by</th>
+                    <th scope="col" className={th + ' hidden sm:table-cell'}>Expires</th>
+                    <th scope="col" className={th}>
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-gray-100">
+                  {invites.data.items.map((inv) => (
+                    <tr key={inv.id}>
+                      <td className={td + ' text-gray-900'}>{inv.email}</td>
+                      <td className={td}>
+                        <RoleBadge role={inv.role} />
+                      </td>
+                      <td className={td + ' hidden text-gray-600 md:table-cell'}>
+                        {inv.invited_by?.name || inv.invited_by?.email || '—'}
+                      </td>
+                      <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDateTime(inv.expires_at)}</td>
+                      <td className={td + ' text-right'}>
+                        <Button
+                          variant="secondary"
+                          size="sm"
+                          aria-label={`Revoke invite for ${inv.email}`}
+                          busy={revoke.isPending && revoke.variables?.id === inv.id}
+                          onClick={() => revoke.mutate(inv)}
+                        >
+                          Revoke
+                        </Button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </Card>
+        )}
+      </div>
+    </section>
+  );
+}
+
+export function TeamPage() {
+  const me = useMe();
+  if (!me.data) return <LoadingState />;
+  const isAdmin = hasRole(me.data, 'admin');
+  return (
+    <>
+      <PageHeader
+        title="Team"
+        description={
+          isAdmin
+            ? 'Everyone in this workspace sees every project. Admins connect sources and approve repairs; only the owner changes roles.'
+            : 'Everyone in this workspace sees every project. Admins manage the team.'
+        }
+      />
+      <div className="space-y-10">
+        <section aria-labelledby="members-heading">
+          <h2 id="members-heading" className="mb-4 text-base font-semibold text-gray-900">
+            Members
+          </h2>
+          <MembersTable me={me.data} />
+        </section>
+        {isAdmin && <InviteForm />}
+        {isAdmin && <PendingInvites />}
+      </div>
+    </>
+  );
+}
+

@@ -1,0 +1,30 @@
+// A tiny fetch stub for page tests: routes "METHOD /path" to JSON answers.
+import { vi } from 'vitest';
+
+export type Handler = (body: unknown) => { status: number; body?: unknown };
+
+export function stubApi(routes: Record<string, Handler | { status: number; body?: unknown }>) {
+  const calls: { method: string; path: string; body: unknown; headers: Record<string, string> }[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const method = (init.method ?? 'GET').toUpperCase();
+      const path = String(input);
+      const body = init.body ? JSON.parse(String(init.body)) : undefined;
+      calls.push({ method, path, body, headers: (init.headers ?? {}) as Record<string, string> });
+      const route = routes[`${method} ${path}`];
+      if (!route) {
+        return new Response(JSON.stringify({ error: { code: 'not_found', message: `No route ${method} ${path}` } }), {
+          status: 404,
+        });
+      }
+      const answer = typeof route === 'function' ? route(body) : route;
+      if (answer.status === 204) return new Response(null, { status: 204 });
+      return new Response(JSON.stringify(answer.body ?? {}), {
+        status: answer.status,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    }),
+  );
+  return calls;
+}

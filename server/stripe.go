@@ -1,0 +1,232 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/billing"
+	"parityrail/db"
+)
+
+type stripeConnectRequest struct {
+	APIKey        string `json:"api_key"`
+	WebhookSecret string `json:"webhook_secret"`
+}
+
+// connectedView answers a "Test & connect": the connection as shown, plus
+// warnings about things that work but deserve a look (optional reads the key
+// lacks, or a test key beside a live access source).
+type connectedView struct {
+	connectionView
+	Warnings []string `json:"warnings"`
+}
+
+func (s *Server) answerConnected(c echo.Context, projectID, kind string, warnings []string) error {
+	ctx := c.Request().Context()
+	saved, err := s.db.GetConnection(ctx, projectID, kind)
+	if err != nil {
+		return err
+	}
+	if w := s.modeWarning(ctx, projectID); w != "" {
+		warnings = append(warnings, w)
+	}
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return c.JSON(http.StatusOK, connectedView{connectionView: viewConnection(saved), Warnings: warnings})
+}
+
+// connectStripe is step 2's "Test & connect": every read the product needs
+// is probed with a limit=1 list before anything is stored.
+func (s *Server) connectStripe(c echo.Context) error {
+	var req stripeConnectRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	key, mode, err := billing.ValidateKey(req.APIKey)
+	if err != nil {
+		return badRequest("stripe_invalid_key", "%s", err.Error())
+	}
+	secret, err := billing.ValidateWebhookSecret(req.WebhookSecret)
+	if err != nil {
+		return badRequest("stripe_invalid_webhook_secret", "%s", err.Error())
+	}
+	p := currentProject(c)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Minute)
+	defer cancel()
+
+	client, err := s.newStripe(key)
+	if err != nil {
+		return stripeError(err)
+	}
+	var warnings []string
+	_, err = client.TestConnection(ctx, billing.ProbeOptions{CheckoutSessions: true, Entitlements: true})
+	var perr *billing.PermissionError
+	if errors.As(err, &perr) {
+		// Name only the required reads in the error; optional ones are a
+		// warning once the required ones work.
+		required := &billing.PermissionError{}
+		var optional []string
+		for _, m := range perr.Missing {
+			if m.Optional {
+				optional = append(optional, m.Resource)
+			} else {
+				required.Missing = append(required.Missing, m)
+			}
+		}
+		if len(required.Missing) > 0 {
+			return stripeError(required)
+		}
+		warnings = append(warnings, "This key can't read "+strings.Join(optional, " or ")+
+			". That is optional: set it to Read on the restricted key if you want ParityRail to use it.")
+	} else if err != nil {
+		return stripeError(err)
+	}
+
+	conn := db.Connection{ProjectID: p.ID, Kind: "stripe", Label: billing.MaskedLabel(key), Livemode: mode == billing.ModeLive,
+		ConnectedBy: currentUser(c).ID}
+	if conn.SealedSecret, err = s.vault.Seal(key); err != nil {
+		return err
+	}
+	if secret != "" {
+		if conn.SealedExtra, err = s.vault.Seal(secret); err != nil {
+			return err
+		}
+		conn.ExtraLabel = maskSecret(secret)
+	} else if old, err := s.db.GetConnection(ctx, p.ID, "stripe"); err == nil {
+		// Reconnecting with the field left empty keeps the stored secret.
+		conn.SealedExtra, conn.ExtraLabel = old.SealedExtra, old.ExtraLabel
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	if err := s.db.ConnectBilling(ctx, conn); err != nil {
+		return err
+	}
+	return s.answerConnected(c, p.ID, "stripe", warnings)
+}
+
+func (s *Server) newStripe(key string) (*billing.Client, error) {
+	return billing.New(billing.Config{Key: key, APIBase: s.cfg.StripeAPIBase})
+}
+
+// projectStripe opens the project's stored Stripe key.
+func (s *Server) projectStripe(c echo.Context) (*billing.Client, error) {
+	conn, err := s.db.GetConnection(c.Request().Context(), currentProject(c).ID, "stripe")
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, newError(http.StatusConflict, "stripe_not_connected", "Connect Stripe on step 2 first.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.vault.Open(conn.SealedSecret)
+	if err != nil {
+		return nil, newError(http.StatusConflict, "credential_unreadable", "The stored Stripe key cannot be decrypted (the credentials key changed?). Reconnect Stripe on step 2.")
+	}
+	client, err := s.newStripe(key)
+	if err != nil {
+		return nil, stripeError(err)
+	}
+	return client, nil
+}
+
+type priceView struct {
+	PriceID             string `json:"price_id"`
+	LookupKey           string `json:"lookup_key"`
+	Nickname            string `json:"nickname"`
+	ProductID           string `json:"product_id"`
+	ProductName         string `json:"product_name"`
+	UnitAmount          int64  `json:"unit_amount"`
+	Currency            string `json:"currency"`
+	Interval            string `json:"interval"`
+	Subscriptions       int    `json:"subscriptions"`
+	ActiveSubscriptions int    `json:"active_subscriptions"`
+}
+
+// stripePrices lists the prices found on the account's subscriptions, for
+// step 5's "Load from Stripe".
+func (s *Server) stripePrices(c echo.Context) error {
+	client, err := s.projectStripe(c)
+	if err != nil {
+		return err
+	}
+	prices, err := client.PricesInUse(c.Request().Context())
+	if err != nil {
+		return stripeError(err)
+	}
+	views := make([]priceView, len(prices))
+	for i, p := range prices {
+		views[i] = priceView(p)
+	}
+	return c.JSON(http.StatusOK, listOf(views))
+}
+
+// modeWarning says when a live access source is checked against a test-mode
+// Stripe key (or the reverse): the check would compare different worlds.
+func (s *Server) modeWarning(ctx context.Context, projectID string) string {
+	conns, err := s.db.ListConnections(ctx, projectID)
+	if err != nil {
+		return ""
+	}
+	var stripe, access *db.Connection
+	for i := range conns {
+		switch conns[i].Kind {
+		case "stripe":
+			stripe = &conns[i]
+		case "clerk":
+			access = &conns[i]
+		}
+	}
+	if stripe == nil || access == nil || stripe.Livemode == access.Livemode {
+		return ""
+	}
+	if access.Livemode {
+		return "Clerk is connected with a live key but Stripe with a test key: a check would compare production users with test-mode billing."
+	}
+	return "Stripe is connected with a live key but Clerk with a test key: a check would compare live billing with development users."
+}
+
+// maskSecret shows a secret as its prefix, "…" and last four characters.
+func maskSecret(s string) string {
+	prefix := s
+	if i := strings.Index(s, "_"); i >= 0 {
+		prefix = s[:i+1]
+	} else {
+		prefix = ""
+	}
+	if len(s)-len(prefix) <= 4 {
+		return prefix + "…"
+	}
+	return prefix + "…" + s[len(s)-4:]
+}
+
+// stripeError maps the billing package's errors (already written for a
+// person) to API answers.
+func stripeError(err error) error {
+	var (
+		ke   *billing.KeyError
+		ae   *billing.AuthError
+		pe   *billing.PermissionError
+		rle  *billing.RateLimitError
+		apie *billing.APIError
+	)
+	switch {
+	case errors.As(err, &ke):
+		return badRequest("stripe_invalid_key", "%s", ke.Message)
+	case errors.As(err, &ae):
+		return newError(http.StatusUnprocessableEntity, "stripe_unauthorized", "%s", ae.Error())
+	case errors.As(err, &pe):
+		return newError(http.StatusUnprocessableEntity, "stripe_missing_permissions", "%s", pe.Error())
+	case errors.As(err, &rle):
+		return newError(http.StatusTooManyRequests, "stripe_rate_limited", "%s", rle.Error())
+	case errors.As(err, &apie):
+		return newError(http.StatusBadGateway, "stripe_error", "%s", apie.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return newError(http.StatusGatewayTimeout, "stripe_timeout", "Stripe did not answer in time. Try again in a moment.")
+	}
+	return newError(http.StatusBadGateway, "stripe_unreachable", "Could not reach Stripe: %s", err.Error())
+}
