@@ -30,9 +30,11 @@ test-ui: node_modules/.package-lock.json
 	npm run typecheck
 	npm run test:ui
 
-# Browser tests drive the real binary in Debian's Chromium.
+# Browser tests drive the real binary in Debian's Chromium, against the
+# Stripe and Clerk fakes served by bin/fakeapis (a test-only tool).
 test-e2e: build
-	PARITYRAIL_BIN=$(CURDIR)/parityrail npm run e2e
+	$(GO) build -o bin/fakeapis ./demo/cmd/fakeapis
+	PARITYRAIL_BIN=$(CURDIR)/parityrail PARITYRAIL_FAKEAPIS_BIN=$(CURDIR)/bin/fakeapis npm run e2e
 
 clean:
-	rm -rf parityrail frontend/dist/app node_modules
+	rm -rf parityrail bin frontend/dist/app node_modules
