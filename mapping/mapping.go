@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"parityrail/access/clerk"
+	"parityrail/access/postgres"
 	"parityrail/fulfillment"
 )
 
@@ -55,6 +56,9 @@ type Fields struct {
 	Premium          string `json:"premium,omitempty"`
 	TrialEnd         string `json:"trial_end,omitempty"`
 	Entitlements     string `json:"entitlements,omitempty"`
+	// Email and Name (Postgres columns) only label incidents.
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
 }
 
 // Parse reads a stored document.
@@ -192,4 +196,38 @@ func ValidatePolicy(p *fulfillment.Policy) error {
 		return invalid("policy.trial_tolerance_hours", "The trial-end tolerance must be between 0 and 168 hours.")
 	}
 	return nil
+}
+
+// Postgres is the mapping as the Postgres source reads it: identity and
+// access fields of the users table, and of the organizations table when both
+// its identity and access are mapped. Tables are "schema.table" or "table"
+// (public).
+func (m Mapping) Postgres() postgres.Mapping {
+	var out postgres.Mapping
+	if m.Identity == nil {
+		return out
+	}
+	var users Fields
+	if m.Access != nil {
+		users = m.Access.Users
+	}
+	out.Users = tableMapping(*m.Identity, users)
+	if m.Identity.Organizations != nil && m.Access != nil && m.Access.Organizations != nil {
+		orgs := tableMapping(*m.Identity.Organizations, *m.Access.Organizations)
+		out.Orgs = &orgs
+	}
+	return out
+}
+
+func tableMapping(id Identity, f Fields) postgres.TableMapping {
+	schema, table, ok := strings.Cut(id.Table, ".")
+	if !ok {
+		schema, table = "", id.Table
+	}
+	billing := id.BillingField
+	if billing == BillingMetadata {
+		billing = postgres.BillingMetadataPrefix + id.MetadataKey
+	}
+	return postgres.TableMapping{Schema: schema, Table: table, BillingField: billing, Identity: id.Column,
+		Plan: f.Plan, Premium: f.Premium, TrialEnd: f.TrialEnd, Entitlements: f.Entitlements, Email: f.Email, Name: f.Name}
 }

@@ -95,6 +95,14 @@ func (s *Server) saveMappings(c echo.Context) error {
 		return err
 	}
 	merged := current.Merge(update)
+	warnings := []string{}
+	if p.AccessSource == "postgres" && (update.Identity != nil || update.Access != nil) {
+		w, err := s.validatePostgresMapping(c, p, merged)
+		if err != nil {
+			return err
+		}
+		warnings = append(warnings, w...)
+	}
 	doc, err := json.Marshal(merged)
 	if err != nil {
 		return err
@@ -102,7 +110,14 @@ func (s *Server) saveMappings(c echo.Context) error {
 	if err := s.db.SaveMapping(c.Request().Context(), p.ID, string(doc), currentUser(c).ID, steps...); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, merged)
+	return c.JSON(http.StatusOK, savedMapping{Mapping: merged, Warnings: warnings})
+}
+
+// savedMapping answers a save: the mapping as stored, and anything worth a
+// look (e.g. a table that cannot be repaired).
+type savedMapping struct {
+	mapping.Mapping
+	Warnings []string `json:"warnings"`
 }
 
 func validateIdentity(p db.Project, id *mapping.Identity) (*mapping.Identity, error) {

@@ -48,6 +48,7 @@ func TestEveryRouteByRole(t *testing.T) {
 			return map[string]any{"api_key": testStripeKey}
 		}},
 		{"GET", "/api/projects/{project}/stripe/prices", "member", 200, nil},
+		{"GET", "/api/projects/{project}/database/setup-sql", "admin", 200, nil},
 		{"POST", "/api/projects/{project}/clerk", "admin", 200, func(fixture) any {
 			return map[string]any{"secret_key": clerkfake.DefaultSecretKey}
 		}},
@@ -68,6 +69,9 @@ func TestEveryRouteByRole(t *testing.T) {
 	}
 	// Routes whose rules are not a role: tested in their own tests.
 	special := map[string]bool{
+		// Need a real Postgres: their roles are walked in TestDatabaseRoutesByRole.
+		"POST /api/projects/:id/database": true,
+		"GET /api/projects/:id/schema":    true,
 		"POST /api/setup":                 true, // only while nobody exists
 		"POST /api/auth/login":            true,
 		"POST /api/auth/logout":           true,

@@ -1,0 +1,237 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/access/postgres"
+	"parityrail/db"
+	"parityrail/mapping"
+)
+
+type databaseConnectRequest struct {
+	ConnectionString       string `json:"connection_string"`
+	RepairConnectionString string `json:"repair_connection_string"`
+	// Replace confirms replacing a connected Clerk source.
+	Replace bool `json:"replace"`
+}
+
+// connectDatabase is step 3's "Test & connect" for Postgres / Supabase: the
+// read connection (always read-only) must reach at least one readable table;
+// the optional repair connection must log in, and hold the UPDATE grants when
+// the access columns are already mapped.
+func (s *Server) connectDatabase(c echo.Context) error {
+	var req databaseConnectRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p := currentProject(c)
+	readString, err := postgres.ValidateConnString(req.ConnectionString)
+	if err != nil {
+		return pgError(err)
+	}
+	if err := s.confirmReplace(c, p, "postgres", req.Replace); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
+	defer cancel()
+
+	src, err := postgres.Connect(ctx, readString)
+	if err != nil {
+		return pgError(err)
+	}
+	defer src.Close()
+	conn := db.Connection{ProjectID: p.ID, Kind: "postgres", Label: src.Target().String(), ConnectedBy: currentUser(c).ID}
+	if conn.SealedSecret, err = s.vault.Seal(readString); err != nil {
+		return err
+	}
+
+	var warnings []string
+	if strings.TrimSpace(req.RepairConnectionString) != "" {
+		repairString, err := postgres.ValidateConnString(req.RepairConnectionString)
+		if err != nil {
+			return pgError(err)
+		}
+		rep, err := postgres.ConnectRepair(ctx, repairString)
+		if err != nil {
+			return pgError(err)
+		}
+		defer rep.Close()
+		if m, err := s.storedMapping(c, p); err == nil && m.Identity != nil && m.Access != nil {
+			if err := rep.CheckGrants(ctx, m.Postgres()); err != nil {
+				return pgError(err)
+			}
+		} else {
+			warnings = append(warnings, "The repair role's UPDATE grants are checked once the access columns are mapped on step 6.")
+		}
+		if conn.SealedExtra, err = s.vault.Seal(repairString); err != nil {
+			return err
+		}
+		conn.ExtraLabel = rep.Role() + " @ " + rep.Target().String()
+	} else if old, err := s.db.GetConnection(ctx, p.ID, "postgres"); err == nil {
+		// Reconnecting with the optional field left empty keeps the repair role.
+		conn.SealedExtra, conn.ExtraLabel = old.SealedExtra, old.ExtraLabel
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	if err := s.db.ConnectAccessSource(ctx, conn); err != nil {
+		return err
+	}
+	return s.answerConnected(c, p.ID, "postgres", warnings)
+}
+
+// projectPostgres opens the project's read-only connection.
+func (s *Server) projectPostgres(ctx context.Context, p db.Project) (*postgres.Source, error) {
+	conn, err := s.db.GetConnection(ctx, p.ID, "postgres")
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, newError(http.StatusConflict, "database_not_connected", "Connect your Postgres / Supabase database on step 3 (Database) first.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	connString, err := s.vault.Open(conn.SealedSecret)
+	if err != nil {
+		return nil, newError(http.StatusConflict, "credential_unreadable", "The stored connection string cannot be decrypted (the credentials key changed?). Reconnect the database on step 3.")
+	}
+	src, err := postgres.Connect(ctx, connString)
+	if err != nil {
+		return nil, pgError(err)
+	}
+	return src, nil
+}
+
+type schemaView struct {
+	Tables     []postgres.Table    `json:"tables"`
+	Suggestion postgres.Suggestion `json:"suggestion"`
+}
+
+// schema lists what the read role can see, with suggestions for steps 4 and 6.
+func (s *Server) schema(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
+	defer cancel()
+	src, err := s.projectPostgres(ctx, currentProject(c))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	sch, err := src.Schema(ctx)
+	if err != nil {
+		return pgError(err)
+	}
+	tables := sch.Tables
+	if tables == nil {
+		tables = []postgres.Table{}
+	}
+	return c.JSON(http.StatusOK, schemaView{Tables: tables, Suggestion: postgres.Suggest(sch)})
+}
+
+type setupSQLView struct {
+	ReadOnly postgres.RoleSQL  `json:"read_only"`
+	Repair   *postgres.RoleSQL `json:"repair"`
+	// RepairUnavailable says why there is no repair SQL yet.
+	RepairUnavailable string `json:"repair_unavailable,omitempty"`
+}
+
+// setupSQL gives the SQL that creates the read-only role (for the tables
+// mapped so far, or the public schema) and, once the access columns are
+// mapped, the column-scoped repair role.
+func (s *Server) setupSQL(c echo.Context) error {
+	p := currentProject(c)
+	m, err := s.storedMapping(c, p)
+	if err != nil {
+		return err
+	}
+	var tables []postgres.TableRef
+	if m.Identity != nil && m.Identity.Table != "" {
+		tables = m.Postgres().Tables()
+	}
+	out := setupSQLView{ReadOnly: postgres.ReadOnlyRoleSQL(tables)}
+	if m.Identity == nil || m.Access == nil || p.AccessSource != "postgres" {
+		out.RepairUnavailable = "Map the access columns on step 6 first: the repair role may update only those columns."
+		return c.JSON(http.StatusOK, out)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
+	defer cancel()
+	src, err := s.projectPostgres(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	sch, err := src.Schema(ctx)
+	if err != nil {
+		return pgError(err)
+	}
+	repair, err := postgres.RepairRoleSQL(sch, m.Postgres())
+	if err != nil {
+		return pgError(err)
+	}
+	out.Repair = &repair
+	return c.JSON(http.StatusOK, out)
+}
+
+// validatePostgresMapping checks the merged mapping against the live schema:
+// at step 4 the identity table and column must exist; once access is mapped,
+// the whole mapping is validated (types, primary keys for repairs).
+func (s *Server) validatePostgresMapping(c echo.Context, p db.Project, m mapping.Mapping) ([]string, error) {
+	if m.Identity == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
+	defer cancel()
+	src, err := s.projectPostgres(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	sch, err := src.Schema(ctx)
+	if err != nil {
+		return nil, pgError(err)
+	}
+	pm := m.Postgres()
+	if m.Access == nil {
+		t, ok := sch.Table(pm.Users.SchemaName(), pm.Users.Table)
+		if !ok {
+			return nil, badRequest("invalid_mapping", "The table %s does not exist or the role cannot read it. Check the name (it is case-sensitive) or GRANT SELECT on it.", pm.Users.QualifiedName())
+		}
+		if _, ok := t.Column(pm.Users.Identity); !ok {
+			return nil, badRequest("invalid_mapping", "The column %q is not in %s (or the role cannot read it). Column names are case-sensitive.", pm.Users.Identity, t.QualifiedName())
+		}
+		if len(t.PrimaryKey) == 0 {
+			return []string{t.QualifiedName() + " has no primary key: it can be checked, but repairs need a primary key to update exactly one row."}, nil
+		}
+		return nil, nil
+	}
+	v, err := postgres.ValidateMapping(sch, pm)
+	if err != nil {
+		return nil, pgError(err)
+	}
+	return v.Warnings, nil
+}
+
+// pgError maps the Postgres package's errors (written for a person, never
+// holding a password) to API answers.
+func pgError(err error) error {
+	var pe *postgres.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	status := http.StatusUnprocessableEntity
+	switch pe.Code {
+	case "pg_invalid_connection_string", "pg_invalid_mapping":
+		status = http.StatusBadRequest
+	case "pg_unreachable", "pg_timeout", "pg_unavailable":
+		status = http.StatusBadGateway
+	case "pg_row_changed":
+		status = http.StatusConflict
+	}
+	code := pe.Code
+	if code == "pg_invalid_mapping" {
+		code = "invalid_mapping"
+	}
+	return newError(status, code, "%s", pe.Message)
+}
