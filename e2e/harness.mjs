@@ -2,8 +2,13 @@
 // binary on a free port with a fresh data directory, and drives Chromium with
 // playwright-core. Tests run with `node --test e2e/`.
 //
+// Tests that need Stripe or Clerk start bin/fakeapis first (the test-only
+// tool serving both fakes over HTTP with a JSON control API) and hand its API
+// bases to the binary.
+//
 // Environment:
 //   PARITYRAIL_BIN          the binary to test (default ./parityrail at the repo root)
+//   PARITYRAIL_FAKEAPIS_BIN the fakes tool (default ./bin/fakeapis; `go build -o bin/fakeapis ./demo/cmd/fakeapis`)
 //   PARITYRAIL_CHROMIUM     a Chromium to use instead of /usr/bin/chromium
 //   PARITYRAIL_REQUIRE_E2E  1 = a missing Chromium or binary fails the run instead of skipping
 import { spawn } from 'node:child_process';
@@ -45,11 +50,15 @@ export function binaryPath() {
   return path.resolve(repoRoot, process.env.PARITYRAIL_BIN || './parityrail');
 }
 
+export function fakeApisPath() {
+  return path.resolve(repoRoot, process.env.PARITYRAIL_FAKEAPIS_BIN || './bin/fakeapis');
+}
+
 /**
  * Returns a reason to skip, or null when the suite can run. Under
  * PARITYRAIL_REQUIRE_E2E=1 a missing piece throws, so CI fails instead.
  */
-export function missingPrerequisite() {
+export function missingPrerequisite({ fakes = false } = {}) {
   const problems = [];
   if (!findChromium()) {
     problems.push('Chromium not found at /usr/bin/chromium (apt-get install -y chromium, or set PARITYRAIL_CHROMIUM)');
@@ -57,6 +66,11 @@ export function missingPrerequisite() {
   const bin = binaryPath();
   if (!existsSync(bin)) {
     problems.push(`ParityRail binary not found at ${bin} (run \`make build\`, or set PARITYRAIL_BIN)`);
+  }
+  if (fakes && !existsSync(fakeApisPath())) {
+    problems.push(
+      `fakeapis not found at ${fakeApisPath()} (run \`go build -o bin/fakeapis ./demo/cmd/fakeapis\`, or set PARITYRAIL_FAKEAPIS_BIN)`,
+    );
   }
   if (problems.length === 0) return null;
   const reason = 'browser tests skipped: ' + problems.join('; ');
@@ -83,7 +97,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * waits for GET /api/health. Call stop() when done (SIGTERM, then SIGKILL
  * after 10 s); it also removes the data directory.
  */
-export async function startServer({ timeoutMs = 20_000 } = {}) {
+export async function startServer({ timeoutMs = 20_000, env = {} } = {}) {
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'parityrail-e2e-'));
@@ -95,6 +109,7 @@ export async function startServer({ timeoutMs = 20_000 } = {}) {
       PARITYRAIL_ADDR: `127.0.0.1:${port}`,
       PARITYRAIL_BASE_URL: baseURL,
       PARITYRAIL_DATA_DIR: dataDir,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -234,32 +249,133 @@ export class ApiSession {
 }
 
 /**
- * Runs body(ctx) with a started server and browser, taking care of teardown.
- * Skips (with the reason) when Chromium or the binary is missing, unless
- * PARITYRAIL_REQUIRE_E2E=1.
+ * Starts bin/fakeapis on a free loopback port and reads the one JSON line it
+ * prints ({stripe_api_base, clerk_api_base, control}). The returned object
+ * has env (for startServer), control(method, path, body) for its control API
+ * and stop().
  */
-export async function withApp(t, body) {
-  const skip = missingPrerequisite();
+export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
+  const child = spawn(fakeApisPath(), ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let log = '';
+  child.stderr.on('data', (chunk) => {
+    log += chunk.toString();
+    if (log.length > 16_000) log = log.slice(-16_000);
+  });
+  let exited = null;
+  const exitPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    });
+  });
+  const info = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`fakeapis printed no address within ${timeoutMs} ms\n${log}`));
+    }, timeoutMs);
+    child.stdout.on('data', (chunk) => {
+      out += chunk.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out.slice(0, nl)));
+      } catch (err) {
+        reject(new Error(`fakeapis printed something that is not JSON: ${out.slice(0, nl)} (${err.message})`));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fakeapis exited with ${code} before printing its address\n${log}`));
+    });
+  });
+
+  async function control(method, urlPath, body) {
+    const res = await fetch(info.control + urlPath, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`fakeapis ${method} ${urlPath} → ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async function stop() {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exitPromise;
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    ...info,
+    env: { PARITYRAIL_STRIPE_API_BASE: info.stripe_api_base, PARITYRAIL_CLERK_API_BASE: info.clerk_api_base },
+    control,
+    stop,
+    log: () => log,
+  };
+}
+
+/**
+ * Runs body(ctx) with a started server and browser, taking care of teardown.
+ * With { fakes: true } it first starts bin/fakeapis, points the binary's
+ * Stripe and Clerk API bases at it, and passes it as ctx.fakes.
+ * Skips (with the reason) when Chromium, the binary or fakeapis is missing,
+ * unless PARITYRAIL_REQUIRE_E2E=1.
+ */
+export async function withApp(t, body, { fakes: wantFakes = false } = {}) {
+  const skip = missingPrerequisite({ fakes: wantFakes });
   if (skip) {
     t.skip(skip);
     return;
   }
-  const server = await startServer();
+  const fakes = wantFakes ? await startFakeApis() : null;
+  let server;
+  try {
+    server = await startServer({ env: fakes?.env ?? {} });
+  } catch (err) {
+    await fakes?.stop();
+    throw err;
+  }
   let browser;
   try {
     browser = await launchBrowser();
-    await body({ server, browser, baseURL: server.baseURL });
+    await body({ server, browser, baseURL: server.baseURL, fakes });
   } catch (err) {
     err.message += `\n--- server log (tail) ---\n${server.log().slice(-4000)}`;
     throw err;
   } finally {
     await browser?.close().catch(() => {});
     const exit = await server.stop();
+    await fakes?.stop();
     if (exit && exit.code !== 0 && exit.signal !== 'SIGTERM') {
       // A clean SIGTERM shutdown exits 0; anything else is worth knowing.
       t.diagnostic(`server exited with ${JSON.stringify(exit)}`);
     }
   }
+}
+
+/** Creates the owner through the API and signs them in in a fresh browser context. */
+export async function ownerWithProject(browser, baseURL, stack) {
+  const ownerApi = new ApiSession(baseURL);
+  await ownerApi.request('POST', '/api/setup', {
+    email: 'owner@example.com',
+    password: 'correct horse battery staple',
+    name: 'Olivia Owner',
+  });
+  let project = await ownerApi.request('POST', '/api/projects', { name: stack.name });
+  project = await ownerApi.request('PUT', `/api/projects/${project.id}/stack`, stack);
+  const ctx = await newPage(browser, baseURL);
+  await ctx.page.goto('/login');
+  await ctx.page.getByLabel('Email').fill('owner@example.com');
+  await ctx.page.getByLabel('Password').fill('correct horse battery staple');
+  await ctx.page.getByRole('button', { name: 'Sign in' }).click();
+  await ctx.page.waitForURL('**/projects');
+  return { ...ctx, api: ownerApi, project };
 }
 
 /** Polls until fn() returns truthy, or throws with the message. */

@@ -2,13 +2,21 @@
 // cookies, JSON in and out, the CSRF double-submit header on every non-GET,
 // and errors turned into ApiError carrying the server's own message.
 import type {
+  ClerkConnectRequest,
+  ConnectResult,
+  Connection,
   Health,
   Invite,
   InvitePreview,
   List,
+  Mappings,
+  MappingsUpdate,
+  MetadataKeys,
+  PriceUsage,
   Project,
   Role,
   StackChoices,
+  StripeConnectRequest,
   User,
 } from './types';
 
@@ -139,6 +147,22 @@ export const api = {
   deleteProject: (id: string) => request<void>('DELETE', `/api/projects/${enc(id)}`),
   saveStack: (id: string, body: StackChoices) =>
     request<Project>('PUT', `/api/projects/${enc(id)}/stack`, body),
+
+  listConnections: (id: string) => request<List<Connection>>('GET', `/api/projects/${enc(id)}/connections`),
+  connectStripe: (id: string, body: StripeConnectRequest) =>
+    request<ConnectResult>('POST', `/api/projects/${enc(id)}/stripe`, body),
+  stripePrices: (id: string) => request<List<PriceUsage>>('GET', `/api/projects/${enc(id)}/stripe/prices`),
+  connectClerk: (id: string, body: ClerkConnectRequest) =>
+    request<ConnectResult>('POST', `/api/projects/${enc(id)}/clerk`, body),
+  /** Every call re-samples recent users (and organizations when asked). */
+  clerkMetadataKeys: (id: string, organizations = false) =>
+    request<MetadataKeys>(
+      'GET',
+      `/api/projects/${enc(id)}/clerk/metadata-keys${organizations ? '?organizations=true' : ''}`,
+    ),
+  getMappings: (id: string) => request<Mappings>('GET', `/api/projects/${enc(id)}/mappings`),
+  saveMappings: (id: string, body: MappingsUpdate) =>
+    request<Mappings>('PUT', `/api/projects/${enc(id)}/mappings`, body),
 
   listMembers: () => request<List<User>>('GET', '/api/team/members'),
   changeRole: (userId: string, role: Role) =>

@@ -1,6 +1,6 @@
 // Small building blocks so every page looks and behaves the same.
 import { useId, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
-import { AlertCircle, Check, Copy, Loader2 } from 'lucide-react';
+import { AlertCircle, AlertTriangle, Check, Copy, Eye, EyeOff, Info, Loader2 } from 'lucide-react';
 import { toast } from 'sonner';
 import * as Tooltip from '@radix-ui/react-tooltip';
 
@@ -61,6 +61,9 @@ export interface TextFieldProps extends InputHTMLAttributes<HTMLInputElement> {
   description?: ReactNode;
 }
 
+export const inputClass =
+  'block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 placeholder:text-gray-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 focus-visible:outline-none disabled:bg-gray-50 disabled:text-gray-500';
+
 export function TextField({ label, description, className, id, ...rest }: TextFieldProps) {
   const autoId = useId();
   const inputId = id ?? autoId;
@@ -70,18 +73,116 @@ export function TextField({ label, description, className, id, ...rest }: TextFi
       <label htmlFor={inputId} className="block text-sm font-medium text-gray-900">
         {label}
       </label>
-      <input
-        id={inputId}
-        aria-describedby={descId}
-        className="mt-1.5 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 placeholder:text-gray-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 focus-visible:outline-none disabled:bg-gray-50 disabled:text-gray-500"
-        {...rest}
-      />
+      <input id={inputId} aria-describedby={descId} className={cx('mt-1.5', inputClass)} {...rest} />
       {description && (
         <p id={descId} className="mt-1.5 text-xs text-gray-500">
           {description}
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * A secret (API key, signing secret): a password input with a show/hide
+ * toggle, never autofilled or spell-checked.
+ */
+export function SecretField({
+  label,
+  description,
+  className,
+  id,
+  ...rest
+}: Omit<TextFieldProps, 'type'>) {
+  const autoId = useId();
+  const inputId = id ?? autoId;
+  const descId = description ? inputId + '-desc' : undefined;
+  const [shown, setShown] = useState(false);
+  const Icon = shown ? EyeOff : Eye;
+  // The toggle is not named after the field, so a lookup by the field's
+  // label finds the input alone.
+  return (
+    <div className={className}>
+      <label htmlFor={inputId} className="block text-sm font-medium text-gray-900">
+        {label}
+      </label>
+      <div className="relative mt-1.5">
+        <input
+          id={inputId}
+          type={shown ? 'text' : 'password'}
+          aria-describedby={descId}
+          autoComplete="off"
+          autoCapitalize="off"
+          autoCorrect="off"
+          spellCheck={false}
+          className={cx(inputClass, 'pr-10 font-mono')}
+          {...rest}
+        />
+        <button
+          type="button"
+          onClick={() => setShown((v) => !v)}
+          aria-label={shown ? 'Hide secret' : 'Show secret'}
+          title={shown ? 'Hide what you typed' : 'Show what you typed'}
+          aria-controls={inputId}
+          disabled={rest.disabled}
+          className="absolute inset-y-0 right-0 flex w-10 items-center justify-center rounded-r-md text-gray-400 hover:text-gray-700 disabled:cursor-not-allowed"
+        >
+          <Icon aria-hidden className="size-4" />
+        </button>
+      </div>
+      {description && (
+        <p id={descId} className="mt-1.5 text-xs leading-5 text-gray-500">
+          {description}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A boxed note: info (grey-blue), warning (amber) or success (green). */
+export function Notice({
+  tone = 'info',
+  title,
+  children,
+  className,
+  icon,
+}: {
+  tone?: 'info' | 'warning' | 'success';
+  title?: ReactNode;
+  children?: ReactNode;
+  className?: string;
+  icon?: ReactNode;
+}) {
+  const styles = {
+    info: 'border-gray-200 bg-gray-50 text-gray-700',
+    warning: 'border-amber-200 bg-amber-50 text-amber-900',
+    success: 'border-emerald-200 bg-emerald-50 text-emerald-900',
+  }[tone];
+  const iconClass = { info: 'text-gray-400', warning: 'text-amber-600', success: 'text-emerald-600' }[tone];
+  const DefaultIcon = tone === 'warning' ? AlertTriangle : tone === 'success' ? Check : Info;
+  return (
+    <div className={cx('flex items-start gap-2.5 rounded-md border px-3.5 py-3 text-sm', styles, className)}>
+      <span aria-hidden className={cx('mt-0.5 shrink-0', iconClass)}>
+        {icon ?? <DefaultIcon className="size-4" />}
+      </span>
+      <div className="min-w-0 flex-1 space-y-1 leading-6">
+        {title && <p className="font-medium">{title}</p>}
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** Test vs live, the way Stripe's dashboard shows it. */
+export function ModeBadge({ mode }: { mode: 'test' | 'live' }) {
+  return mode === 'live' ? (
+    <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-600/20">
+      Live mode
+    </span>
+  ) : (
+    <span className="inline-flex items-center rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/30">
+      Test mode
+    </span>
   );
 }
 

@@ -39,7 +39,7 @@ describe('onboarding step 1 (Stack)', () => {
     expect(items[0]).toHaveTextContent('(done)');
     expect(within(rail).getByRole('link', { current: 'step' })).toHaveTextContent('Stripe');
     expect(screen.getByRole('heading', { level: 2, name: 'Stripe' })).toBeInTheDocument();
-    expect(screen.getByText('The Stripe step is not available yet in this build.')).toBeInTheDocument();
+    expect(await screen.findByText(/The built-in demo Stripe account is not available yet in this build./)).toBeInTheDocument();
   });
 
   it('shows the server message when saving fails', async () => {

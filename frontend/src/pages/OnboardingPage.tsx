@@ -1,6 +1,6 @@
 // /projects/:projectId/onboarding[/:step] — the wizard: rail on the left,
-// the viewed step on the right. Step 1 works; later steps arrive with their
-// own issues and say so plainly.
+// the viewed step on the right. Steps 1–6 work; the dry run and go-live
+// arrive with their own issues and say so plainly.
 import { useQuery } from '@tanstack/react-query';
 import { ChevronRight, CircleCheck, Construction } from 'lucide-react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -9,7 +9,12 @@ import { StepRail } from '../components/StepRail';
 import { Card, ErrorState, LoadingState, Mono } from '../components/ui';
 import { hasRole, useMe } from '../session';
 import type { OnboardingStep } from '../types';
+import { AccessStep } from './onboarding/AccessStep';
+import { DatabaseStep } from './onboarding/DatabaseStep';
+import { IdentityStep } from './onboarding/IdentityStep';
+import { PlansStep } from './onboarding/PlansStep';
 import { StackStep } from './onboarding/StackStep';
+import { StripeStep } from './onboarding/StripeStep';
 import { projectKey } from './ProjectsPage';
 
 function NotYetAvailable({ step }: { step: OnboardingStep }) {
@@ -49,6 +54,8 @@ export function OnboardingPage() {
   const viewing = stepParam === undefined ? fallback : Number(stepParam);
   const step = steps.find((s) => s.number === viewing);
   const base = `/projects/${p.id}/onboarding`;
+  const goTo = (n: number) => navigate(`${base}/${n}`);
+  const stepProps = { project: p, canEdit, base, goTo };
 
   return (
     <>
@@ -106,14 +113,19 @@ export function OnboardingPage() {
                 {step.title}
               </h2>
               <p className="mt-1 text-sm text-gray-500">{step.hint}</p>
-              <div className="mt-8">
-                {step.key === 'stack' || step.number === 1 ? (
-                  <StackStep
-                    key={p.updated_at}
-                    project={p}
-                    canEdit={canEdit}
-                    onSaved={() => navigate(`${base}/2`)}
-                  />
+              <div className="mt-8" key={p.id}>
+                {step.number === 1 ? (
+                  <StackStep key={p.updated_at} project={p} canEdit={canEdit} onSaved={() => goTo(2)} />
+                ) : step.number === 2 ? (
+                  <StripeStep {...stepProps} />
+                ) : step.number === 3 ? (
+                  <DatabaseStep {...stepProps} />
+                ) : step.number === 4 ? (
+                  <IdentityStep {...stepProps} />
+                ) : step.number === 5 ? (
+                  <PlansStep {...stepProps} />
+                ) : step.number === 6 ? (
+                  <AccessStep {...stepProps} />
                 ) : (
                   <NotYetAvailable step={step} />
                 )}

@@ -1,9 +1,11 @@
 // A tiny fetch stub for page tests: routes "METHOD /path" to JSON answers.
 import { vi } from 'vitest';
 
-export type Handler = (body: unknown) => { status: number; body?: unknown };
+export type Answer = { status: number; body?: unknown };
+/** A handler may answer later (return a promise) to show pending states. */
+export type Handler = (body: unknown) => Answer | Promise<Answer>;
 
-export function stubApi(routes: Record<string, Handler | { status: number; body?: unknown }>) {
+export function stubApi(routes: Record<string, Handler | Answer>) {
   const calls: { method: string; path: string; body: unknown; headers: Record<string, string> }[] = [];
   vi.stubGlobal(
     'fetch',
@@ -18,7 +20,7 @@ export function stubApi(routes: Record<string, Handler | { status: number; body?
           status: 404,
         });
       }
-      const answer = typeof route === 'function' ? route(body) : route;
+      const answer = typeof route === 'function' ? await route(body) : route;
       if (answer.status === 204) return new Response(null, { status: 204 });
       return new Response(JSON.stringify(answer.body ?? {}), {
         status: answer.status,
@@ -27,4 +29,17 @@ export function stubApi(routes: Record<string, Handler | { status: number; body?
     }),
   );
   return calls;
+}
+
+/** A promise with its resolve exposed, for holding a request open in a test. */
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+export function apiError(status: number, code: string, message: string): Answer {
+  return { status, body: { error: { code, message } } };
 }

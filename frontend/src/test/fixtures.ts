@@ -21,6 +21,25 @@ export function rail(current: number): OnboardingStep[] {
   }));
 }
 
+export const webhookEvents = [
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.paid',
+  'invoice.payment_failed',
+  'entitlements.active_entitlement_summary.updated',
+];
+
+/** The rail as the server sends it for a Clerk project (step 4's hint changes). */
+export function clerkRail(current: number, done: number[] = []): OnboardingStep[] {
+  return rail(current).map((s) => ({
+    ...s,
+    hint: s.number === 4 ? 'Matched automatically.' : s.hint,
+    state: done.includes(s.number) ? 'done' : s.state,
+  }));
+}
+
 export function project(overrides: Partial<Project> = {}, current = 1): Project {
   return {
     id: 'prj_abc',
@@ -31,6 +50,8 @@ export function project(overrides: Partial<Project> = {}, current = 1): Project 
     access_source: '',
     onboarded: false,
     onboarding: { current_step: current, steps: rail(current) },
+    webhook_url: 'http://127.0.0.1:8080/api/webhooks/stripe/prj_abc',
+    webhook_events: webhookEvents,
     ...overrides,
   };
 }
