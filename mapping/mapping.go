@@ -155,7 +155,7 @@ func subjectWord(prefix string) string {
 // ValidatePlans checks the plan mapping (step 5): each row names a price id
 // or a lookup key and an app plan value that is a paid value.
 func ValidatePlans(p *fulfillment.PlanMapping) (*fulfillment.PlanMapping, error) {
-	out := fulfillment.PlanMapping{NoPlanValue: strings.TrimSpace(p.NoPlanValue)}
+	out := fulfillment.PlanMapping{Rows: []fulfillment.PlanRow{}, NoPlanValue: strings.TrimSpace(p.NoPlanValue)}
 	seen := map[string]int{}
 	for i, r := range p.Rows {
 		r.PriceID, r.LookupKey, r.AppValue = strings.TrimSpace(r.PriceID), strings.TrimSpace(r.LookupKey), strings.TrimSpace(r.AppValue)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,6 +58,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.As(err, &ae):
 	case errors.As(err, &he):
 		ae = fromEchoError(he)
+	case errors.Is(err, context.Canceled):
+		// The browser went away (navigation, closed tab): nothing to report.
+		s.log.Debug("request canceled", "method", c.Request().Method, "path", c.Request().URL.Path)
+		ae = newError(499, "canceled", "The request was canceled.")
 	default:
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		ae = newError(http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged; try again, and if it keeps happening check the server log.")
