@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"parityrail/check"
 	"parityrail/db"
 	"parityrail/jobs"
 	"parityrail/server"
@@ -51,6 +52,10 @@ const usageText = `ParityRail checks that your app grants the access your Stripe
 Usage:
   parityrail [serve] [flags]   start the web app (default)
   parityrail version           print the version
+  parityrail check --project <id> [--customer cus_…] [--dry-run] [--json]
+                               run a fulfillment check and print its summary
+  parityrail ledger verify [--project <id>]
+                               verify the Access Ledger's hash chains
 
 Flags and environment variables (a flag wins over its variable):
   -addr       PARITYRAIL_ADDR             address to listen on (default 127.0.0.1:8080;
@@ -115,6 +120,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "help":
 		fmt.Fprint(stdout, usageText)
 		return nil
+	case "check":
+		return runCheckCommand(args, stdout, stderr)
+	case "ledger":
+		return runLedgerCommand(args, stdout, stderr)
 	case "serve":
 	default:
 		fmt.Fprint(stderr, usageText)
@@ -163,12 +172,28 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		return err
 	}
 
-	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase}, store, v, uiFS(), log)
+	// A check that was running when the process stopped is marked failed
+	// (interrupted); its incident writes were transactional.
+	if n, err := store.FailInterruptedChecks(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("checks interrupted by the last stop were marked failed", "checks", n)
+	}
+	// One runner for the API, the schedules and the webhook worker.
+	checks := &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v,
+		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase}}
+
+	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
+		Checks: checks}, store, v, uiFS(), log)
 
 	sched := jobs.NewScheduler(log)
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}
 	if err := sched.Add("17 * * * *", "cleanup", cleanup.RunOnce); err != nil {
 		return fmt.Errorf("schedule cleanup: %w", err)
+	}
+	scheduled := jobs.ScheduledChecks{DB: store, Runner: checks, Log: log}
+	if err := sched.Add(jobs.ScheduledChecksSpec, "scheduled checks", scheduled.RunOnce); err != nil {
+		return fmt.Errorf("schedule checks: %w", err)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -177,6 +202,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	sched.Start()
+	// The webhook re-check queue lives in SQLite: items queued before a
+	// restart run now.
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	defer stopWorker()
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		jobs.RecheckWorker{DB: store, Runner: checks, Log: log}.Run(workerCtx)
+	}()
 	log.Info("ParityRail is running", "version", version, "url", "http://"+ln.Addr().String(), "data", cfg.DataDir)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -195,6 +229,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
 	sched.Stop(shutdownCtx)
+	stopWorker()
+	select {
+	case <-workerDone:
+	case <-shutdownCtx.Done():
+	}
+	checks.Shutdown(shutdownCtx)
 	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}

@@ -12,10 +12,12 @@ import (
 // fixture is what one request in the role walk needs, created fresh by the
 // owner before each request so every call sees the same starting point.
 type fixture struct {
-	project string // project id
-	member  string // a removable member's user id
-	invite  string // pending invite id
-	token   string // pending invite token
+	project  string // project id
+	member   string // a removable member's user id
+	invite   string // pending invite id
+	token    string // pending invite token
+	incident string // an open incident of the project
+	check    string // a finished check of the project
 }
 
 // TestEveryRouteByRole walks every API route as nobody, member, admin and
@@ -66,6 +68,21 @@ func TestEveryRouteByRole(t *testing.T) {
 			return map[string]string{"email": "new" + uniq() + "@example.com", "role": "member"}
 		}},
 		{"DELETE", "/api/team/invites/{invite}", "admin", 204, nil},
+		{"POST", "/api/projects/{project}/checks", "member", 202, func(fixture) any { return map[string]any{"scope": "full"} }},
+		{"GET", "/api/projects/{project}/checks", "member", 200, nil},
+		{"GET", "/api/projects/{project}/checks/{check}", "member", 200, nil},
+		{"GET", "/api/projects/{project}/incidents", "member", 200, nil},
+		{"GET", "/api/incidents/{incident}", "member", 200, nil},
+		{"POST", "/api/incidents/{incident}/acknowledge", "member", 200, nil},
+		{"POST", "/api/incidents/{incident}/ignore", "member", 200, func(fixture) any { return map[string]string{"reason": "test account"} }},
+		{"POST", "/api/incidents/{incident}/recheck", "member", 200, nil},
+		{"GET", "/api/projects/{project}/customers/{customer}", "member", 200, nil},
+		{"GET", "/api/projects/{project}/schedules", "member", 200, nil},
+		{"PUT", "/api/projects/{project}/schedules", "admin", 200, func(fixture) any {
+			return map[string]any{"full": map[string]any{"spec": "30 4 * * *"}}
+		}},
+		{"GET", "/api/projects/{project}/webhooks", "member", 200, nil},
+		{"POST", "/api/webhooks/stripe/{webhookProject}", "public", 400, func(fixture) any { return map[string]string{"id": "evt_unsigned"} }},
 	}
 	// Routes whose rules are not a role: tested in their own tests.
 	special := map[string]bool{
@@ -79,6 +96,7 @@ func TestEveryRouteByRole(t *testing.T) {
 	}
 
 	app := newTestApp(t)
+	t.Cleanup(app.s.checks.Wait) // background checks end before the store closes
 	owner, _ := app.setupOwner()
 	admin, _ := app.addUser(owner, "admin@example.com", db.RoleAdmin)
 	member, _ := app.addUser(owner, "member@example.com", db.RoleMember)
@@ -100,16 +118,19 @@ func TestEveryRouteByRole(t *testing.T) {
 		app.client().mustDo("POST", "/api/invites/"+tokenOf(inv.URL)+"/accept", map[string]string{"name": "Target", "password": testPassword}, 201).json(t, &u)
 		var pending inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "pending" + uniq() + "@example.com", "role": "member"}, 201).json(t, &pending)
-		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL)}
+		incident, check := app.checkFixture(owner, p.ID)
+		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check}
 	}
 
 	covered := map[string]bool{}
 	for _, rt := range routes {
-		echoPath := strings.NewReplacer("{project}", ":id", "{member}", ":userId", "{invite}", ":inviteId", "{token}", ":token").Replace(rt.path)
+		echoPath := strings.NewReplacer("{project}", ":id", "{member}", ":userId", "{invite}", ":inviteId", "{token}", ":token",
+			"{incident}", ":incidentId", "{check}", ":checkId", "{customer}", ":customerId", "{webhookProject}", ":projectId").Replace(rt.path)
 		covered[rt.method+" "+echoPath] = true
 		for _, caller := range callers {
 			f := newFixture()
-			path := strings.NewReplacer("{project}", f.project, "{member}", f.member, "{invite}", f.invite, "{token}", f.token).Replace(rt.path)
+			path := strings.NewReplacer("{project}", f.project, "{member}", f.member, "{invite}", f.invite, "{token}", f.token,
+				"{incident}", f.incident, "{check}", f.check, "{customer}", "cus_fixture", "{webhookProject}", f.project).Replace(rt.path)
 			var body any
 			if rt.body != nil {
 				body = rt.body(f)

@@ -19,6 +19,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/api/auth/logout", s.logout)
 	e.GET("/api/invites/:token", s.showInvite)
 	e.POST("/api/invites/:token/accept", s.acceptInvite)
+	e.POST("/api/webhooks/stripe/:projectId", s.stripeWebhook) // signature auth, no CSRF
 
 	// Signed in.
 	e.GET("/api/me", s.me, member)
@@ -39,6 +40,22 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/projects/:id/clerk/metadata-keys", s.clerkMetadataKeys, member, project)
 	e.GET("/api/projects/:id/mappings", s.getMappings, member, project)
 	e.PUT("/api/projects/:id/mappings", s.saveMappings, admin, project)
+
+	// Checks, incidents, customers, schedules, webhook health. Incident
+	// routes load the incident's project after the role check (withIncident).
+	incident := s.withIncident
+	e.POST("/api/projects/:id/checks", s.startCheck, member, project)
+	e.GET("/api/projects/:id/checks", s.listChecks, member, project)
+	e.GET("/api/projects/:id/checks/:checkId", s.getCheck, member, project)
+	e.GET("/api/projects/:id/incidents", s.listIncidents, member, project)
+	e.GET("/api/incidents/:incidentId", s.getIncident, member, incident)
+	e.POST("/api/incidents/:incidentId/acknowledge", s.acknowledgeIncident, member, incident)
+	e.POST("/api/incidents/:incidentId/ignore", s.ignoreIncident, member, incident)
+	e.POST("/api/incidents/:incidentId/recheck", s.recheckIncident, member, incident)
+	e.GET("/api/projects/:id/customers/:customerId", s.getCustomer, member, project)
+	e.GET("/api/projects/:id/schedules", s.getSchedules, member, project)
+	e.PUT("/api/projects/:id/schedules", s.saveSchedules, admin, project)
+	e.GET("/api/projects/:id/webhooks", s.webhookHealth, member, project)
 
 	e.GET("/api/team/members", s.listMembers, member)
 	e.PATCH("/api/team/members/:userId", s.changeRole, owner)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"parityrail/check"
 	"parityrail/db"
 	"parityrail/vault"
 )
@@ -29,6 +30,12 @@ type Config struct {
 	// PasswordCost is the bcrypt cost of new password hashes (0: bcrypt's
 	// default). Tests lower it to stay fast.
 	PasswordCost int
+	// Checks runs fulfillment checks; main shares one runner between the
+	// server and the jobs. Nil: one is built from the fields above.
+	Checks *check.Runner
+	// WebhookDebounce is how long a webhook re-check waits for more events
+	// of the same customer (0: 2 s; negative: none).
+	WebhookDebounce time.Duration
 }
 
 // Server holds everything a handler needs; it is built once in main.
@@ -39,6 +46,8 @@ type Server struct {
 	ui    fs.FS
 	log   *slog.Logger
 	now   func() time.Time
+	// checks runs fulfillment checks (shared with the jobs).
+	checks *check.Runner
 }
 
 const (
@@ -57,7 +66,11 @@ func New(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) *
 }
 
 func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) (*Server, *echo.Echo) {
-	s := &Server{cfg: cfg, db: store, vault: v, ui: ui, log: log, now: time.Now}
+	s := &Server{cfg: cfg, db: store, vault: v, ui: ui, log: log, now: time.Now, checks: cfg.Checks}
+	if s.checks == nil {
+		s.checks = &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v,
+			StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase}}
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

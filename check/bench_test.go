@@ -1,0 +1,270 @@
+package check
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	stripe "github.com/stripe/stripe-go/v76"
+
+	"parityrail/db"
+	"parityrail/demo/stripefake"
+	"parityrail/fulfillment"
+	"parityrail/mapping"
+	"parityrail/testutil/pgtest"
+	"parityrail/vault"
+)
+
+// The benchmark world: customer i has one subscription whose status and
+// price follow i, so the promise is known without reading Stripe; the app
+// row of every 20th customer (~5%) is wrong.
+func benchStatus(i int) (st stripe.SubscriptionStatus, grants bool) {
+	switch r := i % 100; {
+	case r < 70:
+		return stripe.SubscriptionStatusActive, true
+	case r < 78:
+		return stripe.SubscriptionStatusTrialing, true
+	case r < 83:
+		return stripe.SubscriptionStatusPastDue, true // within the grace
+	case r < 93:
+		return stripe.SubscriptionStatusCanceled, false
+	case r < 95:
+		return stripe.SubscriptionStatusUnpaid, false
+	case r < 97:
+		return stripe.SubscriptionStatusIncompleteExpired, false
+	default:
+		return stripe.SubscriptionStatusPaused, false
+	}
+}
+
+func benchPlan(i int) (price, plan string) {
+	if i%3 == 0 {
+		return "price_basic", "basic"
+	}
+	return "price_pro", "pro"
+}
+
+func benchDrift(i int) bool { return i%20 == 7 }
+
+var benchNow = time.Date(2025, 6, 15, 12, 0, 0, 0, time.UTC)
+
+func benchSize() int {
+	if n, err := strconv.Atoi(os.Getenv("PARITYRAIL_BENCH_CUSTOMERS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// TestBenchStripeHelper serves the benchmark's Stripe account in its own
+// process (so the benchmark's RSS is ParityRail's alone): it prints the URL
+// and serves until its stdin closes.
+func TestBenchStripeHelper(t *testing.T) {
+	if os.Getenv("PARITYRAIL_BENCH_STRIPE") != "1" {
+		t.Skip("helper process for BenchmarkFullCheck")
+	}
+	n := benchSize()
+	f := stripefake.New()
+	f.AddKey(testStripeKey)
+	f.SetClock(func() time.Time { return benchNow })
+	f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+	f.AddPrice(stripefake.PriceSpec{ID: "price_basic", ProductName: "Basic", UnitAmount: 900})
+	base := benchNow.Add(-300 * 24 * time.Hour)
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("cus_b%06d", i)
+		f.AddCustomer(stripefake.CustomerSpec{ID: id, Email: id + "@bench.test", Created: base.Add(time.Duration(i) * time.Second)})
+		st, _ := benchStatus(i)
+		price, _ := benchPlan(i)
+		spec := stripefake.SubscriptionSpec{CustomerID: id, Status: st, PriceIDs: []string{price},
+			Created: base.Add(time.Duration(i)*time.Second + time.Hour)}
+		switch st {
+		case stripe.SubscriptionStatusTrialing:
+			spec.TrialEnd = benchNow.Add(7 * 24 * time.Hour)
+		case stripe.SubscriptionStatusPastDue:
+			spec.InvoiceCreated = benchNow.Add(-3 * 24 * time.Hour)
+		}
+		f.MustAddSubscription(spec)
+	}
+	runtime.GC()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go http.Serve(ln, f)
+	fmt.Printf("STRIPE_URL=http://%s\n", ln.Addr())
+	io.Copy(io.Discard, os.Stdin)
+	ln.Close()
+	os.Exit(0)
+}
+
+// startBenchStripe starts the helper and returns its URL.
+func startBenchStripe(b *testing.B) string {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchStripeHelper$")
+	cmd.Env = append(os.Environ(), "PARITYRAIL_BENCH_STRIPE=1")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "STRIPE_URL="); ok {
+			go io.Copy(io.Discard, stdout)
+			return u
+		}
+	}
+	b.Fatal("the Stripe helper did not start")
+	return ""
+}
+
+// fillBenchApp creates the app's users table with one row per customer.
+func fillBenchApp(b *testing.B, url string, n int) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE app_users (id bigint PRIMARY KEY, email text NOT NULL, stripe_customer_id text,
+		plan text, trial_ends_at timestamptz)`); err != nil {
+		b.Fatal(err)
+	}
+	trialEnd := benchNow.Add(7 * 24 * time.Hour)
+	_, err = conn.CopyFrom(ctx, pgx.Identifier{"app_users"}, []string{"id", "email", "stripe_customer_id", "plan", "trial_ends_at"},
+		pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+			st, grants := benchStatus(i)
+			_, plan := benchPlan(i)
+			if !grants {
+				plan = "free"
+			}
+			if benchDrift(i) {
+				if grants {
+					plan = "free"
+				} else {
+					plan = "pro"
+				}
+			}
+			var te any
+			if st == stripe.SubscriptionStatusTrialing {
+				te = trialEnd
+			}
+			id := fmt.Sprintf("cus_b%06d", i)
+			return []any{int64(i + 1), id + "@app.test", id, plan, te}, nil
+		}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE app_users`); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func peakRSS() (int64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM")
+}
+
+// BenchmarkFullCheck runs a full check of 100,000 customers (the Stripe fake
+// in its own process over loopback, the app's users in a real PostgreSQL,
+// ~5% drift) into a real SQLite store, and reports wall time, customers/s,
+// Stripe requests against the minimum, and the peak RSS of the check.
+//
+//	go test ./check -run '^$' -bench FullCheck -benchtime 1x
+//
+// PARITYRAIL_BENCH_CUSTOMERS changes the size.
+func BenchmarkFullCheck(b *testing.B) {
+	n := benchSize()
+	url := pgtest.NewDatabase(b)
+	stripeURL := startBenchStripe(b)
+	fillBenchApp(b, url, n)
+
+	b.StopTimer()
+	dir := b.TempDir()
+	store, err := db.Open(dir + "/parityrail.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	owner, _ := store.CreateOwner(ctx, "o@example.com", "O", "x")
+	p, _ := store.CreateProject(ctx, "Bench")
+	store.SaveStack(ctx, p.ID, "Bench", "stripe", "postgres", owner.ID)
+	sealed, _ := v.Seal(testStripeKey)
+	store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
+	sealed, _ = v.Seal(url)
+	store.ConnectAccessSource(ctx, db.Connection{ProjectID: p.ID, Kind: "postgres", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
+	pol := fulfillment.DefaultPolicy()
+	doc, _ := json.Marshal(mapping.Mapping{
+		Identity: &mapping.Identity{BillingField: mapping.BillingCustomerID, Table: "app_users", Column: "stripe_customer_id"},
+		Plans: &fulfillment.PlanMapping{NoPlanValue: "free", Rows: []fulfillment.PlanRow{
+			{PriceID: "price_pro", AppValue: "pro"}, {PriceID: "price_basic", AppValue: "basic"}}},
+		Access: &mapping.Access{Users: mapping.Fields{Plan: "plan", TrialEnd: "trial_ends_at", Email: "email"}},
+		Policy: &pol})
+	store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6)
+
+	runner := &Runner{DB: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return benchNow },
+		Opener: &Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}
+	minimum := int64(2 * ((n + 99) / 100)) // one subscription per customer
+
+	runtime.GC()
+	// Reset the peak RSS so it measures the check, not the set-up.
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		b.Logf("cannot reset the peak RSS (%v); it includes the set-up", err)
+	}
+	b.StartTimer()
+	for range b.N {
+		start := time.Now()
+		res, err := runner.Run(ctx, Request{ProjectID: p.ID, Scope: ScopeFull, Actor: "bench"})
+		elapsed := time.Since(start)
+		if err != nil || res.Check.Status != "finished" {
+			b.Fatalf("check: %v %+v", err, res.Check)
+		}
+		peak, _ := peakRSS()
+		drift := 0
+		for i := 0; i < n; i++ {
+			if benchDrift(i) {
+				drift++
+			}
+		}
+		if int(res.Check.Counts.Opened) != drift || res.Summary.Customers != n {
+			b.Fatalf("opened %d incidents for %d drifted customers (read %d customers)", res.Check.Counts.Opened, drift, res.Summary.Customers)
+		}
+		b.ReportMetric(elapsed.Seconds(), "wall-s")
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "customers/s")
+		b.ReportMetric(float64(res.Summary.StripeRequests), "stripe-requests")
+		b.ReportMetric(float64(res.Summary.StripeRequests)/float64(minimum), "requests/min")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+		b.Logf("phases (ms): %v", res.Summary.PhasesMS)
+		b.Logf("%d customers: %s wall, %.0f customers/s, %d Stripe requests (minimum %d, ratio %.3f), peak RSS %.0f MB, %d incidents opened",
+			n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), res.Summary.StripeRequests, minimum,
+			float64(res.Summary.StripeRequests)/float64(minimum), float64(peak)/(1<<20), res.Check.Counts.Opened)
+	}
+}

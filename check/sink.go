@@ -1,0 +1,262 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"parityrail/db"
+	"parityrail/fulfillment"
+	"parityrail/ledger"
+)
+
+// Resolution written on incidents a check no longer finds.
+const ResolutionHolds = "promise holds"
+
+// sink turns findings into incident writes: open a new gap, touch (last
+// seen) one found again with the same values, update one with new values,
+// reopen an ignored one whose expected values changed, and at the end
+// resolve what the check reached and did not find. A dry run only counts.
+type sink struct {
+	db      *db.DB
+	check   db.Check
+	actor   string
+	dry     bool
+	size    int
+	sampleN int
+
+	active map[db.IncidentKey]*activeState
+	filed  map[db.IncidentKey]bool // keys already handled this run (duplicate subjects)
+	batch  db.CheckBatch
+
+	counts  *counts
+	summary *Summary
+}
+
+type activeState struct {
+	db.ActiveIncident
+	seen bool
+}
+
+// counts are updated atomically so the heartbeat can read them.
+type counts struct {
+	checked, held, opened, updated, resolved, errors atomic.Int64
+	done, total                                      atomic.Int64
+	phase                                            atomic.Value // string
+}
+
+func (c *counts) snapshot() (db.CheckProgress, db.CheckCounts) {
+	phase, _ := c.phase.Load().(string)
+	return db.CheckProgress{Phase: phase, Done: c.done.Load(), Total: c.total.Load()},
+		db.CheckCounts{Checked: c.checked.Load(), Held: c.held.Load(), Opened: c.opened.Load(), Updated: c.updated.Load(),
+			Resolved: c.resolved.Load(), Errors: c.errors.Load()}
+}
+
+func newSink(store *db.DB, c db.Check, actor string, n *counts, sum *Summary, batchSize int) *sink {
+	if batchSize <= 0 {
+		batchSize = 500
+	}
+	return &sink{db: store, check: c, actor: actor, dry: c.DryRun, size: batchSize, sampleN: 3,
+		active: map[db.IncidentKey]*activeState{}, filed: map[db.IncidentKey]bool{}, counts: n, summary: sum}
+}
+
+// load reads the unresolved incidents the check may touch.
+func (s *sink) load(ctx context.Context, customers, subjectKeys []string) error {
+	return s.db.ActiveIncidents(ctx, s.check.ProjectID, customers, subjectKeys, func(k db.IncidentKey, a db.ActiveIncident) {
+		s.active[k] = &activeState{ActiveIncident: a}
+	})
+}
+
+func keyOf(f fulfillment.Finding) db.IncidentKey {
+	k := db.IncidentKey{CustomerID: f.CustomerID, Kind: string(f.Kind)}
+	if f.Subject != nil {
+		k.SubjectKey = SubjectKey(*f.Subject)
+	}
+	return k
+}
+
+// add files one finding.
+func (s *sink) add(ctx context.Context, f fulfillment.Finding) error {
+	k := keyOf(f)
+	if s.filed[k] {
+		return nil
+	}
+	s.filed[k] = true
+	s.summary.Kinds[string(f.Kind)]++
+	if f.Kind == fulfillment.UnmatchedCustomer {
+		s.summary.UnmatchedCustomers++
+		if len(s.summary.UnmatchedSample) < 20 {
+			s.summary.UnmatchedSample = append(s.summary.UnmatchedSample, f.CustomerID)
+		}
+	}
+	fp, dh := fulfillment.ExpectedFingerprint(f), diffHash(f)
+	a := s.active[k]
+	op := db.OpOpen
+	switch {
+	case a == nil:
+	case a.Status == db.IncidentIgnored && a.Fingerprint == fp:
+		op = db.OpTouch // stays ignored: what the promise expects did not change
+	case a.Status == db.IncidentIgnored:
+		op = db.OpReopen
+	case a.Fingerprint != fp || a.DiffHash != dh:
+		op = db.OpUpdate
+	default:
+		op = db.OpTouch
+	}
+	if a != nil {
+		a.seen = true
+	}
+	if s.dry {
+		s.sample(f, op)
+		return nil
+	}
+	w := db.IncidentWrite{Op: op, Key: k, Severity: string(f.Severity), Summary: f.Summary, Fingerprint: fp, DiffHash: dh}
+	if a != nil {
+		w.ID = a.ID
+	}
+	if f.Subject != nil {
+		w.SubjectKind, w.SubjectID, w.SubjectEmail, w.SubjectName = string(f.Subject.Kind), f.Subject.ID, f.Subject.Email, f.Subject.Name
+		if f.Subject.Kind == fulfillment.SubjectRow {
+			w.SubjectID = f.Subject.Table + "#" + f.Subject.ID
+		}
+	}
+	if op != db.OpTouch {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		w.Finding = b
+		detail := map[string]any{"kind": f.Kind, "severity": f.Severity, "summary": f.Summary, "fields": fieldViews(f),
+			"promise": f.Promise.Reason}
+		if op == db.OpReopen {
+			detail["reopened"] = "the expected values changed since it was ignored"
+		}
+		w.Detail = detail
+	}
+	s.batch.Incidents = append(s.batch.Incidents, w)
+	return s.maybeFlush(ctx)
+}
+
+// sample keeps a few findings of each kind for the dry run's answer.
+func (s *sink) sample(f fulfillment.Finding, op db.IncidentOp) {
+	switch op {
+	case db.OpOpen, db.OpReopen:
+		s.counts.opened.Add(1)
+	case db.OpUpdate:
+		s.counts.updated.Add(1)
+	}
+	perKind := 0
+	for _, x := range s.summary.Sample {
+		if x.Kind == string(f.Kind) {
+			perKind++
+		}
+	}
+	if perKind >= s.sampleN {
+		return
+	}
+	row := SampleFinding{Kind: string(f.Kind), Severity: string(f.Severity), CustomerID: f.CustomerID,
+		Summary: f.Summary, Fields: fieldViews(f), New: op == db.OpOpen}
+	if f.Subject != nil {
+		row.Subject = subjectLabel(f.Subject)
+	}
+	s.summary.Sample = append(s.summary.Sample, row)
+}
+
+func (s *sink) maybeFlush(ctx context.Context) error {
+	if s.batch.Len() >= s.size {
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the pending batch in one transaction.
+func (s *sink) flush(ctx context.Context) error {
+	if s.dry || s.batch.Len() == 0 {
+		s.batch = db.CheckBatch{}
+		return nil
+	}
+	if err := s.db.ApplyCheckBatch(ctx, s.check.ProjectID, s.check.ID, s.actor, &s.batch); err != nil {
+		return err
+	}
+	for _, w := range s.batch.Incidents {
+		switch w.Op {
+		case db.OpOpen:
+			s.counts.opened.Add(1)
+		case db.OpUpdate, db.OpReopen:
+			s.counts.updated.Add(1)
+		case db.OpResolve:
+			s.counts.resolved.Add(1)
+		}
+	}
+	s.batch = db.CheckBatch{}
+	return nil
+}
+
+// resolveUnseen resolves every loaded incident the check reached (inScope)
+// but did not find again: its promise holds now.
+func (s *sink) resolveUnseen(ctx context.Context, inScope func(db.IncidentKey) bool) error {
+	keys := make([]db.IncidentKey, 0)
+	for k, a := range s.active {
+		if !a.seen && inScope(k) {
+			keys = append(keys, k)
+		}
+	}
+	// A stable order keeps the ledger readable.
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.CustomerID != b.CustomerID {
+			return a.CustomerID < b.CustomerID
+		}
+		if a.SubjectKey != b.SubjectKey {
+			return a.SubjectKey < b.SubjectKey
+		}
+		return a.Kind < b.Kind
+	})
+	for _, k := range keys {
+		a := s.active[k]
+		a.seen = true // never twice
+		if s.dry {
+			s.summary.WouldResolve++
+			continue
+		}
+		s.batch.Incidents = append(s.batch.Incidents, db.IncidentWrite{Op: db.OpResolve, ID: a.ID, Key: k,
+			Resolution: ResolutionHolds, Detail: map[string]any{"kind": k.Kind, "resolution": ResolutionHolds, "previous_status": a.Status}})
+		if err := s.maybeFlush(ctx); err != nil {
+			return err
+		}
+	}
+	return s.flush(ctx)
+}
+
+// promise records a customer's promise when it changed (or is first seen);
+// ledger says whether the change is ledgered.
+func (s *sink) promise(ctx context.Context, p fulfillment.Promise, fp string, bnd *time.Time, previous *promiseSummary, ledgerIt bool) error {
+	if s.dry {
+		return nil
+	}
+	sum := summarizePromise(p)
+	b, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	s.batch.Promises = append(s.batch.Promises, db.PromiseRow{CustomerID: p.CustomerID, Fingerprint: fp, Summary: b, BoundaryAt: bnd})
+	if ledgerIt {
+		detail := map[string]any{"to": sum}
+		if previous != nil {
+			detail["from"] = previous
+		}
+		s.batch.Ledger = append(s.batch.Ledger, db.LedgerEntry{Kind: ledger.PromiseChanged, CustomerID: p.CustomerID, Detail: detail})
+	}
+	return s.maybeFlush(ctx)
+}
+
+// link records which customer a subject is linked to ("" removes it).
+func (s *sink) link(ctx context.Context, subjectKey, customerID string) error {
+	if s.dry {
+		return nil
+	}
+	s.batch.Links = append(s.batch.Links, db.LinkWrite{SubjectKey: subjectKey, CustomerID: customerID})
+	return s.maybeFlush(ctx)
+}

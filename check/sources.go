@@ -1,0 +1,328 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"parityrail/access/postgres"
+	"parityrail/billing"
+	"parityrail/db"
+	"parityrail/fulfillment"
+	"parityrail/mapping"
+)
+
+// Billing is the read side of Stripe a check needs; *billing.Client is one.
+type Billing interface {
+	ReadAll(ctx context.Context) ([]billing.CustomerBilling, error)
+	ReadCustomer(ctx context.Context, customerID string) (billing.CustomerBilling, error)
+	ActiveEntitlements(ctx context.Context, customerID string) ([]string, error)
+	Requests() int64
+}
+
+// Access is an app's access-state source (Clerk or Postgres).
+type Access interface {
+	// ReadAll streams every subject. An error from fn stops the read.
+	ReadAll(ctx context.Context, fn func(fulfillment.Subject) error) error
+	// ReadLinked reads the subjects linked to each customer asked about,
+	// keyed by customer id.
+	ReadLinked(ctx context.Context, qs []LinkQuery) (map[string][]fulfillment.Subject, error)
+	// ReadSubject reads one subject by its key; ok is false when it is gone.
+	ReadSubject(ctx context.Context, key string) (s fulfillment.Subject, ok bool, err error)
+	// IdentityField is the Stripe field the subject's CustomerID holds:
+	// mapping.BillingCustomerID, BillingEmail or "stripe.customer.metadata.<key>".
+	IdentityField(s fulfillment.Subject) string
+	Requests() int64
+	Close()
+}
+
+// LinkQuery asks for the subjects linked to one customer.
+type LinkQuery struct {
+	// Customer is the customer as Stripe knows it; only its ID is set when
+	// Stripe does not know it (Known false): rows are then looked up by the
+	// raw value the incident was filed under.
+	Customer billing.Customer
+	Known    bool
+	// Keys are the subject keys last seen linked to the customer (Clerk,
+	// which cannot search metadata, reads exactly these).
+	Keys []string
+}
+
+// Sources are a project's opened connectors.
+type Sources struct {
+	Billing Billing
+	Access  Access
+	Mapping mapping.Mapping
+	// Entitlements: compare Stripe's active entitlements.
+	Entitlements bool
+}
+
+// Close releases the access source's connections.
+func (s *Sources) Close() {
+	if s.Access != nil {
+		s.Access.Close()
+	}
+}
+
+// SourceError is a project that cannot be checked yet, or a connector that
+// cannot be opened: its message says what to do.
+type SourceError struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *SourceError) Error() string { return e.Message }
+func (e *SourceError) Unwrap() error { return e.Err }
+
+func sourceError(code, format string, args ...any) *SourceError {
+	return &SourceError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Opener opens a project's sources from its stored connections and mapping.
+// A demo world plugs in as just other API bases.
+type Opener struct {
+	DB    *db.DB
+	Vault interface{ Open(string) (string, error) }
+	// StripeAPIBase and ClerkAPIBase point the connectors at Stripe and
+	// Clerk, or at fakes (tests, demo).
+	StripeAPIBase string
+	ClerkAPIBase  string
+	// StripeRate overrides the per-project request cap (0: the key mode's
+	// default); benchmarks lift it.
+	StripeRate float64
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter // one per project: concurrent checks share the cap
+}
+
+// Open opens the project's billing and access sources. The caller closes them.
+func (o *Opener) Open(ctx context.Context, p db.Project) (*Sources, error) {
+	m, err := o.projectMapping(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	src := &Sources{Mapping: m, Entitlements: m.Access != nil && m.Access.StripeEntitlements}
+	if src.Billing, err = o.openBilling(ctx, p); err != nil {
+		return nil, err
+	}
+	switch p.AccessSource {
+	case "clerk":
+		src.Access, err = o.openClerk(ctx, p, m)
+	case "postgres":
+		src.Access, err = o.openPostgres(ctx, p, m)
+	case "":
+		err = sourceError("no_access_source", "Choose the access-state source on step 1 (Stack) and connect it on step 3.")
+	default:
+		err = sourceError("unsupported_source", "The access-state source %q cannot be checked yet.", p.AccessSource)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+func (o *Opener) projectMapping(ctx context.Context, p db.Project) (mapping.Mapping, error) {
+	doc, err := o.DB.GetMapping(ctx, p.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return mapping.Mapping{}, sourceError("not_mapped", "Map the access fields on step 6 (Access mapping) before running a check.")
+	}
+	if err != nil {
+		return mapping.Mapping{}, err
+	}
+	m, err := mapping.Parse(doc)
+	if err != nil {
+		return mapping.Mapping{}, sourceError("mapping_unreadable", "The saved mapping cannot be read; save steps 4–6 again.")
+	}
+	if m.Access == nil {
+		return m, sourceError("not_mapped", "Map the access fields on step 6 (Access mapping) before running a check.")
+	}
+	if m.Plans == nil {
+		m.Plans = &fulfillment.PlanMapping{NoPlanValue: fulfillment.DefaultNoPlanValue}
+	}
+	if m.Policy == nil {
+		pol := fulfillment.DefaultPolicy()
+		m.Policy = &pol
+	}
+	if p.AccessSource == "postgres" && m.Identity == nil {
+		return m, sourceError("not_mapped", "Map who a customer is on step 4 (Identity mapping) before running a check.")
+	}
+	return m, nil
+}
+
+func (o *Opener) secret(ctx context.Context, projectID, kind, what string) (db.Connection, string, error) {
+	conn, err := o.DB.GetConnection(ctx, projectID, kind)
+	if errors.Is(err, db.ErrNotFound) {
+		return conn, "", sourceError(kind+"_not_connected", "Connect %s first.", what)
+	}
+	if err != nil {
+		return conn, "", err
+	}
+	secret, err := o.Vault.Open(conn.SealedSecret)
+	if err != nil {
+		return conn, "", sourceError("credential_unreadable", "The stored %s credentials cannot be decrypted (the credentials key changed?). Reconnect %s.", what, what)
+	}
+	return conn, secret, nil
+}
+
+func (o *Opener) openBilling(ctx context.Context, p db.Project) (Billing, error) {
+	_, key, err := o.secret(ctx, p.ID, "stripe", "Stripe (step 2)")
+	if err != nil {
+		return nil, err
+	}
+	_, mode, err := billing.ValidateKey(key)
+	if err != nil {
+		return nil, sourceError("stripe_invalid_key", "%s", err.Error())
+	}
+	cfg := billing.Config{Key: key, APIBase: o.StripeAPIBase, Limiter: o.limiter(p.ID, mode)}
+	c, err := billing.New(cfg)
+	if err != nil {
+		return nil, sourceError("stripe_invalid_key", "%s", err.Error())
+	}
+	return c, nil
+}
+
+// limiter is the project's shared Stripe request cap.
+func (o *Opener) limiter(projectID string, mode billing.Mode) *rate.Limiter {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.limiters == nil {
+		o.limiters = map[string]*rate.Limiter{}
+	}
+	r := o.StripeRate
+	if r == 0 {
+		r = billing.DefaultTestRate
+		if mode == billing.ModeLive {
+			r = billing.DefaultLiveRate
+		}
+	}
+	key := projectID + "/" + string(mode)
+	l, ok := o.limiters[key]
+	if !ok || float64(l.Limit()) != r {
+		l = rate.NewLimiter(rate.Limit(r), int(r))
+		if r <= 0 || r > 1e6 {
+			l = rate.NewLimiter(rate.Inf, 1)
+		}
+		o.limiters[key] = l
+	}
+	return l
+}
+
+// SubjectKey names a subject across checks: "user:user_2ab",
+// "organization:org_9", "row:public.users#42".
+func SubjectKey(s fulfillment.Subject) string {
+	if s.Kind == fulfillment.SubjectRow {
+		return string(s.Kind) + ":" + s.Table + "#" + s.ID
+	}
+	return string(s.Kind) + ":" + s.ID
+}
+
+// parseSubjectKey splits a key into kind, table (rows) and id.
+func parseSubjectKey(key string) (kind fulfillment.SubjectKind, table, id string, ok bool) {
+	k, rest, found := strings.Cut(key, ":")
+	if !found || rest == "" {
+		return "", "", "", false
+	}
+	kind = fulfillment.SubjectKind(k)
+	switch kind {
+	case fulfillment.SubjectUser, fulfillment.SubjectOrganization:
+		return kind, "", rest, true
+	case fulfillment.SubjectRow:
+		table, id, found = strings.Cut(rest, "#")
+		return kind, table, id, found && table != ""
+	}
+	return "", "", "", false
+}
+
+// --- Postgres ---
+
+type postgresAccess struct {
+	src *postgres.Source
+	m   postgres.Mapping
+}
+
+func (o *Opener) openPostgres(ctx context.Context, p db.Project, m mapping.Mapping) (Access, error) {
+	_, connString, err := o.secret(ctx, p.ID, "postgres", "the database (step 3)")
+	if err != nil {
+		return nil, err
+	}
+	src, err := postgres.Connect(ctx, connString)
+	if err != nil {
+		return nil, &SourceError{Code: "postgres_unavailable", Message: err.Error(), Err: err}
+	}
+	return &postgresAccess{src: src, m: m.Postgres()}, nil
+}
+
+func (a *postgresAccess) ReadAll(ctx context.Context, fn func(fulfillment.Subject) error) error {
+	return a.src.ReadSubjects(ctx, a.m, fn)
+}
+
+func (a *postgresAccess) tables() []postgres.TableMapping {
+	out := []postgres.TableMapping{a.m.Users}
+	if a.m.Orgs != nil {
+		out = append(out, *a.m.Orgs)
+	}
+	return out
+}
+
+func (a *postgresAccess) ReadLinked(ctx context.Context, qs []LinkQuery) (map[string][]fulfillment.Subject, error) {
+	out := map[string][]fulfillment.Subject{}
+	for _, q := range qs {
+		for _, tm := range a.tables() {
+			v, ok := identityValue(q, tm.BillingField)
+			if !ok {
+				continue
+			}
+			subjects, err := a.src.ReadSubject(ctx, postgres.Mapping{Users: tm}, v)
+			if err != nil {
+				return nil, err
+			}
+			out[q.Customer.ID] = append(out[q.Customer.ID], subjects...)
+		}
+	}
+	return out, nil
+}
+
+func (a *postgresAccess) ReadSubject(ctx context.Context, key string) (fulfillment.Subject, bool, error) {
+	kind, table, id, ok := parseSubjectKey(key)
+	if !ok || kind != fulfillment.SubjectRow {
+		return fulfillment.Subject{}, false, nil
+	}
+	return a.src.ReadSubjectByKey(ctx, a.m, table, id)
+}
+
+func (a *postgresAccess) IdentityField(s fulfillment.Subject) string {
+	for _, tm := range a.tables() {
+		if tm.QualifiedName() == s.Table {
+			if tm.BillingField == "" {
+				return mapping.BillingCustomerID
+			}
+			return tm.BillingField
+		}
+	}
+	return mapping.BillingCustomerID
+}
+
+func (a *postgresAccess) Requests() int64 { return 0 }
+func (a *postgresAccess) Close()          { a.src.Close() }
+
+// identityValue is what an app row holding billing field f stores for the
+// customer: its id, email, or a metadata value. A customer Stripe does not
+// know is looked up by the value its incident was filed under.
+func identityValue(q LinkQuery, f string) (string, bool) {
+	c := q.Customer
+	switch {
+	case f == "" || f == mapping.BillingCustomerID || !q.Known:
+		return c.ID, c.ID != ""
+	case f == mapping.BillingEmail:
+		return c.Email, c.Email != ""
+	case strings.HasPrefix(f, postgres.BillingMetadataPrefix):
+		v := c.Metadata[strings.TrimPrefix(f, postgres.BillingMetadataPrefix)]
+		return v, v != ""
+	}
+	return "", false
+}

@@ -1,0 +1,316 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"parityrail/ledger"
+)
+
+// Check is one fulfillment check run.
+type Check struct {
+	ID          string
+	ProjectID   string
+	Scope       string // full, recent, customer
+	CustomerIDs []string
+	SubjectKeys []string
+	Trigger     string // person, schedule, webhook, api, dry_run
+	DryRun      bool
+	Status      string // running, finished, failed
+	StartedBy   string
+	StartedAt   time.Time
+	FinishedAt  *time.Time
+	HeartbeatAt time.Time
+	Progress    CheckProgress
+	Counts      CheckCounts
+	Error       string
+	Summary     json.RawMessage
+}
+
+// CheckProgress is what a progress bar needs.
+type CheckProgress struct {
+	Phase string `json:"phase"`
+	Done  int64  `json:"done"`
+	Total int64  `json:"total"` // 0 while unknown
+}
+
+// CheckCounts are a check's tallies.
+type CheckCounts struct {
+	Checked  int64 `json:"checked"`  // customers and unlinked app subjects compared
+	Held     int64 `json:"held"`     // … whose promise holds
+	Opened   int64 `json:"opened"`   // incidents filed
+	Updated  int64 `json:"updated"`  // incidents found again with different values, or reopened
+	Resolved int64 `json:"resolved"` // incidents whose promise holds again
+	Errors   int64 `json:"errors"`   // customers that could not be checked
+}
+
+// BusyError says a check is already running for the project.
+type BusyError struct{ Running Check }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("A check is already running for this project (started %s).", e.Running.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
+const checkColumns = `id, project_id, scope, customer_ids, subject_keys, trigger, dry_run, status, started_by, started_at,
+	finished_at, heartbeat_at, phase, progress_done, progress_total, checked, held, opened, updated, resolved, errors, error, summary`
+
+func scanCheck(row interface{ Scan(...any) error }) (Check, error) {
+	var c Check
+	var customers, subjects, started, heartbeat, summary string
+	var by, finished sql.NullString
+	err := row.Scan(&c.ID, &c.ProjectID, &c.Scope, &customers, &subjects, &c.Trigger, &c.DryRun, &c.Status, &by, &started,
+		&finished, &heartbeat, &c.Progress.Phase, &c.Progress.Done, &c.Progress.Total,
+		&c.Counts.Checked, &c.Counts.Held, &c.Counts.Opened, &c.Counts.Updated, &c.Counts.Resolved, &c.Counts.Errors,
+		&c.Error, &summary)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Check{}, ErrNotFound
+	}
+	if err != nil {
+		return Check{}, err
+	}
+	_ = json.Unmarshal([]byte(customers), &c.CustomerIDs)
+	_ = json.Unmarshal([]byte(subjects), &c.SubjectKeys)
+	c.StartedBy, c.StartedAt, c.HeartbeatAt = by.String, parseTime(started), parseTime(heartbeat)
+	c.FinishedAt = parseNullTime(finished)
+	c.Summary = json.RawMessage(summary)
+	return c, nil
+}
+
+// StaleCheckAfter is how long a running check may go without a heartbeat
+// before another start treats it as interrupted (its process died).
+const StaleCheckAfter = 2 * time.Minute
+
+// BeginCheck records a running check and ledgers its start, unless one is
+// already running for the project (*BusyError). A running row whose
+// heartbeat stopped more than StaleCheckAfter ago is marked failed first.
+func (d *DB) BeginCheck(ctx context.Context, c Check, actor string) (Check, error) {
+	now := d.now()
+	c.ID, c.Status, c.StartedAt, c.HeartbeatAt = newID("chk_"), "running", now, now
+	if c.Summary == nil {
+		c.Summary = json.RawMessage("{}")
+	}
+	customers, _ := json.Marshal(nonNil(c.CustomerIDs))
+	subjects, _ := json.Marshal(nonNil(c.SubjectKeys))
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return Check{}, fmt.Errorf("begin check: %w", err)
+	}
+	defer tx.Rollback()
+	running, err := scanCheck(tx.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE project_id = ? AND status = 'running'`, c.ProjectID))
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return Check{}, fmt.Errorf("begin check: %w", err)
+	case now.Sub(running.HeartbeatAt) > StaleCheckAfter:
+		if err := failCheck(ctx, tx, running, "interrupted: the process running it stopped", now); err != nil {
+			return Check{}, err
+		}
+	default:
+		return Check{}, &BusyError{Running: running}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO checks (id, project_id, scope, customer_ids, subject_keys, trigger, dry_run, status,
+		started_by, started_at, heartbeat_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+		c.ID, c.ProjectID, c.Scope, string(customers), string(subjects), c.Trigger, c.DryRun, nullable(c.StartedBy),
+		formatTime(now), formatTime(now), string(c.Summary))
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+		return Check{}, &BusyError{Running: Check{ProjectID: c.ProjectID, StartedAt: now}}
+	}
+	if err != nil {
+		return Check{}, fmt.Errorf("begin check: %w", err)
+	}
+	if !c.DryRun {
+		err = appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: ledger.CheckStarted, CheckID: c.ID, Actor: actor,
+			Detail: map[string]any{"scope": c.Scope, "trigger": c.Trigger, "customers": nonNil(c.CustomerIDs), "subjects": nonNil(c.SubjectKeys)}}})
+		if err != nil {
+			return Check{}, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Check{}, fmt.Errorf("begin check: %w", err)
+	}
+	return c, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// UpdateCheckProgress stores progress and counts so far, and beats the heart.
+func (d *DB) UpdateCheckProgress(ctx context.Context, id string, p CheckProgress, n CheckCounts) error {
+	_, err := d.write.ExecContext(ctx, `UPDATE checks SET heartbeat_at = ?, phase = ?, progress_done = ?, progress_total = ?,
+		checked = ?, held = ?, opened = ?, updated = ?, resolved = ?, errors = ? WHERE id = ? AND status = 'running'`,
+		formatTime(d.now()), p.Phase, p.Done, p.Total, n.Checked, n.Held, n.Opened, n.Updated, n.Resolved, n.Errors, id)
+	if err != nil {
+		return fmt.Errorf("update check progress: %w", err)
+	}
+	return nil
+}
+
+// FinishCheck ends a check as finished (errMsg empty) or failed, with its
+// final counts and summary, and ledgers the outcome (dry runs file nothing).
+func (d *DB) FinishCheck(ctx context.Context, c Check, n CheckCounts, summary any, errMsg, actor string) (Check, error) {
+	now := d.now()
+	sum, err := json.Marshal(summary)
+	if err != nil {
+		return Check{}, fmt.Errorf("finish check: %w", err)
+	}
+	status := "finished"
+	if errMsg != "" {
+		status = "failed"
+	}
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return Check{}, fmt.Errorf("finish check: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE checks SET status = ?, finished_at = ?, heartbeat_at = ?, phase = ?,
+		checked = ?, held = ?, opened = ?, updated = ?, resolved = ?, errors = ?, error = ?, summary = ?
+		WHERE id = ? AND status = 'running'`,
+		status, formatTime(now), formatTime(now), status, n.Checked, n.Held, n.Opened, n.Updated, n.Resolved, n.Errors,
+		errMsg, string(sum), c.ID)
+	if err != nil {
+		return Check{}, fmt.Errorf("finish check: %w", err)
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		// Someone marked it interrupted meanwhile (a stale heartbeat): the
+		// row says failed; leave it.
+		return d.GetCheck(ctx, c.ID)
+	}
+	if !c.DryRun {
+		kind := ledger.CheckFinished
+		detail := map[string]any{"scope": c.Scope, "trigger": c.Trigger, "counts": n,
+			"duration_ms": now.Sub(c.StartedAt).Milliseconds()}
+		if errMsg != "" {
+			kind, detail["error"] = ledger.CheckFailed, errMsg
+		}
+		if err := appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: kind, CheckID: c.ID, Actor: actor, Detail: detail}}); err != nil {
+			return Check{}, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Check{}, fmt.Errorf("finish check: %w", err)
+	}
+	return d.getCheck(ctx, d.write, c.ID)
+}
+
+func failCheck(ctx context.Context, tx *sql.Tx, c Check, why string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE checks SET status = 'failed', phase = 'failed', finished_at = ?, error = ? WHERE id = ?`,
+		formatTime(now), why, c.ID); err != nil {
+		return fmt.Errorf("fail check: %w", err)
+	}
+	if c.DryRun {
+		return nil
+	}
+	return appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: ledger.CheckFailed, CheckID: c.ID, Actor: "system",
+		Detail: map[string]any{"scope": c.Scope, "trigger": c.Trigger, "error": why}}})
+}
+
+// FailInterruptedChecks marks every check still "running" as failed
+// (interrupted): called at start-up, when no check of this process can be
+// running yet. Incident writes are transactional, so an interrupted run
+// leaves only whole incidents behind.
+func (d *DB) FailInterruptedChecks(ctx context.Context) (int, error) {
+	rows, err := d.write.QueryContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE status = 'running'`)
+	if err != nil {
+		return 0, fmt.Errorf("fail interrupted checks: %w", err)
+	}
+	var running []Check
+	for rows.Next() {
+		c, err := scanCheck(rows)
+		if err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("fail interrupted checks: %w", err)
+		}
+		running = append(running, c)
+	}
+	rows.Close()
+	for _, c := range running {
+		tx, err := d.write.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, fmt.Errorf("fail interrupted checks: %w", err)
+		}
+		if err := failCheck(ctx, tx, c, "interrupted: ParityRail stopped while the check ran", d.now()); err != nil {
+			tx.Rollback()
+			return 0, err
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, fmt.Errorf("fail interrupted checks: %w", err)
+		}
+	}
+	return len(running), nil
+}
+
+// GetCheck returns one check.
+func (d *DB) GetCheck(ctx context.Context, id string) (Check, error) {
+	return d.getCheck(ctx, d.read, id)
+}
+
+func (d *DB) getCheck(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, id string) (Check, error) {
+	c, err := scanCheck(q.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Check{}, fmt.Errorf("get check: %w", err)
+	}
+	return c, err
+}
+
+// RunningCheck returns the project's running check, or ErrNotFound.
+func (d *DB) RunningCheck(ctx context.Context, projectID string) (Check, error) {
+	c, err := scanCheck(d.read.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE project_id = ? AND status = 'running'`, projectID))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Check{}, fmt.Errorf("running check: %w", err)
+	}
+	return c, err
+}
+
+// ListChecks returns a project's checks, newest first, before the cursor
+// (a check id) when given.
+func (d *DB) ListChecks(ctx context.Context, projectID string, limit int, before string) ([]Check, error) {
+	q, args := `SELECT `+checkColumns+` FROM checks WHERE project_id = ?`, []any{projectID}
+	if before != "" {
+		q += ` AND (started_at, id) < (SELECT started_at, id FROM checks WHERE id = ?)`
+		args = append(args, before)
+	}
+	q += ` ORDER BY started_at DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := d.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list checks: %w", err)
+	}
+	defer rows.Close()
+	var out []Check
+	for rows.Next() {
+		c, err := scanCheck(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list checks: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LastFullCheckSize is how many customers the project's last finished full
+// check compared (0 when none): the progress bar's estimate for the next.
+func (d *DB) LastFullCheckSize(ctx context.Context, projectID string) (int64, error) {
+	var n int64
+	err := d.read.QueryRowContext(ctx, `SELECT checked FROM checks WHERE project_id = ? AND scope = 'full' AND status = 'finished'
+		ORDER BY started_at DESC LIMIT 1`, projectID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last full check: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,205 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"parityrail/ledger"
+)
+
+// LedgerEntry is what a caller appends; the store numbers, chains and hashes it.
+type LedgerEntry struct {
+	Kind       ledger.Kind
+	CustomerID string
+	SubjectKey string
+	IncidentID string
+	CheckID    string
+	Actor      string
+	// Detail is anything JSON-encodable; it is stored canonically.
+	Detail any
+	// At defaults to the store's clock.
+	At time.Time
+}
+
+// AppendLedger appends entries to the project's chain in one transaction.
+func (d *DB) AppendLedger(ctx context.Context, projectID string, entries ...LedgerEntry) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("append ledger: %w", err)
+	}
+	defer tx.Rollback()
+	if err := appendLedger(ctx, tx, projectID, d.now(), entries); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("append ledger: %w", err)
+	}
+	return nil
+}
+
+// appendLedger chains entries after the project's last one, inside the
+// caller's write transaction (writes are serialized, so the head read here
+// cannot move before the commit).
+func appendLedger(ctx context.Context, tx *sql.Tx, projectID string, now time.Time, entries []LedgerEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var n int64
+	prev := ledger.Genesis
+	err := tx.QueryRowContext(ctx, `SELECT n, hash FROM ledger WHERE project_id = ? ORDER BY n DESC LIMIT 1`, projectID).Scan(&n, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("append ledger: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO ledger
+		(project_id, n, at, kind, customer_id, subject_key, incident_id, check_id, actor, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("append ledger: %w", err)
+	}
+	defer stmt.Close()
+	for _, in := range entries {
+		detail, err := ledger.Canonical(in.Detail)
+		if err != nil {
+			return err
+		}
+		at := in.At
+		if at.IsZero() {
+			at = now
+		}
+		n++
+		e := ledger.Entry{ProjectID: projectID, N: n, At: at.UTC(), Kind: in.Kind, CustomerID: in.CustomerID,
+			SubjectKey: in.SubjectKey, IncidentID: in.IncidentID, CheckID: in.CheckID, Actor: in.Actor, Detail: detail}
+		ledger.Seal(&e, prev)
+		prev = e.Hash
+		if _, err := stmt.ExecContext(ctx, projectID, e.N, e.At.Format(ledger.TimeFormat), string(e.Kind), e.CustomerID,
+			e.SubjectKey, e.IncidentID, e.CheckID, e.Actor, string(e.Detail), e.PrevHash, e.Hash); err != nil {
+			return fmt.Errorf("append ledger: %w", err)
+		}
+	}
+	return nil
+}
+
+const ledgerColumns = `seq, project_id, n, at, kind, customer_id, subject_key, incident_id, check_id, actor, detail, prev_hash, hash`
+
+func scanLedger(row interface{ Scan(...any) error }) (ledger.Entry, error) {
+	var e ledger.Entry
+	var at, kind, detail string
+	err := row.Scan(&e.Seq, &e.ProjectID, &e.N, &at, &kind, &e.CustomerID, &e.SubjectKey, &e.IncidentID, &e.CheckID,
+		&e.Actor, &detail, &e.PrevHash, &e.Hash)
+	if err != nil {
+		return e, err
+	}
+	// Parse exactly what is stored: a reformatted time would hash differently,
+	// and a stored time that does not parse is itself tampering.
+	e.At, _ = time.Parse(ledger.TimeFormat, at)
+	e.Kind, e.Detail = ledger.Kind(kind), []byte(detail)
+	return e, nil
+}
+
+// LedgerQuery selects entries of one project.
+type LedgerQuery struct {
+	CustomerID string // entries about this customer
+	IncidentID string // entries about this incident
+	Limit      int    // newest first when set; 0 = all, oldest first
+}
+
+// ListLedger returns a project's entries filtered by customer or incident,
+// each with its chain status (see ledger.CheckEntry): whether it still
+// matches its hash and links to the entry before it.
+func (d *DB) ListLedger(ctx context.Context, projectID string, q LedgerQuery) ([]LedgerView, error) {
+	where, args := `project_id = ?`, []any{projectID}
+	if q.CustomerID != "" {
+		where += ` AND customer_id = ?`
+		args = append(args, q.CustomerID)
+	}
+	if q.IncidentID != "" {
+		where += ` AND incident_id = ?`
+		args = append(args, q.IncidentID)
+	}
+	order := ` ORDER BY n`
+	if q.Limit > 0 {
+		order = fmt.Sprintf(` ORDER BY n DESC LIMIT %d`, q.Limit)
+	}
+	rows, err := d.read.QueryContext(ctx, `SELECT `+ledgerColumns+` FROM ledger WHERE `+where+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list ledger: %w", err)
+	}
+	var out []LedgerView
+	for rows.Next() {
+		e, err := scanLedger(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list ledger: %w", err)
+		}
+		out = append(out, LedgerView{Entry: e})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list ledger: %w", err)
+	}
+	for i := range out {
+		e := out[i].Entry
+		prev, found := ledger.Genesis, e.N == 1
+		if e.N > 1 {
+			err := d.read.QueryRowContext(ctx, `SELECT hash FROM ledger WHERE project_id = ? AND n = ?`, projectID, e.N-1).Scan(&prev)
+			switch {
+			case err == nil:
+				found = true
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, fmt.Errorf("list ledger: %w", err)
+			}
+		}
+		out[i].Chain = ledger.CheckEntry(e, prev, found)
+	}
+	return out, nil
+}
+
+// LedgerView is an entry and its chain status: intact, edited or broken.
+type LedgerView struct {
+	ledger.Entry
+	Chain string `json:"chain"`
+}
+
+// VerifyResult is the outcome of walking every chain.
+type VerifyResult struct {
+	Projects int           `json:"projects"`
+	Entries  int64         `json:"entries"`
+	Broken   *ledger.Break `json:"broken,omitempty"` // the first broken link, nil when intact
+}
+
+// VerifyLedger walks the chain of one project (or of every project when
+// projectID is empty) and reports the first broken link.
+func (d *DB) VerifyLedger(ctx context.Context, projectID string) (VerifyResult, error) {
+	q, args := `SELECT `+ledgerColumns+` FROM ledger ORDER BY project_id, n, seq`, []any(nil)
+	if projectID != "" {
+		q, args = `SELECT `+ledgerColumns+` FROM ledger WHERE project_id = ? ORDER BY n, seq`, []any{projectID}
+	}
+	rows, err := d.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("verify ledger: %w", err)
+	}
+	defer rows.Close()
+	var res VerifyResult
+	var v *ledger.Verifier
+	for rows.Next() {
+		e, err := scanLedger(rows)
+		if err != nil {
+			return res, fmt.Errorf("verify ledger: %w", err)
+		}
+		if v == nil || v.ProjectID != e.ProjectID {
+			res.Projects++
+			v = ledger.NewVerifier(e.ProjectID)
+		}
+		res.Entries++
+		if !v.Add(e) && res.Broken == nil {
+			res.Broken = v.Broken
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return res, fmt.Errorf("verify ledger: %w", err)
+	}
+	return res, nil
+}

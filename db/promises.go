@@ -1,0 +1,134 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PromiseFingerprints calls fn with every customer's last promise
+// fingerprint and boundary, for a full check to ledger only the changes.
+func (d *DB) PromiseFingerprints(ctx context.Context, projectID string, fn func(customerID, fingerprint string, boundary *time.Time)) error {
+	rows, err := d.read.QueryContext(ctx, `SELECT customer_id, fingerprint, boundary_at FROM promises WHERE project_id = ?`, projectID)
+	if err != nil {
+		return fmt.Errorf("promise fingerprints: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, fp string
+		var b sql.NullString
+		if err := rows.Scan(&id, &fp, &b); err != nil {
+			return fmt.Errorf("promise fingerprints: %w", err)
+		}
+		fn(id, fp, parseNullTime(b))
+	}
+	return rows.Err()
+}
+
+// PromiseOf returns one customer's stored promise row (ok false when none).
+func (d *DB) PromiseOf(ctx context.Context, projectID, customerID string) (PromiseRow, time.Time, bool, error) {
+	var p PromiseRow
+	var summary, updated string
+	var b sql.NullString
+	err := d.read.QueryRowContext(ctx, `SELECT customer_id, fingerprint, summary, boundary_at, updated_at FROM promises
+		WHERE project_id = ? AND customer_id = ?`, projectID, customerID).Scan(&p.CustomerID, &p.Fingerprint, &summary, &b, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, time.Time{}, false, nil
+	}
+	if err != nil {
+		return p, time.Time{}, false, fmt.Errorf("promise: %w", err)
+	}
+	p.Summary, p.BoundaryAt = []byte(summary), parseNullTime(b)
+	return p, parseTime(updated), true, nil
+}
+
+// RecentCustomers lists the customers the recent check covers (SPEC §8):
+// webhook events since `since`, promise boundaries (trial ends, period ends,
+// grace ends, pending windows) between since and until, and every customer
+// with an unresolved incident. Unlinked subjects with open incidents come
+// back as subject keys.
+func (d *DB) RecentCustomers(ctx context.Context, projectID string, since, until time.Time) (customers, subjectKeys []string, err error) {
+	seen := map[string]bool{}
+	add := func(q string, args ...any) error {
+		rows, err := d.read.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("recent customers: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return fmt.Errorf("recent customers: %w", err)
+			}
+			if id != "" && !seen[id] {
+				seen[id] = true
+				customers = append(customers, id)
+			}
+		}
+		return rows.Err()
+	}
+	if err := add(`SELECT DISTINCT customer_id FROM webhook_events WHERE project_id = ? AND received_at >= ? AND customer_id <> ''`,
+		projectID, formatTime(since)); err != nil {
+		return nil, nil, err
+	}
+	if err := add(`SELECT customer_id FROM promises WHERE project_id = ? AND boundary_at IS NOT NULL AND boundary_at >= ? AND boundary_at <= ?`,
+		projectID, formatTime(since), formatTime(until)); err != nil {
+		return nil, nil, err
+	}
+	if err := add(`SELECT DISTINCT customer_id FROM incidents WHERE project_id = ? AND status IN ('open', 'acknowledged', 'repairing', 'verifying')`,
+		projectID); err != nil {
+		return nil, nil, err
+	}
+	rows, err := d.read.QueryContext(ctx, `SELECT DISTINCT subject_key FROM incidents WHERE project_id = ? AND customer_id = ''
+		AND status IN ('open', 'acknowledged', 'repairing', 'verifying')`, projectID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("recent customers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, nil, fmt.Errorf("recent customers: %w", err)
+		}
+		subjectKeys = append(subjectKeys, k)
+	}
+	return customers, subjectKeys, rows.Err()
+}
+
+// SubjectLinks calls fn for every stored subject link of the project.
+func (d *DB) SubjectLinks(ctx context.Context, projectID string, fn func(subjectKey, customerID string)) error {
+	rows, err := d.read.QueryContext(ctx, `SELECT subject_key, customer_id FROM subject_links WHERE project_id = ?`, projectID)
+	if err != nil {
+		return fmt.Errorf("subject links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, c string
+		if err := rows.Scan(&k, &c); err != nil {
+			return fmt.Errorf("subject links: %w", err)
+		}
+		fn(k, c)
+	}
+	return rows.Err()
+}
+
+// LinkedSubjects returns the subject keys last seen linked to a customer.
+func (d *DB) LinkedSubjects(ctx context.Context, projectID, customerID string) ([]string, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT subject_key FROM subject_links WHERE project_id = ? AND customer_id = ? ORDER BY subject_key`,
+		projectID, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("linked subjects: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("linked subjects: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/check"
+	"parityrail/db"
+	"parityrail/fulfillment"
+)
+
+// customerView is one customer: what Stripe promises beside what the app
+// grants, read live; its incidents; and its ledger with each entry's chain
+// status.
+type customerView struct {
+	CustomerID string `json:"customer_id"`
+	ProjectID  string `json:"project_id"`
+	// Live is read now from Stripe and the app (nil when a source failed:
+	// LiveError says why).
+	Live      *liveView `json:"live"`
+	LiveError string    `json:"live_error,omitempty"`
+	// StoredPromise is the promise the last check recorded.
+	StoredPromise   json.RawMessage `json:"stored_promise"`
+	StoredPromiseAt *time.Time      `json:"stored_promise_at"`
+	Incidents       []incidentView  `json:"incidents"`
+	Ledger          customerLedger  `json:"ledger"`
+}
+
+type liveView struct {
+	Known    bool                  `json:"known"` // Stripe knows the customer
+	Held     bool                  `json:"held"`  // no gap now
+	Promise  *fulfillment.Promise  `json:"promise"`
+	Subjects []fulfillment.Subject `json:"subjects"`
+	Findings []liveFinding         `json:"findings"`
+}
+
+type liveFinding struct {
+	Kind       string          `json:"kind"`
+	Severity   string          `json:"severity"`
+	SubjectKey string          `json:"subject_key,omitempty"`
+	Summary    string          `json:"summary"`
+	Fields     []fieldDiffView `json:"fields"`
+}
+
+type customerLedger struct {
+	// Chain is "intact" when every entry matches its hash and links to the
+	// one before it, otherwise "broken".
+	Chain   string          `json:"chain"`
+	Entries []db.LedgerView `json:"entries"`
+}
+
+func (s *Server) getCustomer(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := currentProject(c)
+	id := strings.TrimSpace(c.Param("customerId"))
+	v := customerView{CustomerID: id, ProjectID: p.ID, Incidents: []incidentView{},
+		Ledger: customerLedger{Chain: "intact", Entries: []db.LedgerView{}}}
+
+	out, err := s.checks.Inspect(ctx, p, id)
+	var se *check.SourceError
+	switch {
+	case err == nil:
+		lv := &liveView{Known: out.Known, Held: len(out.Findings) == 0, Promise: out.Promise, Subjects: out.Subjects, Findings: []liveFinding{}}
+		for _, f := range out.Findings {
+			k := check.FindingKey(f)
+			lv.Findings = append(lv.Findings, liveFinding{Kind: string(f.Kind), Severity: string(f.Severity), SubjectKey: k.SubjectKey,
+				Summary: f.Summary, Fields: fieldDiffs(f)})
+		}
+		v.Live = lv
+	case errors.As(err, &se):
+		v.LiveError = se.Message
+	default:
+		s.log.Warn("customer view: live read failed", "project", p.ID, "customer", id, "err", err)
+		v.LiveError = "Reading Stripe or the app failed: " + err.Error()
+	}
+
+	row, at, ok, err := s.db.PromiseOf(ctx, p.ID, id)
+	if err != nil {
+		return err
+	}
+	if ok {
+		v.StoredPromise, v.StoredPromiseAt = json.RawMessage(row.Summary), &at
+	}
+	incidents, _, err := s.db.ListIncidents(ctx, p.ID, db.IncidentFilter{CustomerID: id, Limit: 500})
+	if err != nil {
+		return err
+	}
+	for _, i := range incidents {
+		v.Incidents = append(v.Incidents, viewIncident(i))
+	}
+	entries, err := s.db.ListLedger(ctx, p.ID, db.LedgerQuery{CustomerID: id})
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Chain != "intact" {
+			v.Ledger.Chain = "broken"
+		}
+	}
+	if entries != nil {
+		v.Ledger.Entries = entries
+	}
+	return c.JSON(http.StatusOK, v)
+}

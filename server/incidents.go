@@ -1,0 +1,334 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/check"
+	"parityrail/db"
+	"parityrail/fulfillment"
+	"parityrail/ledger"
+)
+
+const ctxIncident = "incident"
+
+// subjectView names the app subject of an incident.
+type subjectView struct {
+	Key   string `json:"key"`
+	Kind  string `json:"kind"`
+	ID    string `json:"id"`
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
+}
+
+// incidentView is an incident in a list.
+type incidentView struct {
+	ID             string       `json:"id"`
+	ProjectID      string       `json:"project_id"`
+	CustomerID     string       `json:"customer_id"`
+	Subject        *subjectView `json:"subject"`
+	Kind           string       `json:"kind"`
+	Severity       string       `json:"severity"`
+	Status         string       `json:"status"`
+	Summary        string       `json:"summary"`
+	FirstSeenAt    time.Time    `json:"first_seen_at"`
+	LastSeenAt     time.Time    `json:"last_seen_at"`
+	FirstCheckID   string       `json:"first_check_id"`
+	LastCheckID    string       `json:"last_check_id"`
+	AcknowledgedAt *time.Time   `json:"acknowledged_at"`
+	AcknowledgedBy string       `json:"acknowledged_by,omitempty"`
+	IgnoredAt      *time.Time   `json:"ignored_at"`
+	IgnoredBy      string       `json:"ignored_by,omitempty"`
+	IgnoreReason   string       `json:"ignore_reason,omitempty"`
+	ResolvedAt     *time.Time   `json:"resolved_at"`
+	Resolution     string       `json:"resolution,omitempty"`
+}
+
+func viewIncident(i db.Incident) incidentView {
+	v := incidentView{ID: i.ID, ProjectID: i.ProjectID, CustomerID: i.CustomerID, Kind: i.Kind, Severity: i.Severity,
+		Status: i.Status, Summary: i.Summary, FirstSeenAt: i.FirstSeenAt, LastSeenAt: i.LastSeenAt,
+		FirstCheckID: i.FirstCheckID, LastCheckID: i.LastCheckID, AcknowledgedAt: i.AcknowledgedAt,
+		AcknowledgedBy: i.AcknowledgedBy, IgnoredAt: i.IgnoredAt, IgnoredBy: i.IgnoredBy, IgnoreReason: i.IgnoreReason,
+		ResolvedAt: i.ResolvedAt, Resolution: i.Resolution}
+	if i.SubjectKey != "" {
+		v.Subject = &subjectView{Key: i.SubjectKey, Kind: i.SubjectKind, ID: i.SubjectID, Email: i.SubjectEmail, Name: i.SubjectName}
+	}
+	return v
+}
+
+var (
+	incidentKinds = []string{string(fulfillment.PaidWithoutAccess), string(fulfillment.AccessWithoutPayment), string(fulfillment.WrongPlan),
+		string(fulfillment.TrialMismatch), string(fulfillment.EntitlementMismatch), string(fulfillment.UnmatchedCustomer), string(fulfillment.AmbiguousMatch)}
+	incidentStatuses = []string{db.IncidentOpen, db.IncidentAcknowledged, db.IncidentRepairing, db.IncidentVerifying, db.IncidentResolved, db.IncidentIgnored}
+	severities       = []string{"critical", "high", "medium", "low"}
+)
+
+// listIncidents pages through a project's incidents, critical first and
+// newest first; filters: status (comma-separated, or "active" for every
+// unresolved, unignored status), kind, severity, customer_id, q (id, email
+// or name substring), cursor.
+func (s *Server) listIncidents(c echo.Context) error {
+	f := db.IncidentFilter{Kind: c.QueryParam("kind"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"),
+		Cursor: c.QueryParam("cursor"), CustomerID: c.QueryParam("customer_id"), Limit: 50}
+	for _, st := range strings.Split(c.QueryParam("status"), ",") {
+		switch st = strings.TrimSpace(st); {
+		case st == "":
+		case st == "active":
+			f.Statuses = append(f.Statuses, db.ActiveStatuses...)
+		case slices.Contains(incidentStatuses, st):
+			f.Statuses = append(f.Statuses, st)
+		default:
+			return badRequest("invalid_filter", "Unknown status %q; use %s or active.", st, strings.Join(incidentStatuses, ", "))
+		}
+	}
+	if f.Kind != "" && !slices.Contains(incidentKinds, f.Kind) {
+		return badRequest("invalid_filter", "Unknown kind %q; use %s.", f.Kind, strings.Join(incidentKinds, ", "))
+	}
+	if f.Severity != "" && !slices.Contains(severities, f.Severity) {
+		return badRequest("invalid_filter", "Unknown severity %q; use critical, high, medium or low.", f.Severity)
+	}
+	if l := c.QueryParam("limit"); l != "" {
+		var n int
+		if err := json.Unmarshal([]byte(l), &n); err != nil || n < 1 || n > 500 {
+			return badRequest("invalid_filter", "limit must be between 1 and 500.")
+		}
+		f.Limit = n
+	}
+	items, next, err := s.db.ListIncidents(c.Request().Context(), currentProject(c).ID, f)
+	if errors.Is(err, db.ErrBadCursor) {
+		return badRequest("invalid_cursor", "This cursor is not one the API handed out; start from the first page.")
+	}
+	if err != nil {
+		return err
+	}
+	out := list[incidentView]{Items: make([]incidentView, 0, len(items)), NextCursor: next}
+	for _, i := range items {
+		out.Items = append(out.Items, viewIncident(i))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// withIncident loads the :incidentId incident and its project after the
+// role check: an incident whose project is gone answers 404 like a missing
+// one.
+func (s *Server) withIncident(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		inc, err := s.db.GetIncident(ctx, c.Param("incidentId"))
+		if errors.Is(err, db.ErrNotFound) {
+			return newError(http.StatusNotFound, "not_found", "No such incident.")
+		}
+		if err != nil {
+			return err
+		}
+		p, err := s.db.GetProject(ctx, inc.ProjectID)
+		if errors.Is(err, db.ErrNotFound) {
+			return newError(http.StatusNotFound, "not_found", "No such incident.")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxIncident, inc)
+		c.Set(ctxProject, p)
+		return next(c)
+	}
+}
+
+func currentIncident(c echo.Context) db.Incident {
+	i, _ := c.Get(ctxIncident).(db.Incident)
+	return i
+}
+
+// fieldDiffView is one compared field, expected beside actual.
+type fieldDiffView struct {
+	Field           string `json:"field"`
+	Path            string `json:"path"`
+	Expected        any    `json:"expected"`
+	ExpectedText    string `json:"expected_text"`
+	ExpectedUnknown bool   `json:"expected_unknown,omitempty"`
+	Actual          any    `json:"actual"`
+	ActualText      string `json:"actual_text"`
+	Raw             any    `json:"raw"`
+}
+
+func fieldDiffs(f fulfillment.Finding) []fieldDiffView {
+	out := make([]fieldDiffView, 0, len(f.Fields))
+	for _, d := range f.Fields {
+		out = append(out, fieldDiffView{Field: d.Field, Path: d.Path, Expected: d.Expected, ExpectedText: d.ExpectedText,
+			ExpectedUnknown: d.ExpectedUnknown, Actual: d.Actual, ActualText: d.ActualText, Raw: d.Raw})
+	}
+	return out
+}
+
+// incidentDetail is one incident with its evidence and timeline.
+type incidentDetail struct {
+	incidentView
+	Fields   []fieldDiffView    `json:"fields"`
+	Evidence evidenceView       `json:"evidence"`
+	Policy   fulfillment.Policy `json:"policy"`
+	// Repair is the proposed change of mapped fields (nil when a person must
+	// decide: unmatched, ambiguous, or an unmapped price).
+	Repair   *fulfillment.RepairPlan `json:"repair"`
+	Timeline []db.LedgerView         `json:"timeline"`
+}
+
+type evidenceView struct {
+	Promise    fulfillment.Promise   `json:"promise"`
+	Subject    *fulfillment.Subject  `json:"subject"`
+	Candidates []fulfillment.Subject `json:"candidates"`
+}
+
+func (s *Server) incidentDetail(ctx context.Context, inc db.Incident) (incidentDetail, error) {
+	d := incidentDetail{incidentView: viewIncident(inc), Fields: []fieldDiffView{}, Timeline: []db.LedgerView{}}
+	var f fulfillment.Finding
+	if err := json.Unmarshal(inc.Finding, &f); err != nil {
+		return d, err
+	}
+	d.Fields, d.Policy = fieldDiffs(f), f.Policy
+	d.Evidence = evidenceView{Promise: f.Promise, Subject: f.Subject, Candidates: f.Candidates}
+	if d.Evidence.Candidates == nil {
+		d.Evidence.Candidates = []fulfillment.Subject{}
+	}
+	if plan, ok := fulfillment.Repair(f); ok {
+		d.Repair = &plan
+	}
+	timeline, err := s.db.ListLedger(ctx, inc.ProjectID, db.LedgerQuery{IncidentID: inc.ID})
+	if err != nil {
+		return d, err
+	}
+	if timeline != nil {
+		d.Timeline = timeline
+	}
+	return d, nil
+}
+
+func (s *Server) getIncident(c echo.Context) error {
+	d, err := s.incidentDetail(c.Request().Context(), currentIncident(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+func incidentStateError(err error, action string) error {
+	var se *db.ErrIncidentState
+	if errors.As(err, &se) {
+		return newError(http.StatusConflict, "invalid_state", "This incident is %s; it cannot be %s.", se.Status, action)
+	}
+	return err
+}
+
+func (s *Server) acknowledgeIncident(c echo.Context) error {
+	inc, err := s.db.AcknowledgeIncident(c.Request().Context(), currentIncident(c).ID, currentUser(c).ID)
+	if err != nil {
+		return incidentStateError(err, "acknowledged")
+	}
+	return c.JSON(http.StatusOK, viewIncident(inc))
+}
+
+type ignoreRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) ignoreIncident(c echo.Context) error {
+	var req ignoreRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(req.Reason)
+	if reason == "" {
+		return badRequest("reason_required", "Say why this incident is intentional; the reason is kept in the ledger.")
+	}
+	if utf8.RuneCountInString(reason) > 1000 {
+		return badRequest("reason_too_long", "Keep the reason under 1,000 characters.")
+	}
+	inc, err := s.db.IgnoreIncident(c.Request().Context(), currentIncident(c).ID, currentUser(c).ID, reason)
+	if err != nil {
+		return incidentStateError(err, "ignored")
+	}
+	return c.JSON(http.StatusOK, viewIncident(inc))
+}
+
+// recheckView answers "Re-run check": whether the promise holds now, with
+// the values read now.
+type recheckView struct {
+	Held     bool                 `json:"held"`
+	Result   string               `json:"result"` // held, still_wrong
+	Message  string               `json:"message"`
+	Fields   []fieldDiffView      `json:"fields"`  // the incident's differing fields, as read now
+	Subject  *fulfillment.Subject `json:"subject"` // the subject as read now (nil when gone or customer-level)
+	Check    checkView            `json:"check"`
+	Incident incidentView         `json:"incident"`
+}
+
+// recheckIncident re-checks the incident's customer (or unlinked subject)
+// now, from freshly read state, and says whether the promise holds.
+func (s *Server) recheckIncident(c echo.Context) error {
+	ctx := c.Request().Context()
+	inc := currentIncident(c)
+	u := currentUser(c)
+	req := check.Request{ProjectID: inc.ProjectID, Scope: check.ScopeCustomer, Trigger: check.TriggerPerson, StartedBy: u.ID, Actor: u.ID}
+	if inc.CustomerID != "" {
+		req.CustomerIDs = []string{inc.CustomerID}
+	} else {
+		req.SubjectKeys = []string{inc.SubjectKey}
+	}
+	res, err := s.checks.Run(ctx, req)
+	if err != nil {
+		return checkError(err)
+	}
+	if res.Check.Status != "finished" {
+		return newError(http.StatusBadGateway, "check_failed", "The re-check could not read everything it needs: %s", res.Check.Error)
+	}
+	v := recheckView{Held: true, Result: "held", Fields: []fieldDiffView{}, Check: s.viewCheck(res.Check)}
+	key := db.IncidentKey{CustomerID: inc.CustomerID, SubjectKey: inc.SubjectKey, Kind: inc.Kind}
+	for _, o := range res.Outcomes {
+		for _, sub := range o.Subjects {
+			if check.SubjectKey(sub) == inc.SubjectKey {
+				sub := sub
+				v.Subject = &sub
+			}
+		}
+		for _, f := range o.Findings {
+			if check.FindingKey(f) == key {
+				v.Held, v.Result, v.Fields = false, "still_wrong", fieldDiffs(f)
+			}
+		}
+	}
+	v.Message = "The promise holds now: the incident is resolved."
+	if !v.Held {
+		v.Message = "Still wrong: the app does not keep the promise yet."
+	}
+	now := map[string]any{}
+	if v.Subject != nil {
+		for name, fv := range map[string]*fulfillment.FieldValue{fulfillment.FieldPlan: v.Subject.Fields.Plan,
+			fulfillment.FieldPremium: v.Subject.Fields.Premium, fulfillment.FieldTrialEnd: v.Subject.Fields.TrialEnd,
+			fulfillment.FieldEntitlements: v.Subject.Fields.Entitlements} {
+			if fv != nil {
+				now[name] = fv.Raw
+			}
+		}
+	}
+	for _, f := range v.Fields {
+		now[f.Field] = f.ActualText
+	}
+	if err := s.db.AppendLedger(ctx, inc.ProjectID, db.LedgerEntry{Kind: ledger.Verification, CustomerID: inc.CustomerID,
+		SubjectKey: inc.SubjectKey, IncidentID: inc.ID, CheckID: res.Check.ID, Actor: u.ID,
+		Detail: map[string]any{"result": v.Result, "kind": inc.Kind, "values_now": now}}); err != nil {
+		return err
+	}
+	fresh, err := s.db.GetIncident(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	v.Incident = viewIncident(fresh)
+	return c.JSON(http.StatusOK, v)
+}
