@@ -51,6 +51,7 @@ const usageText = `ParityRail checks that your app grants the access your Stripe
 
 Usage:
   parityrail [serve] [flags]   start the web app (default)
+  parityrail backup [--out f]  copy the database safely while the app runs
   parityrail version           print the version
   parityrail check --project <id> [--customer cus_…] [--dry-run] [--json]
                                run a fulfillment check and print its summary
@@ -124,6 +125,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runCheckCommand(args, stdout, stderr)
 	case "ledger":
 		return runLedgerCommand(args, stdout, stderr)
+	case "backup":
+		return runBackupCommand(args, stdout, stderr)
 	case "serve":
 	default:
 		fmt.Fprint(stderr, usageText)

@@ -161,3 +161,22 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("base URL without scheme: %v", err)
 	}
 }
+
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startApp(t, config{Addr: "127.0.0.1:0", DataDir: dir, LogLevel: "info"})
+	jar, _ := cookiejar.New(nil)
+	b := &browser{t: t, base: base, http: &http.Client{Jar: jar}}
+	b.call("GET", "/api/health", nil)
+	b.call("POST", "/api/setup", map[string]string{"email": "o@example.com", "password": "correct horse battery", "name": "O"})
+	out := filepath.Join(dir, "copy.db")
+	var stdout bytes.Buffer
+	err := run([]string{"backup", "--data-dir", dir, "--out", out}, &stdout, io.Discard)
+	stop()
+	if err != nil || !strings.Contains(stdout.String(), "Backed up to "+out) {
+		t.Fatalf("backup: %v %q", err, stdout.String())
+	}
+	if err := run([]string{"backup", "--data-dir", dir, "--out", out}, io.Discard, io.Discard); err == nil {
+		t.Error("backup overwrote an existing file")
+	}
+}
