@@ -3,6 +3,7 @@ package fulfillment
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -157,4 +158,25 @@ func actualText(k SubjectKind, f *FieldValue, typed any) string {
 		return display(k, f.Raw)
 	}
 	return display(k, typed)
+}
+
+// Premium flag spellings, compared trimmed and case-insensitively: the truthy
+// set is SPEC §4's; the falsy set is what apps write for "off". Both access
+// sources read text flags through PremiumWord so they agree.
+var (
+	premiumTruthy = []string{"true", "1", "yes", "on", "premium", "active"}
+	premiumFalsy  = []string{"false", "0", "no", "off", "", "inactive", "free", "null"}
+)
+
+// PremiumWord reads a text premium flag: its value, and whether the spelling
+// is known at all (an unknown one is unreadable, never silently false).
+func PremiumWord(s string) (value, known bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case slices.Contains(premiumTruthy, s):
+		return true, true
+	case slices.Contains(premiumFalsy, s):
+		return false, true
+	}
+	return false, false
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"parityrail/fulfillment"
 )
 
 // ValueError describes a metadata value that cannot be read as what its field
@@ -42,13 +44,6 @@ func describe(v any) string {
 	return s
 }
 
-// Premium flag spellings (compared trimmed and case-insensitively). The
-// truthy set is the user's page; the falsy set is what apps write for "off".
-var (
-	premiumTruthy = []string{"true", "1", "yes", "on", "premium", "active"}
-	premiumFalsy  = []string{"false", "0", "no", "off", "", "inactive", "free", "null"}
-)
-
 // ParsePremium reads a premium flag. Missing or null is false. Booleans are
 // themselves, numbers are true when non-zero, strings must be one of the
 // known spellings; anything else (objects, arrays, other strings) is a
@@ -61,12 +56,8 @@ func ParsePremium(v any) (bool, error) {
 	case bool:
 		return t, nil
 	case string:
-		s := strings.ToLower(strings.TrimSpace(t))
-		switch {
-		case slices.Contains(premiumTruthy, s):
-			return true, nil
-		case slices.Contains(premiumFalsy, s):
-			return false, nil
+		if b, known := fulfillment.PremiumWord(t); known {
+			return b, nil
 		}
 		return false, &ValueError{Field: "premium flag", Value: v,
 			Reason: "not a recognised value (truthy: true, 1, yes, on, premium, active; falsy: false, 0, no, off, inactive, free, empty or null)"}

@@ -14,13 +14,6 @@ import (
 	"parityrail/fulfillment"
 )
 
-// Premium flag spellings, compared trimmed and case-insensitively: the
-// truthy set is SPEC §4's; the falsy set is what apps write for "off".
-// Anything else is unreadable rather than silently false.
-var (
-	premiumTruthy = []string{"true", "1", "yes", "on", "premium", "active", "t"}
-	premiumFalsy  = []string{"false", "0", "no", "off", "", "inactive", "free", "f", "null"}
-)
 
 // fieldValue converts one column value as read (raw: nil, string, bool,
 // int64, time.Time, []string or decoded JSON) into the typed FieldValue of
@@ -65,12 +58,15 @@ func parsePremium(raw any) (bool, error) {
 	case int64:
 		return v != 0, nil
 	case string:
-		s := strings.ToLower(strings.TrimSpace(v))
-		switch {
-		case slices.Contains(premiumTruthy, s):
+		// PostgreSQL's own text form of a boolean is t / f.
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "t":
 			return true, nil
-		case slices.Contains(premiumFalsy, s):
+		case "f":
 			return false, nil
+		}
+		if b, known := fulfillment.PremiumWord(v); known {
+			return b, nil
 		}
 		return false, fmt.Errorf("%q is not a recognised premium value (truthy: true, 1, yes, on, premium, active; falsy: false, 0, no, off, inactive, free, empty)", shorten(v))
 	}
