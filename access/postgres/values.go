@@ -14,7 +14,6 @@ import (
 	"parityrail/fulfillment"
 )
 
-
 // fieldValue converts one column value as read (raw: nil, string, bool,
 // int64, time.Time, []string or decoded JSON) into the typed FieldValue of
 // its field. It never fails: what cannot be read becomes ParseError.
