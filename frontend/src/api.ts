@@ -2,7 +2,17 @@
 // cookies, JSON in and out, the CSRF double-submit header on every non-GET,
 // and errors turned into ApiError carrying the server's own message.
 import type {
+  Check,
   ClerkConnectRequest,
+  CustomerView,
+  Incident,
+  IncidentDetail,
+  IncidentFilter,
+  RecheckResult,
+  Schedule,
+  SchedulesUpdate,
+  StartCheckRequest,
+  WebhookHealth,
   ConnectResult,
   Connection,
   Health,
@@ -128,6 +138,16 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
 
 const enc = encodeURIComponent;
 
+/** "?a=1&b=2" from the set values of a filter, or "". */
+export function query(params: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
 export const api = {
   health: () => request<Health>('GET', '/api/health'),
 
@@ -163,6 +183,31 @@ export const api = {
   getMappings: (id: string) => request<Mappings>('GET', `/api/projects/${enc(id)}/mappings`),
   saveMappings: (id: string, body: MappingsUpdate) =>
     request<Mappings>('PUT', `/api/projects/${enc(id)}/mappings`, body),
+
+  startCheck: (id: string, body: StartCheckRequest) =>
+    request<Check>('POST', `/api/projects/${enc(id)}/checks`, body),
+  listChecks: (id: string, cursor?: string) =>
+    request<List<Check>>('GET', `/api/projects/${enc(id)}/checks${cursor ? `?cursor=${enc(cursor)}` : ''}`),
+  getCheck: (id: string, checkId: string) =>
+    request<Check>('GET', `/api/projects/${enc(id)}/checks/${enc(checkId)}`),
+
+  listIncidents: (id: string, filter: IncidentFilter = {}) =>
+    request<List<Incident>>('GET', `/api/projects/${enc(id)}/incidents${query(filter)}`),
+  getIncident: (incidentId: string) => request<IncidentDetail>('GET', `/api/incidents/${enc(incidentId)}`),
+  acknowledgeIncident: (incidentId: string) =>
+    request<Incident>('POST', `/api/incidents/${enc(incidentId)}/acknowledge`),
+  ignoreIncident: (incidentId: string, reason: string) =>
+    request<Incident>('POST', `/api/incidents/${enc(incidentId)}/ignore`, { reason }),
+  recheckIncident: (incidentId: string) =>
+    request<RecheckResult>('POST', `/api/incidents/${enc(incidentId)}/recheck`),
+
+  getCustomer: (id: string, customerId: string) =>
+    request<CustomerView>('GET', `/api/projects/${enc(id)}/customers/${enc(customerId)}`),
+
+  getSchedules: (id: string) => request<List<Schedule>>('GET', `/api/projects/${enc(id)}/schedules`),
+  saveSchedules: (id: string, body: SchedulesUpdate) =>
+    request<List<Schedule>>('PUT', `/api/projects/${enc(id)}/schedules`, body),
+  webhookHealth: (id: string) => request<WebhookHealth>('GET', `/api/projects/${enc(id)}/webhooks`),
 
   listMembers: () => request<List<User>>('GET', '/api/team/members'),
   changeRole: (userId: string, role: Role) =>

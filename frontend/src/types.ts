@@ -183,3 +183,290 @@ export interface MappingsUpdate {
   access?: AccessMapping;
   policy?: Record<string, unknown>;
 }
+
+// --- Checks, incidents, customers (docs/checks-api.md) ---
+
+export type CheckScope = 'full' | 'recent' | 'customer';
+export type CheckStatus = 'running' | 'finished' | 'failed';
+
+export interface CheckProgress {
+  phase: string;
+  done: number;
+  total: number;
+  percent: number;
+  indeterminate: boolean;
+}
+
+export interface CheckCounts {
+  checked: number;
+  held: number;
+  opened: number;
+  updated: number;
+  resolved: number;
+  errors: number;
+}
+
+export interface FieldDiff {
+  field: string;
+  path: string;
+  expected: unknown;
+  expected_text: string;
+  expected_unknown?: boolean;
+  actual: unknown;
+  actual_text: string;
+  raw: unknown;
+}
+
+export interface SampleFinding {
+  kind: string;
+  severity: Severity;
+  customer_id?: string;
+  subject?: string;
+  summary: string;
+  fields: FieldDiff[];
+  new: boolean;
+}
+
+export interface CheckSummary {
+  customers: number;
+  subjects: number;
+  kinds: Record<string, number>;
+  unmapped_prices: { price_id: string; customers: number }[];
+  unmatched_customers: number;
+  unmatched_sample: string[];
+  unlinked_subjects: number;
+  pending: number;
+  promises_changed: number;
+  promises_recorded: number;
+  sample?: SampleFinding[];
+  would_resolve?: number;
+  stripe_requests: number;
+  access_requests?: number;
+  duration_ms: number;
+  recent_as_full?: boolean;
+  phases_ms?: Record<string, number>;
+}
+
+export interface Check {
+  id: string;
+  project_id: string;
+  scope: CheckScope;
+  customer_ids: string[];
+  subject_keys: string[];
+  trigger: 'person' | 'schedule' | 'webhook' | 'api' | 'dry_run';
+  dry_run: boolean;
+  status: CheckStatus;
+  started_by?: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number;
+  progress: CheckProgress;
+  counts: CheckCounts;
+  error?: string;
+  /** Filled when the check ends. */
+  summary: CheckSummary | null;
+}
+
+export interface StartCheckRequest {
+  scope?: CheckScope;
+  customer_id?: string;
+  dry_run?: boolean;
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+export type IncidentStatus = 'open' | 'acknowledged' | 'repairing' | 'verifying' | 'resolved' | 'ignored';
+
+export interface SubjectRef {
+  key: string;
+  kind: 'user' | 'organization' | 'row';
+  id: string;
+  email?: string;
+  name?: string;
+}
+
+export interface Incident {
+  id: string;
+  project_id: string;
+  customer_id: string;
+  subject: SubjectRef | null;
+  kind: string;
+  severity: Severity;
+  status: IncidentStatus;
+  summary: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  first_check_id: string;
+  last_check_id: string;
+  acknowledged_at: string | null;
+  acknowledged_by?: string;
+  ignored_at: string | null;
+  ignored_by?: string;
+  ignore_reason?: string;
+  resolved_at: string | null;
+  resolution?: string;
+}
+
+export interface IncidentFilter {
+  status?: string;
+  kind?: string;
+  severity?: string;
+  customer_id?: string;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A field value of an app subject as read (column or metadata path). */
+export interface FieldValue {
+  path: string;
+  raw: unknown;
+  parse_error?: string;
+  text?: string;
+  flag?: boolean;
+  time?: string;
+  set?: string[];
+}
+
+export interface AppSubject {
+  kind: 'user' | 'organization' | 'row';
+  id: string;
+  table?: string;
+  email?: string;
+  name?: string;
+  customer_id?: string;
+  fields: {
+    plan?: FieldValue;
+    premium?: FieldValue;
+    trial_end?: FieldValue;
+    entitlements?: FieldValue;
+  };
+}
+
+export interface PricePlan {
+  price_id: string;
+  lookup_key?: string;
+  product_id?: string;
+  plan?: string;
+  mapped: boolean;
+}
+
+export interface SubscriptionVerdict {
+  id: string;
+  status: string;
+  grants: boolean;
+  pending?: boolean;
+  reason: string;
+  prices: PricePlan[];
+  trial_end?: string;
+  current_period_end?: string;
+  cancel_at_period_end?: boolean;
+  pause_collection?: boolean;
+  latest_invoice_id?: string;
+  latest_invoice_status?: string;
+}
+
+export interface BillingPromise {
+  customer_id: string;
+  customer: { id: string; email?: string; name?: string; deleted?: boolean; created: string };
+  grants: boolean;
+  pending?: boolean;
+  plan: string;
+  plan_known: boolean;
+  candidate_plans?: string[];
+  unmapped_prices?: string[];
+  premium: boolean;
+  trial: boolean;
+  trial_end?: string;
+  features_enabled: boolean;
+  features?: string[];
+  subscriptions: SubscriptionVerdict[];
+  reason: string;
+  policy: Record<string, unknown>;
+  derived_at: string;
+}
+
+export interface RepairPlan {
+  kind: string;
+  customer_id?: string;
+  subject_kind: string;
+  subject_id: string;
+  table?: string;
+  fields: { field: string; path: string; before: unknown; after: unknown }[];
+  reason: string;
+}
+
+export interface LedgerEntry {
+  seq: number;
+  n: number;
+  at: string;
+  kind: string;
+  customer_id?: string;
+  subject_key?: string;
+  incident_id?: string;
+  check_id?: string;
+  actor?: string;
+  detail: unknown;
+  prev_hash: string;
+  hash: string;
+  /** "intact" or "broken" at this entry. */
+  chain: string;
+}
+
+export interface IncidentDetail extends Incident {
+  fields: FieldDiff[];
+  evidence: { promise: BillingPromise; subject: AppSubject | null; candidates: AppSubject[] };
+  policy: Record<string, unknown>;
+  repair: RepairPlan | null;
+  timeline: LedgerEntry[];
+}
+
+export interface RecheckResult {
+  held: boolean;
+  result: 'held' | 'still_wrong';
+  message: string;
+  fields: FieldDiff[];
+  subject: AppSubject | null;
+  check: Check;
+  incident: Incident;
+}
+
+export interface CustomerView {
+  customer_id: string;
+  project_id: string;
+  live: {
+    known: boolean;
+    held: boolean;
+    promise: BillingPromise | null;
+    subjects: AppSubject[];
+    findings: { kind: string; severity: Severity; subject_key?: string; summary: string; fields: FieldDiff[] }[];
+  } | null;
+  live_error?: string;
+  stored_promise: BillingPromise | null;
+  stored_promise_at: string | null;
+  incidents: Incident[];
+  ledger: { chain: 'intact' | 'broken'; entries: LedgerEntry[] };
+}
+
+export interface Schedule {
+  kind: 'full' | 'recent';
+  spec: string;
+  enabled: boolean;
+  last_run_at: string | null;
+  next_run_at: string | null;
+}
+
+export interface SchedulesUpdate {
+  full?: { spec?: string; enabled?: boolean };
+  recent?: { spec?: string; enabled?: boolean };
+}
+
+export interface WebhookHealth {
+  received: number;
+  duplicates: number;
+  last_event_at: string | null;
+  last_event_type: string;
+  signature_failures: number;
+  last_failure_at: string | null;
+  last_failure_reason: string;
+  queued: number;
+}
