@@ -14,19 +14,22 @@ type Project struct {
 	BillingSource string
 	AccessSource  string
 	OnboardedAt   *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// RepairsEnabled: approved repairs may write to the app (Postgres with a
+	// repair connection only).
+	RepairsEnabled bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 	// StepsDone holds the onboarding steps (1–8) a person has completed.
 	StepsDone map[int]bool
 }
 
-const projectColumns = `id, name, billing_source, access_source, onboarded_at, created_at, updated_at`
+const projectColumns = `id, name, billing_source, access_source, onboarded_at, repairs_enabled, created_at, updated_at`
 
 func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	var p Project
 	var onboarded sql.NullString
 	var created, updated string
-	if err := row.Scan(&p.ID, &p.Name, &p.BillingSource, &p.AccessSource, &onboarded, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.BillingSource, &p.AccessSource, &onboarded, &p.RepairsEnabled, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Project{}, ErrNotFound
 		}
@@ -158,6 +161,19 @@ func (d *DB) execOne(ctx context.Context, what, query string, args ...any) error
 	res, err := d.write.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SetRepairsEnabled turns approved repairs on or off for a project.
+func (d *DB) SetRepairsEnabled(ctx context.Context, projectID string, enabled bool) error {
+	res, err := d.write.ExecContext(ctx, `UPDATE projects SET repairs_enabled = ?, updated_at = ? WHERE id = ?`,
+		enabled, formatTime(d.now()), projectID)
+	if err != nil {
+		return fmt.Errorf("set repairs enabled: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound

@@ -21,6 +21,8 @@ type projectView struct {
 	AccessSource  string              `json:"access_source"`
 	Onboarded     bool                `json:"onboarded"`
 	Onboarding    onboarding.Progress `json:"onboarding"`
+	// RepairsEnabled: approved Postgres repairs may write (step 8).
+	RepairsEnabled bool `json:"repairs_enabled"`
 	// WebhookURL is where Stripe sends this project's events; WebhookEvents
 	// the ones to select on the Stripe endpoint.
 	WebhookURL    string   `json:"webhook_url"`
@@ -31,10 +33,11 @@ func (s *Server) viewProject(c echo.Context, p db.Project) projectView {
 	return projectView{
 		ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		BillingSource: p.BillingSource, AccessSource: p.AccessSource,
-		Onboarded:     p.OnboardedAt != nil,
-		Onboarding:    onboarding.For(p.AccessSource, p.StepsDone),
-		WebhookURL:    s.baseURL(c) + "/api/webhooks/stripe/" + p.ID,
-		WebhookEvents: billing.ActedOnEvents,
+		Onboarded:      p.OnboardedAt != nil,
+		Onboarding:     onboarding.For(p.AccessSource, p.StepsDone),
+		RepairsEnabled: p.RepairsEnabled,
+		WebhookURL:     s.baseURL(c) + "/api/webhooks/stripe/" + p.ID,
+		WebhookEvents:  billing.ActedOnEvents,
 	}
 }
 

@@ -38,6 +38,8 @@ export interface Project {
   access_source: AccessSource | '';
   onboarded: boolean;
   onboarding: Onboarding;
+  /** Approved Postgres repairs may write to the app (step 8). */
+  repairs_enabled: boolean;
   /** Where Stripe sends this project's events (step 2's "Webhook endpoint"). */
   webhook_url?: string;
   /** The events to select on that Stripe endpoint. */

@@ -49,6 +49,7 @@ export function project(overrides: Partial<Project> = {}, current = 1): Project 
     billing_source: '',
     access_source: '',
     onboarded: false,
+    repairs_enabled: false,
     onboarding: { current_step: current, steps: rail(current) },
     webhook_url: 'http://127.0.0.1:8080/api/webhooks/stripe/prj_abc',
     webhook_events: webhookEvents,
