@@ -19,3 +19,8 @@ export const accessLabel: Record<string, string> = {
   clerk: 'Clerk',
   demo: 'Demo data',
 };
+
+/** A project on the built-in demo world (either source is demo data). */
+export function isDemo(p: { billing_source: string; access_source: string }): boolean {
+  return p.billing_source === 'demo' || p.access_source === 'demo';
+}

@@ -380,3 +380,17 @@ export function PageHeader({
     </div>
   );
 }
+
+/** Marks a project running on the built-in demo world, everywhere it appears. */
+export function DemoBadge({ className }: { className?: string }) {
+  return (
+    <span
+      className={cx(
+        'inline-flex items-center rounded-full bg-violet-50 px-2 py-0.5 text-xs font-medium text-violet-700 ring-1 ring-inset ring-violet-600/20',
+        className,
+      )}
+    >
+      Demo
+    </span>
+  );
+}
