@@ -20,6 +20,7 @@ import (
 
 	"parityrail/check"
 	"parityrail/db"
+	"parityrail/demo/world"
 	"parityrail/jobs"
 	"parityrail/server"
 	"parityrail/vault"
@@ -182,12 +183,21 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	} else if n > 0 {
 		log.Warn("checks interrupted by the last stop were marked failed", "checks", n)
 	}
+	// The demo worlds are served in-process on a loopback port, so a
+	// newcomer's "Explore with demo data" needs no account and no other
+	// program; each world is built on first use, keeping start-up instant.
+	demoHost, err := world.StartHost()
+	if err != nil {
+		return err
+	}
+	defer demoHost.Close()
 	// One runner for the API, the schedules and the webhook worker.
 	checks := &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v,
-		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase}}
+		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
+		Demo: &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}}
 
 	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
-		Checks: checks}, store, v, uiFS(), log)
+		Checks: checks, Demo: demoHost}, store, v, uiFS(), log)
 
 	sched := jobs.NewScheduler(log)
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}

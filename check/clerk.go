@@ -57,6 +57,13 @@ func (o *Opener) openClerk(ctx context.Context, p db.Project, m mapping.Mapping)
 	if err != nil {
 		return nil, &SourceError{Code: "clerk_invalid_key", Message: err.Error(), Err: err}
 	}
+	return newClerkAccess(c, m)
+}
+
+// newClerkAccess reads the mapped Clerk fields through c (a real Clerk or a
+// demo world's).
+func newClerkAccess(c *clerk.Client, m mapping.Mapping) (Access, error) {
+	var err error
 	a := &clerkAccess{c: c}
 	if a.users, err = parseClerkFields(m.Access.Users); err != nil {
 		return nil, sourceError("not_mapped", "Clerk user fields on step 6: %s.", err.Error())

@@ -84,7 +84,7 @@ func sourceError(code, format string, args ...any) *SourceError {
 }
 
 // Opener opens a project's sources from its stored connections and mapping.
-// A demo world plugs in as just other API bases.
+// A demo project's world plugs in as just other API bases (Demo).
 type Opener struct {
 	DB    *db.DB
 	Vault interface{ Open(string) (string, error) }
@@ -92,6 +92,9 @@ type Opener struct {
 	// Clerk, or at fakes (tests, demo).
 	StripeAPIBase string
 	ClerkAPIBase  string
+	// Demo serves projects whose sources are "demo" (nil: they cannot be
+	// checked in this process, e.g. the CLI).
+	Demo *Demo
 	// StripeRate overrides the per-project request cap (0: the key mode's
 	// default); benchmarks lift it.
 	StripeRate float64
@@ -107,10 +110,24 @@ func (o *Opener) Open(ctx context.Context, p db.Project) (*Sources, error) {
 		return nil, err
 	}
 	src := &Sources{Mapping: m, Entitlements: m.Access != nil && m.Access.StripeEntitlements}
-	if src.Billing, err = o.openBilling(ctx, p); err != nil {
+	// Demo data covers billing and access together (step 1 refuses a mix):
+	// a demo project reads only its in-process world, never a stored
+	// credential, and a real project never reaches the demo.
+	demoBilling, demoAccess := p.BillingSource == SourceDemo, p.AccessSource == SourceDemo
+	if demoBilling != demoAccess {
+		return nil, sourceError("demo_mixed", "Demo data covers billing and access state together: on step 1 (Stack) choose Demo data for both, or your own Stripe and app.")
+	}
+	if demoBilling {
+		src.Billing, err = o.openDemoBilling(p)
+	} else {
+		src.Billing, err = o.openBilling(ctx, p)
+	}
+	if err != nil {
 		return nil, err
 	}
 	switch p.AccessSource {
+	case SourceDemo:
+		src.Access, err = o.openDemoAccess(ctx, p, m)
 	case "clerk":
 		src.Access, err = o.openClerk(ctx, p, m)
 	case "postgres":

@@ -55,6 +55,9 @@ func (s *Server) newClerk(secretKey string) (*clerk.Client, error) {
 
 // projectClerk opens the project's stored Clerk key.
 func (s *Server) projectClerk(c echo.Context) (*clerk.Client, error) {
+	if p := currentProject(c); isDemo(p) {
+		return s.demoClerk(p.ID)
+	}
 	conn, err := s.db.GetConnection(c.Request().Context(), currentProject(c).ID, "clerk")
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, newError(http.StatusConflict, "clerk_not_connected", "Connect Clerk on step 3 (Database) first.")

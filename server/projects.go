@@ -108,6 +108,7 @@ func (s *Server) deleteProject(c echo.Context) error {
 	if err := s.db.DeleteProject(c.Request().Context(), currentProject(c).ID); err != nil {
 		return err
 	}
+	s.forgetDemo(currentProject(c).ID)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -138,8 +139,27 @@ func (s *Server) saveStack(c echo.Context) error {
 	default:
 		return badRequest("invalid_access_source", "Choose an access-state source: Postgres / Supabase, Clerk, or Demo data.")
 	}
+	// Demo data is one world: its app state only matches its own Stripe
+	// customers, and a demo project must never hold a real key next to it.
+	if (req.BillingSource == "demo") != (req.AccessSource == "demo") {
+		return badRequest("demo_mixed", "Demo data covers billing and access state together: choose Demo data for both, or your own Stripe and app.")
+	}
 	p := currentProject(c)
-	if err := s.db.SaveStack(c.Request().Context(), p.ID, name, req.BillingSource, req.AccessSource, currentUser(c).ID); err != nil {
+	ctx, userID := c.Request().Context(), currentUser(c).ID
+	wasDemo, demo := isDemo(p), req.BillingSource == "demo"
+	switch {
+	case demo && !wasDemo:
+		// Into demo data: the project's keys and mapping go; demo data needs
+		// no key (steps 2–3 done) and pre-fills steps 4–6.
+		err = s.db.SwitchStack(ctx, p.ID, name, req.BillingSource, req.AccessSource, userID, demoMapping())
+	case wasDemo && !demo:
+		// Out of demo data: start over from step 2 with nothing demo left.
+		err = s.db.SwitchStack(ctx, p.ID, name, req.BillingSource, req.AccessSource, userID, "")
+		s.forgetDemo(p.ID)
+	default:
+		err = s.db.SaveStack(ctx, p.ID, name, req.BillingSource, req.AccessSource, userID)
+	}
+	if err != nil {
 		return err
 	}
 	return s.answerProject(c, p.ID)

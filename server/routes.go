@@ -31,12 +31,12 @@ func (s *Server) routes(e *echo.Echo) {
 	e.DELETE("/api/projects/:id", s.deleteProject, owner, project)
 	e.PUT("/api/projects/:id/stack", s.saveStack, admin, project)
 	e.GET("/api/projects/:id/connections", s.listConnections, member, project)
-	e.POST("/api/projects/:id/stripe", s.connectStripe, admin, project)
+	e.POST("/api/projects/:id/stripe", s.connectStripe, admin, project, s.ownDataOnly)
 	e.GET("/api/projects/:id/stripe/prices", s.stripePrices, member, project)
-	e.POST("/api/projects/:id/database", s.connectDatabase, admin, project)
+	e.POST("/api/projects/:id/database", s.connectDatabase, admin, project, s.ownDataOnly)
 	e.GET("/api/projects/:id/database/setup-sql", s.setupSQL, admin, project)
 	e.GET("/api/projects/:id/schema", s.schema, member, project)
-	e.POST("/api/projects/:id/clerk", s.connectClerk, admin, project)
+	e.POST("/api/projects/:id/clerk", s.connectClerk, admin, project, s.ownDataOnly)
 	e.GET("/api/projects/:id/clerk/metadata-keys", s.clerkMetadataKeys, member, project)
 	e.GET("/api/projects/:id/mappings", s.getMappings, member, project)
 	e.PUT("/api/projects/:id/mappings", s.saveMappings, admin, project)
@@ -56,6 +56,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/projects/:id/schedules", s.getSchedules, member, project)
 	e.PUT("/api/projects/:id/schedules", s.saveSchedules, admin, project)
 	e.GET("/api/projects/:id/webhooks", s.webhookHealth, member, project)
+
+	// Demo data (SPEC §4): "Explore with demo data" and its reset.
+	e.POST("/api/projects/demo", s.createDemoProject, admin)
+	e.POST("/api/projects/:id/demo/reset", s.resetDemo, admin, project)
 
 	e.GET("/api/team/members", s.listMembers, member)
 	e.PATCH("/api/team/members/:userId", s.changeRole, owner)

@@ -14,6 +14,7 @@ import (
 
 	"parityrail/check"
 	"parityrail/db"
+	"parityrail/demo/world"
 	"parityrail/vault"
 )
 
@@ -30,6 +31,9 @@ type Config struct {
 	// PasswordCost is the bcrypt cost of new password hashes (0: bcrypt's
 	// default). Tests lower it to stay fast.
 	PasswordCost int
+	// Demo serves demo projects' worlds in-process (nil: demo projects
+	// cannot be created or checked).
+	Demo *world.Host
 	// Checks runs fulfillment checks; main shares one runner between the
 	// server and the jobs. Nil: one is built from the fields above.
 	Checks *check.Runner
@@ -69,7 +73,7 @@ func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Log
 	s := &Server{cfg: cfg, db: store, vault: v, ui: ui, log: log, now: time.Now, checks: cfg.Checks}
 	if s.checks == nil {
 		s.checks = &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v,
-			StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase}}
+			StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo)}}
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

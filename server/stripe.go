@@ -116,6 +116,9 @@ func (s *Server) newStripe(key string) (*billing.Client, error) {
 
 // projectStripe opens the project's stored Stripe key.
 func (s *Server) projectStripe(c echo.Context) (*billing.Client, error) {
+	if p := currentProject(c); isDemo(p) {
+		return s.demoStripe(p.ID)
+	}
 	conn, err := s.db.GetConnection(c.Request().Context(), currentProject(c).ID, "stripe")
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, newError(http.StatusConflict, "stripe_not_connected", "Connect Stripe on step 2 first.")
