@@ -19,6 +19,7 @@ import (
 	"parityrail/db"
 	"parityrail/demo/clerkfake"
 	"parityrail/demo/stripefake"
+	"parityrail/demo/world"
 	"parityrail/vault"
 )
 
@@ -64,6 +65,15 @@ func newTestAppWith(t *testing.T, cfg Config, path string) *testApp {
 	stripeSrv := httptest.NewServer(fakeStripe)
 	if cfg.StripeAPIBase == "" {
 		cfg.StripeAPIBase = stripeSrv.URL
+	}
+	// The demo worlds, in-process as in the binary.
+	if cfg.Demo == nil {
+		host, err := world.StartHost()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { host.Close() })
+		cfg.Demo = host
 	}
 	s, e := newServer(cfg, store, v, testUI, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(e)

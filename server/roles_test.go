@@ -83,6 +83,10 @@ func TestEveryRouteByRole(t *testing.T) {
 		}},
 		{"GET", "/api/projects/{project}/webhooks", "member", 200, nil},
 		{"POST", "/api/webhooks/stripe/{webhookProject}", "public", 400, func(fixture) any { return map[string]string{"id": "evt_unsigned"} }},
+		{"POST", "/api/projects/demo", "admin", 201, nil},
+		// The fixture is a real project: an admin passes the guard and is
+		// told it is not a demo (resetting a demo is in TestResetDemo).
+		{"POST", "/api/projects/{project}/demo/reset", "admin", 409, nil},
 	}
 	// Routes whose rules are not a role: tested in their own tests.
 	special := map[string]bool{
