@@ -30,7 +30,15 @@ test('first-run setup → projects → new project → 8-step onboarding rail �
     await page.getByLabel('Password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Create owner account' }).click();
 
-    await page.waitForURL('**/projects');
+    // The first-run screen offers the demo or a project of one's own.
+    await page.waitForURL('**/welcome');
+    await page.getByRole('button', { name: 'Explore with demo data' }).waitFor();
+    await page.getByRole('link', { name: 'Set up my own project' }).click();
+    await page.waitForURL('**/projects?new=1');
+    // …which opens the new-project dialog; closed here to look at the empty list first.
+    await page.getByRole('dialog', { name: 'New project' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForURL(/\/projects$/);
     await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
     const banner = page.getByRole('banner');
     await banner.getByText('Olivia Owner').waitFor();

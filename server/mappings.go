@@ -34,8 +34,9 @@ func (s *Server) storedMapping(c echo.Context, p db.Project) (mapping.Mapping, e
 		pol := fulfillment.DefaultPolicy()
 		m.Policy = &pol
 	}
-	if p.AccessSource == "clerk" {
-		// Clerk matches customers through the mapped Stripe customer id field.
+	if p.AccessSource == "clerk" || p.AccessSource == "demo" {
+		// Clerk (and the demo world's Clerk) matches customers through the
+		// mapped Stripe customer id field.
 		m.Identity = &mapping.Identity{Automatic: true}
 	}
 	return m, nil
@@ -142,7 +143,7 @@ func validateIdentity(p db.Project, id *mapping.Identity) (*mapping.Identity, er
 }
 
 func validateAccess(p db.Project, a *mapping.Access) (*mapping.Access, error) {
-	if p.AccessSource == "clerk" {
+	if p.AccessSource == "clerk" || p.AccessSource == "demo" {
 		return mapping.ValidateClerkAccess(a)
 	}
 	if strings.TrimSpace(a.Users.Plan) == "" && strings.TrimSpace(a.Users.Premium) == "" {

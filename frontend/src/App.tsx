@@ -13,6 +13,7 @@ import { OnboardingPage } from './pages/OnboardingPage';
 import { ProjectsPage } from './pages/ProjectsPage';
 import { SetupPage } from './pages/SetupPage';
 import { TeamPage } from './pages/TeamPage';
+import { WelcomePage } from './pages/WelcomePage';
 
 function FullPageLoading() {
   return (
@@ -90,6 +91,7 @@ export function App() {
           <Route path="/projects/:projectId/onboarding" element={<OnboardingPage />} />
           <Route path="/projects/:projectId/onboarding/:step" element={<OnboardingPage />} />
           <Route path="/settings/team" element={<TeamPage />} />
+          <Route path="/welcome" element={<WelcomePage />} />
         </Route>
         <Route path="*" element={<NotFoundRoute />} />
       </Route>

@@ -5,6 +5,7 @@ import type {
   Check,
   ClerkConnectRequest,
   CustomerView,
+  DemoStarted,
   Incident,
   IncidentDetail,
   IncidentFilter,
@@ -208,6 +209,11 @@ export const api = {
   saveSchedules: (id: string, body: SchedulesUpdate) =>
     request<List<Schedule>>('PUT', `/api/projects/${enc(id)}/schedules`, body),
   webhookHealth: (id: string) => request<WebhookHealth>('GET', `/api/projects/${enc(id)}/webhooks`),
+
+  /** "Explore with demo data": an onboarded demo project and its running first check. */
+  createDemoProject: () => request<DemoStarted>('POST', '/api/projects/demo'),
+  /** Restores a demo project's world to its seed state and starts a fresh full check. */
+  resetDemo: (id: string) => request<DemoStarted>('POST', `/api/projects/${enc(id)}/demo/reset`),
 
   listMembers: () => request<List<User>>('GET', '/api/team/members'),
   changeRole: (userId: string, role: Role) =>

@@ -46,6 +46,12 @@ export interface Project {
   webhook_events?: string[];
 }
 
+/** POST /api/projects/demo and …/demo/reset: the demo project and its running check. */
+export interface DemoStarted {
+  project: Project;
+  check: Check;
+}
+
 export interface StackChoices {
   name: string;
   billing_source: BillingSource;

@@ -11,7 +11,7 @@ beforeEach(() => {
 
 describe('onboarding step 1 (Stack)', () => {
   it('lets an admin save the stack, then shows step 1 done and moves to step 2', async () => {
-    const saved = project({ name: 'Acme Prod', billing_source: 'demo', access_source: 'clerk', updated_at: '2025-01-02T00:00:00Z' }, 2);
+    const saved = project({ name: 'Acme Prod', billing_source: 'demo', access_source: 'demo', updated_at: '2025-01-02T00:00:00Z' }, 2);
     const calls = stubApi({
       'GET /api/setup': { status: 200, body: { required: false } },
       'GET /api/me': { status: 200, body: admin },
@@ -25,13 +25,23 @@ describe('onboarding step 1 (Stack)', () => {
     expect(name).toHaveValue('Acme');
     await user.clear(name);
     await user.type(name, 'Acme Prod');
-    await user.click(within(screen.getByRole('group', { name: 'Billing source' })).getByRole('radio', { name: 'Demo data' }));
-    await user.click(within(screen.getByRole('group', { name: 'Access-state source' })).getByRole('radio', { name: 'Clerk' }));
+    const billing = within(screen.getByRole('group', { name: 'Billing source' }));
+    const access = within(screen.getByRole('group', { name: 'Access-state source' }));
+    // Demo data is billing and access together: choosing it on one side
+    // chooses it on the other, and leaving it on one side leaves both.
+    await user.click(access.getByRole('radio', { name: 'Clerk' }));
+    await user.click(billing.getByRole('radio', { name: 'Demo data' }));
+    expect(access.getByRole('radio', { name: 'Demo data' })).toBeChecked();
+    expect(screen.getByText('Demo data covers billing and access state together')).toBeInTheDocument();
+    await user.click(access.getByRole('radio', { name: 'Clerk' }));
+    expect(billing.getByRole('radio', { name: 'Stripe' })).toBeChecked();
+    await user.click(access.getByRole('radio', { name: 'Demo data' }));
+    expect(billing.getByRole('radio', { name: 'Demo data' })).toBeChecked();
     await user.click(screen.getByRole('button', { name: 'Save and continue' }));
 
     await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/2'));
     const put = calls.find((c) => c.method === 'PUT')!;
-    expect(put.body).toEqual({ name: 'Acme Prod', billing_source: 'demo', access_source: 'clerk' });
+    expect(put.body).toEqual({ name: 'Acme Prod', billing_source: 'demo', access_source: 'demo' });
     expect(await screen.findByText('Stack saved')).toBeInTheDocument();
 
     const rail = screen.getByRole('navigation', { name: 'Onboarding steps' });
@@ -39,7 +49,7 @@ describe('onboarding step 1 (Stack)', () => {
     expect(items[0]).toHaveTextContent('(done)');
     expect(within(rail).getByRole('link', { current: 'step' })).toHaveTextContent('Stripe');
     expect(screen.getByRole('heading', { level: 2, name: 'Stripe' })).toBeInTheDocument();
-    expect(await screen.findByText(/The built-in demo Stripe account is not available yet in this build./)).toBeInTheDocument();
+    expect(await screen.findByText('Demo data connected')).toBeInTheDocument();
   });
 
   it('shows the server message when saving fails', async () => {

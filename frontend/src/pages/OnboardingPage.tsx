@@ -6,7 +6,9 @@ import { ChevronRight, CircleCheck, Construction } from 'lucide-react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorMessage, isApiError } from '../api';
 import { StepRail } from '../components/StepRail';
-import { Card, ErrorState, LoadingState, Mono } from '../components/ui';
+import { ResetDemoButton } from '../components/DemoControls';
+import { Card, DemoBadge, ErrorState, LoadingState, Mono } from '../components/ui';
+import { isDemo } from '../format';
 import { hasRole, useMe } from '../session';
 import type { OnboardingStep } from '../types';
 import { AccessStep } from './onboarding/AccessStep';
@@ -74,6 +76,7 @@ export function OnboardingPage() {
       </nav>
       <div className="mb-8 flex flex-wrap items-center gap-x-3 gap-y-1.5">
         <h1 className="text-2xl font-semibold tracking-tight text-gray-900">{p.name}</h1>
+        {isDemo(p) && <DemoBadge />}
         <Mono value={p.id} what="Project id" />
         {p.onboarded || !p.onboarding.current_step ? (
           <span className="inline-flex items-center gap-1 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-600/20">
@@ -85,6 +88,7 @@ export function OnboardingPage() {
             Onboarding · step {p.onboarding.current_step} of {total}
           </span>
         )}
+        {isDemo(p) && canEdit && <ResetDemoButton project={p} className="sm:ml-auto" />}
       </div>
 
       <div className="grid gap-8 lg:grid-cols-[17rem_minmax(0,1fr)]">

@@ -1,13 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { CircleCheck, Plus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
+import { ExploreDemoButton } from '../components/DemoControls';
 import { Modal, ModalClose } from '../components/Modal';
 import {
   Button,
   Card,
+  DemoBadge,
   EmptyState,
   ErrorAlert,
   ErrorState,
@@ -16,7 +18,7 @@ import {
   PageHeader,
   TextField,
 } from '../components/ui';
-import { accessLabel, billingLabel, formatDate } from '../format';
+import { accessLabel, billingLabel, formatDate, isDemo } from '../format';
 import { hasRole, useMe } from '../session';
 import type { Project } from '../types';
 
@@ -98,7 +100,14 @@ function NewProjectDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
 export function ProjectsPage() {
   const me = useMe();
   const isAdmin = hasRole(me.data, 'admin');
-  const [creating, setCreating] = useState(false);
+  // /projects?new=1 (the first-run screen's "Set up my own project") opens
+  // the new-project dialog at once.
+  const [search, setSearch] = useSearchParams();
+  const [creating, setCreatingState] = useState(search.get('new') === '1');
+  const setCreating = (open: boolean) => {
+    setCreatingState(open);
+    if (!open && search.has('new')) setSearch({}, { replace: true });
+  };
   const projects = useQuery({ queryKey: projectsKey, queryFn: api.listProjects });
 
   return (
@@ -108,10 +117,13 @@ export function ProjectsPage() {
         description="Each project checks one Stripe account against the access your app grants."
         actions={
           isAdmin && (
-            <Button onClick={() => setCreating(true)}>
-              <Plus aria-hidden className="size-4" />
-              New project
-            </Button>
+            <>
+              {(projects.data?.items.length ?? 0) > 0 && <ExploreDemoButton variant="secondary" />}
+              <Button onClick={() => setCreating(true)}>
+                <Plus aria-hidden className="size-4" />
+                New project
+              </Button>
+            </>
           )
         }
       />
@@ -130,10 +142,13 @@ export function ProjectsPage() {
           {isAdmin ? (
             <>
               <p>Create a project to connect Stripe and your app, or try it with demo data.</p>
-              <Button className="mt-4" onClick={() => setCreating(true)}>
-                <Plus aria-hidden className="size-4" />
-                Create your first project
-              </Button>
+              <div className="mt-4 flex flex-wrap justify-center gap-2">
+                <ExploreDemoButton />
+                <Button variant="secondary" onClick={() => setCreating(true)}>
+                  <Plus aria-hidden className="size-4" />
+                  Create your first project
+                </Button>
+              </div>
             </>
           ) : (
             <p>An admin of this workspace can create one.</p>
@@ -161,6 +176,7 @@ export function ProjectsPage() {
                       >
                         {p.name}
                       </Link>
+                      {isDemo(p) && <DemoBadge className="ml-2 align-middle" />}
                       <div className="mt-0.5">
                         <Mono value={p.id} what="Project id" />
                       </div>

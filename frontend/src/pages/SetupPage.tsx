@@ -20,7 +20,8 @@ export function SetupPage() {
       queryClient.setQueryData(meKey, user);
       queryClient.setQueryData(setupKey, { required: false });
       toast.success('Owner account created — welcome to ParityRail');
-      navigate('/projects', { replace: true });
+      // First run: offer the demo or a project of one's own.
+      navigate('/welcome', { replace: true });
     },
   });
 

@@ -118,7 +118,8 @@ export function AccessStep({
   base: string;
   goTo: (step: number) => void;
 }) {
-  if (project.access_source === 'clerk') {
+  if (project.access_source === 'clerk' || project.access_source === 'demo') {
+    // The demo app is Clerk-style; its fields come pre-filled from the demo mapping.
     return <ClerkAccess project={project} canEdit={canEdit} goTo={goTo} />;
   }
   if (project.access_source === 'postgres') {
@@ -135,9 +136,7 @@ export function AccessStep({
   return (
     <LaterBuildNote>
       <p>
-        {project.access_source === 'demo'
-          ? 'Demo data comes with its own access mapping, but the demo app state is not available yet in this build.'
-          : 'Choose where your app keeps access state first.'}{' '}
+        Choose where your app keeps access state first.{' '}
         The access-state source is chosen on{' '}
         <StepLink base={base} step={1}>
           step 1 (Stack)

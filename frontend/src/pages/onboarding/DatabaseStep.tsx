@@ -22,6 +22,7 @@ import { formatDateTime } from '../../format';
 import type { Connection, ConnectResult, Project } from '../../types';
 import {
   AdminOnlyNote,
+  DemoConnected,
   findConnection,
   LaterBuildNote,
   refreshProject,
@@ -52,21 +53,13 @@ export function DatabaseStep({
 
   if (project.access_source === 'demo') {
     return (
-      <LaterBuildNote>
-        <p>
-          This project uses <strong className="font-medium text-gray-900">Demo data</strong> for access state, so there
-          is no database or Clerk instance to connect. The built-in demo app state is not available yet in this build.
-        </p>
-        <p>
-          To check your own app, choose Postgres / Supabase or Clerk as the access-state source on{' '}
-          <StepLink base={base} step={1}>
-            step 1 (Stack)
-          </StepLink>
-          .
-        </p>
-      </LaterBuildNote>
+      <DemoConnected what="demo app" base={base} next={4} goTo={goTo}>
+        Acme Analytics' app state: Clerk-style users and organizations whose plan, premium flag, trial end and
+        entitlements live in their metadata — and disagree with billing in every way ParityRail catches.
+      </DemoConnected>
     );
   }
+
 
   const items = connections.data?.items;
   const clerk = findConnection(items, 'clerk');

@@ -20,7 +20,7 @@ export function IdentityStep({
   base: string;
   goTo: (step: number) => void;
 }) {
-  if (project.access_source === 'clerk') {
+  if (project.access_source === 'clerk' || project.access_source === 'demo') {
     return <ClerkIdentity project={project} canEdit={canEdit} goTo={goTo} />;
   }
   if (project.access_source === 'postgres') {
@@ -37,9 +37,7 @@ export function IdentityStep({
   return (
     <LaterBuildNote>
       <p>
-        {project.access_source === 'demo'
-          ? 'Demo data matches its customers by itself, but the demo app state is not available yet in this build.'
-          : 'Choose where your app keeps access state first.'}{' '}
+        Choose where your app keeps access state first.{' '}
         The access-state source is chosen on{' '}
         <StepLink base={base} step={1}>
           step 1 (Stack)
@@ -61,6 +59,9 @@ function ClerkIdentity({
 }) {
   const queryClient = useQueryClient();
   const done = project.onboarding.steps.find((s) => s.number === 4)?.state === 'done';
+  // The demo app is Clerk-style: its users and organizations carry the
+  // Stripe customer id in their metadata.
+  const demo = project.access_source === 'demo';
   const save = useMutation({
     mutationFn: () => api.saveMappings(project.id, { identity: {} }),
     onSuccess: async () => {
@@ -84,10 +85,10 @@ function ClerkIdentity({
             Customer matching is automatic
           </h3>
           <p className="inline-flex items-center rounded-full bg-white px-2.5 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-inset ring-indigo-200">
-            Matched automatically for Clerk
+            {demo ? 'Matched automatically for Demo data' : 'Matched automatically for Clerk'}
           </p>
           <p className="text-sm leading-6 text-gray-700">
-            There are no tables or columns to pick. Clerk matches each user to a Stripe customer by the metadata field
+            There are no tables or columns to pick. {demo ? 'The demo app (Clerk-style)' : 'Clerk'} matches each user to a Stripe customer by the metadata field
             you set next: the <strong className="font-medium">Stripe customer id</strong> field you map on step 6
             (for example <code className="font-mono text-xs">public_metadata.stripe_customer_id</code>).
           </p>

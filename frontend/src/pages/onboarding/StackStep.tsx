@@ -4,7 +4,8 @@ import { Lock } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
-import { Button, cx, ErrorAlert, TextField } from '../../components/ui';
+import { Button, cx, ErrorAlert, Notice, TextField } from '../../components/ui';
+import { isDemo } from '../../format';
 import type { AccessSource, BillingSource, Project } from '../../types';
 
 interface Option<T extends string> {
@@ -103,6 +104,22 @@ export function StackStep({
   const [name, setName] = useState(project.name);
   const [billing, setBilling] = useState<BillingSource | ''>(project.billing_source);
   const [access, setAccess] = useState<AccessSource | ''>(project.access_source);
+  // Demo data is one world — its app state only matches its own Stripe
+  // customers — so choosing it on one side chooses it on the other, and
+  // leaving it on one side leaves it on both (the server refuses a mix).
+  function chooseBilling(v: BillingSource) {
+    setBilling(v);
+    if (v === 'demo') setAccess('demo');
+    else if (access === 'demo') setAccess('');
+  }
+  function chooseAccess(v: AccessSource) {
+    setAccess(v);
+    if (v === 'demo') setBilling('demo');
+    else if (billing === 'demo') setBilling('stripe');
+  }
+  const chosenDemo = billing === 'demo' || access === 'demo';
+  const savedDemo = isDemo(project);
+  const switching = (project.billing_source !== '' || project.access_source !== '') && chosenDemo !== savedDemo;
 
   const save = useMutation({
     mutationFn: () =>
@@ -146,7 +163,7 @@ export function StackStep({
         name="billing_source"
         options={billingOptions}
         value={billing}
-        onChange={setBilling}
+        onChange={chooseBilling}
         disabled={!canEdit}
       />
       <RadioCards
@@ -154,9 +171,27 @@ export function StackStep({
         name="access_source"
         options={accessOptions}
         value={access}
-        onChange={setAccess}
+        onChange={chooseAccess}
         disabled={!canEdit}
       />
+      {chosenDemo && (
+        <Notice title="Demo data covers billing and access state together">
+          <p>
+            A sample Stripe account and app (Acme Analytics) that disagree in every way ParityRail catches. No keys are
+            needed: steps 2 and 3 are already connected and steps 4–6 come pre-filled. A demo project never holds real
+            keys.
+          </p>
+        </Notice>
+      )}
+      {switching && canEdit && (
+        <Notice tone="warning" title="This starts the project over from step 2">
+          <p>
+            {chosenDemo
+              ? 'Switching to demo data removes the keys and mappings saved for your own sources.'
+              : 'Switching to your own sources removes the demo mapping; you connect and map them on the next steps.'}
+          </p>
+        </Notice>
+      )}
       <p className="text-xs text-gray-500">
         ParityRail only reads from these sources. Nothing is written anywhere until you turn repairs on in the last
         step.

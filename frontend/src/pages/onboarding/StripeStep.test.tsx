@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../types';
@@ -113,14 +113,17 @@ describe('step 2 (Stripe)', () => {
     expect(screen.getByText('Only an admin can connect Stripe.')).toBeInTheDocument();
   });
 
-  it('says plainly that demo billing has nothing to connect yet', async () => {
+  it('shows demo billing as connected, with no key to enter', async () => {
     stubApi(
-      pageRoutes(project({ billing_source: 'demo', access_source: 'clerk' }, 2), admin, {
+      pageRoutes(project({ billing_source: 'demo', access_source: 'demo' }, 4), admin, {
         'GET /api/projects/prj_abc/connections': { status: 200, body: { items: [] } },
       }),
     );
     renderApp('/projects/prj_abc/onboarding/2');
-    expect(await screen.findByText(/not available yet in this build/)).toBeInTheDocument();
+    expect(await screen.findByText('Demo data connected')).toBeInTheDocument();
+    expect(screen.getByText(/61 customers in every subscription status/)).toBeInTheDocument();
     expect(screen.queryByLabelText('API key')).toBeNull();
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Continue' }));
+    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/3'));
   });
 });

@@ -10,13 +10,12 @@ import { formatDateTime } from '../../format';
 import type { ConnectResult, Project } from '../../types';
 import {
   AdminOnlyNote,
+  DemoConnected,
   findConnection,
-  LaterBuildNote,
   refreshProject,
   rememberConnection,
   SectionHeading,
   StepFooter,
-  StepLink,
   useConnections,
 } from './shared';
 
@@ -36,21 +35,10 @@ export function StripeStep({
 
   if (project.billing_source === 'demo') {
     return (
-      <div className="space-y-8">
-        <LaterBuildNote>
-          <p>
-            This project uses <strong className="font-medium text-gray-900">Demo data</strong> for billing, so there
-            is no Stripe key to connect. The built-in demo Stripe account is not available yet in this build.
-          </p>
-          <p>
-            To check your own Stripe account, choose Stripe as the billing source on{' '}
-            <StepLink base={base} step={1}>
-              step 1 (Stack)
-            </StepLink>
-            .
-          </p>
-        </LaterBuildNote>
-      </div>
+      <DemoConnected what="demo Stripe account" base={base} next={3} goTo={goTo}>
+        Acme Analytics' sample Stripe account: 61 customers in every subscription status — trials, past due, paused
+        collection, cancel at period end, several subscriptions, a deleted customer and an unmapped price.
+      </DemoConnected>
     );
   }
 

@@ -1,10 +1,11 @@
 // Pieces every wizard step shares: the project's connections, cache keys,
 // the admin-only note, honest "later build" notes and the step footer.
 import { useQuery, type QueryClient } from '@tanstack/react-query';
-import { Construction, Lock } from 'lucide-react';
+import { ArrowRight, CircleCheck, Construction, Lock } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
+import { Button } from '../../components/ui';
 import type { Connection, ConnectionKind, List } from '../../types';
 
 export const connectionsKey = (projectId: string) => ['projects', projectId, 'connections'] as const;
@@ -92,5 +93,51 @@ export function SectionHeading({ children, id }: { children: ReactNode; id?: str
     <h3 id={id} className="text-base font-semibold text-gray-900">
       {children}
     </h3>
+  );
+}
+
+/**
+ * Steps 2 and 3 of a demo project: nothing to connect. The demo world is
+ * served by ParityRail itself, with its own keys, which are never stored.
+ */
+export function DemoConnected({
+  what,
+  children,
+  base,
+  next,
+  goTo,
+}: {
+  what: string;
+  children: ReactNode;
+  base: string;
+  next: number;
+  goTo: (step: number) => void;
+}) {
+  return (
+    <div className="space-y-8">
+      <div
+        data-testid="demo-connected-card"
+        className="flex items-start gap-3 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-4 sm:px-5"
+      >
+        <CircleCheck aria-hidden className="mt-0.5 size-5 shrink-0 text-emerald-600" />
+        <div className="min-w-0 space-y-1">
+          <h3 className="text-sm font-semibold text-emerald-900">Demo data connected</h3>
+          <p className="text-sm leading-6 text-emerald-900/90">{children}</p>
+          <p className="text-xs text-emerald-800">
+            No key needed: ParityRail serves the {what} itself. To use your own, choose it on{' '}
+            <StepLink base={base} step={1}>
+              step 1 (Stack)
+            </StepLink>
+            .
+          </p>
+        </div>
+      </div>
+      <StepFooter>
+        <Button onClick={() => goTo(next)}>
+          Continue
+          <ArrowRight aria-hidden className="size-4" />
+        </Button>
+      </StepFooter>
+    </div>
   );
 }
