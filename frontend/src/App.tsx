@@ -38,7 +38,7 @@ function SetupGate() {
   if (setup.isError) return <FullPageError message={errorMessage(setup.error)} onRetry={() => setup.refetch()} />;
   const onSetup = location.pathname === '/setup';
   if (setup.data.required && !onSetup) return <Navigate to="/setup" replace />;
-  if (!setup.data.required && onSetup) return <Navigate to="/projects" replace />;
+  if (!setup.data.required && onSetup) return <Navigate to={setup.data.just_created ? '/welcome' : '/projects'} replace />;
   return <Outlet />;
 }
 

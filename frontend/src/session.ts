@@ -22,7 +22,12 @@ export function useMe() {
 }
 
 export function useSetupStatus() {
-  return useQuery({ queryKey: setupKey, queryFn: api.setupStatus, staleTime: Infinity });
+  // just_created is set locally by the setup page, never by the server.
+  return useQuery<{ required: boolean; just_created?: boolean }>({
+    queryKey: setupKey,
+    queryFn: api.setupStatus,
+    staleTime: Infinity,
+  });
 }
 
 const rank: Record<Role, number> = { member: 0, admin: 1, owner: 2 };

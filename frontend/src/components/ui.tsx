@@ -376,7 +376,7 @@ export function PageHeader({
         <h1 className="text-2xl font-semibold tracking-tight text-gray-900">{title}</h1>
         {description && <div className="mt-1 text-sm text-gray-500">{description}</div>}
       </div>
-      {actions && <div className="flex shrink-0 items-center gap-2">{actions}</div>}
+      {actions && <div className="flex max-w-full shrink-0 flex-wrap items-center gap-2">{actions}</div>}
     </div>
   );
 }

@@ -1,6 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
 import { AuthFrame } from '../components/AppShell';
@@ -9,7 +8,6 @@ import { meKey, setupKey } from '../session';
 
 export function SetupPage() {
   const queryClient = useQueryClient();
-  const navigate = useNavigate();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -18,10 +16,10 @@ export function SetupPage() {
     mutationFn: api.setup,
     onSuccess: (user) => {
       queryClient.setQueryData(meKey, user);
-      queryClient.setQueryData(setupKey, { required: false });
+      // The setup gate moves on from /setup; just_created sends it to the
+      // first-run screen (the demo, or a project of one's own).
+      queryClient.setQueryData(setupKey, { required: false, just_created: true });
       toast.success('Owner account created — welcome to ParityRail');
-      // First run: offer the demo or a project of one's own.
-      navigate('/welcome', { replace: true });
     },
   });
 
