@@ -12,6 +12,7 @@ import {
   newPage,
   repoRoot,
   screenshot,
+  screenshotDir,
   startServer,
 } from './harness.mjs';
 
@@ -74,7 +75,9 @@ test('newcomer: fresh binary → owner setup → Explore with demo data → dash
     await page.getByRole('button', { name: 'Explore with demo data' }).click();
     // Progress while the first check runs (it may already be done).
     const dialog = page.getByRole('dialog', { name: 'Setting up the demo project' });
-    await dialog.waitFor({ state: 'attached' }).catch(() => {});
+    if (await dialog.isVisible().catch(() => false)) {
+      await page.screenshot({ path: `${screenshotDir}/41a-demo-progress.png` }).catch(() => {});
+    }
 
     await page.waitForURL(/\/projects\/prj_[A-Za-z0-9]+(\/onboarding)?$/, { timeout: 60_000 });
     const projectId = page.url().match(/\/projects\/(prj_[A-Za-z0-9]+)/)[1];

@@ -84,8 +84,11 @@ test('first-run setup → projects → new project → 8-step onboarding rail �
     const name = page.getByLabel('Project name');
     assert.equal(await name.inputValue(), 'Acme');
     await name.fill('Acme production');
+    // Demo data goes with demo data on both sides: Clerk access puts billing back on Stripe.
     await page.getByRole('group', { name: 'Billing source' }).getByRole('radio', { name: 'Demo data' }).check();
+    assert.ok(await page.getByRole('group', { name: 'Access-state source' }).getByRole('radio', { name: 'Demo data' }).isChecked());
     await page.getByRole('group', { name: 'Access-state source' }).getByRole('radio', { name: 'Clerk' }).check();
+    assert.ok(await page.getByRole('group', { name: 'Billing source' }).getByRole('radio', { name: 'Stripe' }).isChecked());
     await page.getByRole('button', { name: 'Save and continue' }).click();
 
     await page.waitForURL(`**/projects/${projectId}/onboarding/2`);
@@ -100,7 +103,7 @@ test('first-run setup → projects → new project → 8-step onboarding rail �
     // Clerk projects get the server's "Matched automatically." hint on step 4.
     assert.match(await items.nth(3).innerText(), /Matched automatically\./);
     await page.getByRole('heading', { name: 'Stripe', level: 2 }).waitFor();
-    await page.getByText('not available yet in this build').waitFor();
+    await page.getByRole('heading', { name: 'Restricted API key' }).waitFor();
     await page.getByRole('heading', { name: 'Acme production', level: 1 }).waitFor();
     await screenshot(page, '05-onboarding-step2');
 
@@ -116,7 +119,7 @@ test('first-run setup → projects → new project → 8-step onboarding rail �
     const row = page.getByRole('row').filter({ hasText: 'Acme production' });
     await row.waitFor();
     assert.match(await row.innerText(), /Step 2 of 8/);
-    assert.match(await row.innerText(), /Demo data → Clerk/);
+    assert.match(await row.innerText(), /Stripe → Clerk/);
     await screenshot(page, '06-projects-list');
 
     // A phone-sized glance at the wizard.

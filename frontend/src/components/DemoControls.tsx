@@ -37,7 +37,11 @@ function useCheckUntilDone(started: DemoStarted | null) {
 export function CheckProgress({ check, label }: { check: Check | undefined; label: string }) {
   const running = !check || check.status === 'running';
   const percent = check ? Math.round(check.progress.percent) : 0;
-  const phase = check ? (phaseLabel[check.progress.phase] ?? 'Checking') : 'Creating the demo project';
+  const phase = !check
+    ? 'Creating the demo project'
+    : check.progress.phase
+      ? (phaseLabel[check.progress.phase] ?? 'Checking')
+      : phaseLabel.starting;
   return (
     <div className="space-y-2">
       <div
