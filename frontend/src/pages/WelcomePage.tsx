@@ -4,7 +4,7 @@ import { ArrowRight, FolderPlus, Sparkles } from 'lucide-react';
 import { Link } from 'react-router';
 import { ExploreDemoButton } from '../components/DemoControls';
 import { Card } from '../components/ui';
-import { useMe } from '../session';
+import { hasRole, useMe } from '../session';
 
 export function WelcomePage() {
   const me = useMe();
@@ -28,7 +28,11 @@ export function WelcomePage() {
             Acme Analytics, a sample SaaS: 61 Stripe customers in every subscription state and an app that gets access
             wrong in every way ParityRail catches. No account needed; the first check takes seconds.
           </p>
-          <ExploreDemoButton className="mt-5 w-full" />
+          {hasRole(me.data, 'admin') ? (
+            <ExploreDemoButton className="mt-5 w-full" />
+          ) : (
+            <p className="mt-5 text-sm text-gray-500">An admin of this workspace can create the demo project.</p>
+          )}
         </Card>
         <Card className="flex flex-col p-6">
           <span className="flex size-10 items-center justify-center rounded-full bg-gray-100 text-gray-600">
