@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
+  eventually,
   launchBrowser,
   missingPrerequisite,
   newPage,
@@ -150,6 +151,100 @@ test('newcomer: fresh binary → owner setup → Explore with demo data → dash
     await demoRow.getByText('Demo', { exact: true }).waitFor();
     await screenshot(page, '45-projects-demo-badge-390');
 
+    assert.deepEqual(problems, [], 'no page errors');
+  } catch (err) {
+    err.message += `\n--- server log (tail) ---\n${server.log().slice(-4000)}`;
+    throw err;
+  } finally {
+    await browser?.close().catch(() => {});
+    await server.stop();
+  }
+});
+
+test('wizard: Demo data on step 1 → steps 2–3 connected without keys → steps 4–6 pre-filled', { timeout: 180_000 }, async (t) => {
+  const skip = missingPrerequisite({ fakes: false });
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const server = await startServer();
+  let browser;
+  try {
+    browser = await launchBrowser();
+    const { page, problems } = await newPage(browser, server.baseURL);
+    await page.goto('/setup');
+    await page.getByLabel('Name').fill('Olivia Owner');
+    await page.getByLabel('Email').fill('owner@example.com');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await page.waitForURL('**/welcome');
+    await page.getByRole('link', { name: 'Set up my own project' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New project' });
+    await dialog.getByLabel('Project name').fill('Trying the demo');
+    await dialog.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/prj_[A-Za-z0-9]+\/onboarding$/);
+    const projectId = page.url().match(/\/projects\/(prj_[A-Za-z0-9]+)/)[1];
+    const base = `/projects/${projectId}/onboarding`;
+
+    // Step 1: Demo data for billing brings demo access state with it.
+    await page.getByRole('group', { name: 'Billing source' }).getByRole('radio', { name: 'Demo data' }).check();
+    assert.ok(await page.getByRole('group', { name: 'Access-state source' }).getByRole('radio', { name: 'Demo data' }).isChecked());
+    await page.getByText('Demo data covers billing and access state together').waitFor();
+    await screenshot(page, '46-stack-demo-data');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+
+    // Steps 2 and 3: connected, no key.
+    await page.waitForURL(`**${base}/2`);
+    await page.getByText('Demo data connected').waitFor();
+    assert.equal(await page.getByLabel('API key').count(), 0, 'no Stripe key field');
+    await page.getByRole('heading', { level: 1, name: 'Trying the demo' }).waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`**${base}/3`);
+    await page.getByText('Demo data connected').waitFor();
+    await screenshot(page, '47-database-demo-connected');
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // Step 4: matched automatically.
+    await page.waitForURL(`**${base}/4`);
+    await page.getByText('Matched automatically for Demo data').waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // Step 5: the world's plan rows, ready to save.
+    await page.waitForURL(`**${base}/5`);
+    const row1 = page.getByRole('group', { name: 'Row 1' });
+    await row1.waitFor();
+    assert.equal(await row1.getByLabel('Stripe price id').inputValue(), 'price_1QAcmeEnterpriseMonthly');
+    assert.equal(await row1.getByLabel('App plan value').inputValue(), 'enterprise');
+    await screenshot(page, '48-plans-demo-prefilled');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+
+    // Step 6: the world's access fields, sampled from the demo app.
+    await page.waitForURL(`**${base}/6`);
+    const users = page.getByRole('group', { name: 'Users' });
+    await users.waitFor();
+    await eventually(
+      async () => (await users.getByRole('combobox', { name: 'Plan' }).inputValue()) === 'public_metadata.plan',
+      'the plan field is pre-filled from the demo mapping',
+      { timeoutMs: 20_000 },
+    );
+    await screenshot(page, '49-access-demo-prefilled');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.waitForURL(`**${base}/7`);
+
+    // The project is checkable as it stands: a full check finds the manifest.
+    const manifest = await loadManifest();
+    const started = await (await page.request.post(`/api/projects/${projectId}/checks`, {
+      data: { scope: 'full' },
+      headers: { 'X-CSRF-Token': (await page.context().cookies()).find((c) => c.name === 'parityrail_csrf').value },
+    })).json();
+    await eventually(async () => {
+      const c = await (await page.request.get(`/api/projects/${projectId}/checks/${started.id}`)).json();
+      return c.status === 'finished';
+    }, 'the check finishes', { timeoutMs: 60_000 });
+    const incidents = await (await page.request.get(`/api/projects/${projectId}/incidents?status=active&limit=500`)).json();
+    assert.equal(incidents.items.length, manifest.total, 'a wizard-made demo project finds the manifest');
+    const connections = await (await page.request.get(`/api/projects/${projectId}/connections`)).json();
+    assert.deepEqual(connections.items, [], 'a demo project holds no credential');
     assert.deepEqual(problems, [], 'no page errors');
   } catch (err) {
     err.message += `\n--- server log (tail) ---\n${server.log().slice(-4000)}`;
