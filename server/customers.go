@@ -50,8 +50,11 @@ type liveFinding struct {
 type customerLedger struct {
 	// Chain is "intact" when every entry matches its hash and links to the
 	// one before it, otherwise "broken".
-	Chain   string          `json:"chain"`
-	Entries []db.LedgerView `json:"entries"`
+	Chain string `json:"chain"`
+	// BrokenAt is the number (n) of the first of these entries whose link
+	// does not hold (0 when intact).
+	BrokenAt int64           `json:"broken_at,omitempty"`
+	Entries  []db.LedgerView `json:"entries"`
 }
 
 func (s *Server) getCustomer(c echo.Context) error {
@@ -98,8 +101,8 @@ func (s *Server) getCustomer(c echo.Context) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.Chain != "intact" {
-			v.Ledger.Chain = "broken"
+		if e.Chain != "intact" && v.Ledger.Chain == "intact" {
+			v.Ledger.Chain, v.Ledger.BrokenAt = "broken", e.N
 		}
 	}
 	if entries != nil {
