@@ -380,7 +380,21 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
 		q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
-		where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, "%"+q+"%")
+		pattern := "%" + q + "%"
+		// The substring scan reads the small (project_id, search) index, not
+		// the rows. A rare match (an email, a customer id) lists its few
+		// incidents by seq; a common one is dense enough that walking the
+		// list's order and testing each row finds a page quickly.
+		seqs, err := d.searchIncidents(ctx, projectID, pattern, searchDense)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(seqs) < searchDense {
+			ids, _ := json.Marshal(seqs)
+			where, args = append(where, `seq IN (SELECT value FROM json_each(?))`), append(args, string(ids))
+		} else {
+			where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, pattern)
+		}
 	}
 	order := ` ORDER BY severity_rank, seq DESC`
 	if timeCol != "" {
@@ -448,6 +462,30 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 		}
 	}
 	return out, next, nil
+}
+
+// searchDense is the number of matches from which a search walks the list
+// order instead of listing the matches by seq.
+const searchDense = 1000
+
+// searchIncidents returns up to limit seqs of the project's incidents whose
+// search text is LIKE pattern, reading only the search index.
+func (d *DB) searchIncidents(ctx context.Context, projectID, pattern string, limit int) ([]int64, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT seq FROM incidents INDEXED BY incidents_search
+		WHERE project_id = ? AND search LIKE ? ESCAPE '\' LIMIT ?`, projectID, pattern, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	defer rows.Close()
+	seqs := []int64{}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, fmt.Errorf("search incidents: %w", err)
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs, rows.Err()
 }
 
 // ErrBadCursor is a paging cursor this store did not hand out (or one of
