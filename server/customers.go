@@ -1,9 +1,11 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +102,26 @@ func (s *Server) getCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The checks that wrote about this customer: their start and end
+	// entries belong in its timeline too.
+	var checkIDs []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if e.CheckID != "" && !seen[e.CheckID] {
+			seen[e.CheckID] = true
+			checkIDs = append(checkIDs, e.CheckID)
+		}
+	}
+	for len(checkIDs) > 0 {
+		batch := checkIDs[:min(len(checkIDs), 200)]
+		checkIDs = checkIDs[len(batch):]
+		more, err := s.db.ListLedger(ctx, p.ID, db.LedgerQuery{CheckIDs: batch})
+		if err != nil {
+			return err
+		}
+		entries = append(entries, more...)
+	}
+	slices.SortFunc(entries, func(a, b db.LedgerView) int { return cmp.Compare(a.N, b.N) })
 	for _, e := range entries {
 		if e.Chain != "intact" && v.Ledger.Chain == "intact" {
 			v.Ledger.Chain, v.Ledger.BrokenAt = "broken", e.N

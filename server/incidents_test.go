@@ -222,6 +222,18 @@ func TestCustomerLedgerBrokenAt(t *testing.T) {
 	if cv.Ledger.Chain != "intact" || len(cv.Ledger.Entries) < 2 {
 		t.Fatalf("before: %+v", cv.Ledger)
 	}
+	// The customer's timeline holds the check that found the gap, in chain order.
+	var kinds []string
+	for i, e := range cv.Ledger.Entries {
+		kinds = append(kinds, string(e.Kind))
+		if i > 0 && e.N <= cv.Ledger.Entries[i-1].N {
+			t.Errorf("ledger out of order at %d", e.N)
+		}
+	}
+	if got := strings.Join(kinds, ","); !strings.HasPrefix(got, "check_started,") || !strings.Contains(got, "incident_opened") ||
+		!strings.Contains(got, "check_finished") || !strings.HasSuffix(got, "incident_acknowledged") {
+		t.Errorf("customer timeline %s", got)
+	}
 	target := cv.Ledger.Entries[len(cv.Ledger.Entries)-1].N
 
 	path, err := w.app.db.Path()
