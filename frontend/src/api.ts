@@ -5,6 +5,7 @@ import type {
   Check,
   ClerkConnectRequest,
   CustomerView,
+  BulkAcknowledgeResult,
   Incident,
   IncidentDetail,
   IncidentFilter,
@@ -198,6 +199,8 @@ export const api = {
     request<Incident>('POST', `/api/incidents/${enc(incidentId)}/acknowledge`),
   ignoreIncident: (incidentId: string, reason: string) =>
     request<Incident>('POST', `/api/incidents/${enc(incidentId)}/ignore`, { reason }),
+  acknowledgeIncidents: (id: string, ids: string[]) =>
+    request<BulkAcknowledgeResult>('POST', `/api/projects/${enc(id)}/incidents/acknowledge`, { ids }),
   recheckIncident: (incidentId: string) =>
     request<RecheckResult>('POST', `/api/incidents/${enc(incidentId)}/recheck`),
 
