@@ -103,13 +103,24 @@ func (s *Server) getCustomer(c echo.Context) error {
 		return err
 	}
 	// The checks that wrote about this customer: their start and end
-	// entries belong in its timeline too.
+	// entries belong in its timeline too (check entries name no customer).
 	var checkIDs []string
 	seen := map[string]bool{}
 	for _, e := range entries {
 		if e.CheckID != "" && !seen[e.CheckID] {
 			seen[e.CheckID] = true
 			checkIDs = append(checkIDs, e.CheckID)
+		}
+	}
+	// And its own one-customer checks, even those that changed nothing.
+	own, err := s.db.CustomerCheckIDs(ctx, p.ID, id, 200)
+	if err != nil {
+		return err
+	}
+	for _, c := range own {
+		if !seen[c] {
+			seen[c] = true
+			checkIDs = append(checkIDs, c)
 		}
 	}
 	for len(checkIDs) > 0 {

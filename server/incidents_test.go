@@ -234,7 +234,21 @@ func TestCustomerLedgerBrokenAt(t *testing.T) {
 		!strings.Contains(got, "check_finished") || !strings.HasSuffix(got, "incident_acknowledged") {
 		t.Errorf("customer timeline %s", got)
 	}
-	target := cv.Ledger.Entries[len(cv.Ledger.Entries)-1].N
+	// A one-customer check that changes nothing is in the timeline too.
+	count := len(cv.Ledger.Entries)
+	w.runCheck(m, map[string]any{"scope": "customer", "customer_id": "cus_noaccess"})
+	m.mustDo("GET", "/api/projects/"+w.project+"/customers/cus_noaccess", nil, 200).json(t, &cv)
+	if len(cv.Ledger.Entries) != count+2 || cv.Ledger.Entries[count].Kind != "check_started" || cv.Ledger.Entries[count+1].Kind != "check_finished" {
+		t.Fatalf("after a customer check: %d entries, was %d", len(cv.Ledger.Entries), count)
+	}
+	var kept customerView
+	m.mustDo("GET", "/api/projects/"+w.project+"/customers/cus_kept", nil, 200).json(t, &kept)
+	for _, e := range kept.Ledger.Entries {
+		if e.CheckID != "" && e.CheckID != cv.Ledger.Entries[0].CheckID {
+			t.Errorf("another customer's check in cus_kept's timeline: %+v", e)
+		}
+	}
+	target := cv.Ledger.Entries[count-1].N
 
 	path, err := w.app.db.Path()
 	if err != nil {

@@ -224,10 +224,10 @@ const policyLabels: Record<string, string> = {
   past_due_grace_days: 'Past-due grace (days)',
   past_due_grants: 'Past due grants access',
   unpaid_grants: 'Unpaid grants access',
-  trialing_grants: 'Trialing grants access',
   incomplete_pending_hours: 'Incomplete payment window (hours)',
-  canceled_at_period_end: 'Canceled keeps access to period end',
-  paused_grants: 'Paused grants access',
+  paused_grants: 'Paused subscriptions grant access',
+  active_pause_collection_grants: 'Paused collection keeps access',
+  trial_tolerance_hours: 'Trial end tolerance (hours)',
 };
 
 function PolicyList({ policy }: { policy: Record<string, unknown> }) {
