@@ -162,7 +162,7 @@ test('Incidents: filter, open, ignore, bulk acknowledge, re-run check to resolve
       await page.getByRole('heading', { name: /Paid without access/, level: 1 }).waitFor();
       const beaIncident = page.url().split('/').pop();
       await page.getByRole('button', { name: 'Re-run check' }).click();
-      await page.getByText('Re-checked: still wrong').waitFor();
+      await page.getByText('Re-checked: still wrong', { exact: true }).waitFor();
       await page.getByRole('status').filter({ hasText: 'Still wrong' }).getByText(/plan is now free/).waitFor();
       const before = await api.request('GET', `/api/projects/${pid}/customers/${world.Bea.customer}`);
       // A person fixes the user's metadata in Clerk.

@@ -260,8 +260,8 @@ export function CustomerPage() {
                       {kindLabel[i.kind] ?? i.kind}
                     </Link>
                     <IncidentStatusText status={i.status} />
-                    <span className="min-w-0 flex-1 text-sm text-gray-600">{i.summary}</span>
                     <span className="text-xs text-gray-500">Last seen {formatDateTime(i.last_seen_at)}</span>
+                    <span className="w-full text-sm text-gray-600 [overflow-wrap:anywhere]">{i.summary}</span>
                   </li>
                 ))}
               </ul>

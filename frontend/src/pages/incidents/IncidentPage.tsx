@@ -283,7 +283,7 @@ export function IncidentPage() {
         }
         description={
           <div className="space-y-1">
-            <p className="text-gray-700">{inc.summary}</p>
+            <p className="text-gray-700 [overflow-wrap:anywhere]">{inc.summary}</p>
             <p className="flex flex-wrap items-center gap-x-3 gap-y-1">
               {inc.customer_id ? (
                 <span className="inline-flex items-center gap-1">
@@ -315,6 +315,11 @@ export function IncidentPage() {
           title="Promised vs granted"
           description="What Stripe billing promises beside what the app grants, for every field that differs."
         >
+          {inc.status === 'resolved' && inc.fields.length > 0 && (
+            <p className="mb-3 text-sm text-emerald-800">
+              Resolved: these were the values when the incident was last seen. The app keeps the promise now.
+            </p>
+          )}
           {inc.fields.length > 0 ? (
             <FieldComparison fields={diffsToCompared(inc.fields)} caption="Promised vs granted" />
           ) : (

@@ -22,9 +22,9 @@ const statusOptions: { value: string; label: string }[] = [
 ];
 
 const sortOptions = [
-  { value: 'severity', label: 'Severity (critical first)' },
-  { value: 'last_seen', label: 'Last seen (newest first)' },
-  { value: 'first_seen', label: 'First seen (newest first)' },
+  { value: 'severity', label: 'Severity' },
+  { value: 'last_seen', label: 'Last seen' },
+  { value: 'first_seen', label: 'First seen' },
 ];
 
 export function incidentsKey(projectId: string) {
@@ -256,7 +256,7 @@ export function IncidentsPage() {
                   </Link>
                   <IncidentStatusText status={i.status} />
                 </div>
-                <p className="mt-1 text-sm text-gray-700">{i.summary}</p>
+                <p className="mt-1 text-sm text-gray-700 [overflow-wrap:anywhere]">{i.summary}</p>
                 <div className="mt-1.5 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-gray-500">
                   {i.customer_id && <IdLink to={customerPath(projectId, i.customer_id)} value={i.customer_id} what="Customer id" />}
                   {i.subject && <span className="truncate">{subjectText(i.subject)}</span>}
@@ -334,14 +334,18 @@ export function IncidentsPage() {
                     <span className="text-xs text-gray-500">no customer</span>
                   )}
                 </td>
-                <td className={td + ' max-w-52 truncate text-gray-700'} title={i.subject ? `${i.subject.kind} ${i.subject.id}` : undefined}>
+                <td className={td + ' max-w-44 truncate text-gray-700'} title={i.subject ? `${i.subject.kind} ${i.subject.id}` : undefined}>
                   {subjectText(i.subject)}
                 </td>
                 <td className={td + ' whitespace-nowrap'}>
                   <IncidentStatusText status={i.status} />
                 </td>
-                <td className={td + ' min-w-64 text-gray-700'}>{i.summary}</td>
-                <td className={td + ' whitespace-nowrap text-gray-500'}>
+                <td className={td + ' min-w-48 text-gray-700'}>
+                  <span className="line-clamp-2 [overflow-wrap:anywhere]" title={i.summary}>
+                    {i.summary}
+                  </span>
+                </td>
+                <td className={td + ' whitespace-nowrap text-xs text-gray-500'}>
                   <time dateTime={i.last_seen_at}>{formatDateTime(i.last_seen_at)}</time>
                 </td>
               </tr>

@@ -480,7 +480,7 @@ export function LedgerTimeline({
             <span>· {actorName(e.actor, people)}</span>
             <span className="font-mono">#{e.n}</span>
           </div>
-          <p className="mt-0.5 text-sm text-gray-900">{ledgerSentence(e)}</p>
+          <p className="mt-0.5 text-sm text-gray-900 [overflow-wrap:anywhere]">{ledgerSentence(e)}</p>
           {linkIncidents && e.incident_id && (
             <Link to={incidentPath(projectId, e.incident_id)} className="text-xs text-indigo-700 hover:underline">
               Open incident <span className="font-mono">{e.incident_id}</span>
