@@ -153,7 +153,7 @@ function LiveComparison({ view }: { view: CustomerView }) {
   if (!view.live) {
     return (
       <ErrorAlert
-        message={`Could not read the live state: ${view.live_error || 'a source failed'}. Check the Stripe and app connections, then reload.`}
+        message={`Could not read the live state: ${(view.live_error || 'a source failed').replace(/\.+$/, '')}. Check the Stripe and app connections, then reload.`}
       />
     );
   }
