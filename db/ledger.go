@@ -106,7 +106,7 @@ type LedgerQuery struct {
 	// CheckIDs: the check-level entries (started, finished, failed; no
 	// customer) of these checks.
 	CheckIDs []string
-	Limit      int    // newest first when set; 0 = all, oldest first
+	Limit    int // newest first when set; 0 = all, oldest first
 }
 
 // ListLedger returns a project's entries filtered by customer or incident,

@@ -132,6 +132,9 @@ describe('incident page', () => {
     expect(await screen.findByText('Re-checked: the promise holds; the incident is resolved')).toBeInTheDocument();
     expect(screen.getByText('The promise holds now: the incident is resolved.')).toBeInTheDocument();
     await waitFor(() => expect(screen.getByRole('region', { name: 'Status' })).toHaveTextContent('Resolved'));
+    // What differed is kept, but as the past; nothing is left to repair.
+    expect(within(screen.getByRole('table', { name: 'Promised vs granted' })).getByText('Differed')).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'Proposed repair' })).toHaveTextContent('Nothing to repair: the app keeps the promise now.');
   });
 
   it('says a missing incident is missing', async () => {

@@ -113,7 +113,7 @@ function IgnoreDialog({ incident, open, onOpenChange }: { incident: IncidentDeta
 function RecheckOutcome({ result }: { result: RecheckResult }) {
   if (result.held) {
     return (
-      <Notice tone="success" title="The promise holds now" icon={<CheckCircle2 className="size-4" />}>
+      <Notice tone="success" title="Re-checked just now: held" icon={<CheckCircle2 className="size-4" />}>
         <p>{result.message}</p>
       </Notice>
     );
@@ -321,7 +321,7 @@ export function IncidentPage() {
             </p>
           )}
           {inc.fields.length > 0 ? (
-            <FieldComparison fields={diffsToCompared(inc.fields)} caption="Promised vs granted" />
+            <FieldComparison fields={diffsToCompared(inc.fields)} caption="Promised vs granted" past={inc.status === 'resolved'} />
           ) : (
             <p className="text-sm text-gray-600">
               {inc.kind === 'unmatched_customer'

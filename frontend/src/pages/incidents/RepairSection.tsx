@@ -10,7 +10,9 @@ function valueText(v: unknown): string {
 }
 
 export function RepairSection({ incident }: { incident: IncidentDetail }) {
-  const repair = incident.repair;
+  // A resolved incident needs nothing; an ignored one was judged intentional.
+  const settled = incident.status === 'resolved' || incident.status === 'ignored';
+  const repair = settled ? null : incident.repair;
   return (
     <Section
       title="Proposed repair"
@@ -20,7 +22,13 @@ export function RepairSection({ incident }: { incident: IncidentDetail }) {
           : undefined
       }
     >
-      {!repair ? (
+      {settled ? (
+        <p className="text-sm text-gray-600">
+          {incident.status === 'resolved'
+            ? 'Nothing to repair: the app keeps the promise now.'
+            : 'Nothing to repair: this gap was marked intentional.'}
+        </p>
+      ) : !repair ? (
         <p className="text-sm text-gray-600">
           No automatic change fits this incident: a person has to decide (for example, which account this customer is,
           or which plan an unmapped price means).

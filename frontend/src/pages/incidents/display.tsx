@@ -69,7 +69,7 @@ export interface ComparedField {
  * Expected (what Stripe promises) beside actual (what the app grants), one
  * row per field; a differing row is tinted and says so in words.
  */
-export function FieldComparison({ fields, caption }: { fields: ComparedField[]; caption: string }) {
+export function FieldComparison({ fields, caption, past = false }: { fields: ComparedField[]; caption: string; past?: boolean }) {
   if (fields.length === 0) {
     return <p className="text-sm text-gray-500">No mapped fields to compare.</p>;
   }
@@ -97,7 +97,7 @@ export function FieldComparison({ fields, caption }: { fields: ComparedField[]; 
           {fields.map((f) => (
             <tr
               key={f.field + (f.path ?? '')}
-              className={cx('border-b border-gray-100 last:border-0', f.differs && 'bg-red-50/70')}
+              className={cx('border-b border-gray-100 last:border-0', f.differs && (past ? 'bg-gray-50' : 'bg-red-50/70'))}
               data-differs={f.differs || undefined}
             >
               <th scope="row" className="py-2 pl-2 pr-4 text-left align-top font-medium text-gray-900">
@@ -107,12 +107,12 @@ export function FieldComparison({ fields, caption }: { fields: ComparedField[]; 
               <td className="py-2 pr-4 align-top text-gray-900">
                 <FieldValueText text={f.expected} unknown={f.expectedUnknown} />
               </td>
-              <td className={cx('py-2 pr-4 align-top', f.differs ? 'font-medium text-red-800' : 'text-gray-900')}>
+              <td className={cx('py-2 pr-4 align-top', f.differs && !past ? 'font-medium text-red-800' : 'text-gray-900')}>
                 <FieldValueText text={f.actual} />
               </td>
               <td className="py-2 pr-2 align-top text-xs">
                 {f.differs ? (
-                  <span className="font-medium text-red-700">Differs</span>
+                  <span className={past ? 'text-gray-600' : 'font-medium text-red-700'}>{past ? 'Differed' : 'Differs'}</span>
                 ) : (
                   <span className="text-emerald-700">Matches</span>
                 )}
