@@ -314,3 +314,25 @@ func (d *DB) LastFullCheckSize(ctx context.Context, projectID string) (int64, er
 	}
 	return n, nil
 }
+
+// CustomerCheckIDs returns the ids of the project's most recent one-customer
+// checks (up to limit) that re-checked this customer, newest first: the
+// customer's timeline shows them even when they changed nothing.
+func (d *DB) CustomerCheckIDs(ctx context.Context, projectID, customerID string, limit int) ([]string, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT id FROM checks WHERE project_id = ? AND scope = 'customer' AND dry_run = 0
+		AND EXISTS (SELECT 1 FROM json_each(checks.customer_ids) WHERE value = ?) ORDER BY started_at DESC LIMIT ?`,
+		projectID, customerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("customer checks: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("customer checks: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -314,6 +314,16 @@ func (d *DB) GetIncident(ctx context.Context, id string) (Incident, error) {
 	return i, nil
 }
 
+// Incident list orders.
+const (
+	SortSeverity  = "severity"   // critical first, newest first within a severity (the default)
+	SortLastSeen  = "last_seen"  // most recently seen first
+	SortFirstSeen = "first_seen" // most recently opened first
+)
+
+// IncidentSorts are the orders ListIncidents knows.
+var IncidentSorts = []string{SortSeverity, SortLastSeen, SortFirstSeen}
+
 // IncidentFilter selects incidents of a project for a list.
 type IncidentFilter struct {
 	Statuses   []string
@@ -321,17 +331,26 @@ type IncidentFilter struct {
 	Severity   string
 	CustomerID string
 	Q          string // substring of customer id, subject id, email or name
-	Cursor     string // from the previous page
+	Sort       string // SortSeverity (default), SortLastSeen, SortFirstSeen
+	Cursor     string // from the previous page (of the same sort)
 	Limit      int
 }
 
-// ListIncidents returns a page of incidents, critical first and newest first
-// within a severity, and the cursor of the next page ("" at the end). Keyset
-// paging on (severity_rank, seq), each page one or two index ranges, stays
-// fast at any depth.
+// ListIncidents returns a page of incidents in the filter's order and the
+// cursor of the next page ("" at the end). Keyset paging on the order's
+// index columns ((severity_rank, seq), or (last_seen_at, seq), or
+// (first_seen_at, seq)), each page one or two index ranges, stays fast at
+// any depth.
 func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilter) ([]Incident, string, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
+	}
+	if f.Sort == "" {
+		f.Sort = SortSeverity
+	}
+	timeCol := map[string]string{SortLastSeen: "last_seen_at", SortFirstSeen: "first_seen_at"}[f.Sort]
+	if f.Sort != SortSeverity && timeCol == "" {
+		return nil, "", fmt.Errorf("list incidents: unknown sort %q", f.Sort)
 	}
 	where, args := []string{"project_id = ?"}, []any{projectID}
 	switch len(f.Statuses) {
@@ -339,7 +358,7 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 	case 1:
 		where, args = append(where, "status = ?"), append(args, f.Statuses[0])
 	default:
-		// Several statuses: walk the severity order and filter (a unary +
+		// Several statuses: walk the list's order and filter (a unary +
 		// keeps SQLite from an IN lookup that would need a sort).
 		where = append(where, "+status IN ("+placeholders(len(f.Statuses))+")")
 		for _, s := range f.Statuses {
@@ -350,20 +369,41 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 		where, args = append(where, "kind = ?"), append(args, f.Kind)
 	}
 	if f.Severity != "" {
-		where, args = append(where, "severity_rank = ?"), append(args, SeverityRank(f.Severity))
+		op := "severity_rank = ?"
+		if timeCol != "" {
+			op = "+severity_rank = ?" // walk the time order, not the severity index
+		}
+		where, args = append(where, op), append(args, SeverityRank(f.Severity))
 	}
 	if f.CustomerID != "" {
 		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
 		q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
-		where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, "%"+q+"%")
+		pattern := "%" + q + "%"
+		// The substring scan reads the small (project_id, search) index, not
+		// the rows. A rare match (an email, a customer id) lists its few
+		// incidents by seq; a common one is dense enough that walking the
+		// list's order and testing each row finds a page quickly.
+		seqs, err := d.searchIncidents(ctx, projectID, pattern, searchDense)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(seqs) < searchDense {
+			ids, _ := json.Marshal(seqs)
+			where, args = append(where, `seq IN (SELECT value FROM json_each(?))`), append(args, string(ids))
+		} else {
+			where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, pattern)
+		}
+	}
+	order := ` ORDER BY severity_rank, seq DESC`
+	if timeCol != "" {
+		order = ` ORDER BY ` + timeCol + ` DESC, seq DESC`
 	}
 	want := f.Limit + 1
 	var out []Incident
 	query := func(extra string, extraArgs ...any) error {
-		q := `SELECT ` + incidentColumns + ` FROM incidents WHERE ` + strings.Join(where, " AND ") + extra +
-			` ORDER BY severity_rank, seq DESC LIMIT ?`
+		q := `SELECT ` + incidentColumns + ` FROM incidents WHERE ` + strings.Join(where, " AND ") + extra + order + ` LIMIT ?`
 		rows, err := d.read.QueryContext(ctx, q, append(append(append([]any(nil), args...), extraArgs...), want-len(out))...)
 		if err != nil {
 			return fmt.Errorf("list incidents: %w", err)
@@ -378,11 +418,22 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 		}
 		return rows.Err()
 	}
-	if f.Cursor == "" {
+	switch {
+	case f.Cursor == "":
 		if err := query(""); err != nil {
 			return nil, "", err
 		}
-	} else {
+	case timeCol != "":
+		ts, seq, ok := parseTimeCursor(f.Sort, f.Cursor)
+		if !ok {
+			return nil, "", ErrBadCursor
+		}
+		// A row value compares like the ORDER BY, so SQLite seeks the
+		// index straight to the cursor.
+		if err := query(" AND ("+timeCol+", seq) < (?, ?)", ts, seq); err != nil {
+			return nil, "", err
+		}
+	default:
 		rank, seq, ok := parseIncidentCursor(f.Cursor)
 		if !ok {
 			return nil, "", ErrBadCursor
@@ -401,12 +452,44 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
 		last := out[len(out)-1]
-		next = fmt.Sprintf("%d.%d", SeverityRank(last.Severity), last.Seq)
+		switch f.Sort {
+		case SortLastSeen:
+			next = fmt.Sprintf("l.%d.%s", last.Seq, formatTime(last.LastSeenAt))
+		case SortFirstSeen:
+			next = fmt.Sprintf("f.%d.%s", last.Seq, formatTime(last.FirstSeenAt))
+		default:
+			next = fmt.Sprintf("%d.%d", SeverityRank(last.Severity), last.Seq)
+		}
 	}
 	return out, next, nil
 }
 
-// ErrBadCursor is a paging cursor this store did not hand out.
+// searchDense is the number of matches from which a search walks the list
+// order instead of listing the matches by seq.
+const searchDense = 1000
+
+// searchIncidents returns up to limit seqs of the project's incidents whose
+// search text is LIKE pattern, reading only the search index.
+func (d *DB) searchIncidents(ctx context.Context, projectID, pattern string, limit int) ([]int64, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT seq FROM incidents INDEXED BY incidents_search
+		WHERE project_id = ? AND search LIKE ? ESCAPE '\' LIMIT ?`, projectID, pattern, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	defer rows.Close()
+	seqs := []int64{}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, fmt.Errorf("search incidents: %w", err)
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs, rows.Err()
+}
+
+// ErrBadCursor is a paging cursor this store did not hand out (or one of
+// another sort).
 var ErrBadCursor = errors.New("bad cursor")
 
 func parseIncidentCursor(s string) (int, int64, bool) {
@@ -420,6 +503,23 @@ func parseIncidentCursor(s string) (int, int64, bool) {
 		return 0, 0, false
 	}
 	return rank, seq, true
+}
+
+// parseTimeCursor reads "l.<seq>.<time>" (last seen) or "f.<seq>.<time>"
+// (first seen); the time is the stored text, compared as stored.
+func parseTimeCursor(sort, s string) (string, int64, bool) {
+	parts := strings.SplitN(s, ".", 3)
+	if len(parts) != 3 || parts[0] != sort[:1] {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	if _, err := time.Parse(timeFormat, parts[2]); err != nil {
+		return "", 0, false
+	}
+	return parts[2], seq, true
 }
 
 func placeholders(n int) string {
@@ -531,4 +631,68 @@ func (d *DB) SetIncidentStatus(ctx context.Context, id, status string, entry Led
 		}
 		return `UPDATE incidents SET status = ? WHERE id = ?`, []any{status, id}, &entry, nil
 	})
+}
+
+// BulkAcknowledged counts what AcknowledgeIncidents did with each id.
+type BulkAcknowledged struct {
+	Acknowledged int      `json:"acknowledged"` // open → acknowledged, ledgered
+	Already      int      `json:"already"`      // acknowledged before: unchanged
+	Skipped      int      `json:"skipped"`      // resolved, ignored, repairing or verifying: unchanged
+	NotFound     int      `json:"not_found"`    // no such incident in this project: untouched
+	IDs          []string `json:"ids"`          // the incidents acknowledged now
+}
+
+// AcknowledgeIncidents acknowledges the project's open incidents among ids
+// in one transaction, with one ledger entry per incident naming the person.
+// Ids of other projects' incidents count as not found and are never read
+// beyond their project id.
+func (d *DB) AcknowledgeIncidents(ctx context.Context, projectID string, ids []string, userID string) (BulkAcknowledged, error) {
+	res := BulkAcknowledged{IDs: []string{}}
+	now := d.now()
+	ts := formatTime(now)
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("acknowledge incidents: %w", err)
+	}
+	defer tx.Rollback()
+	var entries []LedgerEntry
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		i, err := scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ? AND project_id = ?`, id, projectID))
+		if errors.Is(err, ErrNotFound) {
+			res.NotFound++
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("acknowledge incidents: %w", err)
+		}
+		switch i.Status {
+		case IncidentOpen:
+		case IncidentAcknowledged:
+			res.Already++
+			continue
+		default:
+			res.Skipped++
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?
+			WHERE id = ? AND status = 'open'`, ts, userID, id); err != nil {
+			return res, fmt.Errorf("acknowledge incidents: %w", err)
+		}
+		entries = append(entries, LedgerEntry{Kind: ledger.IncidentAcknowledged, CustomerID: i.CustomerID, SubjectKey: i.SubjectKey,
+			IncidentID: i.ID, Actor: userID, Detail: map[string]any{"kind": i.Kind, "from": i.Status, "bulk": true}})
+		res.Acknowledged++
+		res.IDs = append(res.IDs, i.ID)
+	}
+	if err := appendLedger(ctx, tx, projectID, now, entries); err != nil {
+		return res, err
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("acknowledge incidents: %w", err)
+	}
+	return res, nil
 }

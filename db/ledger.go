@@ -103,7 +103,10 @@ func scanLedger(row interface{ Scan(...any) error }) (ledger.Entry, error) {
 type LedgerQuery struct {
 	CustomerID string // entries about this customer
 	IncidentID string // entries about this incident
-	Limit      int    // newest first when set; 0 = all, oldest first
+	// CheckIDs: the check-level entries (started, finished, failed; no
+	// customer) of these checks.
+	CheckIDs []string
+	Limit    int // newest first when set; 0 = all, oldest first
 }
 
 // ListLedger returns a project's entries filtered by customer or incident,
@@ -118,6 +121,12 @@ func (d *DB) ListLedger(ctx context.Context, projectID string, q LedgerQuery) ([
 	if q.IncidentID != "" {
 		where += ` AND incident_id = ?`
 		args = append(args, q.IncidentID)
+	}
+	if len(q.CheckIDs) > 0 {
+		where += ` AND customer_id = '' AND check_id IN (` + placeholders(len(q.CheckIDs)) + `)`
+		for _, id := range q.CheckIDs {
+			args = append(args, id)
+		}
 	}
 	order := ` ORDER BY n`
 	if q.Limit > 0 {

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,8 +52,11 @@ type liveFinding struct {
 type customerLedger struct {
 	// Chain is "intact" when every entry matches its hash and links to the
 	// one before it, otherwise "broken".
-	Chain   string          `json:"chain"`
-	Entries []db.LedgerView `json:"entries"`
+	Chain string `json:"chain"`
+	// BrokenAt is the number (n) of the first of these entries whose link
+	// does not hold (0 when intact).
+	BrokenAt int64           `json:"broken_at,omitempty"`
+	Entries  []db.LedgerView `json:"entries"`
 }
 
 func (s *Server) getCustomer(c echo.Context) error {
@@ -97,9 +102,40 @@ func (s *Server) getCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The checks that wrote about this customer: their start and end
+	// entries belong in its timeline too (check entries name no customer).
+	var checkIDs []string
+	seen := map[string]bool{}
 	for _, e := range entries {
-		if e.Chain != "intact" {
-			v.Ledger.Chain = "broken"
+		if e.CheckID != "" && !seen[e.CheckID] {
+			seen[e.CheckID] = true
+			checkIDs = append(checkIDs, e.CheckID)
+		}
+	}
+	// And its own one-customer checks, even those that changed nothing.
+	own, err := s.db.CustomerCheckIDs(ctx, p.ID, id, 200)
+	if err != nil {
+		return err
+	}
+	for _, c := range own {
+		if !seen[c] {
+			seen[c] = true
+			checkIDs = append(checkIDs, c)
+		}
+	}
+	for len(checkIDs) > 0 {
+		batch := checkIDs[:min(len(checkIDs), 200)]
+		checkIDs = checkIDs[len(batch):]
+		more, err := s.db.ListLedger(ctx, p.ID, db.LedgerQuery{CheckIDs: batch})
+		if err != nil {
+			return err
+		}
+		entries = append(entries, more...)
+	}
+	slices.SortFunc(entries, func(a, b db.LedgerView) int { return cmp.Compare(a.N, b.N) })
+	for _, e := range entries {
+		if e.Chain != "intact" && v.Ledger.Chain == "intact" {
+			v.Ledger.Chain, v.Ledger.BrokenAt = "broken", e.N
 		}
 	}
 	if entries != nil {

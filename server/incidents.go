@@ -72,12 +72,15 @@ var (
 )
 
 // listIncidents pages through a project's incidents, critical first and
-// newest first; filters: status (comma-separated, or "active" for every
+// newest first (or ?sort=last_seen / first_seen, newest first); filters: status (comma-separated, or "active" for every
 // unresolved, unignored status), kind, severity, customer_id, q (id, email
 // or name substring), cursor.
 func (s *Server) listIncidents(c echo.Context) error {
 	f := db.IncidentFilter{Kind: c.QueryParam("kind"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"),
-		Cursor: c.QueryParam("cursor"), CustomerID: c.QueryParam("customer_id"), Limit: 50}
+		Cursor: c.QueryParam("cursor"), CustomerID: c.QueryParam("customer_id"), Sort: c.QueryParam("sort"), Limit: 50}
+	if f.Sort != "" && !slices.Contains(db.IncidentSorts, f.Sort) {
+		return badRequest("invalid_filter", "Unknown sort %q; use %s.", f.Sort, strings.Join(db.IncidentSorts, ", "))
+	}
 	for _, st := range strings.Split(c.QueryParam("status"), ",") {
 		switch st = strings.TrimSpace(st); {
 		case st == "":
@@ -104,7 +107,7 @@ func (s *Server) listIncidents(c echo.Context) error {
 	}
 	items, next, err := s.db.ListIncidents(c.Request().Context(), currentProject(c).ID, f)
 	if errors.Is(err, db.ErrBadCursor) {
-		return badRequest("invalid_cursor", "This cursor is not one the API handed out; start from the first page.")
+		return badRequest("invalid_cursor", "This cursor is not one the API handed out for this sort; start from the first page.")
 	}
 	if err != nil {
 		return err
@@ -331,4 +334,41 @@ func (s *Server) recheckIncident(c echo.Context) error {
 	}
 	v.Incident = viewIncident(fresh)
 	return c.JSON(http.StatusOK, v)
+}
+
+type bulkAcknowledgeRequest struct {
+	IDs []string `json:"ids"`
+}
+
+// maxBulkIDs bounds one bulk acknowledge (ten list pages of 50).
+const maxBulkIDs = 500
+
+// acknowledgeIncidents acknowledges the open incidents among ids in one
+// transaction. Ids of another project's incidents are untouched and counted
+// as not found; when none of the ids is this project's, the answer is 404.
+func (s *Server) acknowledgeIncidents(c echo.Context) error {
+	var req bulkAcknowledgeRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(req.IDs))
+	for _, id := range req.IDs {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return badRequest("ids_required", "Select at least one incident to acknowledge.")
+	}
+	if len(ids) > maxBulkIDs {
+		return badRequest("too_many_ids", "Acknowledge at most %d incidents at a time.", maxBulkIDs)
+	}
+	res, err := s.db.AcknowledgeIncidents(c.Request().Context(), currentProject(c).ID, ids, currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	if res.Acknowledged+res.Already+res.Skipped == 0 {
+		return newError(http.StatusNotFound, "not_found", "None of these incidents belong to this project.")
+	}
+	return c.JSON(http.StatusOK, res)
 }

@@ -72,6 +72,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET", "/api/projects/{project}/checks", "member", 200, nil},
 		{"GET", "/api/projects/{project}/checks/{check}", "member", 200, nil},
 		{"GET", "/api/projects/{project}/incidents", "member", 200, nil},
+		{"POST", "/api/projects/{project}/incidents/acknowledge", "member", 200, func(f fixture) any {
+			return map[string]any{"ids": []string{f.incident}}
+		}},
 		{"GET", "/api/incidents/{incident}", "member", 200, nil},
 		{"POST", "/api/incidents/{incident}/acknowledge", "member", 200, nil},
 		{"POST", "/api/incidents/{incident}/ignore", "member", 200, func(fixture) any { return map[string]string{"reason": "test account"} }},

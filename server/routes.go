@@ -48,6 +48,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/projects/:id/checks", s.listChecks, member, project)
 	e.GET("/api/projects/:id/checks/:checkId", s.getCheck, member, project)
 	e.GET("/api/projects/:id/incidents", s.listIncidents, member, project)
+	e.POST("/api/projects/:id/incidents/acknowledge", s.acknowledgeIncidents, member, project)
 	e.GET("/api/incidents/:incidentId", s.getIncident, member, incident)
 	e.POST("/api/incidents/:incidentId/acknowledge", s.acknowledgeIncident, member, incident)
 	e.POST("/api/incidents/:incidentId/ignore", s.ignoreIncident, member, incident)

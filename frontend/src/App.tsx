@@ -14,6 +14,9 @@ import { ProjectsPage } from './pages/ProjectsPage';
 import { SetupPage } from './pages/SetupPage';
 import { TeamPage } from './pages/TeamPage';
 import { WelcomePage } from './pages/WelcomePage';
+import { IncidentsPage } from './pages/incidents/IncidentsPage';
+import { IncidentPage } from './pages/incidents/IncidentPage';
+import { CustomerPage } from './pages/customers/CustomerPage';
 
 function FullPageLoading() {
   return (
@@ -92,6 +95,9 @@ export function App() {
           <Route path="/projects/:projectId/onboarding/:step" element={<OnboardingPage />} />
           <Route path="/settings/team" element={<TeamPage />} />
           <Route path="/welcome" element={<WelcomePage />} />
+          <Route path="/projects/:projectId/incidents" element={<IncidentsPage />} />
+          <Route path="/projects/:projectId/incidents/:incidentId" element={<IncidentPage />} />
+          <Route path="/projects/:projectId/customers/:customerId" element={<CustomerPage />} />
         </Route>
         <Route path="*" element={<NotFoundRoute />} />
       </Route>

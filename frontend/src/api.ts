@@ -6,6 +6,7 @@ import type {
   ClerkConnectRequest,
   CustomerView,
   DemoStarted,
+  BulkAcknowledgeResult,
   Incident,
   IncidentDetail,
   IncidentFilter,
@@ -199,6 +200,8 @@ export const api = {
     request<Incident>('POST', `/api/incidents/${enc(incidentId)}/acknowledge`),
   ignoreIncident: (incidentId: string, reason: string) =>
     request<Incident>('POST', `/api/incidents/${enc(incidentId)}/ignore`, { reason }),
+  acknowledgeIncidents: (id: string, ids: string[]) =>
+    request<BulkAcknowledgeResult>('POST', `/api/projects/${enc(id)}/incidents/acknowledge`, { ids }),
   recheckIncident: (incidentId: string) =>
     request<RecheckResult>('POST', `/api/incidents/${enc(incidentId)}/recheck`),
 

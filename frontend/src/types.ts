@@ -320,8 +320,19 @@ export interface IncidentFilter {
   severity?: string;
   customer_id?: string;
   q?: string;
+  /** "severity" (default), "last_seen" or "first_seen". */
+  sort?: string;
   limit?: number;
   cursor?: string;
+}
+
+/** The answer to a bulk acknowledge. */
+export interface BulkAcknowledgeResult {
+  acknowledged: number;
+  already: number;
+  skipped: number;
+  not_found: number;
+  ids: string[];
 }
 
 /** A field value of an app subject as read (column or metadata path). */
@@ -452,7 +463,8 @@ export interface CustomerView {
   stored_promise: BillingPromise | null;
   stored_promise_at: string | null;
   incidents: Incident[];
-  ledger: { chain: 'intact' | 'broken'; entries: LedgerEntry[] };
+  /** broken_at: the n of the first entry whose link does not hold (when broken). */
+  ledger: { chain: 'intact' | 'broken'; broken_at?: number; entries: LedgerEntry[] };
 }
 
 export interface Schedule {
