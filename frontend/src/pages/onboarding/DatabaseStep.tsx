@@ -425,7 +425,11 @@ function SQLBlock({ sql, label }: { sql: string; label: string }) {
         <span className="text-xs font-medium text-gray-600">{label}</span>
         <CopyButton value={sql} label="Copy SQL" what={label} />
       </div>
-      <pre aria-label={label} className="max-h-72 overflow-auto bg-white px-3 py-2.5 font-mono text-xs leading-5 text-gray-900">
+      {/* Wrapped, not scrolled sideways: long GRANT lines must not widen the page on a phone. */}
+      <pre
+        aria-label={label}
+        className="max-h-72 overflow-y-auto whitespace-pre-wrap bg-white px-3 py-2.5 font-mono text-xs leading-5 text-gray-900 [overflow-wrap:anywhere]"
+      >
         {sql}
       </pre>
     </div>

@@ -125,9 +125,17 @@ const BILLING_METADATA = 'stripe.customer.metadata';
 const BILLING_EMAIL = 'stripe.customer.email';
 
 const billingOptions = [
-  { value: BILLING_ID, label: 'stripe.customer.id — the customer id (cus_…)' },
-  { value: BILLING_METADATA, label: 'stripe.customer.metadata.<key> — a metadata key you set' },
-  { value: BILLING_EMAIL, label: 'stripe.customer.email — the customer’s email' },
+  { value: BILLING_ID, label: 'stripe.customer.id', help: 'The Stripe customer id (cus_…), stored on the app row.' },
+  {
+    value: BILLING_METADATA,
+    label: 'stripe.customer.metadata.<key>',
+    help: 'A value your app sets in the Stripe customer’s metadata, e.g. its own user id.',
+  },
+  {
+    value: BILLING_EMAIL,
+    label: 'stripe.customer.email',
+    help: 'The customer’s email; it matches only when both sides hold the same address.',
+  },
 ];
 
 /** One subject's identity as edited; table is "schema.table". */
@@ -295,27 +303,29 @@ function PostgresIdentityForm({
         onChange={setUsers}
       />
 
-      <Expander title="Advanced: map organizations too (B2B billing)" defaultOpen={orgsOn}>
-        <OrgsToggle checked={orgsOn} disabled={!canEdit} onChange={setOrgsOn} label="Map organizations">
-          When the Stripe customer is an organization (team, workspace, account) rather than a user: pick the
-          organizations table and its own Stripe customer column. Its access columns are mapped on step 6.
-        </OrgsToggle>
-        {members && (
-          <p className="text-xs leading-5 text-gray-500">
-            Members: {members.reason}
-          </p>
-        )}
-        {orgsOn && (
-          <IdentityFields
-            legend="Organizations"
-            schema={schema}
-            draft={orgs}
-            suggestion={schema.suggestion.orgs}
-            disabled={!canEdit}
-            onChange={setOrgs}
-          />
-        )}
-      </Expander>
+      <div className="max-w-2xl">
+        <Expander title="Advanced: map organizations too (B2B billing)" defaultOpen={orgsOn}>
+          <OrgsToggle checked={orgsOn} disabled={!canEdit} onChange={setOrgsOn} label="Map organizations">
+            When the Stripe customer is an organization (team, workspace, account) rather than a user: pick the
+            organizations table and its own Stripe customer column. Its access columns are mapped on step 6.
+          </OrgsToggle>
+          {members && (
+            <p className="text-xs leading-5 text-gray-500">
+              Members: {members.reason}
+            </p>
+          )}
+          {orgsOn && (
+            <IdentityFields
+              legend="Organizations"
+              schema={schema}
+              draft={orgs}
+              suggestion={schema.suggestion.orgs}
+              disabled={!canEdit}
+              onChange={setOrgs}
+            />
+          )}
+        </Expander>
+      </div>
 
       {problem && <ErrorAlert message={problem} />}
       {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
@@ -364,6 +374,7 @@ function IdentityFields({
           id={id + '-billing'}
           value={draft.billing}
           disabled={disabled}
+          aria-describedby={id + '-billing-help'}
           onChange={(e) => onChange({ ...draft, billing: e.target.value })}
           className="font-mono"
         >
@@ -373,6 +384,9 @@ function IdentityFields({
             </option>
           ))}
         </Select>
+        <p id={id + '-billing-help'} className="text-xs leading-5 text-gray-500">
+          {billingOptions.find((o) => o.value === draft.billing)?.help}
+        </p>
       </div>
       {draft.billing === BILLING_METADATA && (
         <TextField

@@ -52,6 +52,14 @@ export function notRepairable(t: SchemaTable): string {
   return '';
 }
 
+// PostgreSQL's long spellings, shortened so a picker on a phone shows the type.
+const shortTypes: Record<string, string> = {
+  'timestamp with time zone': 'timestamptz',
+  'timestamp without time zone': 'timestamp',
+  'character varying': 'varchar',
+  'double precision': 'float8',
+};
+
 export function columnLabel(c: SchemaColumn): string {
-  return `${c.name} · ${c.type}`;
+  return `${c.name} · ${shortTypes[c.type] ?? c.type}`;
 }
