@@ -126,10 +126,20 @@ async function alertSays(page, text) {
   return alert.innerText();
 }
 
+/** Screenshots at 1280 and 390 px; at 390 nothing may widen the page past the screen. */
 async function bothWidths(page, name) {
   await screenshot(page, `${name}-1280`);
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, `${name}-390`);
+  const wide = await page.evaluate(() =>
+    document.documentElement.scrollWidth > window.innerWidth
+      ? [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+          .slice(-5)
+          .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)}: ${el.textContent.slice(0, 60)}`)
+      : [],
+  );
+  assert.deepEqual(wide, [], `${name}: the page scrolls sideways at 390 px`);
   await page.setViewportSize({ width: 1280, height: 860 });
 }
 
