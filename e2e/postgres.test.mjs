@@ -244,8 +244,9 @@ test('Postgres: role SQL from the UI, actionable connect errors, suggested ident
       await page.getByRole('button', { name: 'Save and continue' }).click();
       await page.waitForURL(`**${base}/5`);
 
-      // Step 6: the suggested access columns, typed.
-      await page.goto(`${base}/6`);
+      // Step 6 (step 5's plans are another test's): the suggested access columns, typed.
+      await page.getByRole('navigation', { name: 'Onboarding steps' }).getByRole('link', { name: /Access mapping/ }).click();
+      await page.waitForURL(`**${base}/6`);
       const users6 = page.getByRole('group', { name: 'Users' });
       await eventually(async () => (await users6.getByLabel('Plan').inputValue()) === 'plan', 'suggested plan column');
       assert.equal(await users6.getByLabel('Premium flag').inputValue(), 'is_premium');
@@ -278,8 +279,10 @@ test('Postgres: role SQL from the UI, actionable connect errors, suggested ident
       const after = await api.request('GET', `/api/projects/${project.id}`);
       for (const n of [3, 4, 6]) assert.equal(after.onboarding.steps[n - 1].state, 'done', `step ${n} done`);
 
-      // Back on step 3: the repair role SQL now names the mapped columns only.
-      await page.goto(`${base}/3`);
+      // Back on step 3 (through the rail, no reload): the repair role SQL now
+      // names the mapped columns only.
+      await page.getByRole('navigation', { name: 'Onboarding steps' }).getByRole('link', { name: /Database/ }).click();
+      await page.waitForURL(`**${base}/3`);
       await page.getByTestId('postgres-connected-card').getByRole('button', { name: 'Reconnect' }).click();
       await page.getByRole('button', { name: 'How to create the repair role' }).click();
       const repairSQL = await page.getByLabel('Repair role SQL', { exact: true }).innerText();

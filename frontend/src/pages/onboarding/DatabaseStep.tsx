@@ -256,12 +256,14 @@ function ConnectPostgresForm({
   const [sqlOpen, setSqlOpen] = useState(false);
   const mappings = useMappings(projectId);
   // One fetch per visit: every request generates new passwords, and the one
-  // shown must be the one the admin runs.
+  // shown must be the one the admin runs. Dropped when the form goes away, so
+  // the next visit reflects what was mapped since (the repair SQL).
   const setupSQL = useQuery({
     queryKey: setupSQLKey(projectId),
     queryFn: () => api.databaseSetupSQL(projectId),
     enabled: sqlOpen,
     staleTime: Infinity,
+    gcTime: 0,
     retry: false,
   });
 
