@@ -200,6 +200,10 @@ describe('step 6 (Access mapping), Clerk', () => {
   });
 });
 
+// The Postgres steps wait for two requests (mappings, schema); a loaded
+// machine can take longer than the default second.
+const LOAD = { timeout: 10_000 };
+
 describe('step 6 (Access mapping), Postgres', () => {
   const identity = { billing_field: 'stripe.customer.id', table: 'public.users', column: 'stripe_customer_id' };
   const mapped = { identity, plans: null, access: null, policy: null };
@@ -213,7 +217,7 @@ describe('step 6 (Access mapping), Postgres', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/6');
-    const users = await screen.findByRole('group', { name: 'Users' });
+    const users = await screen.findByRole('group', { name: 'Users' }, LOAD);
     expect(within(users).getByLabelText('Plan')).toHaveValue('plan');
     expect(within(users).getByLabelText('Premium flag')).toHaveValue('is_premium');
     expect(within(users).getByLabelText('Trial end')).toHaveValue('trial_ends_at');
@@ -233,11 +237,11 @@ describe('step 6 (Access mapping), Postgres', () => {
     const user = userEvent.setup();
     await user.selectOptions(within(users).getByLabelText('Trial end'), '');
     await user.click(screen.getByRole('button', { name: 'Save and continue' }));
-    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/7'));
+    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/7'), LOAD);
     expect(calls.find((c) => c.method === 'PUT')!.body).toEqual({
       access: { users: { plan: 'plan', premium: 'is_premium', entitlements: 'features', email: 'email' } },
     });
-  });
+  }, 20_000);
 
   it('needs the plan or the premium flag, maps organizations when step 4 did, and shows server messages', async () => {
     const msg = 'The plan column "plan" is boolean; it must be text or an enum.';
@@ -254,11 +258,11 @@ describe('step 6 (Access mapping), Postgres', () => {
     );
     renderApp('/projects/prj_abc/onboarding/6');
     const user = userEvent.setup();
-    const users = await screen.findByRole('group', { name: 'Users' });
+    const users = await screen.findByRole('group', { name: 'Users' }, LOAD);
     await user.selectOptions(within(users).getByLabelText('Plan'), '');
     await user.selectOptions(within(users).getByLabelText('Premium flag'), '');
     await user.click(screen.getByRole('button', { name: 'Save and continue' }));
-    expect((await screen.findByRole('alert')).textContent).toBe(
+    expect((await screen.findByRole('alert', {}, LOAD)).textContent).toBe(
       'Map the plan or the premium flag of public.users: they say who has paid access.',
     );
     expect(calls.some((c) => c.method === 'PUT')).toBe(false);
@@ -268,7 +272,7 @@ describe('step 6 (Access mapping), Postgres', () => {
     expect(within(orgs).getByLabelText('Plan')).toHaveValue('plan');
     expect(within(orgs).getByLabelText('Name')).toHaveValue('name');
     await user.click(screen.getByRole('button', { name: 'Save and continue' }));
-    expect((await screen.findByRole('alert')).textContent).toBe(msg);
+    expect((await screen.findByRole('alert', {}, LOAD)).textContent).toBe(msg);
     expect(calls.find((c) => c.method === 'PUT')!.body).toEqual({
       access: {
         users: { plan: 'plan', trial_end: 'trial_ends_at', entitlements: 'features', email: 'email' },
@@ -285,10 +289,10 @@ describe('step 6 (Access mapping), Postgres', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/6');
-    expect(await screen.findByText('Map the app table first')).toBeInTheDocument();
+    expect(await screen.findByText('Map the app table first', {}, LOAD)).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'step 4 (Identity mapping)' })).toHaveAttribute(
       'href',
       '/projects/prj_abc/onboarding/4',
     );
-  });
+  }, 20_000);
 });

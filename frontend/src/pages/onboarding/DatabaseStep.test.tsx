@@ -153,6 +153,10 @@ describe('step 3 (Database), Clerk tab', () => {
   });
 });
 
+// The Postgres steps wait for two requests (mappings, schema); a loaded
+// machine can take longer than the default second.
+const LOAD = { timeout: 10_000 };
+
 describe('step 3 (Database), Postgres tab', () => {
   const setupSQL = {
     read_only: {
@@ -178,20 +182,20 @@ describe('step 3 (Database), Postgres tab', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/3');
-    const tab = await screen.findByRole('tab', { name: 'Postgres / Supabase' });
+    const tab = await screen.findByRole('tab', { name: 'Postgres / Supabase' }, LOAD);
     expect(tab).toHaveAttribute('aria-selected', 'true');
-    const field = await screen.findByLabelText('Read-only connection string');
+    const field = await screen.findByLabelText('Read-only connection string', {}, LOAD);
     expect(field).toHaveAttribute('type', 'password');
     expect(screen.queryByText(/later build/)).toBeNull();
     const user = userEvent.setup();
     await user.type(field, 'postgres://app_ro:s3cret@db.example.com:5432/app');
     await user.click(screen.getByRole('button', { name: 'Test & connect' }));
-    expect(await screen.findByRole('button', { name: 'Testing & connecting…' })).toBeDisabled();
+    expect(await screen.findByRole('button', { name: 'Testing & connecting…' }, LOAD)).toBeDisabled();
 
     connected = true;
     pending.resolve({ status: 200, body: { ...pgConn, warnings: [] } });
-    expect(await screen.findByText('Postgres connected — db.example.com / app')).toBeInTheDocument();
-    const card = await screen.findByTestId('postgres-connected-card');
+    expect(await screen.findByText('Postgres connected — db.example.com / app', {}, LOAD)).toBeInTheDocument();
+    const card = await screen.findByTestId('postgres-connected-card', {}, LOAD);
     expect(within(card).getByText('db.example.com')).toBeInTheDocument();
     expect(within(card).getByText('app')).toBeInTheDocument();
     expect(card.textContent).not.toMatch(/s3cret|app_ro|Test mode/i);
@@ -202,8 +206,8 @@ describe('step 3 (Database), Postgres tab', () => {
 
     // Reconnect opens an empty form: the stored string is never echoed back.
     await user.click(within(card).getByRole('button', { name: 'Reconnect' }));
-    expect(await screen.findByLabelText('Read-only connection string')).toHaveValue('');
-  });
+    expect(await screen.findByLabelText('Read-only connection string', {}, LOAD)).toHaveValue('');
+  }, 20_000);
 
   it('shows the role SQL once opened, with a copy button, and the repair SQL status', async () => {
     let fetches = 0;
@@ -219,11 +223,11 @@ describe('step 3 (Database), Postgres tab', () => {
     );
     renderApp('/projects/prj_abc/onboarding/3');
     const user = userEvent.setup();
-    const toggle = await screen.findByRole('button', { name: 'How to create a read-only role' });
+    const toggle = await screen.findByRole('button', { name: 'How to create a read-only role' }, LOAD);
     expect(toggle).toHaveAttribute('aria-expanded', 'false');
     expect(fetches).toBe(0);
     await user.click(toggle);
-    const sql = await screen.findByLabelText('Role SQL');
+    const sql = await screen.findByLabelText('Role SQL', {}, LOAD);
     expect(sql.textContent).toBe(setupSQL.read_only.sql);
     expect(screen.getByText(/grants SELECT on every table in schema public/)).toBeInTheDocument();
     expect(screen.getByText(/postgres:\/\/parityrail_read:PW4READROLE@/)).toBeInTheDocument();
@@ -231,10 +235,10 @@ describe('step 3 (Database), Postgres tab', () => {
 
     expect(screen.getByLabelText('Repair connection string (optional)')).toHaveAttribute('type', 'password');
     await user.click(screen.getByRole('button', { name: 'How to create the repair role' }));
-    expect(await screen.findByText(/Map the access columns on step 6 first/)).toBeInTheDocument();
+    expect(await screen.findByText(/Map the access columns on step 6 first/, {}, LOAD)).toBeInTheDocument();
     // Both panels share one answer: one password per visit.
     expect(fetches).toBe(1);
-  });
+  }, 20_000);
 
   it('sends the optional repair string only when filled, and shows the server message verbatim', async () => {
     const calls = stubApi(
@@ -246,10 +250,10 @@ describe('step 3 (Database), Postgres tab', () => {
     );
     renderApp('/projects/prj_abc/onboarding/3');
     const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Read-only connection string'), 'postgres://app_ro:bad@db/app');
+    await user.type(await screen.findByLabelText('Read-only connection string', {}, LOAD), 'postgres://app_ro:bad@db/app');
     await user.type(screen.getByLabelText('Repair connection string (optional)'), 'postgres://parityrail_repair:x@db/app');
     await user.click(screen.getByRole('button', { name: 'Test & connect' }));
-    const alert = await screen.findByRole('alert');
+    const alert = await screen.findByRole('alert', {}, LOAD);
     expect(alert.textContent).toBe(MSG_AUTH);
     expect(screen.getByRole('button', { name: 'Test & connect' })).toBeEnabled();
     expect(screen.getByLabelText('Read-only connection string')).toHaveValue('postgres://app_ro:bad@db/app');
@@ -257,7 +261,7 @@ describe('step 3 (Database), Postgres tab', () => {
       connection_string: 'postgres://app_ro:bad@db/app',
       repair_connection_string: 'postgres://parityrail_repair:x@db/app',
     });
-  });
+  }, 20_000);
 
   it('asks before replacing a connected Clerk source, then resends with replace', async () => {
     const replaceMsg =
@@ -274,19 +278,19 @@ describe('step 3 (Database), Postgres tab', () => {
     );
     renderApp('/projects/prj_abc/onboarding/3');
     const user = userEvent.setup();
-    await user.click(await screen.findByRole('tab', { name: 'Postgres / Supabase' }));
-    expect(await screen.findByText(/This project reads access state from Clerk/)).toBeInTheDocument();
+    await user.click(await screen.findByRole('tab', { name: 'Postgres / Supabase' }, LOAD));
+    expect(await screen.findByText(/This project reads access state from Clerk/, {}, LOAD)).toBeInTheDocument();
     await user.type(screen.getByLabelText('Read-only connection string'), 'postgres://ro:pw@db.example.com/app');
     await user.click(screen.getByRole('button', { name: 'Test & connect' }));
-    const dialog = await screen.findByRole('alertdialog', { name: 'Replace Clerk with Postgres / Supabase?' });
+    const dialog = await screen.findByRole('alertdialog', { name: 'Replace Clerk with Postgres / Supabase?' }, LOAD);
     expect(dialog).toHaveTextContent(replaceMsg);
     await user.click(within(dialog).getByRole('button', { name: 'Replace with Postgres' }));
-    expect(await screen.findByText('Postgres connected — db.example.com / app')).toBeInTheDocument();
+    expect(await screen.findByText('Postgres connected — db.example.com / app', {}, LOAD)).toBeInTheDocument();
     expect(calls.filter((c) => c.method === 'POST').map((c) => c.body)).toEqual([
       { connection_string: 'postgres://ro:pw@db.example.com/app' },
       { connection_string: 'postgres://ro:pw@db.example.com/app', replace: true },
     ]);
-  });
+  }, 20_000);
 
   it('shows a member the connected database without a form', async () => {
     stubApi(
@@ -295,10 +299,10 @@ describe('step 3 (Database), Postgres tab', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/3');
-    const card = await screen.findByTestId('postgres-connected-card');
+    const card = await screen.findByTestId('postgres-connected-card', {}, LOAD);
     expect(within(card).getByText('db.example.com')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Reconnect' })).toBeNull();
     expect(screen.queryByLabelText('Read-only connection string')).toBeNull();
     expect(screen.getByText('Only an admin can connect a database.')).toBeInTheDocument();
-  });
+  }, 20_000);
 });

@@ -52,6 +52,10 @@ describe('step 4 (Identity mapping)', () => {
 
 });
 
+// The Postgres steps wait for two requests (mappings, schema); a loaded
+// machine can take longer than the default second.
+const LOAD = { timeout: 10_000 };
+
 describe('step 4 (Identity mapping), Postgres', () => {
   const emptyMappings = { identity: null, plans: null, access: null, policy: null };
 
@@ -64,7 +68,7 @@ describe('step 4 (Identity mapping), Postgres', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/4');
-    const billing = await screen.findByLabelText('Billing field (Stripe)');
+    const billing = await screen.findByLabelText('Billing field (Stripe)', {}, LOAD);
     expect(billing).toHaveValue('stripe.customer.id');
     expect(screen.getByLabelText('App table')).toHaveValue('public.users');
     expect(screen.getByLabelText('App column')).toHaveValue('stripe_customer_id');
@@ -75,11 +79,11 @@ describe('step 4 (Identity mapping), Postgres', () => {
     expect(screen.queryByLabelText('Metadata key')).toBeNull();
 
     await userEvent.setup().click(screen.getByRole('button', { name: 'Save and continue' }));
-    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/5'));
+    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/5'), LOAD);
     expect(calls.find((c) => c.method === 'PUT')!.body).toEqual({
       identity: { billing_field: 'stripe.customer.id', table: 'public.users', column: 'stripe_customer_id' },
     });
-  });
+  }, 20_000);
 
   it('takes a metadata key, maps organizations under Advanced, and warns about a table without a primary key', async () => {
     const warning =
@@ -93,9 +97,9 @@ describe('step 4 (Identity mapping), Postgres', () => {
     );
     renderApp('/projects/prj_abc/onboarding/4');
     const user = userEvent.setup();
-    await user.selectOptions(await screen.findByLabelText('Billing field (Stripe)'), 'stripe.customer.metadata');
+    await user.selectOptions(await screen.findByLabelText('Billing field (Stripe)', {}, LOAD), 'stripe.customer.metadata');
     await user.click(screen.getByRole('button', { name: 'Save and continue' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent("Enter the Stripe customer metadata key that holds the app's id");
+    expect(await screen.findByRole('alert', {}, LOAD)).toHaveTextContent("Enter the Stripe customer metadata key that holds the app's id");
     expect(calls.some((c) => c.method === 'PUT')).toBe(false);
     await user.type(screen.getByLabelText('Metadata key'), 'app_user_id');
 
@@ -113,7 +117,7 @@ describe('step 4 (Identity mapping), Postgres', () => {
 
     await user.click(screen.getByRole('button', { name: 'Save and continue' }));
     // The server's warning stays on screen until Continue.
-    expect(await screen.findByText(warning)).toBeInTheDocument();
+    expect(await screen.findByText(warning, {}, LOAD)).toBeInTheDocument();
     expect(location.current).toBe('/projects/prj_abc/onboarding/4');
     expect(calls.find((c) => c.method === 'PUT')!.body).toEqual({
       identity: {
@@ -125,7 +129,7 @@ describe('step 4 (Identity mapping), Postgres', () => {
       },
     });
     await user.click(screen.getByRole('button', { name: 'Continue' }));
-    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/5'));
+    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/5'), LOAD);
   }, 20_000);
 
   it('starts from the saved mapping and shows the server validation message verbatim', async () => {
@@ -141,12 +145,12 @@ describe('step 4 (Identity mapping), Postgres', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/4');
-    expect(await screen.findByLabelText('Billing field (Stripe)')).toHaveValue('stripe.customer.email');
+    expect(await screen.findByLabelText('Billing field (Stripe)', {}, LOAD)).toHaveValue('stripe.customer.email');
     expect(screen.getByLabelText('App column')).toHaveValue('email');
     expect(screen.getAllByText('Suggested from your schema')).toHaveLength(1); // the table only
     await userEvent.setup().click(screen.getByRole('button', { name: 'Save and continue' }));
-    expect((await screen.findByRole('alert')).textContent).toBe(msg);
-  });
+    expect((await screen.findByRole('alert', {}, LOAD)).textContent).toBe(msg);
+  }, 20_000);
 
   it('says what to do when the database is not connected', async () => {
     const msg = 'Connect your Postgres / Supabase database on step 3 (Database) first.';
@@ -157,9 +161,9 @@ describe('step 4 (Identity mapping), Postgres', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/4');
-    expect((await screen.findByRole('alert')).textContent).toBe(msg);
+    expect((await screen.findByRole('alert', {}, LOAD)).textContent).toBe(msg);
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
-  });
+  }, 20_000);
 
   it('shows a member the mapping without Save', async () => {
     stubApi(
@@ -169,7 +173,7 @@ describe('step 4 (Identity mapping), Postgres', () => {
       }),
     );
     renderApp('/projects/prj_abc/onboarding/4');
-    expect(await screen.findByLabelText('App table')).toBeDisabled();
+    expect(await screen.findByLabelText('App table', {}, LOAD)).toBeDisabled();
     expect(screen.queryByRole('button', { name: 'Save and continue' })).toBeNull();
-  });
+  }, 20_000);
 });
