@@ -34,10 +34,9 @@ test('Connect Clerk: step 3 errors and connect, step 4 automatic matching, step 
       assert.deepEqual(await tablist.getByRole('tab').allInnerTexts(), ['Postgres / Supabase', 'Clerk']);
       const clerkTab = tablist.getByRole('tab', { name: 'Clerk' });
       assert.equal(await clerkTab.getAttribute('aria-selected'), 'true', 'the project source is the open tab');
-      // The Postgres tab says plainly what this build can't do yet.
+      // The Postgres tab holds the other source's form (e2e/postgres.test.mjs covers it).
       await tablist.getByRole('tab', { name: 'Postgres / Supabase' }).click();
-      assert.ok(await page.getByLabel('Read-only connection string').isDisabled());
-      await page.getByText(/Connecting Postgres \/ Supabase arrives in a later build/).waitFor();
+      assert.ok(await page.getByLabel('Read-only connection string').isEnabled());
       await screenshot(page, '39-database-postgres-tab');
       // Back to Clerk with the keyboard, as an ARIA tablist should allow.
       await tablist.getByRole('tab', { name: 'Postgres / Supabase' }).focus();

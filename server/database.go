@@ -194,23 +194,43 @@ func (s *Server) validatePostgresMapping(c echo.Context, p db.Project, m mapping
 	}
 	pm := m.Postgres()
 	if m.Access == nil {
-		t, ok := sch.Table(pm.Users.SchemaName(), pm.Users.Table)
-		if !ok {
-			return nil, badRequest("invalid_mapping", "The table %s does not exist or the role cannot read it. Check the name (it is case-sensitive) or GRANT SELECT on it.", pm.Users.QualifiedName())
+		return identityWarnings(sch, *m.Identity)
+	}
+	if o := m.Identity.Organizations; o != nil && pm.Orgs == nil {
+		// Organizations were added on step 4 after step 6: their access
+		// columns are not mapped yet, so check the identity alone.
+		if _, err := identityWarnings(sch, *o); err != nil {
+			return nil, err
 		}
-		if _, ok := t.Column(pm.Users.Identity); !ok {
-			return nil, badRequest("invalid_mapping", "The column %q is not in %s (or the role cannot read it). Column names are case-sensitive.", pm.Users.Identity, t.QualifiedName())
-		}
-		if len(t.PrimaryKey) == 0 {
-			return []string{t.QualifiedName() + " has no primary key: it can be checked, but repairs need a primary key to update exactly one row."}, nil
-		}
-		return nil, nil
 	}
 	v, err := postgres.ValidateMapping(sch, pm)
 	if err != nil {
 		return nil, pgError(err)
 	}
 	return v.Warnings, nil
+}
+
+// identityWarnings checks step 4 alone (users, and organizations when
+// mapped): each table and identity column exists and the role can read it.
+func identityWarnings(sch postgres.Schema, id mapping.Identity) ([]string, error) {
+	var warnings []string
+	for _, sub := range []*mapping.Identity{&id, id.Organizations} {
+		if sub == nil {
+			continue
+		}
+		tm := (mapping.Mapping{Identity: sub}).Postgres().Users
+		t, ok := sch.Table(tm.SchemaName(), tm.Table)
+		if !ok {
+			return nil, badRequest("invalid_mapping", "The table %s does not exist or the role cannot read it. Check the name (it is case-sensitive) or GRANT SELECT on it.", tm.QualifiedName())
+		}
+		if _, ok := t.Column(tm.Identity); !ok {
+			return nil, badRequest("invalid_mapping", "The column %q is not in %s (or the role cannot read it). Column names are case-sensitive.", tm.Identity, t.QualifiedName())
+		}
+		if len(t.PrimaryKey) == 0 {
+			warnings = append(warnings, t.QualifiedName()+" has no primary key: it can be checked, but repairs need a primary key to update exactly one row.")
+		}
+	}
+	return warnings, nil
 }
 
 // pgError maps the Postgres package's errors (written for a person, never

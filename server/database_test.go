@@ -156,3 +156,54 @@ func TestDatabaseRoutesByRole(t *testing.T) {
 	app.client().mustDo("GET", path+"/schema", nil, 401)
 	member.mustDo("GET", path+"/schema", nil, 200)
 }
+
+func TestIdentityWithOrganizationsIsValidatedOnStep4(t *testing.T) {
+	dsn := appDatabase(t)
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), `CREATE TABLE organizations (id bigint PRIMARY KEY, name text, stripe_customer_id text, plan text)`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(context.Background())
+	app := newTestApp(t)
+	owner, _ := app.setupOwner()
+	p := postgresProject(t, owner)
+	path := "/api/projects/" + p.ID
+	owner.mustDo("POST", path+"/database", map[string]string{"connection_string": dsn}, 200)
+
+	users := map[string]any{"billing_field": "stripe.customer.id", "table": "public.profiles", "column": "stripe_customer_id"}
+	withOrgs := func(orgs map[string]any) map[string]any {
+		id := map[string]any{}
+		for k, v := range users {
+			id[k] = v
+		}
+		id["organizations"] = orgs
+		return map[string]any{"identity": id}
+	}
+	for _, tc := range []struct {
+		orgs map[string]any
+		want string
+	}{
+		{map[string]any{"billing_field": "stripe.customer.id", "table": "public.organizations", "column": "stripe_id"}, `"stripe_id" is not in public.organizations`},
+		{map[string]any{"billing_field": "stripe.customer.metadata", "table": "public.organizations", "column": "stripe_customer_id"}, "metadata key that holds the app's id (organizations)"},
+		{map[string]any{"billing_field": "stripe.customer.id", "table": "public.profiles", "column": "stripe_customer_id"}, "must differ from the users table"},
+		{map[string]any{"billing_field": "stripe.customer.id", "table": "public.teams", "column": "stripe_customer_id"}, "public.teams does not exist"},
+	} {
+		r := owner.mustDo("PUT", path+"/mappings", withOrgs(tc.orgs), 400)
+		if _, msg := r.errorInfo(t); !strings.Contains(msg, tc.want) {
+			t.Errorf("orgs %v: %q, want %q", tc.orgs, msg, tc.want)
+		}
+	}
+	var saved struct {
+		Identity struct {
+			Organizations *struct{ Table, Column string } `json:"organizations"`
+		} `json:"identity"`
+		Warnings []string `json:"warnings"`
+	}
+	owner.mustDo("PUT", path+"/mappings", withOrgs(map[string]any{"billing_field": "stripe.customer.id", "table": "public.organizations", "column": "stripe_customer_id"}), 200).json(t, &saved)
+	if o := saved.Identity.Organizations; o == nil || o.Table != "public.organizations" || o.Column != "stripe_customer_id" || len(saved.Warnings) != 0 {
+		t.Errorf("saved = %+v", saved)
+	}
+}

@@ -125,19 +125,40 @@ func validateIdentity(p db.Project, id *mapping.Identity) (*mapping.Identity, er
 	if p.AccessSource == "clerk" || p.AccessSource == "demo" {
 		return &mapping.Identity{Automatic: true}, nil
 	}
-	out := *id
-	out.Table, out.Column = strings.TrimSpace(out.Table), strings.TrimSpace(out.Column)
+	out, err := validateTableIdentity(*id, "identity.", "users")
+	if err != nil {
+		return nil, err
+	}
+	if id.Organizations != nil {
+		orgs, err := validateTableIdentity(*id.Organizations, "identity.organizations.", "organizations")
+		if err != nil {
+			return nil, err
+		}
+		orgs.Organizations = nil
+		if orgs.Table == out.Table {
+			return nil, &mapping.ValidationError{Field: "identity.organizations.table", Message: "The organizations table must differ from the users table (" + out.Table + ")."}
+		}
+		out.Organizations = orgs
+	}
+	return out, nil
+}
+
+// validateTableIdentity checks one subject's billing field, table and column.
+func validateTableIdentity(id mapping.Identity, prefix, what string) (*mapping.Identity, error) {
+	out := id
+	out.Table, out.Column, out.MetadataKey = strings.TrimSpace(out.Table), strings.TrimSpace(out.Column), strings.TrimSpace(out.MetadataKey)
 	switch out.BillingField {
 	case mapping.BillingCustomerID, mapping.BillingEmail:
+		out.MetadataKey = ""
 	case mapping.BillingMetadata:
-		if strings.TrimSpace(out.MetadataKey) == "" {
-			return nil, &mapping.ValidationError{Field: "identity.metadata_key", Message: "Enter the Stripe customer metadata key that holds the app's id."}
+		if out.MetadataKey == "" {
+			return nil, &mapping.ValidationError{Field: prefix + "metadata_key", Message: "Enter the Stripe customer metadata key that holds the app's id (" + what + ")."}
 		}
 	default:
-		return nil, &mapping.ValidationError{Field: "identity.billing_field", Message: "Choose the billing field: stripe.customer.id, stripe.customer.metadata.<key>, or stripe.customer.email."}
+		return nil, &mapping.ValidationError{Field: prefix + "billing_field", Message: "Choose the billing field (" + what + "): stripe.customer.id, stripe.customer.metadata.<key>, or stripe.customer.email."}
 	}
 	if out.Table == "" || out.Column == "" {
-		return nil, &mapping.ValidationError{Field: "identity.table", Message: "Choose the app table and the column that holds the customer's billing identity."}
+		return nil, &mapping.ValidationError{Field: prefix + "table", Message: "Choose the app table and the column that holds the " + what + "' billing identity."}
 	}
 	return &out, nil
 }

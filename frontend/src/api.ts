@@ -17,6 +17,10 @@ import type {
   WebhookHealth,
   ConnectResult,
   Connection,
+  DatabaseConnectRequest,
+  DatabaseSchema,
+  SavedMappings,
+  SetupSQL,
   Health,
   Invite,
   InvitePreview,
@@ -184,7 +188,12 @@ export const api = {
     ),
   getMappings: (id: string) => request<Mappings>('GET', `/api/projects/${enc(id)}/mappings`),
   saveMappings: (id: string, body: MappingsUpdate) =>
-    request<Mappings>('PUT', `/api/projects/${enc(id)}/mappings`, body),
+    request<SavedMappings>('PUT', `/api/projects/${enc(id)}/mappings`, body),
+  connectDatabase: (id: string, body: DatabaseConnectRequest) =>
+    request<ConnectResult>('POST', `/api/projects/${enc(id)}/database`, body),
+  /** Each call generates fresh role passwords. */
+  databaseSetupSQL: (id: string) => request<SetupSQL>('GET', `/api/projects/${enc(id)}/database/setup-sql`),
+  getSchema: (id: string) => request<DatabaseSchema>('GET', `/api/projects/${enc(id)}/schema`),
 
   startCheck: (id: string, body: StartCheckRequest) =>
     request<Check>('POST', `/api/projects/${enc(id)}/checks`, body),

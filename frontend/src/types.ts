@@ -169,6 +169,9 @@ export interface AccessFields {
   premium?: string;
   trial_end?: string;
   entitlements?: string;
+  /** Postgres only: columns read just to label incidents. */
+  email?: string;
+  name?: string;
 }
 
 export interface AccessMapping {
@@ -489,4 +492,97 @@ export interface WebhookHealth {
   last_failure_at: string | null;
   last_failure_reason: string;
   queued: number;
+}
+
+// --- Postgres / Supabase (step 3, 4, 6) ---
+
+export interface DatabaseConnectRequest {
+  connection_string: string;
+  /** Optional: the column-scoped repair role; left out keeps the stored one. */
+  repair_connection_string?: string;
+  /** Confirms replacing a connected Clerk source. */
+  replace?: boolean;
+}
+
+/** SQL an admin runs as the database owner; the password is fresh per request. */
+export interface RoleSQL {
+  role: string;
+  password: string;
+  sql: string;
+}
+
+export interface SetupSQL {
+  read_only: RoleSQL;
+  repair: RoleSQL | null;
+  /** Why there is no repair SQL yet. */
+  repair_unavailable?: string;
+}
+
+/** A column's type family; it decides which fields it can map. */
+export type ColumnCategory =
+  | 'text'
+  | 'enum'
+  | 'boolean'
+  | 'integer'
+  | 'numeric'
+  | 'timestamptz'
+  | 'timestamp'
+  | 'date'
+  | 'jsonb'
+  | 'json'
+  | 'text[]'
+  | 'uuid'
+  | 'other';
+
+export interface SchemaColumn {
+  name: string;
+  type: string;
+  category: ColumnCategory;
+  nullable: boolean;
+  enum_values?: string[];
+}
+
+export interface SchemaTable {
+  schema: string;
+  name: string;
+  kind: string;
+  columns: SchemaColumn[];
+  primary_key?: string[];
+  row_security?: boolean;
+}
+
+/** A suggested table mapping, as access/postgres.TableMapping. */
+export interface PgTableMapping {
+  schema: string;
+  table: string;
+  billing_field?: string;
+  identity: string;
+  plan?: string;
+  premium?: string;
+  trial_end?: string;
+  entitlements?: string;
+  email?: string;
+  name?: string;
+}
+
+export interface TableSuggestion {
+  mapping: PgTableMapping;
+  /** Why each field ("table", "identity", "plan", …) was picked. */
+  reasons: Record<string, string>;
+}
+
+export interface SchemaSuggestion {
+  users?: TableSuggestion;
+  orgs?: TableSuggestion;
+  members?: { schema: string; table: string; org_column: string; user_column: string; reason: string };
+}
+
+export interface DatabaseSchema {
+  tables: SchemaTable[];
+  suggestion: SchemaSuggestion;
+}
+
+/** The answer to PUT /mappings: the stored mapping and anything worth a look. */
+export interface SavedMappings extends Mappings {
+  warnings: string[];
 }

@@ -203,7 +203,8 @@ export function ErrorAlert({ message, className }: { message: string; className?
       )}
     >
       <AlertCircle aria-hidden className="mt-0.5 size-4 shrink-0" />
-      <span>{message}</span>
+      {/* Messages may name long identifiers (database names, ids): wrap them on phones. */}
+      <span className="min-w-0 [overflow-wrap:anywhere]">{message}</span>
     </div>
   );
 }

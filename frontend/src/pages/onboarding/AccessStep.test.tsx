@@ -5,6 +5,7 @@ import type { MetadataKeys } from '../../types';
 import { apiError, stubApi } from '../../test/fakeServer';
 import { admin, clerkRail, member, project } from '../../test/fixtures';
 import { pageRoutes } from '../../test/onboarding';
+import { appSchema, postgresProject } from '../../test/postgres';
 import { location, renderApp } from '../../test/renderApp';
 
 const KEYS = '/api/projects/prj_abc/clerk/metadata-keys';
@@ -197,4 +198,101 @@ describe('step 6 (Access mapping), Clerk', () => {
     expect(customer).toBeDisabled();
     expect(screen.queryByRole('button', { name: 'Save and continue' })).toBeNull();
   });
+});
+
+// The Postgres steps wait for two requests (mappings, schema); a loaded
+// machine can take longer than the default second.
+const LOAD = { timeout: 10_000 };
+
+describe('step 6 (Access mapping), Postgres', () => {
+  const identity = { billing_field: 'stripe.customer.id', table: 'public.users', column: 'stripe_customer_id' };
+  const mapped = { identity, plans: null, access: null, policy: null };
+
+  it('offers only typed columns, pre-suggested with the chip, and saves them', async () => {
+    const calls = stubApi(
+      pageRoutes(postgresProject(6, [1, 2, 3, 4, 5]), admin, {
+        'GET /api/projects/prj_abc/mappings': { status: 200, body: mapped },
+        'GET /api/projects/prj_abc/schema': { status: 200, body: appSchema },
+        'PUT /api/projects/prj_abc/mappings': { status: 200, body: { ...mapped, warnings: [] } },
+      }),
+    );
+    renderApp('/projects/prj_abc/onboarding/6');
+    const users = await screen.findByRole('group', { name: 'Users' }, LOAD);
+    expect(within(users).getByLabelText('Plan')).toHaveValue('plan');
+    expect(within(users).getByLabelText('Premium flag')).toHaveValue('is_premium');
+    expect(within(users).getByLabelText('Trial end')).toHaveValue('trial_ends_at');
+    expect(within(users).getByLabelText('Entitlements')).toHaveValue('features');
+    expect(within(users).getAllByText('Suggested from your schema').length).toBeGreaterThanOrEqual(4);
+    // Typed: a premium flag is boolean, text or integer; entitlements jsonb or text[].
+    expect(optionsOf(within(users).getByLabelText('Premium flag'))).toEqual([
+      'Not mapped',
+      'email · text',
+      'stripe_customer_id · text',
+      'plan · text',
+      'is_premium · boolean',
+    ]);
+    expect(optionsOf(within(users).getByLabelText('Entitlements'))).toEqual(['Not mapped', 'features · jsonb']);
+    expect(screen.queryByRole('group', { name: 'Organizations' })).toBeNull();
+
+    const user = userEvent.setup();
+    await user.selectOptions(within(users).getByLabelText('Trial end'), '');
+    await user.click(screen.getByRole('button', { name: 'Save and continue' }));
+    await waitFor(() => expect(location.current).toBe('/projects/prj_abc/onboarding/7'), LOAD);
+    expect(calls.find((c) => c.method === 'PUT')!.body).toEqual({
+      access: { users: { plan: 'plan', premium: 'is_premium', entitlements: 'features', email: 'email' } },
+    });
+  }, 20_000);
+
+  it('needs the plan or the premium flag, maps organizations when step 4 did, and shows server messages', async () => {
+    const msg = 'The plan column "plan" is boolean; it must be text or an enum.';
+    const withOrgs = {
+      ...mapped,
+      identity: { ...identity, organizations: { billing_field: 'stripe.customer.id', table: 'public.organizations', column: 'stripe_customer_id' } },
+    };
+    const calls = stubApi(
+      pageRoutes(postgresProject(6, [1, 2, 3, 4, 5]), admin, {
+        'GET /api/projects/prj_abc/mappings': { status: 200, body: withOrgs },
+        'GET /api/projects/prj_abc/schema': { status: 200, body: appSchema },
+        'PUT /api/projects/prj_abc/mappings': apiError(400, 'invalid_mapping', msg),
+      }),
+    );
+    renderApp('/projects/prj_abc/onboarding/6');
+    const user = userEvent.setup();
+    const users = await screen.findByRole('group', { name: 'Users' }, LOAD);
+    await user.selectOptions(within(users).getByLabelText('Plan'), '');
+    await user.selectOptions(within(users).getByLabelText('Premium flag'), '');
+    await user.click(screen.getByRole('button', { name: 'Save and continue' }));
+    expect((await screen.findByRole('alert', {}, LOAD)).textContent).toBe(
+      'Map the plan or the premium flag of public.users: they say who has paid access.',
+    );
+    expect(calls.some((c) => c.method === 'PUT')).toBe(false);
+
+    await user.selectOptions(within(users).getByLabelText('Plan'), 'plan');
+    const orgs = screen.getByRole('group', { name: 'Organizations' });
+    expect(within(orgs).getByLabelText('Plan')).toHaveValue('plan');
+    expect(within(orgs).getByLabelText('Name')).toHaveValue('name');
+    await user.click(screen.getByRole('button', { name: 'Save and continue' }));
+    expect((await screen.findByRole('alert', {}, LOAD)).textContent).toBe(msg);
+    expect(calls.find((c) => c.method === 'PUT')!.body).toEqual({
+      access: {
+        users: { plan: 'plan', trial_end: 'trial_ends_at', entitlements: 'features', email: 'email' },
+        organizations: { plan: 'plan', name: 'name' },
+      },
+    });
+  }, 20_000);
+
+  it('sends the admin to step 4 when no table is mapped', async () => {
+    stubApi(
+      pageRoutes(postgresProject(6, [1, 2, 3]), admin, {
+        'GET /api/projects/prj_abc/mappings': { status: 200, body: { ...mapped, identity: null } },
+        'GET /api/projects/prj_abc/schema': { status: 200, body: appSchema },
+      }),
+    );
+    renderApp('/projects/prj_abc/onboarding/6');
+    expect(await screen.findByText('Map the app table first', {}, LOAD)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'step 4 (Identity mapping)' })).toHaveAttribute(
+      'href',
+      '/projects/prj_abc/onboarding/4',
+    );
+  }, 20_000);
 });

@@ -3,13 +3,28 @@
 // organizations when enabled), shown as <container>.<key>; a path can also be
 // typed by hand (the server validates it).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ChevronDown, RefreshCw } from 'lucide-react';
+import { RefreshCw } from 'lucide-react';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
-import type { AccessFields, AccessMapping, Project } from '../../types';
-import { AdminOnlyNote, LaterBuildNote, refreshProject, StepFooter, StepLink, useMappings } from './shared';
+import type { AccessFields, AccessMapping, DatabaseSchema, Mappings, Project, SchemaTable, TableSuggestion } from '../../types';
+import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor, tableKey, type PgField } from './postgresSchema';
+import {
+  AdminOnlyNote,
+  FieldRow,
+  LaterBuildNote,
+  OrgsToggle,
+  QueryGate,
+  refreshProject,
+  SavedWarnings,
+  Select,
+  StepFooter,
+  StepLink,
+  SuggestedChip,
+  useMappings,
+  useSchema,
+} from './shared';
 
 export const CUSTOM = '__custom__';
 
@@ -123,15 +138,7 @@ export function AccessStep({
     return <ClerkAccess project={project} canEdit={canEdit} goTo={goTo} />;
   }
   if (project.access_source === 'postgres') {
-    return (
-      <LaterBuildNote>
-        <p>
-          For Postgres / Supabase, this step offers column pickers from your introspected table, pre-suggested by name
-          and type. Schema introspection arrives in a later build of ParityRail, together with connecting Postgres on
-          step 3.
-        </p>
-      </LaterBuildNote>
-    );
+    return <PostgresAccess project={project} canEdit={canEdit} base={base} goTo={goTo} />;
   }
   return (
     <LaterBuildNote>
@@ -157,18 +164,11 @@ function ClerkAccess({
   goTo: (step: number) => void;
 }) {
   const mappings = useMappings(project.id);
-  if (mappings.isPending) return <LoadingState label="Loading the access mapping…" />;
-  if (mappings.isError) {
-    return (
-      <div className="space-y-4">
-        <ErrorAlert message={errorMessage(mappings.error)} />
-        <Button variant="secondary" onClick={() => mappings.refetch()}>
-          Try again
-        </Button>
-      </div>
-    );
-  }
-  return <ClerkAccessForm project={project} canEdit={canEdit} saved={mappings.data.access} goTo={goTo} />;
+  return (
+    <QueryGate query={mappings} loading="Loading the access mapping…">
+      {(m) => <ClerkAccessForm project={project} canEdit={canEdit} saved={m.access} goTo={goTo} />}
+    </QueryGate>
+  );
 }
 
 function ClerkAccessForm({
@@ -278,26 +278,10 @@ function ClerkAccessForm({
         <h3 id={orgsId + '-title'} className="sr-only">
           Organizations
         </h3>
-        <div className="flex max-w-2xl items-start gap-3">
-          <input
-            id={orgsId}
-            type="checkbox"
-            checked={orgsOn}
-            disabled={!canEdit}
-            onChange={(e) => setOrgsOn(e.target.checked)}
-            aria-describedby={orgsId + '-desc'}
-            className="mt-1 size-4 shrink-0 cursor-pointer rounded accent-indigo-600 disabled:cursor-default"
-          />
-          <div>
-            <label htmlFor={orgsId} className="block cursor-pointer text-sm font-medium text-gray-900">
-              Map organizations too
-            </label>
-            <p id={orgsId + '-desc'} className="mt-0.5 text-xs leading-5 text-gray-500">
-              For B2B billing, where the Stripe customer is a Clerk organization: map the organization metadata field
-              that holds the Stripe customer id and, optionally, the plan.
-            </p>
-          </div>
-        </div>
+        <OrgsToggle checked={orgsOn} disabled={!canEdit} onChange={setOrgsOn}>
+          For B2B billing, where the Stripe customer is a Clerk organization: map the organization metadata field
+          that holds the Stripe customer id and, optionally, the plan.
+        </OrgsToggle>
 
         {orgsOn && (
           <>
@@ -431,44 +415,33 @@ function PathField({
   disabled: boolean;
   onChange: (v: FieldValue) => void;
 }) {
-  const id = useId();
   const path = value?.path ?? '';
   const custom = value?.custom ?? false;
   // A saved path not in this sample still shows, as itself.
   const all = path && !custom && !options.includes(path) ? [path, ...options] : options;
   const selectValue = custom ? CUSTOM : path;
   return (
-    <div className="grid gap-3 px-4 py-4 sm:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)] sm:gap-6">
-      <div className="min-w-0">
-        <div className="flex flex-wrap items-center gap-2">
-          <label htmlFor={id} className="text-sm font-medium text-gray-900">
-            {spec.label}
-          </label>
-          <span
-            className={cx(
-              'rounded-full px-1.5 py-px text-[11px] font-medium',
-              spec.required ? 'bg-indigo-50 text-indigo-700' : 'bg-gray-100 text-gray-600',
-            )}
-          >
-            {spec.required ? 'Required' : 'Optional'}
-          </span>
-        </div>
-        <p id={id + '-why'} className="mt-1 text-xs leading-5 text-gray-500">
+    <FieldRow
+      label={spec.label}
+      required={spec.required}
+      why={
+        <>
           {spec.why} e.g. <code className="break-all font-mono">{spec.example}</code>
-        </p>
-      </div>
-      <div className="min-w-0 space-y-2">
-        <div className="relative">
-          <select
+        </>
+      }
+    >
+      {({ id, describedBy }) => (
+        <>
+          <Select
             id={id}
             value={selectValue}
             disabled={disabled}
-            aria-describedby={id + '-why'}
+            aria-describedby={describedBy}
             onChange={(e) => {
               const v = e.target.value;
               onChange(v === CUSTOM ? { path: custom ? path : '', custom: true } : { path: v, custom: false });
             }}
-            className={cx(inputClass, 'appearance-none pr-9', selectValue && selectValue !== CUSTOM && 'font-mono')}
+            className={cx(selectValue && selectValue !== CUSTOM && 'font-mono')}
           >
             <option value="">{spec.required ? 'Choose a field…' : 'Not mapped'}</option>
             {all.map((k) => (
@@ -477,31 +450,341 @@ function PathField({
               </option>
             ))}
             <option value={CUSTOM}>Type a path…</option>
-          </select>
-          <ChevronDown
-            aria-hidden
-            className="pointer-events-none absolute right-3 top-1/2 size-4 -translate-y-1/2 text-gray-400"
-          />
-        </div>
-        {custom && (
-          <div>
-            <label htmlFor={id + '-path'} className="sr-only">
-              Path for {spec.label}
-            </label>
-            <input
-              id={id + '-path'}
-              value={path}
-              disabled={disabled}
-              placeholder={spec.example}
-              autoComplete="off"
-              spellCheck={false}
-              onChange={(e) => onChange({ path: e.target.value, custom: true })}
-              className={cx(inputClass, 'font-mono')}
-            />
-          </div>
-        )}
-      </div>
-    </div>
+          </Select>
+          {custom && (
+            <div>
+              <label htmlFor={id + '-path'} className="sr-only">
+                Path for {spec.label}
+              </label>
+              <input
+                id={id + '-path'}
+                value={path}
+                disabled={disabled}
+                placeholder={spec.example}
+                autoComplete="off"
+                spellCheck={false}
+                onChange={(e) => onChange({ path: e.target.value, custom: true })}
+                className={cx(inputClass, 'font-mono')}
+              />
+            </div>
+          )}
+        </>
+      )}
+    </FieldRow>
   );
 }
 
+// --- Postgres / Supabase: column pickers from the mapped table ---
+
+type PgAccessField = Extract<PgField, 'plan' | 'premium' | 'trial_end' | 'entitlements' | 'email' | 'name'>;
+
+interface ColumnSpec {
+  key: PgAccessField;
+  label: string;
+  required: boolean | string;
+  why: string;
+}
+
+const PLAN_OR_PREMIUM = 'Plan or premium';
+
+export const columnSpecs: ColumnSpec[] = [
+  {
+    key: 'plan',
+    label: 'Plan',
+    required: PLAN_OR_PREMIUM,
+    why: "The plan value your app stores (text or an enum), compared against the Stripe subscription's plan.",
+  },
+  {
+    key: 'premium',
+    label: 'Premium flag',
+    required: PLAN_OR_PREMIUM,
+    why: 'A boolean marking paid access (text or integer columns holding true/1/yes/on/premium/active also work).',
+  },
+  {
+    key: 'trial_end',
+    label: 'Trial end',
+    required: false,
+    why: 'When the trial ends (timestamptz, timestamp, date, ISO-8601 text or a bigint epoch), compared against the Stripe trial.',
+  },
+  {
+    key: 'entitlements',
+    label: 'Entitlements',
+    required: false,
+    why: 'A jsonb object {"feature": true} or a text[] of feature keys.',
+  },
+  {
+    key: 'email',
+    label: 'Email',
+    required: false,
+    why: 'Only read to label incidents, so you can tell whose row it is.',
+  },
+  {
+    key: 'name',
+    label: 'Name',
+    required: false,
+    why: 'Only read to label incidents.',
+  },
+];
+
+const orgColumnSpecs = columnSpecs.filter((s) => s.key !== 'email');
+
+type Columns = Partial<Record<PgAccessField, string>>;
+
+/**
+ * The columns to start from: the saved ones that still fit the table, else
+ * the schema's suggestion for this table.
+ */
+function initialColumns(
+  table: SchemaTable,
+  saved: AccessFields | null | undefined,
+  suggestion: TableSuggestion | undefined,
+  specs: ColumnSpec[],
+): Columns {
+  const fits = (field: PgAccessField, col: string | undefined) =>
+    !!col && compatibleColumns(table, field).some((c) => c.name === col);
+  const out: Columns = {};
+  const hasSaved = specs.some((s) => fits(s.key, saved?.[s.key]));
+  for (const s of specs) {
+    const v = hasSaved ? saved?.[s.key] : suggestion?.mapping[s.key];
+    if (fits(s.key, v)) out[s.key] = v;
+  }
+  return out;
+}
+
+function toAccessFields(cols: Columns, specs: ColumnSpec[]): AccessFields {
+  const out: AccessFields = {};
+  for (const s of specs) if (cols[s.key]) out[s.key] = cols[s.key];
+  return out;
+}
+
+function PostgresAccess({
+  project,
+  canEdit,
+  base,
+  goTo,
+}: {
+  project: Project;
+  canEdit: boolean;
+  base: string;
+  goTo: (step: number) => void;
+}) {
+  const mappings = useMappings(project.id);
+  const schema = useSchema(project.id);
+  return (
+    <QueryGate query={mappings} loading="Loading the access mapping…">
+      {(m) =>
+        !m.identity?.table ? (
+          <Notice tone="warning" title="Map the app table first">
+            Step 6 offers the columns of the table you match customers to. Choose it on{' '}
+            <StepLink base={base} step={4}>
+              step 4 (Identity mapping)
+            </StepLink>
+            .
+          </Notice>
+        ) : (
+          <QueryGate query={schema} loading="Reading your database schema…">
+            {(sch) => (
+              <PostgresAccessForm
+                project={project}
+                canEdit={canEdit}
+                base={base}
+                saved={m}
+                schema={sch}
+                goTo={goTo}
+              />
+            )}
+          </QueryGate>
+        )
+      }
+    </QueryGate>
+  );
+}
+
+function PostgresAccessForm({
+  project,
+  canEdit,
+  base,
+  saved,
+  schema,
+  goTo,
+}: {
+  project: Project;
+  canEdit: boolean;
+  base: string;
+  saved: Mappings;
+  schema: DatabaseSchema;
+  goTo: (step: number) => void;
+}) {
+  const queryClient = useQueryClient();
+  const usersTable = findTable(schema, saved.identity?.table);
+  const orgsTable = findTable(schema, saved.identity?.organizations?.table);
+  const userSuggestion = suggestionFor(schema.suggestion.users, usersTable);
+  const orgSuggestion = suggestionFor(schema.suggestion.orgs, orgsTable);
+  const [users, setUsers] = useState<Columns>(() =>
+    usersTable ? initialColumns(usersTable, saved.access?.users, userSuggestion, columnSpecs) : {},
+  );
+  const [orgs, setOrgs] = useState<Columns>(() =>
+    orgsTable ? initialColumns(orgsTable, saved.access?.organizations, orgSuggestion, orgColumnSpecs) : {},
+  );
+  const [missing, setMissing] = useState<string | null>(null);
+  const [warnings, setWarnings] = useState<string[] | null>(null);
+
+  const save = useMutation({
+    mutationFn: () =>
+      api.saveMappings(project.id, {
+        access: {
+          users: toAccessFields(users, columnSpecs),
+          ...(orgsTable ? { organizations: toAccessFields(orgs, orgColumnSpecs) } : {}),
+          ...(saved.access?.stripe_entitlements ? { stripe_entitlements: true } : {}),
+        },
+      }),
+    onSuccess: async (res) => {
+      toast.success('Access mapping saved');
+      await refreshProject(queryClient, project.id);
+      if (res.warnings?.length) setWarnings(res.warnings);
+      else goTo(7);
+    },
+  });
+
+  if (!usersTable) {
+    return (
+      <Notice tone="warning" title={`The table ${saved.identity?.table} is not readable any more`}>
+        The read-only role cannot see it (renamed, dropped, or its SELECT grant revoked). Choose the table again on{' '}
+        <StepLink base={base} step={4}>
+          step 4 (Identity mapping)
+        </StepLink>
+        , or grant SELECT on it and reload.
+      </Notice>
+    );
+  }
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    if (!canEdit) return;
+    const need = (cols: Columns, t: SchemaTable) =>
+      !cols.plan && !cols.premium ? `Map the plan or the premium flag of ${tableKey(t)}: they say who has paid access.` : null;
+    const msg = need(users, usersTable!) ?? (orgsTable ? need(orgs, orgsTable) : null);
+    setMissing(msg);
+    if (!msg) save.mutate();
+  }
+
+  if (warnings) return <SavedWarnings warnings={warnings} onContinue={() => goTo(7)} />;
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-8" aria-labelledby="pg-access-title">
+      <div className="max-w-2xl space-y-2">
+        <h3 id="pg-access-title" className="text-base font-semibold text-gray-900">
+          Which columns say who has paid access?
+        </h3>
+        <p className="text-sm leading-6 text-gray-600">
+          Pick the columns your app reads. Only columns of a fitting type are offered. Map at least the plan or the
+          premium flag; these are also the only columns a repair may ever write.
+        </p>
+      </div>
+
+      {!canEdit && <AdminOnlyNote>You can view the access mapping. Only an admin can change it.</AdminOnlyNote>}
+
+      <ColumnFieldset
+        legend="Users"
+        table={usersTable}
+        specs={columnSpecs}
+        values={users}
+        suggestion={userSuggestion}
+        disabled={!canEdit}
+        onChange={setUsers}
+      />
+      {orgsTable ? (
+        <ColumnFieldset
+          legend="Organizations"
+          table={orgsTable}
+          specs={orgColumnSpecs}
+          values={orgs}
+          suggestion={orgSuggestion}
+          disabled={!canEdit}
+          onChange={setOrgs}
+        />
+      ) : (
+        <p className="max-w-2xl text-xs leading-5 text-gray-500">
+          Organizations are not mapped. For B2B billing, map an organizations table under “Advanced” on{' '}
+          <StepLink base={base} step={4}>
+            step 4
+          </StepLink>{' '}
+          first.
+        </p>
+      )}
+
+      {missing && <ErrorAlert message={missing} />}
+      {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
+      {canEdit && (
+        <StepFooter note="ParityRail only reads these columns.">
+          <Button type="submit" busy={save.isPending} busyLabel="Saving…">
+            Save and continue
+          </Button>
+        </StepFooter>
+      )}
+    </form>
+  );
+}
+
+function ColumnFieldset({
+  legend,
+  table,
+  specs,
+  values,
+  suggestion,
+  disabled,
+  onChange,
+}: {
+  legend: string;
+  table: SchemaTable;
+  specs: ColumnSpec[];
+  values: Columns;
+  suggestion: TableSuggestion | undefined;
+  disabled: boolean;
+  onChange: (update: (c: Columns) => Columns) => void;
+}) {
+  const repair = notRepairable(table);
+  return (
+    <fieldset className="space-y-2">
+      <legend className="text-sm font-semibold text-gray-900">{legend}</legend>
+      <p className="text-xs text-gray-500">
+        Columns of <code className="font-mono">{tableKey(table)}</code>
+      </p>
+      {repair && <Notice tone="warning">{repair}</Notice>}
+      <div className="divide-y divide-gray-100 rounded-lg border border-gray-200">
+        {specs.map((spec) => {
+          const options = compatibleColumns(table, spec.key);
+          const value = values[spec.key] ?? '';
+          const suggested = suggestion?.mapping[spec.key];
+          return (
+            <FieldRow
+              key={spec.key}
+              label={spec.label}
+              required={spec.required}
+              why={spec.why}
+              chip={value && value === suggested ? <SuggestedChip reason={suggestion?.reasons[spec.key]} /> : null}
+            >
+              {({ id, describedBy }) => (
+                <Select
+                  id={id}
+                  value={value}
+                  disabled={disabled}
+                  aria-describedby={describedBy}
+                  onChange={(e) => onChange((c) => ({ ...c, [spec.key]: e.target.value || undefined }))}
+                  className={cx(value && 'font-mono')}
+                >
+                  <option value="">{options.length ? 'Not mapped' : 'No column of a fitting type'}</option>
+                  {options.map((c) => (
+                    <option key={c.name} value={c.name}>
+                      {columnLabel(c)}
+                    </option>
+                  ))}
+                </Select>
+              )}
+            </FieldRow>
+          );
+        })}
+      </div>
+    </fieldset>
+  );
+}

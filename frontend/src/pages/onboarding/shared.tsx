@@ -1,15 +1,18 @@
 // Pieces every wizard step shares: the project's connections, cache keys,
 // the admin-only note, honest "later build" notes and the step footer.
-import { useQuery, type QueryClient } from '@tanstack/react-query';
-import { ArrowRight, CircleCheck, Construction, Lock } from 'lucide-react';
-import type { ReactNode } from 'react';
+import * as Collapsible from '@radix-ui/react-collapsible';
+import { useQuery, type QueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { ArrowRight, ChevronDown, ChevronRight, CircleCheck, Construction, Lock, Sparkles } from 'lucide-react';
+import { useId, useState, type ReactNode, type SelectHTMLAttributes } from 'react';
 import { Link } from 'react-router';
-import { api } from '../../api';
-import { Button } from '../../components/ui';
+import { api, errorMessage } from '../../api';
+import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
 import type { Connection, ConnectionKind, List } from '../../types';
 
 export const connectionsKey = (projectId: string) => ['projects', projectId, 'connections'] as const;
 export const mappingsKey = (projectId: string) => ['projects', projectId, 'mappings'] as const;
+export const schemaKey = (projectId: string) => ['projects', projectId, 'schema'] as const;
+export const setupSQLKey = (projectId: string) => ['projects', projectId, 'database-setup-sql'] as const;
 
 export function useConnections(projectId: string) {
   return useQuery({ queryKey: connectionsKey(projectId), queryFn: () => api.listConnections(projectId) });
@@ -21,6 +24,17 @@ export function findConnection(items: Connection[] | undefined, kind: Connection
 
 export function useMappings(projectId: string) {
   return useQuery({ queryKey: mappingsKey(projectId), queryFn: () => api.getMappings(projectId) });
+}
+
+/** What the read-only role can see, with suggestions; one introspection per visit. */
+export function useSchema(projectId: string, enabled = true) {
+  return useQuery({
+    queryKey: schemaKey(projectId),
+    queryFn: () => api.getSchema(projectId),
+    enabled,
+    // The server already says what to fix (reconnect, grant); retrying hides it for seconds.
+    retry: false,
+  });
 }
 
 /**
@@ -137,6 +151,202 @@ export function DemoConnected({
           Continue
           <ArrowRight aria-hidden className="size-4" />
         </Button>
+      </StepFooter>
+    </div>
+  );
+}
+
+/**
+ * A query's loading and error states, the same on every step: a spinner with
+ * a label, or the server's message with "Try again". Children get the data.
+ */
+export function QueryGate<T>({
+  query,
+  loading,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  loading: string;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <LoadingState label={loading} />;
+  if (query.isError) {
+    return (
+      <div className="space-y-4">
+        <ErrorAlert message={errorMessage(query.error)} />
+        <Button variant="secondary" busy={query.isFetching} busyLabel="Trying again…" onClick={() => query.refetch()}>
+          Try again
+        </Button>
+      </div>
+    );
+  }
+  return <>{children(query.data)}</>;
+}
+
+/** A titled section that opens on click (a button with aria-expanded). */
+export function Expander({
+  title,
+  children,
+  defaultOpen = false,
+  open,
+  onOpenChange,
+}: {
+  title: string;
+  children: ReactNode;
+  defaultOpen?: boolean;
+  open?: boolean;
+  onOpenChange?: (open: boolean) => void;
+}) {
+  const [own, setOwn] = useState(defaultOpen);
+  const isOpen = open ?? own;
+  return (
+    <Collapsible.Root
+      open={isOpen}
+      onOpenChange={(v) => {
+        setOwn(v);
+        onOpenChange?.(v);
+      }}
+      className="rounded-lg border border-gray-200"
+    >
+      <Collapsible.Trigger className="flex w-full items-center gap-2 rounded-lg px-4 py-3 text-left text-sm font-medium text-gray-900 hover:bg-gray-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+        {isOpen ? (
+          <ChevronDown aria-hidden className="size-4 shrink-0 text-gray-500" />
+        ) : (
+          <ChevronRight aria-hidden className="size-4 shrink-0 text-gray-500" />
+        )}
+        {title}
+      </Collapsible.Trigger>
+      <Collapsible.Content className="space-y-3 border-t border-gray-100 px-4 py-4 text-sm text-gray-700">
+        {children}
+      </Collapsible.Content>
+    </Collapsible.Root>
+  );
+}
+
+/** The chip on a value ParityRail picked from the schema; the reason is its description. */
+export function SuggestedChip({ reason }: { reason?: string }) {
+  return (
+    <span
+      title={reason}
+      className="inline-flex items-center gap-1 rounded-full bg-indigo-50 px-2 py-px text-[11px] font-medium text-indigo-700 ring-1 ring-inset ring-indigo-200"
+    >
+      <Sparkles aria-hidden className="size-3" />
+      Suggested from your schema
+    </span>
+  );
+}
+
+/** A native select styled like the text inputs. */
+export function Select({ className, children, ...rest }: SelectHTMLAttributes<HTMLSelectElement>) {
+  return (
+    <div className="relative">
+      <select {...rest} className={cx(inputClass, 'appearance-none pr-9', className)}>
+        {children}
+      </select>
+      <ChevronDown
+        aria-hidden
+        className="pointer-events-none absolute right-3 top-1/2 size-4 -translate-y-1/2 text-gray-400"
+      />
+    </div>
+  );
+}
+
+/**
+ * One mapped field of step 6 (Clerk path or Postgres column): label,
+ * Required/Optional, why it matters on the left; the control on the right.
+ */
+export function FieldRow({
+  label,
+  required,
+  why,
+  chip,
+  children,
+}: {
+  label: string;
+  /** true: "Required"; false: "Optional"; a string: that, e.g. "Plan or premium". */
+  required: boolean | string;
+  why: ReactNode;
+  chip?: ReactNode;
+  children: (ids: { id: string; describedBy: string }) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <div className="grid gap-3 px-4 py-4 sm:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)] sm:gap-6">
+      <div className="min-w-0">
+        <div className="flex flex-wrap items-center gap-2">
+          <label htmlFor={id} className="text-sm font-medium text-gray-900">
+            {label}
+          </label>
+          <span
+            className={cx(
+              'rounded-full px-1.5 py-px text-[11px] font-medium',
+              required ? 'bg-indigo-50 text-indigo-700' : 'bg-gray-100 text-gray-600',
+            )}
+          >
+            {typeof required === 'string' ? required : required ? 'Required' : 'Optional'}
+          </span>
+          {chip}
+        </div>
+        <p id={id + '-why'} className="mt-1 text-xs leading-5 text-gray-500">
+          {why}
+        </p>
+      </div>
+      <div className="min-w-0 space-y-2">{children({ id, describedBy: id + '-why' })}</div>
+    </div>
+  );
+}
+
+/** "Map organizations too": a checkbox with what it means, for B2B billing. */
+export function OrgsToggle({
+  checked,
+  disabled,
+  onChange,
+  label = 'Map organizations too',
+  children,
+}: {
+  checked: boolean;
+  disabled: boolean;
+  onChange: (on: boolean) => void;
+  label?: string;
+  children: ReactNode;
+}) {
+  const id = useId();
+  return (
+    <div className="flex max-w-2xl items-start gap-3">
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-describedby={id + '-desc'}
+        className="mt-1 size-4 shrink-0 cursor-pointer rounded accent-indigo-600 disabled:cursor-default"
+      />
+      <div>
+        <label htmlFor={id} className="block cursor-pointer text-sm font-medium text-gray-900">
+          {label}
+        </label>
+        <p id={id + '-desc'} className="mt-0.5 text-xs leading-5 text-gray-500">
+          {children}
+        </p>
+      </div>
+    </div>
+  );
+}
+
+/** After a save that worked but has something worth a look: the list, then Continue. */
+export function SavedWarnings({ warnings, onContinue }: { warnings: string[]; onContinue: () => void }) {
+  return (
+    <div className="space-y-4">
+      <Notice tone="warning" title="Saved, with something to look at">
+        <ul className="list-disc space-y-1 pl-4">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      </Notice>
+      <StepFooter>
+        <Button onClick={onContinue}>Continue</Button>
       </StepFooter>
     </div>
   );
