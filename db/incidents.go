@@ -532,3 +532,43 @@ func (d *DB) SetIncidentStatus(ctx context.Context, id, status string, entry Led
 		return `UPDATE incidents SET status = ? WHERE id = ?`, []any{status, id}, &entry, nil
 	})
 }
+
+// OpenCounts are a project's active incidents (open, acknowledged,
+// repairing, verifying) counted by severity and by kind: the dashboard.
+type OpenCounts struct {
+	BySeverity map[string]int
+	ByKind     map[string]int
+	Total      int
+}
+
+// CountOpenIncidents counts the project's active incidents in one pass over
+// the covering index incidents_by_kind_status (project_id, kind, status,
+// severity_rank): grouped in the index's own order, so SQLite reads no table
+// row and sorts nothing, and it stays fast with 100,000 incidents.
+func (d *DB) CountOpenIncidents(ctx context.Context, projectID string) (OpenCounts, error) {
+	out := OpenCounts{BySeverity: map[string]int{}, ByKind: map[string]int{}}
+	args := []any{projectID}
+	for _, s := range ActiveStatuses {
+		args = append(args, s)
+	}
+	rows, err := d.read.QueryContext(ctx, `SELECT kind, status, severity_rank, COUNT(*) FROM incidents INDEXED BY incidents_by_kind_status
+		WHERE project_id = ? AND status IN (`+placeholders(len(ActiveStatuses))+`)
+		GROUP BY kind, status, severity_rank`, args...)
+	if err != nil {
+		return out, fmt.Errorf("count open incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, status string
+		var rank, n int
+		if err := rows.Scan(&kind, &status, &rank, &n); err != nil {
+			return out, fmt.Errorf("count open incidents: %w", err)
+		}
+		if rank >= 0 && rank < len(severityByRank) {
+			out.BySeverity[severityByRank[rank]] += n
+		}
+		out.ByKind[kind] += n
+		out.Total += n
+	}
+	return out, rows.Err()
+}

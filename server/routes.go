@@ -57,6 +57,11 @@ func (s *Server) routes(e *echo.Echo) {
 	e.PUT("/api/projects/:id/schedules", s.saveSchedules, admin, project)
 	e.GET("/api/projects/:id/webhooks", s.webhookHealth, member, project)
 
+	// Onboarding steps 7–8 and the project dashboard.
+	e.POST("/api/projects/:id/onboarding/dry-run", s.completeDryRun, member, project)
+	e.POST("/api/projects/:id/go-live", s.goLive, admin, project)
+	e.GET("/api/projects/:id/dashboard", s.dashboard, member, project)
+
 	e.GET("/api/team/members", s.listMembers, member)
 	e.PATCH("/api/team/members/:userId", s.changeRole, owner)
 	e.DELETE("/api/team/members/:userId", s.removeMember, admin)
