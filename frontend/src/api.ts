@@ -3,6 +3,9 @@
 // and errors turned into ApiError carrying the server's own message.
 import type {
   Check,
+  Dashboard,
+  GoLiveRequest,
+  GoLiveResult,
   ClerkConnectRequest,
   CustomerView,
   Incident,
@@ -208,6 +211,13 @@ export const api = {
   saveSchedules: (id: string, body: SchedulesUpdate) =>
     request<List<Schedule>>('PUT', `/api/projects/${enc(id)}/schedules`, body),
   webhookHealth: (id: string) => request<WebhookHealth>('GET', `/api/projects/${enc(id)}/webhooks`),
+
+  /** Step 7's Continue: records the finished dry run and marks step 7 done. */
+  completeDryRun: (id: string, checkId: string) =>
+    request<Project>('POST', `/api/projects/${enc(id)}/onboarding/dry-run`, { check_id: checkId }),
+  /** Step 8's Finish: settings, onboarded, first real check. */
+  goLive: (id: string, body: GoLiveRequest) => request<GoLiveResult>('POST', `/api/projects/${enc(id)}/go-live`, body),
+  dashboard: (id: string) => request<Dashboard>('GET', `/api/projects/${enc(id)}/dashboard`),
 
   listMembers: () => request<List<User>>('GET', '/api/team/members'),
   changeRole: (userId: string, role: Role) =>
