@@ -99,7 +99,7 @@ function GoLiveForm({
         queryClient.invalidateQueries({ queryKey: schedulesKey(project.id) }),
         queryClient.invalidateQueries({ queryKey: dashboardKey(project.id) }),
       ]);
-      navigate(`/projects/${project.id}`);
+      navigate(`/projects/${project.id}`, { state: { watchCheck: res.check.id } });
     },
   });
 

@@ -4,7 +4,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Play } from 'lucide-react';
 import type { ReactNode } from 'react';
-import { Link, Navigate } from 'react-router';
+import { Link, Navigate, useLocation } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import {
@@ -43,14 +43,18 @@ function ProjectDashboard({ project }: { project: Project }) {
     // separately (every second), so this can be slow.
     refetchInterval: 30_000,
   });
-  const runningId = dash.data?.running_check?.id;
+  const run = useRunCheck(project.id);
+  // Watch the running check; also one started a moment ago (here, or by
+  // step 8's Finish) that may already have ended before the dashboard
+  // loaded, so its end is still announced.
+  const startedElsewhere = (useLocation().state as { watchCheck?: string } | null)?.watchCheck;
+  const runningId = dash.data?.running_check?.id ?? run.data?.id ?? startedElsewhere;
   const watched = useWatchedCheck(project.id, runningId, (c) => {
     if (c.status === 'finished') toast.success(checkEndedMessage(c));
     else toast.error(`${checkEndedMessage(c)}. Fix the cause, then run the check again.`);
     queryClient.invalidateQueries({ queryKey: dashboardKey(project.id) });
     queryClient.invalidateQueries({ queryKey: checksKey(project.id) });
   });
-  const run = useRunCheck(project.id);
 
   if (dash.isPending) return <LoadingState label="Loading the dashboard…" />;
   if (dash.isError) {
