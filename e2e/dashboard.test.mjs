@@ -31,6 +31,21 @@ async function kindCounts(table) {
   return out;
 }
 
+/**
+ * Elements sticking out past the right edge of the viewport (outside a
+ * horizontally scrolling box): a phone would have to scroll sideways.
+ */
+async function overflowing(page) {
+  return page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= w) return [];
+    return [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > w + 1 && !el.closest('.overflow-x-auto'))
+      .slice(-5)
+      .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 80)} "${(el.textContent ?? '').slice(0, 50)}"`);
+  });
+}
+
 test('steps 5–8 → dry run numbers match the API → Finish → dashboard and checks page', { timeout: 300_000 }, async (t) => {
   await withApp(
     t,
@@ -149,6 +164,7 @@ test('steps 5–8 → dry run numbers match the API → Finish → dashboard and
       await phone.page.goto(`${base}/7`);
       await phone.page.getByRole('table', { name: 'Dry run findings by kind' }).waitFor();
       await screenshot(phone.page, '61-dry-run-phone');
+      assert.deepEqual(await overflowing(phone.page), [], 'dry-run-phone: nothing wider than the phone');
 
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.waitForURL(`**${base}/8`);
@@ -171,6 +187,7 @@ test('steps 5–8 → dry run numbers match the API → Finish → dashboard and
       await phone.page.goto(`${base}/8`);
       await phone.page.getByRole('form', { name: 'Go live' }).getByText('rk_test_…1234', { exact: true }).waitFor();
       await screenshot(phone.page, '63-go-live-phone');
+      assert.deepEqual(await overflowing(phone.page), [], 'go-live-phone: nothing wider than the phone');
 
       await page.getByRole('button', { name: 'Finish' }).click();
       await page.waitForURL(new RegExp(`/projects/${project.id}$`));
@@ -205,6 +222,7 @@ test('steps 5–8 → dry run numbers match the API → Finish → dashboard and
       await phone.page.goto(`/projects/${project.id}`);
       await phone.page.getByRole('table', { name: 'Open incidents by kind' }).waitFor();
       await screenshot(phone.page, '65-dashboard-phone');
+      assert.deepEqual(await overflowing(phone.page), [], 'dashboard-phone: nothing wider than the phone');
 
       // The checks page: the finished first check and the dry run.
       await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Checks' }).click();
@@ -221,6 +239,7 @@ test('steps 5–8 → dry run numbers match the API → Finish → dashboard and
       await phone.page.goto(`/projects/${project.id}/checks`);
       await phone.page.getByRole('table', { name: 'Check history' }).waitFor();
       await screenshot(phone.page, '67-checks-phone');
+      assert.deepEqual(await overflowing(phone.page), [], 'checks-phone: nothing wider than the phone');
       await phone.context.close();
 
       // Read-only, always.

@@ -45,9 +45,10 @@ export const statusWord: Record<Check['status'], string> = {
   failed: 'Failed',
 };
 
-/** 430 ms → "0.4 s", 12,300 ms → "12 s", 192,000 ms → "3 min 12 s". */
+/** 40 ms → "40 ms", 430 ms → "0.4 s", 12,300 ms → "12 s", 192,000 ms → "3 min 12 s". */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || ms < 0) return '—';
+  if (ms < 100) return `${Math.round(ms)} ms`;
   if (ms < 1000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;

@@ -98,7 +98,7 @@ export function OnboardingPage() {
           <StepRail steps={steps} viewing={viewing} hrefFor={(n) => `${base}/${n}`} />
         </aside>
 
-        <Card className="p-6 sm:p-10 lg:self-start">
+        <Card className="min-w-0 p-6 sm:p-10 lg:self-start">
           {!step ? (
             <div>
               <h2 className="text-lg font-semibold text-gray-900">There is no step {stepParam}</h2>

@@ -74,8 +74,7 @@ export function DryRunStep({
 
   return (
     <div className="space-y-8">
-      <div className="max-w-2xl space-y-2">
-        <SectionHeading>See what a check would find</SectionHeading>
+      <div className="max-w-2xl">
         <p className="text-sm leading-6 text-gray-600">
           The dry run reads every Stripe customer and every user of your app, compares them the way a real check
           does, and shows what it would file. It files nothing, writes nothing and leaves no ledger entries. Any

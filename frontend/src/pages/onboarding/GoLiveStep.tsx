@@ -258,8 +258,9 @@ function ScheduleRow({
         </label>
       </div>
       <div>
-        <label htmlFor={`${id}-spec`} className="sr-only">
-          {title} schedule (cron, UTC)
+        <label htmlFor={`${id}-spec`} className="mb-1 block text-xs font-medium text-gray-500">
+          <span className="sr-only">{title} schedule </span>
+          <span aria-hidden>Schedule </span>(cron, UTC)
         </label>
         <input
           id={`${id}-spec`}

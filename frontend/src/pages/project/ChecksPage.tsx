@@ -25,6 +25,9 @@ import type { Check } from '../../types';
 import { useProject } from './ProjectLayout';
 import { useRunCheck } from './useRunCheck';
 
+/** The counts a phone shows (the others from md up). */
+const phoneCounts = new Set(['opened', 'errors']);
+
 export function ChecksPage() {
   const project = useProject();
   const queryClient = useQueryClient();
@@ -86,12 +89,12 @@ export function ChecksPage() {
               <thead className="bg-gray-50 text-left text-xs font-medium uppercase tracking-wide text-gray-500">
                 <tr>
                   <th scope="col" className="px-3 py-2.5">Started</th>
-                  <th scope="col" className="px-3 py-2.5">Trigger</th>
-                  <th scope="col" className="px-3 py-2.5">Scope</th>
+                  <th scope="col" className="hidden px-3 py-2.5 sm:table-cell">Trigger</th>
+                  <th scope="col" className="hidden px-3 py-2.5 sm:table-cell">Scope</th>
                   <th scope="col" className="px-3 py-2.5">Status</th>
-                  <th scope="col" className="px-3 py-2.5 text-right">Duration</th>
+                  <th scope="col" className="hidden px-3 py-2.5 text-right sm:table-cell">Duration</th>
                   {countColumns.map((c) => (
-                    <th key={c.key} scope="col" className="px-3 py-2.5 text-right">
+                    <th key={c.key} scope="col" className={cx('px-3 py-2.5 text-right', !phoneCounts.has(c.key) && 'hidden md:table-cell')}>
                       {c.label}
                     </th>
                   ))}
@@ -131,9 +134,13 @@ function CheckRow({ check: c }: { check: Check }) {
           <div className="mt-0.5">
             <Mono value={c.id} what="Check id" />
           </div>
+          {/* Phones: the columns hidden there, in one line. */}
+          <div className="mt-0.5 text-xs text-gray-500 sm:hidden">
+            {triggerLabel[c.trigger] ?? c.trigger} · {scopeLabel[c.scope] ?? c.scope} · {formatDuration(c.duration_ms)}
+          </div>
         </td>
-        <td className="whitespace-nowrap px-3 py-2.5 text-gray-700">{triggerLabel[c.trigger] ?? c.trigger}</td>
-        <td className="whitespace-nowrap px-3 py-2.5 text-gray-700">
+        <td className="hidden whitespace-nowrap px-3 py-2.5 text-gray-700 sm:table-cell">{triggerLabel[c.trigger] ?? c.trigger}</td>
+        <td className="hidden whitespace-nowrap px-3 py-2.5 text-gray-700 sm:table-cell">
           {scopeLabel[c.scope] ?? c.scope}
           {c.scope === 'customer' && c.customer_ids.length > 0 && (
             <div className="mt-0.5">
@@ -145,12 +152,15 @@ function CheckRow({ check: c }: { check: Check }) {
           <CheckStatusText check={c} />
           {c.status === 'failed' && c.error && <div className="mt-0.5 max-w-xs text-xs text-red-700">{c.error}</div>}
         </td>
-        <td className="whitespace-nowrap px-3 py-2.5 text-right tabular-nums text-gray-700">{formatDuration(c.duration_ms)}</td>
+        <td className="hidden whitespace-nowrap px-3 py-2.5 text-right tabular-nums text-gray-700 sm:table-cell">
+          {formatDuration(c.duration_ms)}
+        </td>
         {countColumns.map((k) => (
           <td
             key={k.key}
             className={cx(
               'px-3 py-2.5 text-right tabular-nums',
+              !phoneCounts.has(k.key) && 'hidden md:table-cell',
               k.key === 'errors' && c.counts.errors > 0 ? 'font-medium text-red-700' : 'text-gray-700',
             )}
           >

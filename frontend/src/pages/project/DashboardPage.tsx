@@ -72,7 +72,7 @@ function ProjectDashboard({ project }: { project: Project }) {
       <Card className="p-4 sm:p-5">
         <div className="flex flex-wrap items-center gap-4">
           <div className="min-w-0 flex-1">
-            <h2 className="text-base font-semibold text-gray-900">{running ? 'A check is running' : 'Checks'}</h2>
+            <h2 className="text-base font-semibold text-gray-900">{running ? 'A check is running' : 'Run a check'}</h2>
             {!running && (
               <p className="mt-0.5 text-sm text-gray-500">
                 A full check reads every customer and every user of your app and files what differs.
@@ -142,7 +142,8 @@ function OpenIncidents({ d, base }: { d: Dashboard; base: string }) {
       </p>
       <p className="text-xs text-gray-500">open, acknowledged, repairing or verifying</p>
 
-      <ul aria-label="Open incidents by severity" className="mt-4 grid grid-cols-2 gap-2 sm:grid-cols-4">
+      <h3 className="mt-4 text-xs font-medium uppercase tracking-wide text-gray-500">By severity</h3>
+      <ul aria-label="Open incidents by severity" className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-4">
         {severities.map((s) => (
           <li key={s}>
             <Link
@@ -156,7 +157,8 @@ function OpenIncidents({ d, base }: { d: Dashboard; base: string }) {
         ))}
       </ul>
 
-      <table aria-label="Open incidents by kind" className="mt-5 w-full text-sm">
+      <h3 className="mt-5 text-xs font-medium uppercase tracking-wide text-gray-500">By kind</h3>
+      <table aria-label="Open incidents by kind" className="mt-1 w-full text-sm">
         <thead className="sr-only">
           <tr>
             <th scope="col">Kind</th>
