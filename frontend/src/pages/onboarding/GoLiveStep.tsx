@@ -259,11 +259,12 @@ function ScheduleRow({
       </div>
       <div>
         <label htmlFor={`${id}-spec`} className="mb-1 block text-xs font-medium text-gray-500">
-          <span className="sr-only">{title} schedule </span>
-          <span aria-hidden>Schedule </span>(cron, UTC)
+          Schedule (cron, UTC)
         </label>
         <input
           id={`${id}-spec`}
+          // Named after its row: two of these sit on the page.
+          aria-label={`${title} schedule (cron, UTC)`}
           value={value.spec}
           disabled={!value.enabled}
           onChange={(e) => onChange({ ...value, spec: e.target.value })}
