@@ -336,3 +336,14 @@ func (d *DB) CustomerCheckIDs(ctx context.Context, projectID, customerID string,
 	}
 	return ids, rows.Err()
 }
+
+// LastCheck returns the project's most recent ended check that was not a dry
+// run (ErrNotFound when none): the dashboard's "last check".
+func (d *DB) LastCheck(ctx context.Context, projectID string) (Check, error) {
+	c, err := scanCheck(d.read.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks
+		WHERE project_id = ? AND status <> 'running' AND dry_run = 0 ORDER BY started_at DESC, id DESC LIMIT 1`, projectID))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Check{}, fmt.Errorf("last check: %w", err)
+	}
+	return c, err
+}

@@ -696,3 +696,46 @@ func (d *DB) AcknowledgeIncidents(ctx context.Context, projectID string, ids []s
 	}
 	return res, nil
 }
+
+// OpenCounts are a project's active incidents (open, acknowledged,
+// repairing, verifying) counted by severity and by kind: the dashboard.
+type OpenCounts struct {
+	BySeverity map[string]int
+	ByKind     map[string]int
+	Total      int
+}
+
+// openCountsQuery groups in the order of incidents_by_kind_status, which
+// SQLite picks as a covering index (TestOpenCountsPlan keeps it so).
+var openCountsQuery = `SELECT kind, status, severity_rank, COUNT(*) FROM incidents
+	WHERE project_id = ? AND status IN (` + placeholders(len(ActiveStatuses)) + `) GROUP BY kind, status, severity_rank`
+
+// CountOpenIncidents counts the project's active incidents in one pass over
+// the covering index incidents_by_kind_status (project_id, kind, status,
+// severity_rank): grouped in the index's own order, so SQLite reads no table
+// row and sorts nothing, and it stays fast with 100,000 incidents.
+func (d *DB) CountOpenIncidents(ctx context.Context, projectID string) (OpenCounts, error) {
+	out := OpenCounts{BySeverity: map[string]int{}, ByKind: map[string]int{}}
+	args := []any{projectID}
+	for _, s := range ActiveStatuses {
+		args = append(args, s)
+	}
+	rows, err := d.read.QueryContext(ctx, openCountsQuery, args...)
+	if err != nil {
+		return out, fmt.Errorf("count open incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, status string
+		var rank, n int
+		if err := rows.Scan(&kind, &status, &rank, &n); err != nil {
+			return out, fmt.Errorf("count open incidents: %w", err)
+		}
+		if rank >= 0 && rank < len(severityByRank) {
+			out.BySeverity[severityByRank[rank]] += n
+		}
+		out.ByKind[kind] += n
+		out.Total += n
+	}
+	return out, rows.Err()
+}

@@ -180,3 +180,59 @@ func (d *DB) SetRepairsEnabled(ctx context.Context, projectID string, enabled bo
 	}
 	return nil
 }
+
+// GoLive is onboarding step 8's "Finish": the settings to apply and who
+// finished.
+type GoLive struct {
+	ProjectID string
+	UserID    string
+	// RepairsEnabled is applied when set.
+	RepairsEnabled *bool
+	// Schedules are stored as given (specs already valid).
+	Schedules []Schedule
+	// Entry is ledgered with the change (the settings, the first check).
+	Entry *LedgerEntry
+}
+
+// CompleteGoLive applies step 8's settings, marks step 8 done and the
+// project onboarded (keeping the first onboarded_at), in one transaction.
+func (d *DB) CompleteGoLive(ctx context.Context, g GoLive) (Project, error) {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return Project{}, fmt.Errorf("go live: %w", err)
+	}
+	defer tx.Rollback()
+	now := d.now()
+	at := formatTime(now)
+	res, err := tx.ExecContext(ctx, `UPDATE projects SET onboarded_at = COALESCE(onboarded_at, ?), updated_at = ? WHERE id = ?`, at, at, g.ProjectID)
+	if err != nil {
+		return Project{}, fmt.Errorf("go live: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Project{}, ErrNotFound
+	}
+	if g.RepairsEnabled != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE projects SET repairs_enabled = ? WHERE id = ?`, *g.RepairsEnabled, g.ProjectID); err != nil {
+			return Project{}, fmt.Errorf("go live: %w", err)
+		}
+	}
+	for _, s := range g.Schedules {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schedules (project_id, kind, spec, enabled, updated_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (project_id, kind) DO UPDATE SET spec = excluded.spec, enabled = excluded.enabled, updated_at = excluded.updated_at`,
+			g.ProjectID, s.Kind, s.Spec, s.Enabled, at); err != nil {
+			return Project{}, fmt.Errorf("go live: save schedule: %w", err)
+		}
+	}
+	if err := completeStep(ctx, tx, g.ProjectID, 8, g.UserID, at); err != nil {
+		return Project{}, err
+	}
+	if g.Entry != nil {
+		if err := appendLedger(ctx, tx, g.ProjectID, now, []LedgerEntry{*g.Entry}); err != nil {
+			return Project{}, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Project{}, fmt.Errorf("go live: %w", err)
+	}
+	return d.GetProject(ctx, g.ProjectID)
+}

@@ -34,6 +34,9 @@ const (
 	RepairRejected       Kind = "repair_rejected"       // … rejected, who and why
 	RepairFailed         Kind = "repair_failed"         // … could not be applied
 	Verification         Kind = "verification"          // a re-check after a fix: held or still wrong
+	// ProjectLive: onboarding finished (step 8): the schedules, whether
+	// repairs may write, and the first real check.
+	ProjectLive Kind = "project_live"
 )
 
 // Entry is one ledger line. Detail is canonical JSON (see Canonical).

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -189,9 +190,19 @@ type scheduleView struct {
 }
 
 func (s *Server) viewSchedules(c echo.Context, projectID string) error {
-	list, err := s.db.Schedules(c.Request().Context(), projectID)
+	views, err := s.scheduleViews(c.Request().Context(), projectID)
 	if err != nil {
 		return err
+	}
+	return c.JSON(http.StatusOK, listOf(views))
+}
+
+// scheduleViews are the project's schedules with their next run (none when
+// off).
+func (s *Server) scheduleViews(ctx context.Context, projectID string) ([]scheduleView, error) {
+	list, err := s.db.Schedules(ctx, projectID)
+	if err != nil {
+		return nil, err
 	}
 	views := make([]scheduleView, 0, len(list))
 	for _, sc := range list {
@@ -202,7 +213,7 @@ func (s *Server) viewSchedules(c echo.Context, projectID string) error {
 		}
 		views = append(views, v)
 	}
-	return c.JSON(http.StatusOK, listOf(views))
+	return views, nil
 }
 
 func (s *Server) getSchedules(c echo.Context) error {
@@ -222,15 +233,31 @@ func (s *Server) saveSchedules(c echo.Context) error {
 		return err
 	}
 	p := currentProject(c)
-	current, err := s.db.Schedules(c.Request().Context(), p.ID)
+	changed, err := s.updatedSchedules(c.Request().Context(), p.ID, req)
 	if err != nil {
 		return err
 	}
-	for kind := range req {
-		if kind != "full" && kind != "recent" {
-			return badRequest("invalid_schedule", "Unknown schedule %q: use full or recent.", kind)
+	for _, sc := range changed {
+		if err := s.db.SaveSchedule(c.Request().Context(), sc); err != nil {
+			return err
 		}
 	}
+	return s.viewSchedules(c, p.ID)
+}
+
+// updatedSchedules validates schedule edits and returns the schedules they
+// change, edited (nothing is stored).
+func (s *Server) updatedSchedules(ctx context.Context, projectID string, req map[string]scheduleUpdate) ([]db.Schedule, error) {
+	for kind := range req {
+		if kind != "full" && kind != "recent" {
+			return nil, badRequest("invalid_schedule", "Unknown schedule %q: use full or recent.", kind)
+		}
+	}
+	current, err := s.db.Schedules(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	var out []db.Schedule
 	for _, sc := range current {
 		upd, ok := req[sc.Kind]
 		if !ok {
@@ -239,16 +266,14 @@ func (s *Server) saveSchedules(c echo.Context) error {
 		if upd.Spec != nil {
 			spec := strings.Join(strings.Fields(*upd.Spec), " ")
 			if _, err := cron.ParseStandard(spec); err != nil || strings.HasPrefix(spec, "@every") {
-				return badRequest("invalid_schedule", "%q is not a five-field cron schedule (minute hour day month weekday, in UTC), e.g. \"0 3 * * *\".", *upd.Spec)
+				return nil, badRequest("invalid_schedule", "%q is not a five-field cron schedule (minute hour day month weekday, in UTC), e.g. \"0 3 * * *\".", *upd.Spec)
 			}
 			sc.Spec = spec
 		}
 		if upd.Enabled != nil {
 			sc.Enabled = *upd.Enabled
 		}
-		if err := s.db.SaveSchedule(c.Request().Context(), sc); err != nil {
-			return err
-		}
+		out = append(out, sc)
 	}
-	return s.viewSchedules(c, p.ID)
+	return out, nil
 }

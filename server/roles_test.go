@@ -18,6 +18,7 @@ type fixture struct {
 	token    string // pending invite token
 	incident string // an open incident of the project
 	check    string // a finished check of the project
+	dryRun   string // a finished dry run of the project
 }
 
 // TestEveryRouteByRole walks every API route as nobody, member, admin and
@@ -90,6 +91,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		// The fixture is a real project: an admin passes the guard and is
 		// told it is not a demo (resetting a demo is in TestResetDemo).
 		{"POST", "/api/projects/{project}/demo/reset", "admin", 409, nil},
+		{"POST", "/api/projects/{project}/onboarding/dry-run", "member", 200, func(f fixture) any { return map[string]string{"check_id": f.dryRun} }},
+		{"POST", "/api/projects/{project}/go-live", "admin", 200, func(fixture) any { return map[string]any{} }},
+		{"GET", "/api/projects/{project}/dashboard", "member", 200, nil},
 	}
 	// Routes whose rules are not a role: tested in their own tests.
 	special := map[string]bool{
@@ -126,7 +130,14 @@ func TestEveryRouteByRole(t *testing.T) {
 		var pending inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "pending" + uniq() + "@example.com", "role": "member"}, 201).json(t, &pending)
 		incident, check := app.checkFixture(owner, p.ID)
-		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check}
+		dry, err := app.db.BeginCheck(t.Context(), db.Check{ProjectID: p.ID, Scope: "full", Trigger: "dry_run", DryRun: true}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.db.FinishCheck(t.Context(), dry, db.CheckCounts{}, map[string]any{}, "", "test"); err != nil {
+			t.Fatal(err)
+		}
+		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID}
 	}
 
 	covered := map[string]bool{}

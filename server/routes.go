@@ -61,6 +61,10 @@ func (s *Server) routes(e *echo.Echo) {
 	// Demo data (SPEC §4): "Explore with demo data" and its reset.
 	e.POST("/api/projects/demo", s.createDemoProject, admin)
 	e.POST("/api/projects/:id/demo/reset", s.resetDemo, admin, project)
+	// Onboarding steps 7–8 and the project dashboard.
+	e.POST("/api/projects/:id/onboarding/dry-run", s.completeDryRun, member, project)
+	e.POST("/api/projects/:id/go-live", s.goLive, admin, project)
+	e.GET("/api/projects/:id/dashboard", s.dashboard, member, project)
 
 	e.GET("/api/team/members", s.listMembers, member)
 	e.PATCH("/api/team/members/:userId", s.changeRole, owner)

@@ -10,6 +10,9 @@ import { InvitePage } from './pages/InvitePage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OnboardingPage } from './pages/OnboardingPage';
+import { ChecksPage } from './pages/project/ChecksPage';
+import { DashboardPage } from './pages/project/DashboardPage';
+import { ProjectLayout } from './pages/project/ProjectLayout';
 import { ProjectsPage } from './pages/ProjectsPage';
 import { SetupPage } from './pages/SetupPage';
 import { TeamPage } from './pages/TeamPage';
@@ -90,14 +93,18 @@ export function App() {
         <Route element={<RequireAuth />}>
           <Route index element={<Navigate to="/projects" replace />} />
           <Route path="/projects" element={<ProjectsPage />} />
-          <Route path="/projects/:projectId" element={<Navigate to="onboarding" replace />} />
+          {/* An onboarded project's pages; the dashboard sends the others to the wizard. */}
+          <Route path="/projects/:projectId" element={<ProjectLayout />}>
+            <Route index element={<DashboardPage />} />
+            <Route path="checks" element={<ChecksPage />} />
+            <Route path="incidents" element={<IncidentsPage />} />
+            <Route path="incidents/:incidentId" element={<IncidentPage />} />
+            <Route path="customers/:customerId" element={<CustomerPage />} />
+          </Route>
           <Route path="/projects/:projectId/onboarding" element={<OnboardingPage />} />
           <Route path="/projects/:projectId/onboarding/:step" element={<OnboardingPage />} />
           <Route path="/settings/team" element={<TeamPage />} />
           <Route path="/welcome" element={<WelcomePage />} />
-          <Route path="/projects/:projectId/incidents" element={<IncidentsPage />} />
-          <Route path="/projects/:projectId/incidents/:incidentId" element={<IncidentPage />} />
-          <Route path="/projects/:projectId/customers/:customerId" element={<CustomerPage />} />
         </Route>
         <Route path="*" element={<NotFoundRoute />} />
       </Route>

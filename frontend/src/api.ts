@@ -3,6 +3,9 @@
 // and errors turned into ApiError carrying the server's own message.
 import type {
   Check,
+  Dashboard,
+  GoLiveRequest,
+  GoLiveResult,
   ClerkConnectRequest,
   CustomerView,
   DemoStarted,
@@ -226,6 +229,12 @@ export const api = {
   createDemoProject: () => request<DemoStarted>('POST', '/api/projects/demo'),
   /** Restores a demo project's world to its seed state and starts a fresh full check. */
   resetDemo: (id: string) => request<DemoStarted>('POST', `/api/projects/${enc(id)}/demo/reset`),
+  /** Step 7's Continue: records the finished dry run and marks step 7 done. */
+  completeDryRun: (id: string, checkId: string) =>
+    request<Project>('POST', `/api/projects/${enc(id)}/onboarding/dry-run`, { check_id: checkId }),
+  /** Step 8's Finish: settings, onboarded, first real check. */
+  goLive: (id: string, body: GoLiveRequest) => request<GoLiveResult>('POST', `/api/projects/${enc(id)}/go-live`, body),
+  dashboard: (id: string) => request<Dashboard>('GET', `/api/projects/${enc(id)}/dashboard`),
 
   listMembers: () => request<List<User>>('GET', '/api/team/members'),
   changeRole: (userId: string, role: Role) =>

@@ -228,13 +228,21 @@ export interface FieldDiff {
   raw: unknown;
 }
 
+/** A dry-run sample's field: expected and actual as text. */
+export interface SampleField {
+  field: string;
+  path: string;
+  expected: string;
+  actual: string;
+}
+
 export interface SampleFinding {
   kind: string;
   severity: Severity;
   customer_id?: string;
   subject?: string;
   summary: string;
-  fields: FieldDiff[];
+  fields: SampleField[];
   new: boolean;
 }
 
@@ -585,4 +593,30 @@ export interface DatabaseSchema {
 /** The answer to PUT /mappings: the stored mapping and anything worth a look. */
 export interface SavedMappings extends Mappings {
   warnings: string[];
+}
+
+// --- Go live (step 8) and the project dashboard ---
+
+export interface GoLiveRequest {
+  repairs_enabled?: boolean;
+  schedules?: SchedulesUpdate;
+}
+
+export interface GoLiveResult {
+  project: Project;
+  /** The first real full check, running. */
+  check: Check;
+}
+
+export interface Dashboard {
+  open_total: number;
+  /** Every severity, zeros included. "Open" = open, acknowledged, repairing, verifying. */
+  open_by_severity: Record<Severity, number>;
+  /** Every incident kind, zeros included. */
+  open_by_kind: Record<string, number>;
+  /** The newest ended check that is not a dry run. */
+  last_check: Check | null;
+  running_check: Check | null;
+  schedules: Schedule[];
+  webhooks: WebhookHealth;
 }

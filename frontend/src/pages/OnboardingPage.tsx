@@ -1,6 +1,5 @@
 // /projects/:projectId/onboarding[/:step] — the wizard: rail on the left,
-// the viewed step on the right. Steps 1–6 work; the dry run and go-live
-// arrive with their own issues and say so plainly.
+// the viewed step on the right.
 import { useQuery } from '@tanstack/react-query';
 import { ChevronRight, CircleCheck, Construction } from 'lucide-react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -13,6 +12,8 @@ import { hasRole, useMe } from '../session';
 import type { OnboardingStep } from '../types';
 import { AccessStep } from './onboarding/AccessStep';
 import { DatabaseStep } from './onboarding/DatabaseStep';
+import { DryRunStep } from './onboarding/DryRunStep';
+import { GoLiveStep } from './onboarding/GoLiveStep';
 import { IdentityStep } from './onboarding/IdentityStep';
 import { PlansStep } from './onboarding/PlansStep';
 import { StackStep } from './onboarding/StackStep';
@@ -89,6 +90,11 @@ export function OnboardingPage() {
           </span>
         )}
         {isDemo(p) && canEdit && <ResetDemoButton project={p} className="sm:ml-auto" />}
+        {p.onboarded && (
+          <Link to={`/projects/${p.id}`} className="text-sm font-medium text-indigo-700 hover:underline">
+            Go to the dashboard
+          </Link>
+        )}
       </div>
 
       <div className="grid gap-8 lg:grid-cols-[17rem_minmax(0,1fr)]">
@@ -96,7 +102,7 @@ export function OnboardingPage() {
           <StepRail steps={steps} viewing={viewing} hrefFor={(n) => `${base}/${n}`} />
         </aside>
 
-        <Card className="p-6 sm:p-10 lg:self-start">
+        <Card className="min-w-0 p-6 sm:p-10 lg:self-start">
           {!step ? (
             <div>
               <h2 className="text-lg font-semibold text-gray-900">There is no step {stepParam}</h2>
@@ -130,6 +136,10 @@ export function OnboardingPage() {
                   <PlansStep {...stepProps} />
                 ) : step.number === 6 ? (
                   <AccessStep {...stepProps} />
+                ) : step.number === 7 ? (
+                  <DryRunStep {...stepProps} />
+                ) : step.number === 8 ? (
+                  <GoLiveStep {...stepProps} />
                 ) : (
                   <NotYetAvailable step={step} />
                 )}

@@ -171,7 +171,7 @@ export function ProjectsPage() {
                   <tr key={p.id} className="hover:bg-gray-50">
                     <td className="px-4 py-3 align-top">
                       <Link
-                        to={`/projects/${p.id}/onboarding`}
+                        to={p.onboarded ? `/projects/${p.id}` : `/projects/${p.id}/onboarding`}
                         className="font-medium text-gray-900 hover:text-indigo-700 hover:underline"
                       >
                         {p.name}

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { stubApi, type Answer } from '../../test/fakeServer';
-import { member, owner } from '../../test/fixtures';
+import { member, owner, project } from '../../test/fixtures';
 import { check, customer, entry } from '../../test/incidents';
 import { renderApp } from '../../test/renderApp';
 import type { CustomerView } from '../../types';
@@ -17,6 +17,7 @@ function routes(get: () => CustomerView, extra: Record<string, Answer | ((b: unk
   return stubApi({
     'GET /api/setup': { status: 200, body: { required: false } },
     'GET /api/me': { status: 200, body: member },
+    'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
     'GET /api/team/members': { status: 200, body: { items: [owner, member] } },
     [`GET ${path}`]: () => ({ status: 200, body: get() }),
     ...extra,

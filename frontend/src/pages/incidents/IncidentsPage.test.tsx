@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { apiError, stubApi, type Answer } from '../../test/fakeServer';
-import { member } from '../../test/fixtures';
+import { member, project } from '../../test/fixtures';
 import { incident } from '../../test/incidents';
 import { location, renderApp } from '../../test/renderApp';
 
@@ -32,6 +32,7 @@ function routes(extra: Record<string, Answer | ((b: unknown) => Answer)> = {}) {
   return stubApi({
     'GET /api/setup': { status: 200, body: { required: false } },
     'GET /api/me': { status: 200, body: member },
+    'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
     ...extra,
   });
 }
