@@ -57,6 +57,12 @@ func (s *Server) routes(e *echo.Echo) {
 	e.PUT("/api/projects/:id/schedules", s.saveSchedules, admin, project)
 	e.GET("/api/projects/:id/webhooks", s.webhookHealth, member, project)
 
+	// Repairs: admins decide; withRepair loads the repair's project after
+	// the role check.
+	repairRoute := s.withRepair
+	e.POST("/api/repairs/:repairId/approve", s.approveRepair, admin, repairRoute)
+	e.POST("/api/repairs/:repairId/reject", s.rejectRepair, admin, repairRoute)
+
 	e.GET("/api/team/members", s.listMembers, member)
 	e.PATCH("/api/team/members/:userId", s.changeRole, owner)
 	e.DELETE("/api/team/members/:userId", s.removeMember, admin)
