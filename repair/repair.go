@@ -128,15 +128,18 @@ func (s *Service) Approve(ctx context.Context, repairID, userID string) (db.Repa
 	if err != nil {
 		return db.Repair{}, err
 	}
-	if r.Status != db.RepairProposed {
-		return r, decidedError(r)
-	}
 	inc, err := s.DB.GetIncident(ctx, r.IncidentID)
 	if err != nil {
 		return db.Repair{}, err
 	}
-	if inc.Status == db.IncidentResolved || inc.Status == db.IncidentIgnored {
+	if r.Status == db.RepairProposed && (inc.Status == db.IncidentResolved || inc.Status == db.IncidentIgnored) {
 		return r, closedError(inc.Status)
+	}
+	if r.Status != db.RepairProposed {
+		if r.Status == db.RepairSuperseded && inc.Status == db.IncidentResolved {
+			return r, closedError(inc.Status)
+		}
+		return r, decidedError(r)
 	}
 	if r.SubjectKind != string(fulfillment.SubjectRow) {
 		return r, &Error{Code: CodeGuided, Message: "This repair is guided: apply the change in Clerk, then re-run the check."}

@@ -18,6 +18,7 @@ type fixture struct {
 	token    string // pending invite token
 	incident string // an open incident of the project
 	check    string // a finished check of the project
+	repair   string // the incident's proposed repair
 }
 
 // TestEveryRouteByRole walks every API route as nobody, member, admin and
@@ -83,6 +84,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		}},
 		{"GET", "/api/projects/{project}/webhooks", "member", 200, nil},
 		{"POST", "/api/webhooks/stripe/{webhookProject}", "public", 400, func(fixture) any { return map[string]string{"id": "evt_unsigned"} }},
+		// The fixture's repair is of a Clerk subject: an admin's approval is refused as guided (409).
+		{"POST", "/api/repairs/{repair}/approve", "admin", 409, nil},
+		{"POST", "/api/repairs/{repair}/reject", "admin", 200, func(fixture) any { return map[string]string{"reason": "not needed"} }},
 	}
 	// Routes whose rules are not a role: tested in their own tests.
 	special := map[string]bool{
@@ -119,18 +123,24 @@ func TestEveryRouteByRole(t *testing.T) {
 		var pending inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "pending" + uniq() + "@example.com", "role": "member"}, 201).json(t, &pending)
 		incident, check := app.checkFixture(owner, p.ID)
-		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check}
+		rep, err := app.db.LatestRepair(t.Context(), incident)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, repair: rep.ID}
 	}
 
 	covered := map[string]bool{}
 	for _, rt := range routes {
 		echoPath := strings.NewReplacer("{project}", ":id", "{member}", ":userId", "{invite}", ":inviteId", "{token}", ":token",
-			"{incident}", ":incidentId", "{check}", ":checkId", "{customer}", ":customerId", "{webhookProject}", ":projectId").Replace(rt.path)
+			"{incident}", ":incidentId", "{check}", ":checkId", "{customer}", ":customerId", "{webhookProject}", ":projectId",
+			"{repair}", ":repairId").Replace(rt.path)
 		covered[rt.method+" "+echoPath] = true
 		for _, caller := range callers {
 			f := newFixture()
 			path := strings.NewReplacer("{project}", f.project, "{member}", f.member, "{invite}", f.invite, "{token}", f.token,
-				"{incident}", f.incident, "{check}", f.check, "{customer}", "cus_fixture", "{webhookProject}", f.project).Replace(rt.path)
+				"{incident}", f.incident, "{check}", f.check, "{customer}", "cus_fixture", "{webhookProject}", f.project,
+				"{repair}", f.repair).Replace(rt.path)
 			var body any
 			if rt.body != nil {
 				body = rt.body(f)
