@@ -81,6 +81,13 @@ function useRefreshIncident(incidentId: string) {
     queryClient.invalidateQueries({ predicate: (q) => JSON.stringify(q.queryKey).includes(incidentId) });
 }
 
+const fieldLabel: Record<string, string> = {
+  plan: 'plan',
+  premium: 'premium flag',
+  trial_end: 'trial end',
+  entitlements: 'entitlements',
+};
+
 const statusWords: Record<RepairProposal['status'], string> = {
   proposed: 'Waiting for approval',
   approved: 'Applying',
@@ -156,7 +163,7 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
                 <tr key={f.path} className="border-b border-gray-100 last:border-0">
                   <th scope="row" className="py-2 pr-4 text-left font-normal">
                     <code className="font-mono text-xs text-gray-900">{f.path}</code>
-                    <span className="ml-2 text-xs text-gray-500">{f.field.replace('_', ' ')}</span>
+                    {f.path !== f.field && <span className="ml-2 text-xs text-gray-500">{fieldLabel[f.field] ?? f.field}</span>}
                   </th>
                   <td className="py-2 pr-4">
                     <code className="rounded bg-red-50 px-1.5 py-0.5 font-mono text-xs text-red-800">{formatRepairValue(f.before)}</code>
