@@ -532,3 +532,33 @@ func TestClerkGuidedFixAndRecheck(t *testing.T) {
 		t.Errorf("verification entries = %v", results)
 	}
 }
+
+// A repair whose UPDATE ran when the process stopped is failed at start-up,
+// its incident open again; nothing waits forever in "repairing".
+func TestInterruptedRepairIsFailedAtStart(t *testing.T) {
+	w := newRepairWorld(t)
+	d := w.incident("cus_paid")
+	ctx := context.Background()
+	if _, err := w.app.db.ClaimRepair(ctx, d.Proposal.ID, "usr_someone"); err != nil {
+		t.Fatal(err)
+	}
+	if d = w.incident("cus_paid"); d.Status != db.IncidentRepairing {
+		t.Fatalf("claimed: %s", d.Status)
+	}
+	n, err := w.app.db.FailInterruptedRepairs(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("failed %d, %v", n, err)
+	}
+	d = w.incident("cus_paid")
+	if d.Status != db.IncidentOpen || d.Proposal.Status != db.RepairFailed || d.Proposal.ErrorCode != "interrupted" {
+		t.Errorf("after start-up: %s %+v", d.Status, d.Proposal)
+	}
+	if kinds := w.ledgerKinds(d.ID); kinds[len(kinds)-1] != "repair_failed" {
+		t.Errorf("ledger = %v", kinds)
+	}
+	// The next check proposes it afresh.
+	w.check()
+	if d = w.incident("cus_paid"); d.Proposal.Status != db.RepairProposed {
+		t.Errorf("after re-check: %+v", d.Proposal)
+	}
+}
