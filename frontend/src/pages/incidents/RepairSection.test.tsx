@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Providers } from '../../Providers';
 import { makeQueryClient } from '../../queryClient';
 import { stubApi, type Answer } from '../../test/fakeServer';
-import { admin, member } from '../../test/fixtures';
+import { admin, member, owner } from '../../test/fixtures';
 import type { IncidentDetail, RepairProposal, User } from '../../types';
 import { RepairSection } from './RepairSection';
 
@@ -134,7 +134,7 @@ describe('Postgres repair', () => {
     };
     expect(await screen.findByText('Verified after repair', {}, { timeout: 4000 })).toBeInTheDocument();
     expect(await screen.findByText(/the promise holds and the incident is resolved/)).toBeInTheDocument();
-  });
+  }, 20_000); // the section polls every 1.5 s while verifying
 
   it('says clearly when the row changed since the check', async () => {
     show(admin, pgIncident, {
@@ -170,12 +170,14 @@ describe('Postgres repair', () => {
     const off = { ...pgIncident, proposal: { ...proposal, blocked: 'Turn repairs on in step 8 (Go live) to approve repairs.', blocked_code: 'repairs_off' } };
     show(admin, off);
     expect(await screen.findByRole('button', { name: 'Approve repair' })).toBeDisabled();
+    expect(screen.getByRole('link', { name: 'Open step 8 (Go live)' })).toHaveAttribute('href', '/projects/prj_1/onboarding/8');
     expect(screen.getAllByText(/Turn repairs on in step 8 \(Go live\)/).length).toBeGreaterThan(0);
   });
 
   it('shows a member who can approve, without the buttons', async () => {
-    show(member, pgIncident);
+    show(member, pgIncident, { 'GET /api/team/members': { status: 200, body: { items: [owner, admin, member] } } });
     expect(await screen.findByText(/Only an admin or the owner can approve or reject repairs/)).toBeInTheDocument();
+    expect(await screen.findByText(/Ask Olivia Owner or Adam Admin to review this change/)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Approve repair' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Reject' })).toBeNull();
   });

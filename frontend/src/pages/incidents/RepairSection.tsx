@@ -8,6 +8,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ExternalLink, Loader2, RefreshCw } from 'lucide-react';
+import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Modal } from '../../components/Modal';
@@ -179,7 +180,19 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
 
         {waiting && (
           <div className="space-y-3">
-            {blocked && <Notice tone="warning" title="Approving is unavailable">{blocked}</Notice>}
+            {blocked && (
+              <Notice tone="warning" title="Approving is unavailable">
+                <p>{blocked}</p>
+                {isAdmin && blockedStep[proposal.blocked_code ?? ''] && (
+                  <Link
+                    to={`/projects/${incident.project_id}/onboarding/${blockedStep[proposal.blocked_code ?? ''].step}`}
+                    className="font-medium text-indigo-700 underline hover:text-indigo-600"
+                  >
+                    {blockedStep[proposal.blocked_code ?? ''].label}
+                  </Link>
+                )}
+              </Notice>
+            )}
             {isAdmin ? (
               <div className="flex flex-wrap items-center gap-2">
                 <Button
@@ -204,7 +217,7 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
                 </p>
               </div>
             ) : (
-              <Notice>Only an admin or the owner can approve or reject repairs. Ask one of them to review this change.</Notice>
+              <Approvers />
             )}
           </div>
         )}
@@ -266,6 +279,23 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
       </section>
       <RejectDialog open={rejecting} onOpenChange={setRejecting} proposal={proposal} onDone={() => void refresh()} />
     </Card>
+  );
+}
+
+const blockedStep: Record<string, { step: number; label: string }> = {
+  repairs_off: { step: 8, label: 'Open step 8 (Go live)' },
+  no_repair_connection: { step: 3, label: 'Open step 3 (Database)' },
+};
+
+/** Tells a member who can approve: the workspace's admins and owner. */
+function Approvers() {
+  const members = useQuery({ queryKey: ['team', 'members'], queryFn: api.listMembers, staleTime: 60_000 });
+  const names = (members.data?.items ?? []).filter((u) => u.role !== 'member').map((u) => u.name || u.email);
+  return (
+    <Notice>
+      Only an admin or the owner can approve or reject repairs.
+      {names.length > 0 && <> Ask {names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`} to review this change.</>}
+    </Notice>
   );
 }
 
