@@ -130,7 +130,10 @@ test('an admin approves a Postgres repair and sees it verified', { timeout: 240_
         `UPDATE projects SET repairs_enabled = 1 WHERE id = '${project.id}'`]);
 
       await page.goto(`/projects/${project.id}/incidents/${incident.id}`);
-      const diff = page.getByRole('table', { name: 'Repair before and after' });
+      // Everything below is scoped to the repair section: the incident page
+      // around it has its own actions.
+      const section = page.getByRole('region', { name: 'Suggested repair' });
+      const diff = section.getByRole('table', { name: 'Repair before and after' });
       await diff.waitFor({ timeout: 15_000 });
       const planRow = diff.getByRole('row', { name: /plan/ }).first();
       assert.deepEqual(await planRow.getByRole('cell').allInnerTexts(), ['free', 'pro']);
@@ -138,9 +141,9 @@ test('an admin approves a Postgres repair and sees it verified', { timeout: 240_
       assert.deepEqual(await premiumRow.getByRole('cell').allInnerTexts(), ['false', 'true']);
       await screenshot(page, '60-repair-proposed');
 
-      await page.getByRole('button', { name: 'Approve repair' }).click();
+      await section.getByRole('button', { name: 'Approve repair' }).click();
       await page.getByText(/Repair applied: one row written/).waitFor();
-      await page.getByText('Verified after repair', { exact: true }).waitFor({ timeout: 30_000 });
+      await section.getByText('Verified after repair', { exact: true }).waitFor({ timeout: 30_000 });
       await page.getByText(/the promise holds and the incident is resolved/).first().waitFor();
       await screenshot(page, '61-repair-verified');
 
@@ -187,28 +190,30 @@ test('a member follows the Clerk guided fix and re-runs the check', { timeout: 2
 
       const { page, problems } = await addMember(owner.api, baseURL, browser, 'mia@example.com', 'Mia Member');
       await page.goto(`/projects/${owner.project.id}/incidents/${incident.id}`);
-      await page.getByRole('heading', { name: 'Apply this change in Clerk' }).waitFor({ timeout: 15_000 });
-      const link = page.getByRole('link', { name: /Open in Clerk dashboard/ });
+      const section = page.getByRole('region', { name: 'Apply this change in Clerk' });
+      await section.getByRole('heading', { name: 'Apply this change in Clerk' }).waitFor({ timeout: 15_000 });
+      const link = section.getByRole('link', { name: /Open in Clerk dashboard/ });
       assert.equal(await link.getAttribute('href'), `https://dashboard.clerk.com/last-active?path=/users/${userId}`);
-      const row = page.getByRole('table', { name: 'Clerk metadata change' }).getByRole('row', { name: /public_metadata\.plan/ });
+      const row = section.getByRole('table', { name: 'Clerk metadata change' }).getByRole('row', { name: /public_metadata\.plan/ });
       assert.deepEqual(await row.getByRole('cell').allInnerTexts(), ['free', 'pro']);
-      await page.getByRole('button', { name: 'Copy metadata JSON' }).waitFor();
-      await page.getByRole('button', { name: 'Copy API request' }).waitFor();
-      await page.getByText(`curl -X PATCH https://api.clerk.com/v1/users/${userId}/metadata`, { exact: false }).waitFor();
-      await page.getByText(/Automated Clerk metadata writes are on the roadmap/).waitFor();
+      await section.getByRole('button', { name: 'Copy metadata JSON' }).waitFor();
+      await section.getByRole('button', { name: 'Copy API request' }).waitFor();
+      await section.getByText(`curl -X PATCH https://api.clerk.com/v1/users/${userId}/metadata`, { exact: false }).waitFor();
+      await section.getByText(/Automated Clerk metadata writes are on the roadmap/).waitFor();
       await screenshot(page, '62-clerk-guided-fix');
 
       // Not applied yet: still wrong, with the value read now.
-      await page.getByRole('button', { name: 'Re-run check' }).click();
-      await page.getByText('Still wrong', { exact: true }).waitFor({ timeout: 20_000 });
+      await section.getByRole('button', { name: 'Re-run check' }).click();
+      await section.getByText('Still wrong', { exact: true }).waitFor({ timeout: 20_000 });
+      await section.getByText(/public_metadata\.plan reads free, expected pro/).waitFor();
 
       // The person applies the change in Clerk.
       await fakes.control('PUT', `/clerk/users/${userId}/metadata`, {
         container: 'public_metadata',
         metadata: { stripe_customer_id: 'cus_cleo', plan: 'pro' },
       });
-      await page.getByRole('button', { name: 'Re-run check' }).click();
-      await page.getByText('Held — verified after guided fix').waitFor({ timeout: 20_000 });
+      await section.getByRole('button', { name: 'Re-run check' }).click();
+      await section.getByText('Held — verified after guided fix').waitFor({ timeout: 20_000 });
       await screenshot(page, '63-clerk-guided-verified');
 
       const detail = await owner.api.request('GET', `/api/incidents/${incident.id}`);
