@@ -169,12 +169,12 @@ func repairError(err error) error {
 		}
 		return err
 	}
-	status := http.StatusConflict
+	status := http.StatusInternalServerError
 	switch re.Code {
 	case postgres.CodeRepairPermission, postgres.CodeRepairRefused, postgres.CodeRepairValue:
 		status = http.StatusUnprocessableEntity
 	case postgres.CodeRowChanged, repair.CodeDecided, repair.CodeClosed, repair.CodeRepairsOff, repair.CodeNoRepairConn,
-		repair.CodeGuided, repair.CodeNotMapped:
+		repair.CodeGuided, repair.CodeNotMapped, "credential_unreadable":
 		status = http.StatusConflict
 	case postgres.CodeTimeout:
 		status = http.StatusServiceUnavailable
