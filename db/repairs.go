@@ -126,16 +126,19 @@ func (d *DB) LatestRepair(ctx context.Context, incidentID string) (Repair, error
 // batch transaction and returns the repair_proposed ledger entry (nil when
 // nothing new was proposed). The newest repair with the same plan stands,
 // whatever its status (a rejected plan is not proposed again, a plan being
-// verified is not proposed twice), unless it failed: the check that follows
-// a failure may propose it afresh. A different plan supersedes the waiting one.
+// verified is not proposed twice), unless it failed or did not stick: the
+// check that follows may propose it afresh. A different plan supersedes the
+// waiting one.
 func proposeRepair(ctx context.Context, tx *sql.Tx, projectID, incidentID, checkID string, p *RepairProposal, now time.Time) (*LedgerEntry, error) {
-	var latestPlan, latestStatus string
-	err := tx.QueryRowContext(ctx, `SELECT plan, status FROM repairs WHERE incident_id = ? ORDER BY seq DESC LIMIT 1`, incidentID).
-		Scan(&latestPlan, &latestStatus)
+	var latestPlan, latestStatus, latestVerification string
+	err := tx.QueryRowContext(ctx, `SELECT plan, status, verification FROM repairs WHERE incident_id = ? ORDER BY seq DESC LIMIT 1`, incidentID).
+		Scan(&latestPlan, &latestStatus, &latestVerification)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("propose repair: %w", err)
 	}
-	if err == nil && latestStatus != RepairFailed && bytes.Equal([]byte(latestPlan), p.Plan) {
+	// A repair that failed, or was written but did not stick, may be tried again.
+	retry := latestStatus == RepairFailed || latestVerification == VerifyStillWrong
+	if err == nil && !retry && bytes.Equal([]byte(latestPlan), p.Plan) {
 		return nil, nil
 	}
 	if err := supersedeRepairs(ctx, tx, incidentID, now); err != nil {

@@ -475,6 +475,12 @@ func TestRepairThatDoesNotStickLeavesIncidentOpen(t *testing.T) {
 	if kinds[len(kinds)-1] != "verification" {
 		t.Errorf("ledger = %v", kinds)
 	}
+	// Once the app is fixed, the next check proposes the repair again.
+	w.exec(`DROP TRIGGER keep_free ON profiles`)
+	w.check()
+	if d = w.incident("cus_paid"); d.Proposal.Status != db.RepairProposed || d.Proposal.ID == rep.ID {
+		t.Errorf("after re-check: %+v", d.Proposal)
+	}
 }
 
 func TestClerkGuidedFixAndRecheck(t *testing.T) {
