@@ -513,7 +513,7 @@ function Snippet({ title, hint, value, copyLabel, what }: { title: string; hint:
         <h3 className="text-sm font-medium text-gray-900">{title}</h3>
         <CopyButton value={value} label={copyLabel} what={what} />
       </div>
-      <p className="mt-0.5 text-xs text-gray-500">{hint}</p>
+      <p className="mt-0.5 text-xs text-gray-500 [overflow-wrap:anywhere]">{hint}</p>
       <pre className="mt-2 overflow-x-auto rounded-md bg-gray-50 p-3 font-mono text-xs text-gray-800">{value}</pre>
     </div>
   );
