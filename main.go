@@ -22,6 +22,7 @@ import (
 	"parityrail/db"
 	"parityrail/demo/world"
 	"parityrail/jobs"
+	"parityrail/repair"
 	"parityrail/server"
 	"parityrail/vault"
 )
@@ -196,8 +197,17 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
 		Demo: &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}}
 
+	// A repair whose UPDATE ran when the process stopped is marked failed
+	// (its transaction rolled back, or the next check sees it committed).
+	if n, err := store.FailInterruptedRepairs(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("repairs interrupted by the last stop were marked failed", "repairs", n)
+	}
+	repairs := &repair.Service{DB: store, Vault: v, Checks: checks, Log: log}
+
 	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
-		Checks: checks, Demo: demoHost}, store, v, uiFS(), log)
+		Checks: checks, Demo: demoHost, Repairs: repairs}, store, v, uiFS(), log)
 
 	sched := jobs.NewScheduler(log)
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}
@@ -224,6 +234,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		defer close(workerDone)
 		jobs.RecheckWorker{DB: store, Runner: checks, Log: log}.Run(workerCtx)
 	}()
+	// Applied repairs are verified on a schedule kept in SQLite: one applied
+	// before a restart is verified now.
+	verifierDone := make(chan struct{})
+	go func() {
+		defer close(verifierDone)
+		jobs.RepairVerifier{Repairs: repairs, Log: log}.Run(workerCtx)
+	}()
 	log.Info("ParityRail is running", "version", version, "url", "http://"+ln.Addr().String(), "data", cfg.DataDir)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -245,6 +262,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	stopWorker()
 	select {
 	case <-workerDone:
+	case <-shutdownCtx.Done():
+	}
+	select {
+	case <-verifierDone:
 	case <-shutdownCtx.Done():
 	}
 	checks.Shutdown(shutdownCtx)

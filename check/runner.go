@@ -46,6 +46,10 @@ type Request struct {
 	// Actor is who the ledger names: the user id, "schedule", "webhook",
 	// "cli" or "api".
 	Actor string
+	// ResolveAs names the resolution of incidents this check verifies
+	// (incident id → e.g. "verified after repair"); any other incident it
+	// resolves gets "promise holds".
+	ResolveAs map[string]string
 }
 
 // Summary is what a check found beyond its counts; it is stored on the
@@ -310,6 +314,7 @@ func (r *Runner) execute(ctx context.Context, p *prepared) Result {
 	sum := newSummary()
 	x := &run{r: r, p: p, src: p.src, now: r.now(), n: n, sum: sum,
 		sink: newSink(r.DB, p.check, p.req.Actor, n, sum, r.BatchSize)}
+	x.sink.resolveAs = p.req.ResolveAs
 	x.plans, x.policy = *p.src.Mapping.Plans, *p.src.Mapping.Policy
 
 	stopBeat := r.heartbeat(p.check.ID, n)

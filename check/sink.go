@@ -33,6 +33,8 @@ type sink struct {
 
 	counts  *counts
 	summary *Summary
+	// resolveAs: the resolution of incidents this check verifies (repairs.go).
+	resolveAs map[string]string
 }
 
 type activeState struct {
@@ -122,6 +124,7 @@ func (s *sink) add(ctx context.Context, f fulfillment.Finding) error {
 			w.SubjectID = f.Subject.Table + "#" + f.Subject.ID
 		}
 	}
+	w.Repair = repairProposal(f)
 	if op != db.OpTouch {
 		b, err := json.Marshal(f)
 		if err != nil {
@@ -221,8 +224,9 @@ func (s *sink) resolveUnseen(ctx context.Context, inScope func(db.IncidentKey) b
 			s.summary.WouldResolve++
 			continue
 		}
+		res := s.resolution(a.ID)
 		s.batch.Incidents = append(s.batch.Incidents, db.IncidentWrite{Op: db.OpResolve, ID: a.ID, Key: k,
-			Resolution: ResolutionHolds, Detail: map[string]any{"kind": k.Kind, "resolution": ResolutionHolds, "previous_status": a.Status}})
+			Resolution: res, Detail: map[string]any{"kind": k.Kind, "resolution": res, "previous_status": a.Status}})
 		if err := s.maybeFlush(ctx); err != nil {
 			return err
 		}

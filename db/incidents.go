@@ -152,6 +152,9 @@ type IncidentWrite struct {
 	Resolution   string // resolve
 	// Detail is the ledger entry's detail for open, update, reopen and resolve.
 	Detail any
+	// Repair is the incident's proposed repair (a Postgres row whose fix is
+	// a change of mapped fields), filed or refreshed with any op but resolve.
+	Repair *RepairProposal
 }
 
 // PromiseRow is the last promise seen for a customer.
@@ -237,6 +240,21 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 		if kind != "" {
 			entries = append(entries, LedgerEntry{Kind: kind, CustomerID: w.Key.CustomerID, SubjectKey: w.Key.SubjectKey,
 				IncidentID: w.ID, CheckID: checkID, Actor: actor, Detail: w.Detail, At: now})
+		}
+		// The incident's repair proposal follows its incident (db/repairs.go).
+		if w.Repair != nil && w.Op != OpResolve {
+			e, err := proposeRepair(ctx, tx, projectID, w.ID, checkID, w.Repair, now)
+			if err != nil {
+				return err
+			}
+			if e != nil {
+				e.CustomerID, e.SubjectKey, e.IncidentID, e.CheckID, e.Actor, e.At = w.Key.CustomerID, w.Key.SubjectKey, w.ID, checkID, actor, now
+				entries = append(entries, *e)
+			}
+		} else if w.Op == OpUpdate || w.Op == OpReopen || w.Op == OpResolve {
+			if err := supersedeRepairs(ctx, tx, w.ID, now); err != nil {
+				return err
+			}
 		}
 	}
 	for _, p := range b.Promises {

@@ -41,7 +41,10 @@ func (a *testApp) checkFixture(owner *client, projectID string) (incidentID, che
 	finding, _ := json.Marshal(f)
 	b := db.CheckBatch{Incidents: []db.IncidentWrite{{Op: db.OpOpen, Key: db.IncidentKey{CustomerID: "cus_fixture",
 		SubjectKey: "user:user_fixture", Kind: string(f.Kind)}, SubjectKind: "user", SubjectID: "user_fixture",
-		Severity: "high", Summary: "fixture", Fingerprint: "fp", DiffHash: "dh", Finding: finding}}}
+		Severity: "high", Summary: "fixture", Fingerprint: "fp", DiffHash: "dh", Finding: finding,
+		// A proposal for the repair routes' walk (a Clerk subject: approving it is refused, rejecting works).
+		Repair: &db.RepairProposal{SubjectKind: "user", SubjectID: "user_fixture", Reason: "fixture",
+			Plan: []byte(`{"kind":"access_without_payment","subject_kind":"user","subject_id":"user_fixture","fields":[{"field":"plan","path":"public_metadata.plan","before":"pro","after":"free"}],"reason":"fixture"}`)}}}}
 	if err := a.db.ApplyCheckBatch(ctx, projectID, c.ID, "test", &b); err != nil {
 		a.t.Fatal(err)
 	}
@@ -222,7 +225,7 @@ func TestChecksAndIncidentsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.mustDo("POST", "/api/incidents/"+noaccess.ID+"/recheck", nil, 200).json(t, &rc)
-	if !rc.Held || rc.Incident.Status != "resolved" || rc.Incident.Resolution != "promise holds" || rc.Subject == nil {
+	if !rc.Held || rc.Incident.Status != "resolved" || rc.Incident.Resolution != "verified after guided fix" || rc.Subject == nil {
 		t.Errorf("held: %+v", rc)
 	}
 	m.mustDo("GET", "/api/incidents/"+noaccess.ID, nil, 200).json(t, &d)

@@ -16,6 +16,7 @@ import (
 	"parityrail/db"
 	"parityrail/fulfillment"
 	"parityrail/ledger"
+	"parityrail/repair"
 )
 
 const ctxIncident = "incident"
@@ -181,6 +182,11 @@ type incidentDetail struct {
 	// decide: unmatched, ambiguous, or an unmapped price).
 	Repair   *fulfillment.RepairPlan `json:"repair"`
 	Timeline []db.LedgerView         `json:"timeline"`
+	// Proposal is the incident's newest repair proposal (Postgres), with
+	// its id, status, decision and verification; nil when it has none.
+	Proposal *repairView `json:"proposal"`
+	// GuidedFix is the exact change to make in Clerk (Clerk incidents).
+	GuidedFix *repair.GuidedFix `json:"guided_fix"`
 }
 
 type evidenceView struct {
@@ -202,6 +208,18 @@ func (s *Server) incidentDetail(ctx context.Context, inc db.Incident) (incidentD
 	}
 	if plan, ok := fulfillment.Repair(f); ok {
 		d.Repair = &plan
+	}
+	if g, ok := repair.Guide(f); ok {
+		d.GuidedFix = &g
+	}
+	if r, err := s.db.LatestRepair(ctx, inc.ID); err == nil {
+		v, err := s.viewRepair(ctx, r)
+		if err != nil {
+			return d, err
+		}
+		d.Proposal = &v
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return d, err
 	}
 	timeline, err := s.db.ListLedger(ctx, inc.ProjectID, db.LedgerQuery{IncidentID: inc.ID})
 	if err != nil {
@@ -279,6 +297,10 @@ func (s *Server) recheckIncident(c echo.Context) error {
 	inc := currentIncident(c)
 	u := currentUser(c)
 	req := check.Request{ProjectID: inc.ProjectID, Scope: check.ScopeCustomer, Trigger: check.TriggerPerson, StartedBy: u.ID, Actor: u.ID}
+	if inc.SubjectKind == string(fulfillment.SubjectUser) || inc.SubjectKind == string(fulfillment.SubjectOrganization) {
+		// A Clerk fix is applied by a person; this re-check is its verification.
+		req.ResolveAs = map[string]string{inc.ID: check.ResolutionVerifiedGuided}
+	}
 	if inc.CustomerID != "" {
 		req.CustomerIDs = []string{inc.CustomerID}
 	} else {
@@ -306,9 +328,19 @@ func (s *Server) recheckIncident(c echo.Context) error {
 			}
 		}
 	}
-	v.Message = "The promise holds now: the incident is resolved."
+	v.Message = "Held: the promise holds now, and the incident is resolved."
+	if req.ResolveAs != nil {
+		v.Message = "Held: the promise holds now — verified after guided fix."
+	}
 	if !v.Held {
 		v.Message = "Still wrong: the app does not keep the promise yet."
+		if len(v.Fields) > 0 {
+			var parts []string
+			for _, f := range v.Fields {
+				parts = append(parts, f.Path+" reads "+f.ActualText+", expected "+f.ExpectedText)
+			}
+			v.Message = "Still wrong: " + strings.Join(parts, "; ") + "."
+		}
 	}
 	now := map[string]any{}
 	if v.Subject != nil {
@@ -325,7 +357,7 @@ func (s *Server) recheckIncident(c echo.Context) error {
 	}
 	if err := s.db.AppendLedger(ctx, inc.ProjectID, db.LedgerEntry{Kind: ledger.Verification, CustomerID: inc.CustomerID,
 		SubjectKey: inc.SubjectKey, IncidentID: inc.ID, CheckID: res.Check.ID, Actor: u.ID,
-		Detail: map[string]any{"result": v.Result, "kind": inc.Kind, "values_now": now}}); err != nil {
+		Detail: map[string]any{"result": v.Result, "kind": inc.Kind, "values_now": now, "message": v.Message}}); err != nil {
 		return err
 	}
 	fresh, err := s.db.GetIncident(ctx, inc.ID)

@@ -19,6 +19,7 @@ type fixture struct {
 	incident string // an open incident of the project
 	check    string // a finished check of the project
 	dryRun   string // a finished dry run of the project
+	repair   string // the incident's proposed repair
 }
 
 // TestEveryRouteByRole walks every API route as nobody, member, admin and
@@ -94,6 +95,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"POST", "/api/projects/{project}/onboarding/dry-run", "member", 200, func(f fixture) any { return map[string]string{"check_id": f.dryRun} }},
 		{"POST", "/api/projects/{project}/go-live", "admin", 200, func(fixture) any { return map[string]any{} }},
 		{"GET", "/api/projects/{project}/dashboard", "member", 200, nil},
+		// The fixture's repair is of a Clerk subject: an admin's approval is refused as guided (409).
+		{"POST", "/api/repairs/{repair}/approve", "admin", 409, nil},
+		{"POST", "/api/repairs/{repair}/reject", "admin", 200, func(fixture) any { return map[string]string{"reason": "not needed"} }},
 	}
 	// Routes whose rules are not a role: tested in their own tests.
 	special := map[string]bool{
@@ -137,18 +141,24 @@ func TestEveryRouteByRole(t *testing.T) {
 		if _, err := app.db.FinishCheck(t.Context(), dry, db.CheckCounts{}, map[string]any{}, "", "test"); err != nil {
 			t.Fatal(err)
 		}
-		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID}
+		rep, err := app.db.LatestRepair(t.Context(), incident)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID, repair: rep.ID}
 	}
 
 	covered := map[string]bool{}
 	for _, rt := range routes {
 		echoPath := strings.NewReplacer("{project}", ":id", "{member}", ":userId", "{invite}", ":inviteId", "{token}", ":token",
-			"{incident}", ":incidentId", "{check}", ":checkId", "{customer}", ":customerId", "{webhookProject}", ":projectId").Replace(rt.path)
+			"{incident}", ":incidentId", "{check}", ":checkId", "{customer}", ":customerId", "{webhookProject}", ":projectId",
+			"{repair}", ":repairId").Replace(rt.path)
 		covered[rt.method+" "+echoPath] = true
 		for _, caller := range callers {
 			f := newFixture()
 			path := strings.NewReplacer("{project}", f.project, "{member}", f.member, "{invite}", f.invite, "{token}", f.token,
-				"{incident}", f.incident, "{check}", f.check, "{customer}", "cus_fixture", "{webhookProject}", f.project).Replace(rt.path)
+				"{incident}", f.incident, "{check}", f.check, "{customer}", "cus_fixture", "{webhookProject}", f.project,
+				"{repair}", f.repair).Replace(rt.path)
 			var body any
 			if rt.body != nil {
 				body = rt.body(f)

@@ -65,6 +65,11 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/api/projects/:id/onboarding/dry-run", s.completeDryRun, member, project)
 	e.POST("/api/projects/:id/go-live", s.goLive, admin, project)
 	e.GET("/api/projects/:id/dashboard", s.dashboard, member, project)
+	// Repairs: admins decide; withRepair loads the repair's project after
+	// the role check.
+	repairRoute := s.withRepair
+	e.POST("/api/repairs/:repairId/approve", s.approveRepair, admin, repairRoute)
+	e.POST("/api/repairs/:repairId/reject", s.rejectRepair, admin, repairRoute)
 
 	e.GET("/api/team/members", s.listMembers, member)
 	e.PATCH("/api/team/members/:userId", s.changeRole, owner)

@@ -15,6 +15,7 @@ import (
 	"parityrail/check"
 	"parityrail/db"
 	"parityrail/demo/world"
+	"parityrail/repair"
 	"parityrail/vault"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	// WebhookDebounce is how long a webhook re-check waits for more events
 	// of the same customer (0: 2 s; negative: none).
 	WebhookDebounce time.Duration
+	// Repairs applies approved repairs; main shares it with the
+	// verification worker. Nil: one is built over Checks.
+	Repairs *repair.Service
 }
 
 // Server holds everything a handler needs; it is built once in main.
@@ -52,6 +56,8 @@ type Server struct {
 	now   func() time.Time
 	// checks runs fulfillment checks (shared with the jobs).
 	checks *check.Runner
+	// repairs applies approved repairs (verified by a jobs worker).
+	repairs *repair.Service
 }
 
 const (
@@ -74,6 +80,10 @@ func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Log
 	if s.checks == nil {
 		s.checks = &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v,
 			StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo)}}
+	}
+	s.repairs = cfg.Repairs
+	if s.repairs == nil {
+		s.repairs = &repair.Service{DB: store, Vault: v, Checks: s.checks, Log: log}
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

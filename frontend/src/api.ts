@@ -36,6 +36,7 @@ import type {
   Role,
   StackChoices,
   StripeConnectRequest,
+  RepairAnswer,
   User,
 } from './types';
 
@@ -248,4 +249,8 @@ export const api = {
   getInvite: (token: string) => request<InvitePreview>('GET', `/api/invites/${enc(token)}`),
   acceptInvite: (token: string, body?: { name: string; password: string }) =>
     request<User>('POST', `/api/invites/${enc(token)}/accept`, body ?? {}),
+
+  approveRepair: (repairId: string) => request<RepairAnswer>('POST', `/api/repairs/${enc(repairId)}/approve`),
+  rejectRepair: (repairId: string, reason: string) =>
+    request<RepairAnswer>('POST', `/api/repairs/${enc(repairId)}/reject`, { reason }),
 };

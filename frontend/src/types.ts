@@ -620,3 +620,89 @@ export interface Dashboard {
   schedules: Schedule[];
   webhooks: WebhookHealth;
 }
+
+// --- Repairs (SPEC §7) ---
+
+export type RepairStatus = 'proposed' | 'approved' | 'applied' | 'failed' | 'rejected' | 'superseded';
+
+/** One field a repair changes: before (as the check read it) → after. */
+export interface RepairField {
+  field: string;
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** A Postgres repair proposal with its decision, result and verification. */
+export interface RepairProposal {
+  id: string;
+  incident_id: string;
+  project_id: string;
+  status: RepairStatus;
+  subject_kind: string;
+  subject_id: string;
+  table?: string;
+  fields: RepairField[];
+  reason: string;
+  proposed_at: string;
+  proposed_check_id?: string;
+  decided_by?: string;
+  decided_by_name?: string;
+  decided_at: string | null;
+  decision_reason?: string;
+  applied_at: string | null;
+  result: {
+    table: string;
+    key: string;
+    changes: { field: string; column: string; before: unknown; after: unknown }[];
+    sql: string;
+  } | null;
+  error_code?: string;
+  error?: string;
+  verification: '' | 'pending' | 'held' | 'still_wrong';
+  verify_attempts: number;
+  next_verify_at: string | null;
+  verified_at: string | null;
+  verify_message?: string;
+  values_now?: Record<string, unknown>;
+  /** Why approving is unavailable right now (repairs off, no repair connection). */
+  blocked?: string;
+  blocked_code?: string;
+}
+
+/** The exact Clerk change a person makes (ParityRail never writes to Clerk). */
+export interface GuidedFix {
+  subject_kind: 'user' | 'organization';
+  subject_id: string;
+  email?: string;
+  name?: string;
+  dashboard_url: string;
+  fields: {
+    field: string;
+    path: string;
+    current: unknown;
+    expected: unknown;
+    current_text: string;
+    expected_text: string;
+  }[];
+  metadata: Record<string, Record<string, unknown>>;
+  metadata_json: string;
+  api_method: string;
+  api_url: string;
+  api_body: string;
+  api_request: string;
+  reason: string;
+  roadmap: string;
+}
+
+// Declaration merging: the incident detail also carries the repair proposal
+// and, on Clerk projects, the guided fix.
+export interface IncidentDetail {
+  proposal?: RepairProposal | null;
+  guided_fix?: GuidedFix | null;
+}
+
+export interface RepairAnswer {
+  repair: RepairProposal;
+  incident: Incident;
+}
