@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -137,13 +138,17 @@ func arrayParam(q url.Values, name string) []string {
 }
 
 func (s *Server) retrieve(res resource, id string, expand []string, need func(string) *apiError) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	v, ok := s.getLocked(res.kind, id)
 	if !ok {
 		return nil, noSuch(res.noun, id, "id")
 	}
-	return s.renderLocked(res.kind, v, expand, need)
+	m, err := s.render(res.kind, v, expand, need)
+	if err != nil {
+		return nil, err
+	}
+	return &rendered{v: m}, nil
 }
 
 func (s *Server) list(path string, res resource, q url.Values, expand []string, need func(string) *apiError) (any, *apiError) {
@@ -172,169 +177,79 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 		}
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var all []*entry
-	for _, e := range s.sortedLocked(res.kind) {
-		ok, err := res.filter(q, e.v)
-		if err != nil {
+	// The sorted order is cached (a full read pages a big account a thousand
+	// times); the cursor is found by index, so a page costs its own size.
+	sorted, pos := s.sortedSnapshot(res.kind)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(sorted) > 0 {
+		// The filter's parameter errors don't depend on the object.
+		if _, err := res.filter(q, sorted[0].v); err != nil {
 			return nil, err
 		}
-		if ok {
-			all = append(all, e)
+	}
+	match := func(e *entry) bool {
+		ok, _ := res.filter(q, e.v)
+		return ok
+	}
+	// cursor finds a cursor object that the list would contain.
+	cursor := func(id, param string) (int, *apiError) {
+		i, ok := pos[id]
+		if !ok || !match(sorted[i]) {
+			return 0, noSuch(res.noun, id, param)
 		}
+		return i, nil
 	}
 	var page []*entry
 	hasMore := false
 	switch {
 	case before != "":
-		i := indexOf(all, before)
-		if i < 0 {
-			return nil, noSuch(res.noun, before, "ending_before")
+		i, err := cursor(before, "ending_before")
+		if err != nil {
+			return nil, err
 		}
-		start := max(0, i-limit)
-		page, hasMore = all[start:i], start > 0
+		j := i - 1
+		for ; j >= 0 && len(page) < limit; j-- {
+			if match(sorted[j]) {
+				page = append(page, sorted[j])
+			}
+		}
+		slices.Reverse(page)
+		for ; j >= 0 && !hasMore; j-- {
+			hasMore = match(sorted[j])
+		}
 	default:
 		start := 0
 		if after != "" {
-			i := indexOf(all, after)
-			if i < 0 {
-				return nil, noSuch(res.noun, after, "starting_after")
+			i, err := cursor(after, "starting_after")
+			if err != nil {
+				return nil, err
 			}
 			start = i + 1
 		}
-		end := min(len(all), start+limit)
-		page, hasMore = all[start:end], end < len(all)
+		j := start
+		for ; j < len(sorted) && len(page) < limit; j++ {
+			if match(sorted[j]) {
+				page = append(page, sorted[j])
+			}
+		}
+		for ; j < len(sorted) && !hasMore; j++ {
+			hasMore = match(sorted[j])
+		}
 	}
-	data := make([]any, 0, len(page))
+	data := make([]jval, 0, len(page))
 	for _, e := range page {
-		m, err := s.renderLocked(res.kind, e.v, itemExpand, need)
+		m, err := s.render(res.kind, e.v, itemExpand, need)
 		if err != nil {
 			return nil, err
 		}
 		data = append(data, m)
 	}
-	return listEnvelope(path, data, hasMore), nil
+	return listBody(path, data, hasMore), nil
 }
 
 func listEnvelope(url string, data []any, hasMore bool) map[string]any {
 	return map[string]any{"object": "list", "data": data, "has_more": hasMore, "url": url}
-}
-
-func indexOf(es []*entry, id string) int {
-	for i, e := range es {
-		if e.id == id {
-			return i
-		}
-	}
-	return -1
-}
-
-// renderLocked turns a stored stripe-go object into Stripe's JSON: the type
-// marshalled as-is, then references collapsed to ids unless expanded.
-func (s *Server) renderLocked(kind string, v any, expand []string, need func(string) *apiError) (map[string]any, *apiError) {
-	if c, ok := v.(*stripe.Customer); ok && c.Deleted {
-		// Stripe keeps only a tombstone of a deleted customer.
-		return map[string]any{"id": c.ID, "object": "customer", "deleted": true}, nil
-	}
-	m, err := toMap(v)
-	if err != nil {
-		return nil, &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: "fake: " + err.Error()}
-	}
-	if err := s.walkLocked(m, objectType(m, kind), expand, need); err != nil {
-		return nil, err
-	}
-	if kind == kindCustomer {
-		for _, k := range includable {
-			if m[k] == nil {
-				delete(m, k)
-			}
-		}
-	}
-	return m, nil
-}
-
-func objectType(m map[string]any, fallback string) string {
-	if o, ok := m["object"].(string); ok && o != "" {
-		return o
-	}
-	return fallback
-}
-
-// walkLocked rewrites m in place: expandable references become ids (or the
-// referenced object when expanded), nested objects and lists are walked, and
-// stripe-go's zero values Stripe sends as null are nulled.
-func (s *Server) walkLocked(m map[string]any, typ string, expand []string, need func(string) *apiError) *apiError {
-	refs := expandable[typ]
-	for k, val := range m {
-		sub := subPaths(expand, k)
-		if refKind, isRef := refs[k]; isRef {
-			stub, ok := val.(map[string]any)
-			if !ok {
-				continue // null, or already an id
-			}
-			id, _ := stub["id"].(string)
-			if !contains(expand, k) && len(sub) == 0 {
-				m[k] = id
-				continue
-			}
-			if refKind == "" {
-				m[k] = id // not something the fake stores
-				continue
-			}
-			if err := need(permByKind[refKind]); err != nil {
-				return err
-			}
-			target, ok := s.getLocked(refKind, id)
-			if !ok {
-				m[k] = id
-				continue
-			}
-			full, err := s.renderLocked(refKind, target, sub, need)
-			if err != nil {
-				return err
-			}
-			m[k] = full
-			continue
-		}
-		switch x := val.(type) {
-		case map[string]any:
-			if data, ok := x["data"].([]any); ok {
-				if _, ok := x["has_more"]; ok {
-					x["object"] = "list"
-					delete(x, "total_count") // stripe-go's ListMeta field; Stripe omits it unless asked
-					for _, el := range data {
-						if em, ok := el.(map[string]any); ok {
-							if err := s.walkLocked(em, objectType(em, ""), subPaths(sub, "data"), need); err != nil {
-								return err
-							}
-						}
-					}
-					continue
-				}
-			}
-			if err := s.walkLocked(x, objectType(x, ""), sub, need); err != nil {
-				return err
-			}
-		case string:
-			if x == "" && k != "id" {
-				m[k] = nil // Stripe sends unset strings as null
-			}
-		case json.Number:
-			if nullIfZero[k] && x.String() == "0" {
-				m[k] = nil
-			}
-		case bool:
-			if k == "deleted" && !x {
-				delete(m, k) // only deleted objects carry "deleted"
-			}
-		case nil:
-			if k == "metadata" {
-				m[k] = map[string]any{}
-			}
-		}
-	}
-	return nil
 }
 
 func subPaths(expand []string, key string) []string {
