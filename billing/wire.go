@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	stripe "github.com/stripe/stripe-go/v76"
 )
@@ -79,15 +80,19 @@ type wireSubscription struct {
 	PauseCollection   *struct{} `json:"pause_collection"`
 	Livemode          bool      `json:"livemode"`
 	Items             struct {
-		Data []struct {
-			Price *struct {
-				ID        string `json:"id"`
-				LookupKey string `json:"lookup_key"`
-				Product   wireID `json:"product"`
-			} `json:"price"`
-		} `json:"data"`
+		Data []wireItem `json:"data"`
 	} `json:"items"`
 	LatestInvoice *wireInvoice `json:"latest_invoice"`
+}
+
+type wireItem struct {
+	Price *wirePrice `json:"price"`
+}
+
+type wirePrice struct {
+	ID        string `json:"id"`
+	LookupKey string `json:"lookup_key"`
+	Product   wireID `json:"product"`
 }
 
 // wireInvoice is the expanded latest invoice (an unexpanded id leaves only
@@ -134,9 +139,12 @@ func (s *wireSubscription) subscription() Subscription {
 	return out
 }
 
-// get sends one GET to path (with query) and decodes the JSON answer into
-// out. Errors come back as stripe-go's *stripe.Error, which wrapErr maps.
-func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// get sends one GET to path (with query) and hands the JSON answer to
+// decode (which must not keep the bytes). Errors come back as stripe-go's
+// *stripe.Error, which wrapErr maps.
+func (c *Client) get(ctx context.Context, path string, q url.Values, decode func([]byte) error) error {
 	u := c.base + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
@@ -165,21 +173,30 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) er
 		e.Error.RequestID = resp.Header.Get("Request-Id")
 		return e.Error
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 8<<20 {
+			bodyPool.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return err
+	}
+	if err := decode(buf.Bytes()); err != nil {
 		return fmt.Errorf("decode %s: %w", path, err)
 	}
-	// Drain what the decoder left so the connection is reused.
-	_, _ = io.Copy(io.Discard, resp.Body)
 	return nil
 }
 
 // eachPage walks a list with starting_after, 100 per page, calling fn with
 // each page's items.
-func eachPage[T any](ctx context.Context, c *Client, path string, q url.Values, id func(*T) string, fn func([]T) error) error {
+func eachPage[T any](ctx context.Context, c *Client, path string, q url.Values, decode func([]byte, *wireList[T]) error,
+	id func(*T) string, fn func([]T) error) error {
 	q.Set("limit", fmt.Sprint(pageSize))
 	for {
 		var page wireList[T]
-		if err := c.get(ctx, path, q, &page); err != nil {
+		if err := c.get(ctx, path, q, func(b []byte) error { return decode(b, &page) }); err != nil {
 			return err
 		}
 		if err := fn(page.Data); err != nil {
@@ -209,7 +226,7 @@ func (c *Client) wrapRead(what string, err error) error {
 
 // listCustomersLean streams every customer page.
 func (c *Client) listCustomersLean(ctx context.Context, fn func([]wireCustomer) error) error {
-	err := eachPage(ctx, c, "/v1/customers", url.Values{}, func(w *wireCustomer) string { return w.ID }, func(p []wireCustomer) error {
+	err := eachPage(ctx, c, "/v1/customers", url.Values{}, decodeCustomerPage, func(w *wireCustomer) string { return w.ID }, func(p []wireCustomer) error {
 		if err := fn(p); err != nil {
 			return &callbackError{err}
 		}
@@ -228,7 +245,7 @@ func (c *Client) listSubscriptionsLean(ctx context.Context, customerID string, f
 	if customerID != "" {
 		q.Set("customer", customerID)
 	}
-	err := eachPage(ctx, c, "/v1/subscriptions", q, func(w *wireSubscription) string { return w.ID }, func(p []wireSubscription) error {
+	err := eachPage(ctx, c, "/v1/subscriptions", q, decodeSubscriptionPage, func(w *wireSubscription) string { return w.ID }, func(p []wireSubscription) error {
 		if err := fn(p); err != nil {
 			return &callbackError{err}
 		}
@@ -241,7 +258,8 @@ func (c *Client) listSubscriptionsLean(ctx context.Context, customerID string, f
 // tombstone with Deleted set.
 func (c *Client) customerLean(ctx context.Context, id string) (Customer, error) {
 	var w wireCustomer
-	if err := c.get(ctx, "/v1/customers/"+url.PathEscape(id), nil, &w); err != nil {
+	decode := func(b []byte) error { return decodeCustomer(b, &w) }
+	if err := c.get(ctx, "/v1/customers/"+url.PathEscape(id), nil, decode); err != nil {
 		var se *stripe.Error
 		if errors.As(err, &se) && se.HTTPStatusCode == http.StatusNotFound {
 			return Customer{}, fmt.Errorf("read customer %s: %w", id, ErrCustomerNotFound)

@@ -34,20 +34,20 @@ type jval struct {
 }
 
 type jfield struct {
-	key []byte // unquoted; Stripe's keys need no escaping
-	v   jval
-	del bool
+	key    []byte // the key's value, unquoted
+	quoted []byte // the key as marshalled, when it has escapes
+	v      jval
+	del    bool
 }
 
 var (
-	rawNull      = []byte("null")
-	rawEmptyStr  = []byte(`""`)
-	rawZero      = []byte("0")
-	rawFalse     = []byte("false")
-	rawTrue      = []byte("true")
-	rawList      = []byte(`"list"`)
-	errBadJSON   = errors.New("stripefake: unexpected JSON from marshal")
-	keyEscapeErr = errors.New("stripefake: escaped object key")
+	rawNull     = []byte("null")
+	rawEmptyStr = []byte(`""`)
+	rawZero     = []byte("0")
+	rawFalse    = []byte("false")
+	rawTrue     = []byte("true")
+	rawList     = []byte(`"list"`)
+	errBadJSON  = errors.New("stripefake: unexpected JSON from marshal")
 )
 
 func (v *jval) field(key string) *jfield {
@@ -156,9 +156,9 @@ func (p *jparser) value() (jval, error) {
 			if err != nil {
 				return jval{}, err
 			}
-			key := ks[1 : len(ks)-1]
+			key, quoted := ks[1:len(ks)-1], []byte(nil)
 			if bytes.IndexByte(key, '\\') >= 0 {
-				return jval{}, keyEscapeErr
+				key, quoted = []byte(unquote(ks)), ks
 			}
 			p.space()
 			if p.i >= len(p.b) || p.b[p.i] != ':' {
@@ -169,7 +169,7 @@ func (p *jparser) value() (jval, error) {
 			if err != nil {
 				return jval{}, err
 			}
-			p.stack = append(p.stack, jfield{key: key, v: val})
+			p.stack = append(p.stack, jfield{key: key, quoted: quoted, v: val})
 			p.space()
 			if p.i >= len(p.b) {
 				return jval{}, errBadJSON
@@ -291,9 +291,14 @@ func writeIndented(buf *bytes.Buffer, v *jval, depth int) {
 				buf.WriteByte(',')
 			}
 			newline(buf, depth+1)
-			buf.WriteByte('"')
-			buf.Write(f.key)
-			buf.WriteString(`": `)
+			if f.quoted != nil {
+				buf.Write(f.quoted)
+				buf.WriteString(`: `)
+			} else {
+				buf.WriteByte('"')
+				buf.Write(f.key)
+				buf.WriteString(`": `)
+			}
 			writeIndented(buf, &f.v, depth+1)
 		}
 		newline(buf, depth)

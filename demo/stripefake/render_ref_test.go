@@ -128,7 +128,7 @@ func TestRenderMatchesReference(t *testing.T) {
 	f.AddKey("sk_test_x")
 	f.SetClock(func() time.Time { return time.Date(2025, 6, 15, 12, 0, 0, 0, time.UTC) })
 	ids := f.Generate(GenerateSpec{Customers: 60, Subscriptions: 80, Seed: 7})
-	f.AddCustomer(CustomerSpec{ID: "cus_html", Email: "a<b>&c@example.com", Name: "Zoë \"Q\" \u2028", Metadata: map[string]string{"k": "v<>"}})
+	f.AddCustomer(CustomerSpec{ID: "cus_html", Email: "a<b>&c@example.com", Name: "Zoë \"Q\" \u2028", Metadata: map[string]string{"k": "v<>", "a\"b": "c\\d", "a<": "1", "a": "2", "a\u00e9": "3"}})
 	if err := f.DeleteCustomer(ids[3]); err != nil {
 		t.Fatal(err)
 	}
