@@ -92,7 +92,9 @@ func (s *Server) route(r *http.Request, key string, ki keyInfo) (any, *apiError)
 		if err := need(res.perm); err != nil {
 			return nil, err
 		}
-		return s.list(path, res, q, expand, need)
+		// Rendered items are cached only for keys that may read everything:
+		// a restricted key's expansions must meet its permission checks.
+		return s.list(path, res, q, expand, need, !ki.restricted)
 	}
 	for prefix, res := range resources {
 		id, ok := strings.CutPrefix(path, prefix+"/")
@@ -151,7 +153,7 @@ func (s *Server) retrieve(res resource, id string, expand []string, need func(st
 	return &rendered{v: m}, nil
 }
 
-func (s *Server) list(path string, res resource, q url.Values, expand []string, need func(string) *apiError) (any, *apiError) {
+func (s *Server) list(path string, res resource, q url.Values, expand []string, need func(string) *apiError, cache bool) (any, *apiError) {
 	limit := 10
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -238,14 +240,50 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 		}
 	}
 	data := make([]jval, 0, len(page))
+	sig := strings.Join(itemExpand, "\x00")
 	for _, e := range page {
+		if cache {
+			if b := s.cachedItem(e, sig); b != nil {
+				data = append(data, jval{raw: b})
+				continue
+			}
+		}
 		m, err := s.render(res.kind, e.v, itemExpand, need)
 		if err != nil {
 			return nil, err
 		}
+		if cache {
+			m = s.cacheItem(e, sig, &m)
+		}
 		data = append(data, m)
 	}
 	return listBody(path, data, hasMore), nil
+}
+
+// listItemDepth is the indentation depth of a list page's items.
+const listItemDepth = 2
+
+// cachedItem is e's rendered list item for these expansions, if current.
+// Caller holds s.mu (read).
+func (s *Server) cachedItem(e *entry, sig string) []byte {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if e.item != nil && e.itemGen == s.gen && e.itemExpand == sig {
+		return e.item
+	}
+	return nil
+}
+
+// cacheItem keeps e's rendered list item and returns it as raw bytes.
+// Caller holds s.mu (read).
+func (s *Server) cacheItem(e *entry, sig string, v *jval) jval {
+	var buf bytes.Buffer
+	writeIndented(&buf, v, listItemDepth)
+	b := buf.Bytes()
+	s.cacheMu.Lock()
+	e.item, e.itemExpand, e.itemGen = b, sig, s.gen
+	s.cacheMu.Unlock()
+	return jval{raw: b}
 }
 
 func listEnvelope(url string, data []any, hasMore bool) map[string]any {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,5 +169,50 @@ func TestRenderMatchesReference(t *testing.T) {
 	}
 	if n < 1000 {
 		t.Fatalf("compared only %d renderings", n)
+	}
+}
+
+// TestListCacheFollowsChanges reads the same page twice (the second from
+// the render cache), then changes objects the page shows — directly and
+// through an expansion — and expects the page to follow; a restricted key
+// still meets its permission check on a cached page.
+func TestListCacheFollowsChanges(t *testing.T) {
+	f, ts := newWorld(t)
+	f.AddPrice(PriceSpec{ID: "price_a", ProductName: "A", UnitAmount: 100})
+	cus := f.AddCustomer(CustomerSpec{Email: "c@example.com"})
+	sub := f.MustAddSubscription(SubscriptionSpec{CustomerID: cus, PriceIDs: []string{"price_a"}})
+	f.AddRestrictedKey("rk_test_subsonly", PermSubscriptions)
+	page := "/v1/subscriptions?status=all&limit=100&expand[0]=data.latest_invoice&expand[1]=data.customer"
+	raw := func(key string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+page, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	_, first := raw(fullKey)
+	_, again := raw(fullKey)
+	if first != again || !strings.Contains(first, `"status": "active"`) || !strings.Contains(first, `"email": "c@example.com"`) {
+		t.Fatalf("cached page differs or is wrong:\n%s\n%s", first, again)
+	}
+	if code, _ := raw("rk_test_subsonly"); code != http.StatusForbidden {
+		t.Fatalf("restricted key expanding customers got %d", code)
+	}
+	if err := f.UpdateSubscription(sub, func(s *stripe.Subscription) { s.Status = stripe.SubscriptionStatusPastDue }); err != nil {
+		t.Fatal(err)
+	}
+	if _, b := raw(fullKey); !strings.Contains(b, `"status": "past_due"`) {
+		t.Fatalf("page kept the old status:\n%s", b)
+	}
+	if err := f.DeleteCustomer(cus); err != nil {
+		t.Fatal(err)
+	}
+	if _, b := raw(fullKey); !strings.Contains(b, `"deleted": true`) || !strings.Contains(b, `"status": "canceled"`) {
+		t.Fatalf("page missed the deletion:\n%s", b)
 	}
 }

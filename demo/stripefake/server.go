@@ -90,6 +90,12 @@ type Server struct {
 	// order caches each kind's entries newest first and their positions;
 	// a kind's cache is dropped when one of its entries is added.
 	order map[string]*sortedKind
+	// gen counts changes to stored objects: a list item rendered at another
+	// generation is stale (an expansion may show another object).
+	gen uint64
+	// cacheMu guards the entries' rendered list items, which requests
+	// holding only the read lock fill in.
+	cacheMu sync.Mutex
 }
 
 type sortedKind struct {
@@ -104,6 +110,12 @@ type entry struct {
 	created int64
 	seq     int
 	v       any
+
+	// The object rendered as a list item (indented for its place in the
+	// page) for one set of expansions, at generation gen.
+	item       []byte
+	itemExpand string
+	itemGen    uint64
 }
 
 // Object kinds stored by the fake (Stripe's "object" values).
@@ -453,6 +465,7 @@ func (s *Server) putLocked(kind, id string, created int64, v any) {
 		m = map[string]*entry{}
 		s.objects[kind] = m
 	}
+	s.gen++
 	if e, ok := m[id]; ok {
 		e.v = v
 		if e.created != created {
