@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -56,20 +57,26 @@ func (p *lean) rawString() (s []byte, escaped bool, err error) {
 	}
 	p.i++
 	start := p.i
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '\\':
+	for {
+		q := bytes.IndexByte(p.b[p.i:], '"')
+		if q < 0 {
+			return nil, false, errLean
+		}
+		end := p.i + q
+		// The quote ends the string unless an odd number of backslashes
+		// precede it.
+		bs := 0
+		for k := end - 1; k >= start && p.b[k] == '\\'; k-- {
+			bs++
+		}
+		if !escaped && bytes.IndexByte(p.b[p.i:end], '\\') >= 0 {
 			escaped = true
-			p.i += 2
-		case '"':
-			s = p.b[start:p.i]
-			p.i++
-			return s, escaped, nil
-		default:
-			p.i++
+		}
+		p.i = end + 1
+		if bs%2 == 0 {
+			return p.b[start:end], escaped, nil
 		}
 	}
-	return nil, false, errLean
 }
 
 // str reads a string or null.

@@ -20,7 +20,7 @@ func TestLeanDecodingMatchesEncodingJSON(t *testing.T) {
 	w.fake.Generate(stripefake.GenerateSpec{Customers: 120, Subscriptions: 150, Seed: 3})
 	w.fake.AddPrice(stripefake.PriceSpec{ID: "price_q", LookupKey: "q\"uoted\\key", ProductName: "Q"})
 	odd := w.fake.AddCustomer(stripefake.CustomerSpec{Email: "o'neil+x@example.com", Name: "Zoë \"Q\" \u2028 <b>",
-		Metadata: map[string]string{"a\"b": "c\\d", "empty": ""}})
+		Metadata: map[string]string{"a\"b": "c\\d", "empty": "", "end": `x\`, "end2": `y\\`}})
 	w.fake.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: odd, Status: "active", PriceIDs: []string{"price_q", "price_gen_pro_monthly"},
 		PauseCollection: "void", CancelAtPeriodEnd: true})
 	gone := w.fake.AddCustomer(stripefake.CustomerSpec{Email: "gone@example.com"})
