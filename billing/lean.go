@@ -21,16 +21,16 @@ type lean struct {
 	i int
 }
 
+// ws skips whitespace. Outside strings JSON has no other bytes at or
+// below ' ' (a stray control byte fails the next read instead).
 func (p *lean) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\n', '\t', '\r':
-			p.i++
-		default:
-			return
-		}
+	for p.i < len(p.b) && p.b[p.i] <= ' ' {
+		p.i++
 	}
 }
+
+// structural marks the bytes skip must look at inside a container.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
 
 // peek returns the next non-space byte (0 at the end).
 func (p *lean) peek() byte {
@@ -145,6 +145,10 @@ func (p *lean) skip() error {
 	case '{', '[':
 		depth := 0
 		for p.i < len(p.b) {
+			if !structural[p.b[p.i]] {
+				p.i++
+				continue
+			}
 			switch p.b[p.i] {
 			case '"':
 				if _, _, err := p.rawString(); err != nil {

@@ -107,7 +107,11 @@ func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var out []CustomerBilling
-	var subs [][]wireSubscription
+	type sub struct {
+		customer string
+		s        Subscription
+	}
+	var subs [][]sub
 	custErr := make(chan error, 1)
 	go func() {
 		err := c.listCustomersLean(ctx, func(page []wireCustomer) error {
@@ -122,7 +126,12 @@ func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
 		custErr <- err
 	}()
 	subErr := c.listSubscriptionsLean(ctx, "", func(page []wireSubscription) error {
-		subs = append(subs, page)
+		// Kept converted: the wire records go with their page.
+		conv := make([]sub, len(page))
+		for i := range page {
+			conv[i] = sub{string(page[i].Customer), page[i].subscription()}
+		}
+		subs = append(subs, conv)
 		return nil
 	})
 	if subErr != nil {
@@ -139,29 +148,30 @@ func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
 	for i := range out {
 		index[out[i].Customer.ID] = i
 	}
-	for _, page := range subs {
+	for p, page := range subs {
 		for j := range page {
 			s := &page[j]
-			if s.Customer == "" {
+			if s.customer == "" {
 				continue
 			}
-			i, ok := index[string(s.Customer)]
+			i, ok := index[s.customer]
 			if !ok {
-				cu, err := c.customerLean(ctx, string(s.Customer))
+				cu, err := c.customerLean(ctx, s.customer)
 				switch {
 				case errors.Is(err, ErrCustomerNotFound):
 					// Gone entirely (or another account's): owed nothing.
-					cu = Customer{ID: string(s.Customer), Metadata: map[string]string{}, Deleted: true}
+					cu = Customer{ID: s.customer, Metadata: map[string]string{}, Deleted: true}
 				case err != nil:
 					return nil, err
 				}
 				i = len(out)
 				index[cu.ID] = i
-				index[string(s.Customer)] = i
+				index[s.customer] = i
 				out = append(out, CustomerBilling{Customer: cu})
 			}
-			out[i].Subscriptions = append(out[i].Subscriptions, s.subscription())
+			out[i].Subscriptions = append(out[i].Subscriptions, s.s)
 		}
+		subs[p] = nil
 	}
 	return out, nil
 }
