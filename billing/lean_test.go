@@ -2,6 +2,7 @@ package billing
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"reflect"
@@ -80,5 +81,45 @@ func TestLeanDecodingMatchesEncodingJSON(t *testing.T) {
 	}
 	if err := decodeSubscriptionPage([]byte(`{"data": [{"id": 5}]}`), &fb); err == nil {
 		t.Fatal("a malformed page decoded without error")
+	}
+}
+
+// The full read's own requests keep the connector's error mapping, and a
+// deleted customer costs exactly one extra request.
+func TestReadAllErrorsAndDeletedCustomerCost(t *testing.T) {
+	w := newWorld(t)
+	w.fake.Generate(stripefake.GenerateSpec{Customers: 150, Subscriptions: 150, Seed: 5})
+	w.fake.AddRestrictedKey("rk_test_customersonly", stripefake.PermCustomers)
+	_, err := w.client(t, "rk_test_customersonly").ReadAll(t.Context())
+	var perr *PermissionError
+	if !errors.As(err, &perr) || len(perr.Missing) != 1 || perr.Missing[0].Permission != stripefake.PermSubscriptions {
+		t.Fatalf("restricted key: %v", err)
+	}
+	w.fake.FailNext(1, stripefake.Failure{Status: 400, Path: "/v1/subscriptions"})
+	if _, err := w.client(t, testKey).ReadAll(t.Context()); err == nil || !strings.Contains(err.Error(), "read subscriptions") {
+		t.Fatalf("failing subscriptions: %v", err)
+	}
+
+	all, err := w.client(t, testKey).ReadAll(t.Context())
+	if err != nil || len(all) != 150 {
+		t.Fatalf("%d customers, %v", len(all), err)
+	}
+	gone := all[10].Customer.ID
+	if err := w.fake.DeleteCustomer(gone); err != nil {
+		t.Fatal(err)
+	}
+	w.fake.ResetLog()
+	c := w.client(t, testKey)
+	all, err = c.ReadAll(t.Context())
+	if err != nil || len(all) != 150 {
+		t.Fatalf("%d customers, %v", len(all), err)
+	}
+	last := all[len(all)-1]
+	if last.Customer.ID != gone || !last.Customer.Deleted || len(last.Subscriptions) == 0 {
+		t.Fatalf("deleted customer: %+v", last)
+	}
+	// 2 customer pages (149 left) + 2 subscription pages + 1 tombstone.
+	if c.Requests() != 5 || w.fake.Count("/v1/customers/"+gone) != 1 {
+		t.Fatalf("requests: %v", w.fake.CountsByPath())
 	}
 }
