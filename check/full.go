@@ -124,7 +124,7 @@ const maxConfirmUnknown = 100
 func (x *run) full(ctx context.Context) error {
 	x.sink.startWriter(ctx)
 	err := x.fullCheck(ctx)
-	if werr := x.sink.stopWriter(ctx); err == nil {
+	if werr := x.sink.stopWriter(ctx, err); err == nil {
 		err = werr
 	}
 	return err

@@ -200,12 +200,18 @@ func (s *sink) startWriter(ctx context.Context) {
 	}()
 }
 
-// stopWriter writes what is pending and waits for the writer to finish.
-func (s *sink) stopWriter(ctx context.Context) error {
+// stopWriter waits for the batches handed to the writer. The batch still
+// being filled is written only when the check succeeded (failed is nil):
+// as before, a failed check writes nothing past its last full batch.
+func (s *sink) stopWriter(ctx context.Context, failed error) error {
 	if s.writes == nil {
 		return nil
 	}
-	err := s.flush(ctx)
+	var err error
+	if failed == nil {
+		err = s.flush(ctx)
+	}
+	s.batch = db.CheckBatch{}
 	close(s.writes)
 	werr := <-s.written
 	s.writes = nil
