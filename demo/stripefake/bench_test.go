@@ -65,18 +65,3 @@ func BenchmarkListPages(b *testing.B) {
 	}
 }
 
-func TestPageSizes(t *testing.T) {
-	f := benchAccount(100)
-	for _, u := range []string{"/v1/subscriptions?status=all&expand[0]=data.latest_invoice&expand[1]=data.customer&limit=100", "/v1/subscriptions?status=all&expand[0]=data.latest_invoice&limit=100", "/v1/customers?limit=100"} {
-		req := httptest.NewRequest(http.MethodGet, u, nil)
-		req.Header.Set("Authorization", "Bearer sk_test_bench")
-		w := httptest.NewRecorder()
-		f.ServeHTTP(w, req)
-		t.Logf("%s: %d bytes", u, w.Body.Len())
-		if testing.Verbose() && u == "/v1/subscriptions?status=all&expand[0]=data.latest_invoice&limit=100" {
-			var page struct{ Data []json.RawMessage }
-			json.Unmarshal(w.Body.Bytes(), &page)
-			t.Logf("%s", page.Data[0])
-		}
-	}
-}
