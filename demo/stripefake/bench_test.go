@@ -64,4 +64,3 @@ func BenchmarkListPages(b *testing.B) {
 		}
 	}
 }
-
