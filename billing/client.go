@@ -64,6 +64,8 @@ type Config struct {
 // Client reads one Stripe account. It is safe for concurrent use.
 type Client struct {
 	api      *client.API
+	http     *http.Client // the full read's own requests, same transport
+	key      string
 	mode     Mode
 	rps      float64
 	label    string
@@ -115,9 +117,10 @@ func New(cfg Config) (*Client, error) {
 	count := &atomic.Int64{}
 	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count}
 
+	httpc := &http.Client{Transport: rt, Timeout: timeout}
 	backend := stripe.GetBackendWithConfig(stripe.APIBackend, &stripe.BackendConfig{
 		URL:        stripe.String(base),
-		HTTPClient: &http.Client{Transport: rt, Timeout: timeout},
+		HTTPClient: httpc,
 		// Retries live in our transport: stripe-go retries a 429 only when
 		// Stripe-Should-Retry is true or the code is lock_timeout, and it
 		// sleeps with time.Sleep, which a cancelled context can't interrupt.
@@ -127,6 +130,8 @@ func New(cfg Config) (*Client, error) {
 	})
 	return &Client{
 		api:      client.New(key, &stripe.Backends{API: backend, Connect: backend, Uploads: backend}),
+		http:     httpc,
+		key:      key,
 		mode:     mode,
 		rps:      rps,
 		label:    MaskedLabel(key),

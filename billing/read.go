@@ -3,8 +3,6 @@ package billing
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"sort"
 	"time"
 
@@ -69,42 +67,28 @@ type CustomerBilling struct {
 // leaves deleted customers out; ReadAll finds those through their
 // subscriptions. Returning an error from fn stops the read.
 func (c *Client) ListCustomers(ctx context.Context, fn func(Customer) error) error {
-	it := c.api.Customers.List(&stripe.CustomerListParams{ListParams: listParams(ctx)})
-	for it.Next() {
-		if err := fn(toCustomer(it.Customer())); err != nil {
-			return err
+	return c.listCustomersLean(ctx, func(page []wireCustomer) error {
+		for i := range page {
+			if err := fn(page[i].customer()); err != nil {
+				return err
+			}
 		}
-	}
-	return c.wrapErr("customers", it.Err())
+		return nil
+	})
 }
 
 // ListSubscriptions streams every subscription in every status, 100 per
 // request, each with its items (price and product id inline) and its latest
 // invoice expanded. Returning an error from fn stops the read.
 func (c *Client) ListSubscriptions(ctx context.Context, fn func(Subscription) error) error {
-	return c.eachSubscription(ctx, "", func(s *stripe.Subscription) error { return fn(toSubscription(s)) })
-}
-
-// eachSubscription lists subscriptions (of one customer when customerID is
-// set) with status=all. Expansions: data.latest_invoice for the invoice's
-// status and creation, data.customer so a deleted customer shows up as
-// {"deleted": true} without one request per customer. The product object is
-// not expanded: data.items.data.price.product is five levels and Stripe
-// allows four; the product id is on the price.
-func (c *Client) eachSubscription(ctx context.Context, customerID string, fn func(*stripe.Subscription) error) error {
-	p := &stripe.SubscriptionListParams{ListParams: listParams(ctx), Status: stripe.String("all")}
-	if customerID != "" {
-		p.Customer = stripe.String(customerID)
-	}
-	p.AddExpand("data.latest_invoice")
-	p.AddExpand("data.customer")
-	it := c.api.Subscriptions.List(p)
-	for it.Next() {
-		if err := fn(it.Subscription()); err != nil {
-			return err
+	return c.listSubscriptionsLean(ctx, "", func(page []wireSubscription) error {
+		for i := range page {
+			if err := fn(page[i].subscription()); err != nil {
+				return err
+			}
 		}
-	}
-	return c.wrapErr("subscriptions", it.Err())
+		return nil
+	})
 }
 
 // ReadAll reads the whole account for a full check with the minimum number
@@ -113,32 +97,81 @@ func (c *Client) eachSubscription(ctx context.Context, customerID string, fn fun
 // Stripe's order (newest first), followed by customers known only from a
 // subscription: deleted customers (Deleted set) or ones created while the
 // read ran.
+//
+// The two lists are read at the same time (they share the rate cap). A
+// subscription whose customer the customer list did not return belongs to
+// a deleted customer (Stripe lists those no more) or one created during
+// the read: each such customer is read once by id, which answers Stripe's
+// {"deleted": true} tombstone for the former.
 func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var out []CustomerBilling
-	index := map[string]int{}
-	err := c.ListCustomers(ctx, func(cu Customer) error {
-		index[cu.ID] = len(out)
-		out = append(out, CustomerBilling{Customer: cu})
+	type sub struct {
+		customer string
+		s        Subscription
+	}
+	var subs [][]sub
+	custErr := make(chan error, 1)
+	go func() {
+		err := c.listCustomersLean(ctx, func(page []wireCustomer) error {
+			for i := range page {
+				out = append(out, CustomerBilling{Customer: page[i].customer()})
+			}
+			return nil
+		})
+		if err != nil {
+			cancel() // no point reading on
+		}
+		custErr <- err
+	}()
+	subErr := c.listSubscriptionsLean(ctx, "", func(page []wireSubscription) error {
+		// Kept converted: the wire records go with their page.
+		conv := make([]sub, len(page))
+		for i := range page {
+			conv[i] = sub{string(page[i].Customer), page[i].subscription()}
+		}
+		subs = append(subs, conv)
 		return nil
 	})
-	if err != nil {
+	if subErr != nil {
+		cancel()
+	}
+	if err := <-custErr; err != nil && (subErr == nil || !errors.Is(err, context.Canceled)) {
 		return nil, err
 	}
-	err = c.eachSubscription(ctx, "", func(s *stripe.Subscription) error {
-		if s.Customer == nil {
-			return nil
+	if subErr != nil {
+		return nil, subErr
+	}
+
+	index := make(map[string]int, len(out))
+	for i := range out {
+		index[out[i].Customer.ID] = i
+	}
+	for p, page := range subs {
+		for j := range page {
+			s := &page[j]
+			if s.customer == "" {
+				continue
+			}
+			i, ok := index[s.customer]
+			if !ok {
+				cu, err := c.customerLean(ctx, s.customer)
+				switch {
+				case errors.Is(err, ErrCustomerNotFound):
+					// Gone entirely (or another account's): owed nothing.
+					cu = Customer{ID: s.customer, Metadata: map[string]string{}, Deleted: true}
+				case err != nil:
+					return nil, err
+				}
+				i = len(out)
+				index[cu.ID] = i
+				index[s.customer] = i
+				out = append(out, CustomerBilling{Customer: cu})
+			}
+			out[i].Subscriptions = append(out[i].Subscriptions, s.s)
 		}
-		i, ok := index[s.Customer.ID]
-		if !ok {
-			i = len(out)
-			index[s.Customer.ID] = i
-			out = append(out, CustomerBilling{Customer: toCustomer(s.Customer)})
-		}
-		out[i].Subscriptions = append(out[i].Subscriptions, toSubscription(s))
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		subs[p] = nil
 	}
 	return out, nil
 }
@@ -150,17 +183,15 @@ var ErrCustomerNotFound = errors.New("no such customer in this Stripe account")
 // ReadCustomer reads one customer freshly for a re-check: the customer (a
 // deleted one comes back with Deleted set) and all their subscriptions.
 func (c *Client) ReadCustomer(ctx context.Context, customerID string) (CustomerBilling, error) {
-	cu, err := c.api.Customers.Get(customerID, &stripe.CustomerParams{Params: stripe.Params{Context: ctx}})
+	cu, err := c.customerLean(ctx, customerID)
 	if err != nil {
-		var se *stripe.Error
-		if errors.As(err, &se) && se.HTTPStatusCode == http.StatusNotFound {
-			return CustomerBilling{}, fmt.Errorf("read customer %s: %w", customerID, ErrCustomerNotFound)
-		}
-		return CustomerBilling{}, c.wrapErr("customer "+customerID, err)
+		return CustomerBilling{}, err
 	}
-	cb := CustomerBilling{Customer: toCustomer(cu)}
-	err = c.eachSubscription(ctx, customerID, func(s *stripe.Subscription) error {
-		cb.Subscriptions = append(cb.Subscriptions, toSubscription(s))
+	cb := CustomerBilling{Customer: cu}
+	err = c.listSubscriptionsLean(ctx, customerID, func(page []wireSubscription) error {
+		for i := range page {
+			cb.Subscriptions = append(cb.Subscriptions, page[i].subscription())
+		}
 		return nil
 	})
 	if err != nil {
@@ -293,47 +324,4 @@ func unix(t int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(t, 0).UTC()
-}
-
-func toCustomer(c *stripe.Customer) Customer {
-	md := c.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
-	return Customer{
-		ID: c.ID, Email: c.Email, Name: c.Name, Metadata: md,
-		Created: unix(c.Created), Livemode: c.Livemode, Deleted: c.Deleted,
-	}
-}
-
-func toSubscription(s *stripe.Subscription) Subscription {
-	out := Subscription{
-		ID:                s.ID,
-		Status:            string(s.Status),
-		Created:           unix(s.Created),
-		CurrentPeriodEnd:  unix(s.CurrentPeriodEnd),
-		TrialEnd:          unix(s.TrialEnd),
-		CancelAtPeriodEnd: s.CancelAtPeriodEnd,
-		PauseCollection:   s.PauseCollection != nil,
-		Livemode:          s.Livemode,
-	}
-	if s.Customer != nil {
-		out.CustomerID = s.Customer.ID
-	}
-	if s.Items != nil {
-		for _, it := range s.Items.Data {
-			if it.Price == nil {
-				continue
-			}
-			item := Item{PriceID: it.Price.ID, LookupKey: it.Price.LookupKey}
-			if it.Price.Product != nil {
-				item.ProductID = it.Price.Product.ID
-			}
-			out.Items = append(out.Items, item)
-		}
-	}
-	if inv := s.LatestInvoice; inv != nil && inv.ID != "" {
-		out.LatestInvoice = &Invoice{ID: inv.ID, Status: string(inv.Status), Created: unix(inv.Created)}
-	}
-	return out
 }

@@ -119,18 +119,57 @@ func leanSubject(s fulfillment.Subject) fulfillment.Subject {
 // taken as unknown, keeping the request count near the minimum.
 const maxConfirmUnknown = 100
 
-// full checks every customer and every app subject.
-//
-// Memory: billing is held once, compactly indexed; app subjects stream past
-// and are compared one by one against their customer's promise (derived on
-// the spot), so only the lean identity of each customer's first subject is
-// kept (to name ambiguous matches). Writes go out in batched transactions.
+// full checks every customer and every app subject. Its writes go to
+// SQLite from a writer goroutine while it reads and compares.
 func (x *run) full(ctx context.Context) error {
+	x.sink.startWriter(ctx)
+	err := x.fullCheck(ctx)
+	if werr := x.sink.stopWriter(ctx, err); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// fullCheck reads and compares everything.
+//
+// Memory: billing is held once, compactly indexed; app subjects are read
+// alongside billing and then compared one by one against their customer's
+// promise (derived on the spot), each released once compared, and only the
+// lean identity of each customer's first subject is kept (to name ambiguous
+// matches). Writes go out in batched transactions.
+func (x *run) fullCheck(ctx context.Context) error {
 	// Progress while Stripe is read is its request count against an
 	// estimate from the last full check (customers + about as many
 	// subscriptions, 100 per request); unknown the first time.
 	est, _ := x.r.DB.LastFullCheckSize(ctx, x.p.project.ID)
 	x.phase("reading_billing", 2*((est+99)/100))
+
+	// The app's subjects are read at the same time (into memory: a few
+	// hundred bytes a subject) and compared once billing is in.
+	appCtx, cancelApp := context.WithCancel(ctx)
+	defer cancelApp()
+	type appRead struct {
+		subjects []fulfillment.Subject
+		err      error
+	}
+	appDone := make(chan appRead, 1)
+	go func() {
+		var r appRead
+		r.err = x.src.Access.ReadAll(appCtx, func(s fulfillment.Subject) error {
+			r.subjects = append(r.subjects, s)
+			return nil
+		})
+		appDone <- r
+	}()
+	// Never return while the app read still uses the source.
+	appWaited := false
+	defer func() {
+		if !appWaited {
+			cancelApp()
+			<-appDone
+		}
+	}()
+
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -186,7 +225,12 @@ func (x *run) full(ctx context.Context) error {
 	first := map[int32]fulfillment.Subject{}
 	more := map[int32][]fulfillment.Subject{}
 	var unknown []fulfillment.Subject
-	err = x.src.Access.ReadAll(ctx, func(s fulfillment.Subject) error {
+	app := <-appDone
+	appWaited = true
+	if app.err != nil {
+		return app.err
+	}
+	handle := func(s fulfillment.Subject) error {
 		x.sum.Subjects++
 		x.n.done.Add(1)
 		customer, i, known := "", int32(-1), false
@@ -228,10 +272,14 @@ func (x *run) full(ctx context.Context) error {
 			flagged[i] = true
 		}
 		return x.addAll(ctx, fs)
-	})
-	if err != nil {
-		return err
 	}
+	for j := range app.subjects {
+		if err := handle(app.subjects[j]); err != nil {
+			return err
+		}
+		app.subjects[j] = fulfillment.Subject{} // let it go
+	}
+	app.subjects = nil
 	if err := x.unknownSubjects(ctx, unknown, ci, subjects, flagged, first, more); err != nil {
 		return err
 	}

@@ -35,6 +35,13 @@ type sink struct {
 	summary *Summary
 	// resolveAs: the resolution of incidents this check verifies (repairs.go).
 	resolveAs map[string]string
+
+	// writes, when set, carries full batches to a writer goroutine, so the
+	// check goes on deriving and comparing while SQLite writes (a full
+	// check's first run writes a promise per customer).
+	writes  chan db.CheckBatch
+	written chan error
+	failed  atomic.Pointer[error]
 }
 
 type activeState struct {
@@ -168,22 +175,91 @@ func (s *sink) sample(f fulfillment.Finding, op db.IncidentOp) {
 }
 
 func (s *sink) maybeFlush(ctx context.Context) error {
-	if s.batch.Len() >= s.size {
+	// Promise rows are small upserts without ledger entries (a first full
+	// check writes one per customer): four of them count as one write, so
+	// a baseline takes a quarter of the transactions.
+	b := &s.batch
+	if len(b.Incidents)+len(b.Links)+len(b.Ledger)+len(b.Promises)/4 >= s.size {
 		return s.flush(ctx)
 	}
 	return nil
 }
 
-// flush writes the pending batch in one transaction.
+// startWriter moves batch writes to a goroutine; stopWriter must follow.
+// Batches are still written in order, each in one transaction.
+func (s *sink) startWriter(ctx context.Context) {
+	if s.dry || s.writes != nil {
+		return
+	}
+	s.writes, s.written = make(chan db.CheckBatch, 1), make(chan error, 1)
+	go func() {
+		var first error
+		for b := range s.writes {
+			if first != nil {
+				continue // drain; nothing after a failed batch is written
+			}
+			if err := s.apply(ctx, &b); err != nil {
+				first = err
+				s.failed.Store(&err)
+			}
+		}
+		s.written <- first
+	}()
+}
+
+// stopWriter waits for the batches handed to the writer. The batch still
+// being filled is written only when the check succeeded (failed is nil):
+// as before, a failed check writes nothing past its last full batch.
+func (s *sink) stopWriter(ctx context.Context, failed error) error {
+	if s.writes == nil {
+		return nil
+	}
+	var err error
+	if failed == nil {
+		err = s.flush(ctx)
+	}
+	s.batch = db.CheckBatch{}
+	close(s.writes)
+	werr := <-s.written
+	s.writes = nil
+	if werr != nil {
+		return werr
+	}
+	return err
+}
+
+// flush writes the pending batch in one transaction (or hands it to the
+// writer goroutine).
 func (s *sink) flush(ctx context.Context) error {
 	if s.dry || s.batch.Len() == 0 {
 		s.batch = db.CheckBatch{}
 		return nil
 	}
-	if err := s.db.ApplyCheckBatch(ctx, s.check.ProjectID, s.check.ID, s.actor, &s.batch); err != nil {
+	if s.writes != nil {
+		if err := s.failed.Load(); err != nil {
+			return *err
+		}
+		select {
+		case s.writes <- s.batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.batch = db.CheckBatch{}
+		return nil
+	}
+	if err := s.apply(ctx, &s.batch); err != nil {
 		return err
 	}
-	for _, w := range s.batch.Incidents {
+	s.batch = db.CheckBatch{}
+	return nil
+}
+
+// apply writes one batch and counts what it did.
+func (s *sink) apply(ctx context.Context, b *db.CheckBatch) error {
+	if err := s.db.ApplyCheckBatch(ctx, s.check.ProjectID, s.check.ID, s.actor, b); err != nil {
+		return err
+	}
+	for _, w := range b.Incidents {
 		switch w.Op {
 		case db.OpOpen:
 			s.counts.opened.Add(1)
@@ -193,7 +269,6 @@ func (s *sink) flush(ctx context.Context) error {
 			s.counts.resolved.Add(1)
 		}
 	}
-	s.batch = db.CheckBatch{}
 	return nil
 }
 

@@ -201,6 +201,10 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 	for i := range entries {
 		entries[i].CheckID, entries[i].Actor = checkID, actor
 	}
+	// A full check writes a hundred thousand rows in batches: each
+	// statement is prepared once per transaction, not once per row.
+	st := stmts{tx: tx}
+	defer st.close()
 	for i := range b.Incidents {
 		w := &b.Incidents[i]
 		var kind ledger.Kind
@@ -208,7 +212,7 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 		switch w.Op {
 		case OpOpen:
 			w.ID = newID("inc_")
-			_, err = tx.ExecContext(ctx, `INSERT INTO incidents (id, project_id, customer_id, subject_key, subject_kind, subject_id,
+			err = st.exec(ctx, `INSERT INTO incidents (id, project_id, customer_id, subject_key, subject_kind, subject_id,
 				subject_email, subject_name, kind, severity, severity_rank, status, summary, fingerprint, diff_hash, finding,
 				first_seen_at, last_seen_at, first_check_id, last_check_id, search)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -217,18 +221,18 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 				ts, ts, checkID, checkID, searchText(w))
 			kind = ledger.IncidentOpened
 		case OpTouch:
-			_, err = tx.ExecContext(ctx, `UPDATE incidents SET last_seen_at = ?, last_check_id = ? WHERE id = ?`, ts, checkID, w.ID)
+			err = st.exec(ctx, `UPDATE incidents SET last_seen_at = ?, last_check_id = ? WHERE id = ?`, ts, checkID, w.ID)
 		case OpUpdate, OpReopen:
 			q := `UPDATE incidents SET last_seen_at = ?, last_check_id = ?, summary = ?, fingerprint = ?, diff_hash = ?, finding = ?,
 				subject_email = ?, subject_name = ?, search = ?`
 			if w.Op == OpReopen {
 				q += `, status = 'open', ignored_at = NULL, ignored_by = NULL, ignore_reason = ''`
 			}
-			_, err = tx.ExecContext(ctx, q+` WHERE id = ?`, ts, checkID, w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
+			err = st.exec(ctx, q+` WHERE id = ?`, ts, checkID, w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
 				w.SubjectEmail, w.SubjectName, searchText(w), w.ID)
 			kind = ledger.IncidentUpdated
 		case OpResolve:
-			_, err = tx.ExecContext(ctx, `UPDATE incidents SET status = 'resolved', resolved_at = ?, resolution = ?, last_check_id = ?
+			err = st.exec(ctx, `UPDATE incidents SET status = 'resolved', resolved_at = ?, resolution = ?, last_check_id = ?
 				WHERE id = ? AND status <> 'resolved'`, ts, w.Resolution, checkID, w.ID)
 			kind = ledger.IncidentResolved
 		default:
@@ -257,24 +261,15 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 			}
 		}
 	}
-	for _, p := range b.Promises {
-		var boundary any
-		if p.BoundaryAt != nil {
-			boundary = formatTime(*p.BoundaryAt)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO promises (project_id, customer_id, fingerprint, summary, boundary_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, customer_id) DO UPDATE SET fingerprint = excluded.fingerprint,
-			summary = excluded.summary, boundary_at = excluded.boundary_at, updated_at = excluded.updated_at`,
-			projectID, p.CustomerID, p.Fingerprint, string(p.Summary), boundary, ts); err != nil {
-			return fmt.Errorf("write promise: %w", err)
-		}
+	if err := writePromises(ctx, &st, projectID, ts, b.Promises); err != nil {
+		return err
 	}
 	for _, l := range b.Links {
 		var err error
 		if l.CustomerID == "" {
-			_, err = tx.ExecContext(ctx, `DELETE FROM subject_links WHERE project_id = ? AND subject_key = ?`, projectID, l.SubjectKey)
+			err = st.exec(ctx, `DELETE FROM subject_links WHERE project_id = ? AND subject_key = ?`, projectID, l.SubjectKey)
 		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO subject_links (project_id, subject_key, customer_id) VALUES (?, ?, ?)
+			err = st.exec(ctx, `INSERT INTO subject_links (project_id, subject_key, customer_id) VALUES (?, ?, ?)
 				ON CONFLICT (project_id, subject_key) DO UPDATE SET customer_id = excluded.customer_id`, projectID, l.SubjectKey, l.CustomerID)
 		}
 		if err != nil {
@@ -288,6 +283,34 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 		return fmt.Errorf("write check results: %w", err)
 	}
 	return nil
+}
+
+// stmts prepares each distinct statement of a transaction once.
+type stmts struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+func (s *stmts) exec(ctx context.Context, query string, args ...any) error {
+	st, ok := s.m[query]
+	if !ok {
+		var err error
+		if st, err = s.tx.PrepareContext(ctx, query); err != nil {
+			return err
+		}
+		if s.m == nil {
+			s.m = map[string]*sql.Stmt{}
+		}
+		s.m[query] = st
+	}
+	_, err := st.ExecContext(ctx, args...)
+	return err
+}
+
+func (s *stmts) close() {
+	for _, st := range s.m {
+		st.Close()
+	}
 }
 
 func searchText(w *IncidentWrite) string {

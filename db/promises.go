@@ -132,3 +132,20 @@ func (d *DB) LinkedSubjects(ctx context.Context, projectID, customerID string) (
 	}
 	return out, rows.Err()
 }
+
+// writePromises upserts a batch's promise rows.
+func writePromises(ctx context.Context, st *stmts, projectID, ts string, rows []PromiseRow) error {
+	for _, p := range rows {
+		var boundary any
+		if p.BoundaryAt != nil {
+			boundary = formatTime(*p.BoundaryAt)
+		}
+		if err := st.exec(ctx, `INSERT INTO promises (project_id, customer_id, fingerprint, summary, boundary_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, customer_id) DO UPDATE SET fingerprint = excluded.fingerprint,
+			summary = excluded.summary, boundary_at = excluded.boundary_at, updated_at = excluded.updated_at`,
+			projectID, p.CustomerID, p.Fingerprint, string(p.Summary), boundary, ts); err != nil {
+			return fmt.Errorf("write promise: %w", err)
+		}
+	}
+	return nil
+}

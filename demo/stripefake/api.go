@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,7 +92,9 @@ func (s *Server) route(r *http.Request, key string, ki keyInfo) (any, *apiError)
 		if err := need(res.perm); err != nil {
 			return nil, err
 		}
-		return s.list(path, res, q, expand, need)
+		// Rendered items are cached only for keys that may read everything:
+		// a restricted key's expansions must meet its permission checks.
+		return s.list(path, res, q, expand, need, !ki.restricted)
 	}
 	for prefix, res := range resources {
 		id, ok := strings.CutPrefix(path, prefix+"/")
@@ -137,16 +140,20 @@ func arrayParam(q url.Values, name string) []string {
 }
 
 func (s *Server) retrieve(res resource, id string, expand []string, need func(string) *apiError) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	v, ok := s.getLocked(res.kind, id)
 	if !ok {
 		return nil, noSuch(res.noun, id, "id")
 	}
-	return s.renderLocked(res.kind, v, expand, need)
+	m, err := s.render(res.kind, v, expand, need)
+	if err != nil {
+		return nil, err
+	}
+	return &rendered{v: m}, nil
 }
 
-func (s *Server) list(path string, res resource, q url.Values, expand []string, need func(string) *apiError) (any, *apiError) {
+func (s *Server) list(path string, res resource, q url.Values, expand []string, need func(string) *apiError, cache bool) (any, *apiError) {
 	limit := 10
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -172,169 +179,115 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 		}
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var all []*entry
-	for _, e := range s.sortedLocked(res.kind) {
-		ok, err := res.filter(q, e.v)
-		if err != nil {
+	// The sorted order is cached (a full read pages a big account a thousand
+	// times); the cursor is found by index, so a page costs its own size.
+	sorted, pos := s.sortedSnapshot(res.kind)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(sorted) > 0 {
+		// The filter's parameter errors don't depend on the object.
+		if _, err := res.filter(q, sorted[0].v); err != nil {
 			return nil, err
 		}
-		if ok {
-			all = append(all, e)
+	}
+	match := func(e *entry) bool {
+		ok, _ := res.filter(q, e.v)
+		return ok
+	}
+	// cursor finds a cursor object that the list would contain.
+	cursor := func(id, param string) (int, *apiError) {
+		i, ok := pos[id]
+		if !ok || !match(sorted[i]) {
+			return 0, noSuch(res.noun, id, param)
 		}
+		return i, nil
 	}
 	var page []*entry
 	hasMore := false
 	switch {
 	case before != "":
-		i := indexOf(all, before)
-		if i < 0 {
-			return nil, noSuch(res.noun, before, "ending_before")
-		}
-		start := max(0, i-limit)
-		page, hasMore = all[start:i], start > 0
-	default:
-		start := 0
-		if after != "" {
-			i := indexOf(all, after)
-			if i < 0 {
-				return nil, noSuch(res.noun, after, "starting_after")
-			}
-			start = i + 1
-		}
-		end := min(len(all), start+limit)
-		page, hasMore = all[start:end], end < len(all)
-	}
-	data := make([]any, 0, len(page))
-	for _, e := range page {
-		m, err := s.renderLocked(res.kind, e.v, itemExpand, need)
+		i, err := cursor(before, "ending_before")
 		if err != nil {
 			return nil, err
 		}
+		j := i - 1
+		for ; j >= 0 && len(page) < limit; j-- {
+			if match(sorted[j]) {
+				page = append(page, sorted[j])
+			}
+		}
+		slices.Reverse(page)
+		for ; j >= 0 && !hasMore; j-- {
+			hasMore = match(sorted[j])
+		}
+	default:
+		start := 0
+		if after != "" {
+			i, err := cursor(after, "starting_after")
+			if err != nil {
+				return nil, err
+			}
+			start = i + 1
+		}
+		j := start
+		for ; j < len(sorted) && len(page) < limit; j++ {
+			if match(sorted[j]) {
+				page = append(page, sorted[j])
+			}
+		}
+		for ; j < len(sorted) && !hasMore; j++ {
+			hasMore = match(sorted[j])
+		}
+	}
+	data := make([]jval, 0, len(page))
+	sig := strings.Join(itemExpand, "\x00")
+	for _, e := range page {
+		if cache {
+			if b := s.cachedItem(e, sig); b != nil {
+				data = append(data, jval{raw: b})
+				continue
+			}
+		}
+		m, err := s.render(res.kind, e.v, itemExpand, need)
+		if err != nil {
+			return nil, err
+		}
+		if cache {
+			m = s.cacheItem(e, sig, &m)
+		}
 		data = append(data, m)
 	}
-	return listEnvelope(path, data, hasMore), nil
+	return listBody(path, data, hasMore), nil
+}
+
+// listItemDepth is the indentation depth of a list page's items.
+const listItemDepth = 2
+
+// cachedItem is e's rendered list item for these expansions, if current.
+// Caller holds s.mu (read).
+func (s *Server) cachedItem(e *entry, sig string) []byte {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if e.item != nil && e.itemGen == s.gen && e.itemExpand == sig {
+		return e.item
+	}
+	return nil
+}
+
+// cacheItem keeps e's rendered list item and returns it as raw bytes.
+// Caller holds s.mu (read).
+func (s *Server) cacheItem(e *entry, sig string, v *jval) jval {
+	var buf bytes.Buffer
+	writeIndented(&buf, v, listItemDepth)
+	b := buf.Bytes()
+	s.cacheMu.Lock()
+	e.item, e.itemExpand, e.itemGen = b, sig, s.gen
+	s.cacheMu.Unlock()
+	return jval{raw: b}
 }
 
 func listEnvelope(url string, data []any, hasMore bool) map[string]any {
 	return map[string]any{"object": "list", "data": data, "has_more": hasMore, "url": url}
-}
-
-func indexOf(es []*entry, id string) int {
-	for i, e := range es {
-		if e.id == id {
-			return i
-		}
-	}
-	return -1
-}
-
-// renderLocked turns a stored stripe-go object into Stripe's JSON: the type
-// marshalled as-is, then references collapsed to ids unless expanded.
-func (s *Server) renderLocked(kind string, v any, expand []string, need func(string) *apiError) (map[string]any, *apiError) {
-	if c, ok := v.(*stripe.Customer); ok && c.Deleted {
-		// Stripe keeps only a tombstone of a deleted customer.
-		return map[string]any{"id": c.ID, "object": "customer", "deleted": true}, nil
-	}
-	m, err := toMap(v)
-	if err != nil {
-		return nil, &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: "fake: " + err.Error()}
-	}
-	if err := s.walkLocked(m, objectType(m, kind), expand, need); err != nil {
-		return nil, err
-	}
-	if kind == kindCustomer {
-		for _, k := range includable {
-			if m[k] == nil {
-				delete(m, k)
-			}
-		}
-	}
-	return m, nil
-}
-
-func objectType(m map[string]any, fallback string) string {
-	if o, ok := m["object"].(string); ok && o != "" {
-		return o
-	}
-	return fallback
-}
-
-// walkLocked rewrites m in place: expandable references become ids (or the
-// referenced object when expanded), nested objects and lists are walked, and
-// stripe-go's zero values Stripe sends as null are nulled.
-func (s *Server) walkLocked(m map[string]any, typ string, expand []string, need func(string) *apiError) *apiError {
-	refs := expandable[typ]
-	for k, val := range m {
-		sub := subPaths(expand, k)
-		if refKind, isRef := refs[k]; isRef {
-			stub, ok := val.(map[string]any)
-			if !ok {
-				continue // null, or already an id
-			}
-			id, _ := stub["id"].(string)
-			if !contains(expand, k) && len(sub) == 0 {
-				m[k] = id
-				continue
-			}
-			if refKind == "" {
-				m[k] = id // not something the fake stores
-				continue
-			}
-			if err := need(permByKind[refKind]); err != nil {
-				return err
-			}
-			target, ok := s.getLocked(refKind, id)
-			if !ok {
-				m[k] = id
-				continue
-			}
-			full, err := s.renderLocked(refKind, target, sub, need)
-			if err != nil {
-				return err
-			}
-			m[k] = full
-			continue
-		}
-		switch x := val.(type) {
-		case map[string]any:
-			if data, ok := x["data"].([]any); ok {
-				if _, ok := x["has_more"]; ok {
-					x["object"] = "list"
-					delete(x, "total_count") // stripe-go's ListMeta field; Stripe omits it unless asked
-					for _, el := range data {
-						if em, ok := el.(map[string]any); ok {
-							if err := s.walkLocked(em, objectType(em, ""), subPaths(sub, "data"), need); err != nil {
-								return err
-							}
-						}
-					}
-					continue
-				}
-			}
-			if err := s.walkLocked(x, objectType(x, ""), sub, need); err != nil {
-				return err
-			}
-		case string:
-			if x == "" && k != "id" {
-				m[k] = nil // Stripe sends unset strings as null
-			}
-		case json.Number:
-			if nullIfZero[k] && x.String() == "0" {
-				m[k] = nil
-			}
-		case bool:
-			if k == "deleted" && !x {
-				delete(m, k) // only deleted objects carry "deleted"
-			}
-		case nil:
-			if k == "metadata" {
-				m[k] = map[string]any{}
-			}
-		}
-	}
-	return nil
 }
 
 func subPaths(expand []string, key string) []string {

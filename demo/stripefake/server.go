@@ -12,6 +12,7 @@
 package stripefake
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -69,7 +70,9 @@ type keyInfo struct {
 
 // Server is the fake Stripe account. The zero value is not usable; call New.
 type Server struct {
-	mu sync.Mutex
+	// mu guards everything below; requests render under the read lock, so
+	// concurrent list pages render in parallel.
+	mu sync.RWMutex
 
 	now        func() time.Time
 	account    string
@@ -83,6 +86,21 @@ type Server struct {
 	ents     map[string][]string          // customer id → entitlement lookup keys
 	failures []Failure
 	log      []Request
+
+	// order caches each kind's entries newest first and their positions;
+	// a kind's cache is dropped when one of its entries is added.
+	order map[string]*sortedKind
+	// gen counts changes to stored objects: a list item rendered at another
+	// generation is stale (an expansion may show another object).
+	gen uint64
+	// cacheMu guards the entries' rendered list items, which requests
+	// holding only the read lock fill in.
+	cacheMu sync.Mutex
+}
+
+type sortedKind struct {
+	entries []*entry
+	pos     map[string]int
 }
 
 // entry is one stored object with what listing needs: its creation time and
@@ -92,6 +110,12 @@ type entry struct {
 	created int64
 	seq     int
 	v       any
+
+	// The object rendered as a list item (indented for its place in the
+	// page) for one set of expansions, at generation gen.
+	item       []byte
+	itemExpand string
+	itemGen    uint64
 }
 
 // Object kinds stored by the fake (Stripe's "object" values).
@@ -293,8 +317,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	w.WriteHeader(status)
+	// Stripe pretty-prints its responses.
+	if b, ok := body.(*rendered); ok {
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		writeIndented(buf, &b.v, 0)
+		buf.WriteByte('\n')
+		_, _ = w.Write(buf.Bytes())
+		if buf.Cap() <= 4<<20 {
+			bufPool.Put(buf)
+		}
+		return
+	}
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ") // Stripe pretty-prints its responses
+	enc.SetIndent("", "  ")
 	_ = enc.Encode(body)
 }
 
@@ -429,13 +465,18 @@ func (s *Server) putLocked(kind, id string, created int64, v any) {
 		m = map[string]*entry{}
 		s.objects[kind] = m
 	}
+	s.gen++
 	if e, ok := m[id]; ok {
 		e.v = v
-		e.created = created
+		if e.created != created {
+			e.created = created
+			delete(s.order, kind)
+		}
 		return
 	}
 	s.seq++
 	m[id] = &entry{id: id, created: created, seq: s.seq, v: v}
+	delete(s.order, kind)
 }
 
 func (s *Server) getLocked(kind, id string) (any, bool) {
@@ -446,8 +487,15 @@ func (s *Server) getLocked(kind, id string) (any, bool) {
 	return e.v, true
 }
 
-// sortedLocked returns kind's entries newest first, Stripe's list order.
-func (s *Server) sortedLocked(kind string) []*entry {
+// sortedSnapshot returns kind's entries newest first (Stripe's list order)
+// and each id's position. The slice is never modified once built, so the
+// caller may read it after the lock is released.
+func (s *Server) sortedSnapshot(kind string) ([]*entry, map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, ok := s.order[kind]; ok {
+		return o.entries, o.pos
+	}
 	m := s.objects[kind]
 	out := make([]*entry, 0, len(m))
 	for _, e := range m {
@@ -459,5 +507,13 @@ func (s *Server) sortedLocked(kind string) []*entry {
 		}
 		return out[i].seq > out[j].seq
 	})
-	return out
+	pos := make(map[string]int, len(out))
+	for i, e := range out {
+		pos[e.id] = i
+	}
+	if s.order == nil {
+		s.order = map[string]*sortedKind{}
+	}
+	s.order[kind] = &sortedKind{entries: out, pos: pos}
+	return out, pos
 }

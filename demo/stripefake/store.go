@@ -60,6 +60,7 @@ func (s *Server) DeleteCustomer(id string) error {
 		return fmt.Errorf("stripefake: no customer %s", id)
 	}
 	v.(*stripe.Customer).Deleted = true
+	s.gen++
 	now := s.now().Unix()
 	for _, e := range s.objects[kindSubscription] {
 		sub := e.v.(*stripe.Subscription)
@@ -86,6 +87,7 @@ func (s *Server) addProductLocked(id, name string) string {
 	if v, ok := s.getLocked(kindProduct, id); ok {
 		if name != "" {
 			v.(*stripe.Product).Name = name
+			s.gen++
 		}
 		return id
 	}
@@ -289,6 +291,7 @@ func (s *Server) UpdateSubscription(id string, fn func(*stripe.Subscription)) er
 		return fmt.Errorf("stripefake: no subscription %s", id)
 	}
 	fn(v.(*stripe.Subscription))
+	s.gen++
 	return nil
 }
 

@@ -36,16 +36,20 @@ func (s *Server) Event(eventType, kind, id string) ([]byte, error) {
 	if kind == "entitlements.active_entitlement_summary" {
 		obj = s.entitlementSummary(id)
 	} else {
-		s.mu.Lock()
+		s.mu.RLock()
 		v, ok := s.getLocked(kind, id)
 		if !ok {
-			s.mu.Unlock()
+			s.mu.RUnlock()
 			return nil, fmt.Errorf("stripefake: no %s %s", kind, id)
 		}
-		m, apiErr := s.renderLocked(kind, v, nil, func(string) *apiError { return nil })
-		s.mu.Unlock()
+		objTree, apiErr := s.render(kind, v, nil, func(string) *apiError { return nil })
+		s.mu.RUnlock()
 		if apiErr != nil {
 			return nil, apiErr
+		}
+		m, err := objTree.toAny()
+		if err != nil {
+			return nil, err
 		}
 		obj = m
 	}
