@@ -112,7 +112,7 @@ test('Incidents: filter, open, ignore, bulk acknowledge, re-run check to resolve
       const compared = page.getByRole('table', { name: 'Promised vs granted' });
       await compared.waitFor();
       assert.match(await compared.innerText(), /Plan[\s\S]*free[\s\S]*pro[\s\S]*Differs/);
-      await page.getByRole('heading', { name: 'Proposed repair' }).waitFor();
+      await page.getByRole('heading', { name: 'Apply this change in Clerk' }).waitFor();
       await page.getByRole('heading', { name: 'Evidence' }).waitFor();
       await page.getByText('Clerk metadata as read').waitFor();
       await page.getByRole('table', { name: 'Subscriptions' }).getByText('pro_monthly').waitFor();
@@ -161,7 +161,8 @@ test('Incidents: filter, open, ignore, bulk acknowledge, re-run check to resolve
       await rows.filter({ hasText: world.Bea.email }).getByRole('link', { name: 'Paid without access' }).click();
       await page.getByRole('heading', { name: /Paid without access/, level: 1 }).waitFor();
       const beaIncident = page.url().split('/').pop();
-      await page.getByRole('button', { name: 'Re-run check' }).click();
+      // The page's own action (the guided-fix panel below has one too).
+      await page.getByRole('button', { name: 'Re-run check' }).first().click();
       await page.getByText('Re-checked: still wrong', { exact: true }).waitFor();
       await page.getByRole('status').filter({ hasText: 'Still wrong' }).getByText(/plan is now free/).waitFor();
       const before = await api.request('GET', `/api/projects/${pid}/customers/${world.Bea.customer}`);
@@ -170,11 +171,11 @@ test('Incidents: filter, open, ignore, bulk acknowledge, re-run check to resolve
         container: 'public_metadata',
         metadata: { stripe_customer_id: world.Bea.customer, plan: 'pro' },
       });
-      await page.getByRole('button', { name: 'Re-run check' }).click();
+      await page.getByRole('button', { name: 'Re-run check' }).first().click();
       await page.getByText('Re-checked: the promise holds; the incident is resolved').waitFor();
       await page.getByText('The promise holds now').first().waitFor();
       await page.getByRole('term').filter({ hasText: 'Status' }).locator('..').getByText('Resolved').waitFor();
-      await page.getByRole('list', { name: 'Incident timeline' }).getByText(/resolved: promise holds/).waitFor();
+      await page.getByRole('list', { name: 'Incident timeline' }).getByText(/resolved: verified after guided fix/).waitFor();
       await screenshot(page, '85-incident-resolved');
       const resolved = await api.request('GET', `/api/incidents/${beaIncident}`);
       assert.equal(resolved.status, 'resolved');

@@ -124,10 +124,13 @@ test('an admin approves a Postgres repair and sees it verified', { timeout: 240_
       const { items } = await api.request('GET', `${p}/incidents?customer_id=cus_ada`);
       assert.equal(items.length, 1, 'one incident for cus_ada');
       const incident = items[0];
-      // Step 8 (Go live) turns repairs on; that screen is another part of the
-      // product, so the test flips the stored flag the way it would.
-      execFileSync('sqlite3', [path.join(server.dataDir, 'parityrail.db'), '.timeout 5000',
-        `UPDATE projects SET repairs_enabled = 1 WHERE id = '${project.id}'`]);
+      // Step 8 (Go live) turns repairs on and starts the first real check.
+      const live = await api.request('POST', `${p}/go-live`, { repairs_enabled: true });
+      assert.equal(live.project.repairs_enabled, true);
+      await eventually(async () => {
+        const c = await api.request('GET', `${p}/checks/${live.check.id}`);
+        return c.status !== 'running' && c;
+      }, 'the go-live check finishes', { timeoutMs: 30_000 });
 
       await page.goto(`/projects/${project.id}/incidents/${incident.id}`);
       // Everything below is scoped to the repair section: the incident page
@@ -139,13 +142,13 @@ test('an admin approves a Postgres repair and sees it verified', { timeout: 240_
       assert.deepEqual(await planRow.getByRole('cell').allInnerTexts(), ['free', 'pro']);
       const premiumRow = diff.getByRole('row', { name: /is_premium/ });
       assert.deepEqual(await premiumRow.getByRole('cell').allInnerTexts(), ['false', 'true']);
-      await screenshot(page, '60-repair-proposed');
+      await screenshot(page, '90-repair-proposed');
 
       await section.getByRole('button', { name: 'Approve repair' }).click();
       await page.getByText(/Repair applied: one row written/).waitFor();
       await section.getByText('Verified after repair', { exact: true }).waitFor({ timeout: 30_000 });
       await page.getByText(/the promise holds and the incident is resolved/).first().waitFor();
-      await screenshot(page, '61-repair-verified');
+      await screenshot(page, '91-repair-verified');
 
       const detail = await api.request('GET', `/api/incidents/${incident.id}`);
       assert.equal(detail.status, 'resolved');
@@ -200,7 +203,7 @@ test('a member follows the Clerk guided fix and re-runs the check', { timeout: 2
       await section.getByRole('button', { name: 'Copy API request' }).waitFor();
       await section.getByText(`curl -X PATCH https://api.clerk.com/v1/users/${userId}/metadata`, { exact: false }).waitFor();
       await section.getByText(/Automated Clerk metadata writes are on the roadmap/).waitFor();
-      await screenshot(page, '62-clerk-guided-fix');
+      await screenshot(page, '92-clerk-guided-fix');
 
       // Not applied yet: still wrong, with the value read now.
       await section.getByRole('button', { name: 'Re-run check' }).click();
@@ -214,7 +217,7 @@ test('a member follows the Clerk guided fix and re-runs the check', { timeout: 2
       });
       await section.getByRole('button', { name: 'Re-run check' }).click();
       await section.getByText('Held — verified after guided fix').waitFor({ timeout: 20_000 });
-      await screenshot(page, '63-clerk-guided-verified');
+      await screenshot(page, '93-clerk-guided-verified');
 
       const detail = await owner.api.request('GET', `/api/incidents/${incident.id}`);
       assert.equal(detail.status, 'resolved');
