@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -109,8 +110,10 @@ func TestIncidentPagingAndFilters(t *testing.T) {
 	}
 }
 
-// TestIncidentListAt100k: every filter combination stays fast at depth with
-// 100,000 incidents (keyset paging on indexed columns).
+// TestIncidentListAt100k: every filter combination pages correctly at depth
+// with 100,000 incidents. Its speed is measured by BenchmarkIncidentList
+// (server/incidents_bench_test.go); here times are only logged, so a busy
+// machine cannot fail it.
 func TestIncidentListAt100k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills 100,000 incidents")
@@ -143,6 +146,13 @@ func TestIncidentListAt100k(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, it := range items {
+				if (f.Kind != "" && it.Kind != f.Kind) || (f.Severity != "" && it.Severity != f.Severity) ||
+					(f.CustomerID != "" && it.CustomerID != f.CustomerID) ||
+					(len(f.Statuses) > 0 && !slices.Contains(f.Statuses, it.Status)) {
+					t.Fatalf("%s: %s does not match the filter: %s/%s/%s/%s", name, it.ID, it.Kind, it.Severity, it.CustomerID, it.Status)
+				}
+			}
 			if next == "" || len(items) == 0 {
 				break
 			}
@@ -150,12 +160,5 @@ func TestIncidentListAt100k(t *testing.T) {
 			f.Cursor = next
 		}
 		t.Logf("%-16s worst page %s", name, worst.Round(time.Microsecond))
-		limit := 50 * time.Millisecond
-		if name == "q" {
-			limit = 400 * time.Millisecond // a substring scan of the project's rows
-		}
-		if worst > limit {
-			t.Errorf("%s: a page took %s", name, worst)
-		}
 	}
 }
