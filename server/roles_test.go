@@ -36,6 +36,7 @@ func TestEveryRouteByRole(t *testing.T) {
 	uniq := func() string { n++; return fmt.Sprintf("%d", n) }
 	routes := []route{
 		{"GET", "/api/health", "public", 200, nil},
+		{"GET", "/api/openapi.yaml", "public", 200, nil},
 		{"GET", "/api/setup", "public", 200, nil},
 		{"GET", "/api/invites/{token}", "public", 200, nil},
 		{"GET", "/api/me", "member", 200, nil},
