@@ -64,10 +64,17 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"GuidedFix":           repair.GuidedFix{},
 		"IncidentDetail":      incidentDetail{},
 		"CustomerView":        customerView{},
+		"Mapping":             mapping.Mapping{},
+		"Identity":            mapping.Identity{},
+		"PlanMapping":         fulfillment.PlanMapping{},
+		"AccessFields":        mapping.Fields{},
+		"AccessMapping":       mapping.Access{},
+		"FieldValue":          fulfillment.FieldValue{},
+		"SubjectFields":       fulfillment.Fields{},
 	}
 	// Request bodies: optional fields are not required even when Go has
 	// no omitempty on them.
-	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true}
+	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true, "Mapping": true}
 	views["ProjectNameRequest"] = projectNameRequest{}
 	// The answers of goLive and createDemoProject share one schema.
 	if !reflect.DeepEqual(jsonFields(reflect.TypeOf(goLiveView{})), jsonFields(reflect.TypeOf(demoAnswer{}))) {
