@@ -163,9 +163,11 @@ type fieldDiffView struct {
 	Raw             any    `json:"raw"`
 }
 
-func fieldDiffs(f fulfillment.Finding) []fieldDiffView {
-	out := make([]fieldDiffView, 0, len(f.Fields))
-	for _, d := range f.Fields {
+func fieldDiffs(f fulfillment.Finding) []fieldDiffView { return diffViews(f.Fields) }
+
+func diffViews(ds []fulfillment.FieldDiff) []fieldDiffView {
+	out := make([]fieldDiffView, 0, len(ds))
+	for _, d := range ds {
 		out = append(out, fieldDiffView{Field: d.Field, Path: d.Path, Expected: d.Expected, ExpectedText: d.ExpectedText,
 			ExpectedUnknown: d.ExpectedUnknown, Actual: d.Actual, ActualText: d.ActualText, Raw: d.Raw})
 	}
@@ -313,45 +315,23 @@ func (s *Server) recheckIncident(c echo.Context) error {
 	if res.Check.Status != "finished" {
 		return newError(http.StatusBadGateway, "check_failed", "The re-check could not read everything it needs: %s", res.Check.Error)
 	}
-	v := recheckView{Held: true, Result: "held", Fields: []fieldDiffView{}, Check: s.viewCheck(res.Check)}
-	key := db.IncidentKey{CustomerID: inc.CustomerID, SubjectKey: inc.SubjectKey, Kind: inc.Kind}
-	for _, o := range res.Outcomes {
-		for _, sub := range o.Subjects {
-			if check.SubjectKey(sub) == inc.SubjectKey {
-				sub := sub
-				v.Subject = &sub
-			}
-		}
-		for _, f := range o.Findings {
-			if check.FindingKey(f) == key {
-				v.Held, v.Result, v.Fields = false, "still_wrong", fieldDiffs(f)
-			}
-		}
+	// What the re-check read for this incident: shared with repair verification.
+	out := repair.Outcome(res, inc)
+	v := recheckView{Held: out.Held, Result: "held", Fields: diffViews(out.Fields), Subject: out.Subject, Check: s.viewCheck(res.Check)}
+	if !v.Held {
+		v.Result = "still_wrong"
 	}
 	v.Message = "Held: the promise holds now, and the incident is resolved."
 	if req.ResolveAs != nil {
 		v.Message = "Held: the promise holds now — verified after guided fix."
 	}
 	if !v.Held {
-		v.Message = "Still wrong: the app does not keep the promise yet."
-		if len(v.Fields) > 0 {
-			var parts []string
-			for _, f := range v.Fields {
-				parts = append(parts, f.Path+" reads "+f.ActualText+", expected "+f.ExpectedText)
-			}
-			v.Message = "Still wrong: " + strings.Join(parts, "; ") + "."
+		v.Message = out.Message // each differing path: what it reads, what was expected
+		if len(v.Fields) == 0 {
+			v.Message = "Still wrong: the app does not keep the promise yet."
 		}
 	}
-	now := map[string]any{}
-	if v.Subject != nil {
-		for name, fv := range map[string]*fulfillment.FieldValue{fulfillment.FieldPlan: v.Subject.Fields.Plan,
-			fulfillment.FieldPremium: v.Subject.Fields.Premium, fulfillment.FieldTrialEnd: v.Subject.Fields.TrialEnd,
-			fulfillment.FieldEntitlements: v.Subject.Fields.Entitlements} {
-			if fv != nil {
-				now[name] = fv.Raw
-			}
-		}
-	}
+	now := out.Values
 	for _, f := range v.Fields {
 		now[f.Field] = f.ActualText
 	}

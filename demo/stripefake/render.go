@@ -135,6 +135,24 @@ func (p *jparser) space() {
 	}
 }
 
+// next reads what follows a member of an object or array: a comma (more
+// to come) or the closing bracket.
+func (p *jparser) next(closing byte) (more bool, err error) {
+	p.space()
+	if p.i >= len(p.b) {
+		return false, errBadJSON
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		return true, nil
+	case closing:
+		p.i++
+		return false, nil
+	}
+	return false, errBadJSON
+}
+
 func (p *jparser) value() (jval, error) {
 	p.space()
 	if p.i >= len(p.b) {
@@ -170,20 +188,14 @@ func (p *jparser) value() (jval, error) {
 				return jval{}, err
 			}
 			p.stack = append(p.stack, jfield{key: key, quoted: quoted, v: val})
-			p.space()
-			if p.i >= len(p.b) {
-				return jval{}, errBadJSON
+			more, err := p.next('}')
+			if err != nil {
+				return jval{}, err
 			}
-			if p.b[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.b[p.i] == '}' {
-				p.i++
+			if !more {
 				v.kids = p.done(mark)
 				return v, nil
 			}
-			return jval{}, errBadJSON
 		}
 	case '[':
 		p.i++
@@ -200,20 +212,14 @@ func (p *jparser) value() (jval, error) {
 				return jval{}, err
 			}
 			p.stack = append(p.stack, jfield{v: val})
-			p.space()
-			if p.i >= len(p.b) {
-				return jval{}, errBadJSON
+			more, err := p.next(']')
+			if err != nil {
+				return jval{}, err
 			}
-			if p.b[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.b[p.i] == ']' {
-				p.i++
+			if !more {
 				v.kids = p.done(mark)
 				return v, nil
 			}
-			return jval{}, errBadJSON
 		}
 	case '"':
 		s, err := p.str()

@@ -1,17 +1,16 @@
 // /projects/:projectId/onboarding[/:step] — the wizard: rail on the left,
 // the viewed step on the right.
 import { useQuery } from '@tanstack/react-query';
-import { ChevronRight, CircleCheck, Construction } from 'lucide-react';
+import { CircleCheck, Construction } from 'lucide-react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorMessage, isApiError } from '../api';
 import { StepRail } from '../components/StepRail';
-import { ResetDemoButton } from '../components/DemoControls';
-import { Card, DemoBadge, ErrorState, LoadingState, Mono } from '../components/ui';
-import { isDemo } from '../format';
+import { Card, ErrorState, LoadingState } from '../components/ui';
 import { hasRole, useMe } from '../session';
 import type { OnboardingStep } from '../types';
 import { AccessStep } from './onboarding/AccessStep';
 import { DatabaseStep } from './onboarding/DatabaseStep';
+import { ProjectHeading } from './project/ProjectLayout';
 import { DryRunStep } from './onboarding/DryRunStep';
 import { GoLiveStep } from './onboarding/GoLiveStep';
 import { IdentityStep } from './onboarding/IdentityStep';
@@ -62,23 +61,7 @@ export function OnboardingPage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-gray-500">
-        <ol className="flex items-center gap-1">
-          <li>
-            <Link to="/projects" className="hover:text-gray-900 hover:underline">
-              Projects
-            </Link>
-          </li>
-          <li aria-hidden>
-            <ChevronRight className="size-3.5" />
-          </li>
-          <li className="truncate text-gray-700">{p.name}</li>
-        </ol>
-      </nav>
-      <div className="mb-8 flex flex-wrap items-center gap-x-3 gap-y-1.5">
-        <h1 className="text-2xl font-semibold tracking-tight text-gray-900">{p.name}</h1>
-        {isDemo(p) && <DemoBadge />}
-        <Mono value={p.id} what="Project id" />
+      <ProjectHeading project={p} canEdit={canEdit} className="mb-8">
         {p.onboarded || !p.onboarding.current_step ? (
           <span className="inline-flex items-center gap-1 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-600/20">
             <CircleCheck aria-hidden className="size-3.5" />
@@ -89,13 +72,12 @@ export function OnboardingPage() {
             Onboarding · step {p.onboarding.current_step} of {total}
           </span>
         )}
-        {isDemo(p) && canEdit && <ResetDemoButton project={p} className="sm:ml-auto" />}
         {p.onboarded && (
           <Link to={`/projects/${p.id}`} className="text-sm font-medium text-indigo-700 hover:underline">
             Go to the dashboard
           </Link>
         )}
-      </div>
+      </ProjectHeading>
 
       <div className="grid gap-8 lg:grid-cols-[17rem_minmax(0,1fr)]">
         <aside className="lg:sticky lg:top-6 lg:self-start">

@@ -13,7 +13,6 @@ import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor
 import {
   AdminOnlyNote,
   FieldRow,
-  LaterBuildNote,
   OrgsToggle,
   QueryGate,
   refreshProject,
@@ -24,6 +23,8 @@ import {
   SuggestedChip,
   useMappings,
   useSchema,
+  type StepProps,
+  ChooseSourceFirst,
 } from './shared';
 
 export const CUSTOM = '__custom__';
@@ -127,12 +128,7 @@ export function AccessStep({
   canEdit,
   base,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  base: string;
-  goTo: (step: number) => void;
-}) {
+}: StepProps) {
   if (project.access_source === 'clerk' || project.access_source === 'demo') {
     // The demo app is Clerk-style; its fields come pre-filled from the demo mapping.
     return <ClerkAccess project={project} canEdit={canEdit} goTo={goTo} />;
@@ -140,18 +136,7 @@ export function AccessStep({
   if (project.access_source === 'postgres') {
     return <PostgresAccess project={project} canEdit={canEdit} base={base} goTo={goTo} />;
   }
-  return (
-    <LaterBuildNote>
-      <p>
-        Choose where your app keeps access state first.{' '}
-        The access-state source is chosen on{' '}
-        <StepLink base={base} step={1}>
-          step 1 (Stack)
-        </StepLink>
-        .
-      </p>
-    </LaterBuildNote>
-  );
+  return <ChooseSourceFirst base={base} />;
 }
 
 function ClerkAccess({
@@ -562,12 +547,7 @@ function PostgresAccess({
   canEdit,
   base,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  base: string;
-  goTo: (step: number) => void;
-}) {
+}: StepProps) {
   const mappings = useMappings(project.id);
   const schema = useSchema(project.id);
   return (

@@ -19,7 +19,7 @@ import {
   SecretField,
 } from '../../components/ui';
 import { formatDateTime } from '../../format';
-import type { Connection, ConnectResult, Project, SetupSQL } from '../../types';
+import type { Connection, ConnectResult, SetupSQL } from '../../types';
 import {
   AdminOnlyNote,
   DemoConnected,
@@ -33,6 +33,7 @@ import {
   StepLink,
   useConnections,
   useMappings,
+  type StepProps,
 } from './shared';
 
 type SourceTab = 'postgres' | 'clerk';
@@ -45,12 +46,7 @@ export function DatabaseStep({
   canEdit,
   base,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  base: string;
-  goTo: (step: number) => void;
-}) {
+}: StepProps) {
   const connections = useConnections(project.id);
   const [tab, setTab] = useState<SourceTab>(project.access_source === 'clerk' ? 'clerk' : 'postgres');
 
@@ -390,24 +386,15 @@ function ConnectPostgresForm({
         ParityRail logs in, checks the role can SELECT at least one table, and only then stores the string, encrypted.
       </p>
 
-      <Modal
-        open={confirm !== null}
-        onOpenChange={(open) => {
-          if (!open && !connect.isPending) setConfirm(null);
-        }}
-        title="Replace Clerk with Postgres / Supabase?"
-        description={confirm ?? undefined}
-        role="alertdialog"
-      >
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => setConfirm(null)} disabled={connect.isPending}>
-            Cancel
-          </Button>
-          <Button busy={connect.isPending} busyLabel="Testing & connecting…" onClick={() => connect.mutate(true)}>
-            Replace with Postgres
-          </Button>
-        </div>
-      </Modal>
+      <ReplaceSourceDialog
+        from="Clerk"
+        to="Postgres / Supabase"
+        action="Replace with Postgres"
+        reason={confirm}
+        pending={connect.isPending}
+        onCancel={() => setConfirm(null)}
+        onReplace={() => connect.mutate(true)}
+      />
     </form>
   );
 }
@@ -610,24 +597,59 @@ function ConnectClerkForm({
         saving it. The key is stored encrypted and only ever shown masked.
       </p>
 
-      <Modal
-        open={confirm !== null}
-        onOpenChange={(open) => {
-          if (!open && !connect.isPending) setConfirm(null);
-        }}
-        title="Replace Postgres / Supabase with Clerk?"
-        description={confirm ?? undefined}
-        role="alertdialog"
-      >
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => setConfirm(null)} disabled={connect.isPending}>
-            Cancel
-          </Button>
-          <Button busy={connect.isPending} busyLabel="Testing & connecting…" onClick={() => connect.mutate(true)}>
-            Replace with Clerk
-          </Button>
-        </div>
-      </Modal>
+      <ReplaceSourceDialog
+        from="Postgres / Supabase"
+        to="Clerk"
+        action="Replace with Clerk"
+        reason={confirm}
+        pending={connect.isPending}
+        onCancel={() => setConfirm(null)}
+        onReplace={() => connect.mutate(true)}
+      />
     </form>
+  );
+}
+
+/**
+ * Connecting one access-state source replaces the other (SPEC §3 step 3):
+ * the server answers 409 replace_required with why, and the person confirms.
+ */
+function ReplaceSourceDialog({
+  from,
+  to,
+  action,
+  reason,
+  pending,
+  onCancel,
+  onReplace,
+}: {
+  from: string;
+  to: string;
+  action: string;
+  /** The server's explanation; null while no confirmation is asked. */
+  reason: string | null;
+  pending: boolean;
+  onCancel: () => void;
+  onReplace: () => void;
+}) {
+  return (
+    <Modal
+      open={reason !== null}
+      onOpenChange={(open) => {
+        if (!open && !pending) onCancel();
+      }}
+      title={`Replace ${from} with ${to}?`}
+      description={reason ?? undefined}
+      role="alertdialog"
+    >
+      <div className="flex justify-end gap-2">
+        <Button variant="secondary" onClick={onCancel} disabled={pending}>
+          Cancel
+        </Button>
+        <Button busy={pending} busyLabel="Testing & connecting…" onClick={onReplace}>
+          {action}
+        </Button>
+      </div>
+    </Modal>
   );
 }

@@ -19,19 +19,20 @@ import {
 import { incidentKinds, kindLabel, kindSeverity, SeverityPill } from '../../components/incident';
 import { Button, ErrorAlert, LoadingState, Mono, Notice } from '../../components/ui';
 import { formatDateTime } from '../../format';
-import type { Check, CheckSummary, Project, SampleField, SampleFinding } from '../../types';
-import { refreshProject, SectionHeading, StepFooter, StepLink } from './shared';
+import type { Check, CheckSummary, SampleField, SampleFinding } from '../../types';
+import {
+  refreshProject,
+  SectionHeading,
+  StepFooter,
+  StepLink,
+  type StepProps,
+} from './shared';
 
 export function DryRunStep({
   project,
   base,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  base: string;
-  goTo: (step: number) => void;
-}) {
+}: StepProps) {
   const queryClient = useQueryClient();
   // The latest dry run of the project, so coming back to step 7 shows it.
   const history = useQuery({

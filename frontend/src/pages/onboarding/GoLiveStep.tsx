@@ -13,7 +13,16 @@ import { Button, cx, ErrorAlert, inputClass, LoadingState, ModeBadge, Notice } f
 import { formatDateTime } from '../../format';
 import type { Connection, Project, Schedule } from '../../types';
 import { projectKey } from '../ProjectsPage';
-import { AdminOnlyNote, LaterBuildNote, refreshProject, SectionHeading, StepFooter, StepLink, useConnections } from './shared';
+import {
+  AdminOnlyNote,
+  LaterBuildNote,
+  refreshProject,
+  SectionHeading,
+  StepFooter,
+  StepLink,
+  useConnections,
+  type StepProps,
+} from './shared';
 
 const connectionName: Record<string, string> = {
   stripe: 'Stripe',
@@ -26,7 +35,7 @@ interface ScheduleForm {
   enabled: boolean;
 }
 
-export function GoLiveStep({ project, canEdit, base }: { project: Project; canEdit: boolean; base: string; goTo: (step: number) => void }) {
+export function GoLiveStep({ project, canEdit, base }: StepProps) {
   const connections = useConnections(project.id);
   const schedules = useQuery({ queryKey: schedulesKey(project.id), queryFn: () => api.getSchedules(project.id) });
 

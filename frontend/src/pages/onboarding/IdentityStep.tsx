@@ -13,7 +13,6 @@ import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor
 import {
   AdminOnlyNote,
   Expander,
-  LaterBuildNote,
   OrgsToggle,
   QueryGate,
   refreshProject,
@@ -24,6 +23,8 @@ import {
   SuggestedChip,
   useMappings,
   useSchema,
+  type StepProps,
+  ChooseSourceFirst,
 } from './shared';
 
 export function IdentityStep({
@@ -31,30 +32,14 @@ export function IdentityStep({
   canEdit,
   base,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  base: string;
-  goTo: (step: number) => void;
-}) {
+}: StepProps) {
   if (project.access_source === 'clerk' || project.access_source === 'demo') {
     return <ClerkIdentity project={project} canEdit={canEdit} goTo={goTo} />;
   }
   if (project.access_source === 'postgres') {
     return <PostgresIdentity project={project} canEdit={canEdit} base={base} goTo={goTo} />;
   }
-  return (
-    <LaterBuildNote>
-      <p>
-        Choose where your app keeps access state first.{' '}
-        The access-state source is chosen on{' '}
-        <StepLink base={base} step={1}>
-          step 1 (Stack)
-        </StepLink>
-        .
-      </p>
-    </LaterBuildNote>
-  );
+  return <ChooseSourceFirst base={base} />;
 }
 
 function ClerkIdentity({
@@ -199,12 +184,7 @@ function PostgresIdentity({
   canEdit,
   base,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  base: string;
-  goTo: (step: number) => void;
-}) {
+}: StepProps) {
   const mappings = useMappings(project.id);
   const schema = useSchema(project.id);
   return (

@@ -7,7 +7,7 @@ import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Button, CopyButton, ErrorAlert, LoadingState, ModeBadge, Notice, SecretField } from '../../components/ui';
 import { formatDateTime } from '../../format';
-import type { ConnectResult, Project } from '../../types';
+import type { ConnectResult } from '../../types';
 import {
   AdminOnlyNote,
   DemoConnected,
@@ -17,6 +17,7 @@ import {
   SectionHeading,
   StepFooter,
   useConnections,
+  type StepProps,
 } from './shared';
 
 export function StripeStep({
@@ -24,12 +25,7 @@ export function StripeStep({
   canEdit,
   base,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  base: string;
-  goTo: (step: number) => void;
-}) {
+}: StepProps) {
   const connections = useConnections(project.id);
   const stripe = findConnection(connections.data?.items, 'stripe');
 

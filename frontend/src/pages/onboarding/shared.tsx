@@ -7,7 +7,16 @@ import { useId, useState, type ReactNode, type SelectHTMLAttributes } from 'reac
 import { Link } from 'react-router';
 import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
-import type { Connection, ConnectionKind, List } from '../../types';
+import type { Connection, ConnectionKind, List, Project } from '../../types';
+
+/** What OnboardingPage hands every step. */
+export interface StepProps {
+  project: Project;
+  canEdit: boolean;
+  /** The wizard's base path: `${base}/${n}` is step n. */
+  base: string;
+  goTo: (step: number) => void;
+}
 
 export const connectionsKey = (projectId: string) => ['projects', projectId, 'connections'] as const;
 export const mappingsKey = (projectId: string) => ['projects', projectId, 'mappings'] as const;
@@ -81,6 +90,22 @@ export function LaterBuildNote({ children }: { children: ReactNode }) {
       <Construction aria-hidden className="mt-1 size-4 shrink-0 text-gray-400" />
       <div className="space-y-1">{children}</div>
     </div>
+  );
+}
+
+/** Steps 4 and 6 before step 1 has an access-state source. */
+export function ChooseSourceFirst({ base }: { base: string }) {
+  return (
+    <LaterBuildNote>
+      <p>
+        Choose where your app keeps access state first.{' '}
+        The access-state source is chosen on{' '}
+        <StepLink base={base} step={1}>
+          step 1 (Stack)
+        </StepLink>
+        .
+      </p>
+    </LaterBuildNote>
   );
 }
 

@@ -42,6 +42,47 @@ function ProjectNavLink({ to, end, children }: { to: string; end?: boolean; chil
   );
 }
 
+/**
+ * A project's breadcrumb and title line (name, Demo badge, id, and "Reset
+ * demo data" for admins); the onboarding page adds its progress as children.
+ */
+export function ProjectHeading({
+  project: p,
+  canEdit,
+  className,
+  children,
+}: {
+  project: Project;
+  canEdit: boolean;
+  className?: string;
+  children?: ReactNode;
+}) {
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-gray-500">
+        <ol className="flex items-center gap-1">
+          <li>
+            <Link to="/projects" className="hover:text-gray-900 hover:underline">
+              Projects
+            </Link>
+          </li>
+          <li aria-hidden>
+            <ChevronRight className="size-3.5" />
+          </li>
+          <li className="truncate text-gray-700">{p.name}</li>
+        </ol>
+      </nav>
+      <div className={cx('flex flex-wrap items-center gap-x-3 gap-y-1.5', className)}>
+        <h1 className="min-w-0 truncate text-2xl font-semibold tracking-tight text-gray-900">{p.name}</h1>
+        {isDemo(p) && <DemoBadge />}
+        <Mono value={p.id} what="Project id" />
+        {children}
+        {isDemo(p) && canEdit && <ResetDemoButton project={p} className="sm:ml-auto" />}
+      </div>
+    </>
+  );
+}
+
 export function ProjectLayout() {
   const { projectId = '' } = useParams();
   const project = useQuery({ queryKey: projectKey(projectId), queryFn: () => api.getProject(projectId) });
@@ -62,25 +103,7 @@ export function ProjectLayout() {
   const base = `/projects/${p.id}`;
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-gray-500">
-        <ol className="flex items-center gap-1">
-          <li>
-            <Link to="/projects" className="hover:text-gray-900 hover:underline">
-              Projects
-            </Link>
-          </li>
-          <li aria-hidden>
-            <ChevronRight className="size-3.5" />
-          </li>
-          <li className="truncate text-gray-700">{p.name}</li>
-        </ol>
-      </nav>
-      <div className="mb-4 flex flex-wrap items-center gap-x-3 gap-y-1.5">
-        <h1 className="min-w-0 truncate text-2xl font-semibold tracking-tight text-gray-900">{p.name}</h1>
-        {isDemo(p) && <DemoBadge />}
-        <Mono value={p.id} what="Project id" />
-        {isDemo(p) && hasRole(me.data, 'admin') && <ResetDemoButton project={p} className="sm:ml-auto" />}
-      </div>
+      <ProjectHeading project={p} canEdit={hasRole(me.data, 'admin')} className="mb-4" />
       <nav aria-label="Project" className="mb-6 overflow-x-auto border-b border-gray-200">
         <div className="flex gap-6">
           <ProjectNavLink to={base} end>
