@@ -130,6 +130,9 @@ func diffHash(f fulfillment.Finding) string {
 	for _, c := range f.Candidates {
 		parts = append(parts, "candidate|"+SubjectKey(c))
 	}
+	for _, id := range f.SharedWith {
+		parts = append(parts, "shared|"+id)
+	}
 	sort.Strings(parts)
 	sum := sha256.Sum256([]byte(string(f.Kind) + "\n" + strings.Join(parts, "\n")))
 	return hex.EncodeToString(sum[:12])

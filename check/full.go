@@ -54,8 +54,39 @@ type customerIndex struct {
 	all   []billing.CustomerBilling
 	byID  map[string]int32
 	ents  map[int32][]string // active entitlements of granting customers
-	email map[string]int32   // built on first use (identity by email)
-	meta  map[string]map[string]int32
+	email *valueIndex        // built on first use (identity by email)
+	meta  map[string]*valueIndex
+}
+
+// valueIndex finds customers by an identity value (an email, a metadata
+// value): one customer, or — rarely — several sharing the value.
+type valueIndex struct {
+	one  map[string]int32
+	many map[string][]int32 // every customer holding a shared value, newest first
+}
+
+func newValueIndex(ci *customerIndex, value func(billing.CustomerBilling) string) *valueIndex {
+	vi := &valueIndex{one: make(map[string]int32, len(ci.all)), many: map[string][]int32{}}
+	for i := range ci.all { // Stripe's order: newest first
+		c := ci.all[i]
+		if c.Customer.Deleted {
+			continue
+		}
+		v := value(c)
+		if v == "" {
+			continue
+		}
+		if list, ok := vi.many[v]; ok {
+			vi.many[v] = append(list, int32(i))
+			continue
+		}
+		if j, ok := vi.one[v]; ok {
+			vi.many[v] = []int32{j, int32(i)}
+			continue
+		}
+		vi.one[v] = int32(i)
+	}
+	return vi
 }
 
 func (ci *customerIndex) billingOf(i int32, entitlementsOn bool) fulfillment.Billing {
@@ -70,42 +101,38 @@ func (ci *customerIndex) billingOf(i int32, entitlementsOn bool) fulfillment.Bil
 }
 
 // resolve finds the customer an app subject is linked to through the
-// identity field it holds.
-func (ci *customerIndex) resolve(field, value string) (int32, bool) {
+// identity field it holds. Emails are compared folded (fulfillment.FoldEmail).
+// When several customers hold the value, shared lists them all, newest
+// first (i is the newest) and the caller must not judge the subject from
+// any one of them.
+func (ci *customerIndex) resolve(field, value string) (i int32, ok bool, shared []int32) {
+	var vi *valueIndex
 	switch {
 	case field == "" || field == mapping.BillingCustomerID:
 		i, ok := ci.byID[value]
-		return i, ok
+		return i, ok, nil
 	case field == mapping.BillingEmail:
 		if ci.email == nil {
-			ci.email = make(map[string]int32, len(ci.all))
-			for i := len(ci.all) - 1; i >= 0; i-- { // newest (first) wins
-				if e := ci.all[i].Customer.Email; e != "" && !ci.all[i].Customer.Deleted {
-					ci.email[e] = int32(i)
-				}
-			}
+			ci.email = newValueIndex(ci, func(c billing.CustomerBilling) string { return fulfillment.FoldEmail(c.Customer.Email) })
 		}
-		i, ok := ci.email[value]
-		return i, ok
+		vi, value = ci.email, fulfillment.FoldEmail(value)
 	case strings.HasPrefix(field, postgres.BillingMetadataPrefix):
 		key := strings.TrimPrefix(field, postgres.BillingMetadataPrefix)
 		if ci.meta == nil {
-			ci.meta = map[string]map[string]int32{}
+			ci.meta = map[string]*valueIndex{}
 		}
-		idx, ok := ci.meta[key]
-		if !ok {
-			idx = map[string]int32{}
-			for i := len(ci.all) - 1; i >= 0; i-- {
-				if v := ci.all[i].Customer.Metadata[key]; v != "" && !ci.all[i].Customer.Deleted {
-					idx[v] = int32(i)
-				}
-			}
-			ci.meta[key] = idx
+		if vi = ci.meta[key]; vi == nil {
+			vi = newValueIndex(ci, func(c billing.CustomerBilling) string { return c.Customer.Metadata[key] })
+			ci.meta[key] = vi
 		}
-		i, ok := idx[value]
-		return i, ok
+	default:
+		return 0, false, nil
 	}
-	return 0, false
+	if list, ok := vi.many[value]; ok {
+		return list[0], true, list
+	}
+	i, ok = vi.one[value]
+	return i, ok, nil
 }
 
 // leanSubject is who a subject is, without its fields: enough to name the
@@ -234,9 +261,10 @@ func (x *run) fullCheck(ctx context.Context) error {
 		x.sum.Subjects++
 		x.n.done.Add(1)
 		customer, i, known := "", int32(-1), false
+		var shared []int32
 		if s.CustomerID != "" {
 			customer = s.CustomerID
-			if i, known = ci.resolve(x.src.Access.IdentityField(s), s.CustomerID); known {
+			if i, known, shared = ci.resolve(x.src.Access.IdentityField(s), s.CustomerID); known {
 				customer = all[i].Customer.ID
 			}
 		}
@@ -257,6 +285,24 @@ func (x *run) fullCheck(ctx context.Context) error {
 		case !known:
 			unknown = append(unknown, s)
 			return nil
+		}
+		if len(shared) > 1 {
+			// Several customers, one subject: ambiguous for each of them,
+			// and the subject's access is judged from none.
+			ps := make([]fulfillment.Promise, len(shared))
+			for j, c := range shared {
+				if subjects[c] < 255 {
+					subjects[c]++
+				}
+				if subjects[c] == 1 {
+					first[c] = leanSubject(s)
+				} else {
+					more[c] = append(more[c], leanSubject(s))
+				}
+				flagged[c] = true
+				ps[j] = fulfillment.DerivePromise(ci.billingOf(c, x.src.Entitlements), x.plans, x.policy, x.now)
+			}
+			return x.addAll(ctx, fulfillment.CompareShared(ps, s, x.plans, x.policy, x.now))
 		}
 		if subjects[i] < 255 {
 			subjects[i]++

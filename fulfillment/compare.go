@@ -61,6 +61,9 @@ type Finding struct {
 	Subject *Subject `json:"subject,omitempty"`
 	// Candidates are all subjects linked to the customer (ambiguous_match).
 	Candidates []Subject `json:"candidates,omitempty"`
+	// SharedWith names every Stripe customer pointing at Subject, this one
+	// included, newest first (ambiguous_match: several customers, one subject).
+	SharedWith []string `json:"shared_with,omitempty"`
 	// Fields lists every differing field of this kind.
 	Fields  []FieldDiff `json:"fields,omitempty"`
 	Summary string      `json:"summary"`

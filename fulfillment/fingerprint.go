@@ -20,6 +20,9 @@ func ExpectedFingerprint(f Finding) string {
 		fs = f.Subject.Fields
 	}
 	parts := []string{"kind=" + string(f.Kind), fmt.Sprintf("grants=%t", p.Grants)}
+	if len(f.SharedWith) > 0 {
+		parts = append(parts, "shared="+strings.Join(sortedUnique(f.SharedWith), ","))
+	}
 	if all || fs.Plan != nil {
 		if p.Grants && !p.PlanKnown {
 			parts = append(parts, "plan=?unmapped:"+strings.Join(p.UnmappedPrices, ","))

@@ -1,0 +1,104 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"parityrail/db"
+	"parityrail/demo/stripefake"
+	"parityrail/fulfillment"
+	"parityrail/mapping"
+)
+
+// Two Stripe customers pointing at one app row — by a metadata key or by an
+// email typed with other case and a trailing space — are ambiguous for both:
+// no false access_without_payment on the canceled one, no unmatched_customer
+// on the paying one.
+func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		identity mapping.Identity
+		active   stripefake.CustomerSpec
+		canceled stripefake.CustomerSpec
+		rowEmail string
+	}{{
+		name:     "metadata key",
+		identity: mapping.Identity{BillingField: "stripe.customer.metadata.app_user", Table: "app_users", Column: "stripe_customer_id"},
+		active:   stripefake.CustomerSpec{ID: "cus_paying", Email: "pay@billing.test", Metadata: map[string]string{"app_user": "u-42"}},
+		canceled: stripefake.CustomerSpec{ID: "cus_old", Email: "old@billing.test", Metadata: map[string]string{"app_user": "u-42"}},
+		rowEmail: "ann@app.test",
+	}, {
+		name:     "email, mixed case and trailing space",
+		identity: mapping.Identity{BillingField: mapping.BillingEmail, Table: "app_users", Column: "email"},
+		active:   stripefake.CustomerSpec{ID: "cus_paying", Email: "Ann@Example.COM "},
+		canceled: stripefake.CustomerSpec{ID: "cus_old", Email: "ANN@example.com"},
+		rowEmail: "ann@example.com",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, "postgres")
+			f := w.stripe
+			f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+			// The canceled customer is the newer one: a pick of the newest
+			// would land the row on it.
+			tc.active.Created, tc.canceled.Created = T0.Add(-90*24*time.Hour), T0.Add(-30*24*time.Hour)
+			f.AddCustomer(tc.active)
+			f.AddCustomer(tc.canceled)
+			f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: "cus_paying", PriceIDs: []string{"price_pro"}, Created: T0.Add(-20 * 24 * time.Hour)})
+			f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: "cus_old", PriceIDs: []string{"price_pro"}, Status: "canceled", Created: T0.Add(-25 * 24 * time.Hour)})
+			// A plus-address is another address: not folded into ann's.
+			f.AddCustomer(stripefake.CustomerSpec{ID: "cus_plus", Email: "ann+work@example.com", Created: T0.Add(-10 * 24 * time.Hour)})
+			w.app.add(t, subj{label: tc.rowEmail, customer: "u-42", plan: str("pro")})
+			setIdentity(t, w, tc.identity)
+
+			w.run(Request{Scope: ScopeFull})
+			got := w.incidents("open")
+			want := []string{"cus_old|ambiguous_match|" + tc.rowEmail, "cus_paying|ambiguous_match|" + tc.rowEmail}
+			if d := diffSets(got, want); d != "" {
+				t.Fatalf("incidents:%s\n got %v", d, got)
+			}
+			list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, inc := range list {
+				full, err := w.store.GetIncident(context.Background(), inc.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var fd fulfillment.Finding
+				if err := json.Unmarshal(full.Finding, &fd); err != nil {
+					t.Fatal(err)
+				}
+				if strings.Join(fd.SharedWith, ",") != "cus_old,cus_paying" || fd.Subject == nil || fd.Subject.Email != tc.rowEmail {
+					t.Errorf("%s evidence: shared %v subject %+v", inc.CustomerID, fd.SharedWith, fd.Subject)
+				}
+				for _, part := range []string{"2 Stripe customers point at row", "cus_paying", "cus_old", "Only cus_paying is owed paid access, and row"} {
+					if !strings.Contains(inc.Summary, part) {
+						t.Errorf("%s summary %q lacks %q", inc.CustomerID, inc.Summary, part)
+					}
+				}
+			}
+		})
+	}
+}
+
+func setIdentity(t *testing.T, w *world, id mapping.Identity) {
+	t.Helper()
+	ctx := context.Background()
+	m, err := w.store.GetMapping(ctx, w.project.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc mapping.Mapping
+	if err := json.Unmarshal([]byte(m), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc.Identity = &id
+	b, _ := json.Marshal(doc)
+	if err := w.store.SaveMapping(ctx, w.project.ID, string(b), w.owner.ID, 4, 5, 6); err != nil {
+		t.Fatal(err)
+	}
+}
