@@ -102,14 +102,26 @@ func (s *sink) add(ctx context.Context, f fulfillment.Finding) error {
 	}
 	fp, dh := fulfillment.ExpectedFingerprint(f), diffHash(f)
 	a := s.active[k]
+	// An incident filed before subject-only incidents named no customer
+	// was keyed by the value the subject holds (an unknown cus_ id): it is
+	// the same gap, so it is carried over to the new key, not duplicated.
+	adopt := false
+	if a == nil && k.CustomerID == "" && f.LinkedValue != "" {
+		old := db.IncidentKey{CustomerID: f.LinkedValue, SubjectKey: k.SubjectKey, Kind: k.Kind}
+		if a = s.active[old]; a != nil {
+			adopt, s.filed[old] = true, true
+		}
+	}
 	op := db.OpOpen
 	switch {
 	case a == nil:
+	case adopt && a.Status == db.IncidentIgnored && a.Fingerprint == fp:
+		op = db.OpUpdate // rekeyed; stays ignored
 	case a.Status == db.IncidentIgnored && a.Fingerprint == fp:
 		op = db.OpTouch // stays ignored: what the promise expects did not change
 	case a.Status == db.IncidentIgnored:
 		op = db.OpReopen
-	case a.Fingerprint != fp || a.DiffHash != dh:
+	case adopt || a.Fingerprint != fp || a.DiffHash != dh:
 		op = db.OpUpdate
 	default:
 		op = db.OpTouch

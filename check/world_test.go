@@ -413,7 +413,7 @@ func (w *world) build() []string {
 		"cus_ambiguous|ambiguous_match|",
 		"cus_deleted|access_without_payment|deleted@app.test",
 		"|access_without_payment|nobody@app.test",
-		"cus_doesnotexist|access_without_payment|ghost@app.test",
+		"|access_without_payment|ghost@app.test",
 		"cus_org|paid_without_access|Org Without Premium",
 	}
 }

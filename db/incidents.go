@@ -223,13 +223,15 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 		case OpTouch:
 			err = st.exec(ctx, `UPDATE incidents SET last_seen_at = ?, last_check_id = ? WHERE id = ?`, ts, checkID, w.ID)
 		case OpUpdate, OpReopen:
+			// customer_id follows the key: an incident filed under a value
+			// that is no Stripe customer is rekeyed to "" (check/sink.go).
 			q := `UPDATE incidents SET last_seen_at = ?, last_check_id = ?, summary = ?, fingerprint = ?, diff_hash = ?, finding = ?,
-				subject_email = ?, subject_name = ?, search = ?`
+				subject_email = ?, subject_name = ?, search = ?, customer_id = ?`
 			if w.Op == OpReopen {
 				q += `, status = 'open', ignored_at = NULL, ignored_by = NULL, ignore_reason = ''`
 			}
 			err = st.exec(ctx, q+` WHERE id = ?`, ts, checkID, w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
-				w.SubjectEmail, w.SubjectName, searchText(w), w.ID)
+				w.SubjectEmail, w.SubjectName, searchText(w), w.Key.CustomerID, w.ID)
 			kind = ledger.IncidentUpdated
 		case OpResolve:
 			err = st.exec(ctx, `UPDATE incidents SET status = 'resolved', resolved_at = ?, resolution = ?, last_check_id = ?

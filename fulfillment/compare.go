@@ -64,6 +64,10 @@ type Finding struct {
 	// SharedWith names every Stripe customer pointing at Subject, this one
 	// included, newest first (ambiguous_match: several customers, one subject).
 	SharedWith []string `json:"shared_with,omitempty"`
+	// LinkedValue is the identity value of a subject linked to no customer
+	// Stripe holds (an unknown cus_ id, an email no customer has); CustomerID
+	// is then empty.
+	LinkedValue string `json:"linked_value,omitempty"`
 	// Fields lists every differing field of this kind.
 	Fields  []FieldDiff `json:"fields,omitempty"`
 	Summary string      `json:"summary"`
@@ -129,19 +133,51 @@ func Compare(p Promise, subjects []Subject, m PlanMapping, pol Policy, now time.
 }
 
 // CompareUnlinked checks an app subject that has no Stripe customer linked
-// (empty CustomerID) or is linked to a customer id Stripe does not know.
+// (empty CustomerID) or is linked to a customer Stripe does not know.
 // It is owed nothing, so it yields access_without_payment when the app grants.
-// A customer Stripe knows as deleted goes through DerivePromise and Compare.
+// Its findings name no customer (CustomerID is only ever the id of a
+// customer the Stripe account holds): the subject carries the app's id, and
+// a value naming an unknown customer is kept as LinkedValue and named in
+// the summary. A customer Stripe knows as deleted goes through
+// DerivePromise and Compare.
 func CompareUnlinked(s Subject, m PlanMapping, pol Policy, now time.Time) []Finding {
-	reason := "no Stripe customer linked"
-	if s.CustomerID != "" {
-		reason = fmt.Sprintf("Stripe customer %s not found", s.CustomerID)
+	reason, missing := "no Stripe customer linked", "no Stripe customer is linked"
+	if v := s.CustomerID; v != "" {
+		if strings.HasPrefix(v, "cus_") {
+			reason = fmt.Sprintf("Stripe customer %s not found", v)
+			missing = fmt.Sprintf("it names Stripe customer %s, which the Stripe account does not hold", v)
+		} else {
+			reason = fmt.Sprintf("no Stripe customer matches %q", v)
+			missing = fmt.Sprintf("no Stripe customer matches its %q", v)
+		}
 	}
 	p := Promise{
-		CustomerID: s.CustomerID, Plan: m.NoPlan(), PlanKnown: true,
+		Plan: m.NoPlan(), PlanKnown: true,
 		Reason: reason, Policy: pol, DerivedAt: now,
 	}
-	return compareSubject(p, s, m, pol, now)
+	fs := compareSubject(p, s, m, pol, now)
+	for i := range fs {
+		fs[i].LinkedValue = s.CustomerID
+		if fs[i].Kind == AccessWithoutPayment {
+			fs[i].Summary = fmt.Sprintf("App %s grants %s but %s", s.label(), grantText(s, m, now), missing)
+		}
+	}
+	return fs
+}
+
+// grantText says what the app gives a subject: its paid plan, its premium
+// flag, or a running trial.
+func grantText(s Subject, m PlanMapping, now time.Time) string {
+	f := s.Fields
+	switch {
+	case planPaid(f.Plan, m):
+		return *f.Plan.Text
+	case premiumOn(f.Premium):
+		return "premium"
+	case trialRunning(f.TrialEnd, now):
+		return "a trial until " + stamp(*f.TrialEnd.Time)
+	}
+	return "access"
 }
 
 // compareSubject compares one subject against the promise.

@@ -334,16 +334,26 @@ func TestCompareUnlinked(t *testing.T) {
 		t.Fatalf("want access_without_payment:%s", describe(got))
 	}
 	if diffLine(got[0].Fields[0]) != "plan: free → pro" || len(got[0].Fields) != 1 ||
-		got[0].Summary != "The app grants row accounts#5 (ann@example.com) access but Stripe promises none: no Stripe customer linked" {
+		got[0].Summary != "App row accounts#5 (ann@example.com) grants pro but no Stripe customer is linked" || got[0].CustomerID != "" {
 		t.Errorf("finding:%s", describe(got))
 	}
 
 	unknown := user("user_1", Fields{Premium: premiumField("yes", true)})
 	unknown.CustomerID = "cus_gone"
 	got = CompareUnlinked(unknown, testMapping, pol, now)
-	if len(got) != 1 || got[0].CustomerID != "cus_gone" || !strings.Contains(got[0].Summary, "Stripe customer cus_gone not found") ||
+	if len(got) != 1 || got[0].CustomerID != "" || got[0].LinkedValue != "cus_gone" || got[0].Promise.CustomerID != "" ||
+		got[0].Summary != "App user user_1 (user_1@example.com) grants premium but it names Stripe customer cus_gone, which the Stripe account does not hold" ||
+		got[0].Promise.Reason != "Stripe customer cus_gone not found" ||
 		diffLine(got[0].Fields[0]) != "premium: false → yes" {
 		t.Errorf("unknown customer:%s", describe(got))
+	}
+
+	byEmail := row("7", Fields{TrialEnd: trialField(tp(later(3 * day)))})
+	byEmail.CustomerID = "Zoe@Example.com"
+	got = CompareUnlinked(byEmail, testMapping, pol, now)
+	if len(got) != 1 || got[0].CustomerID != "" || got[0].LinkedValue != "Zoe@Example.com" ||
+		got[0].Summary != `App row accounts#7 (ann@example.com) grants a trial until 2026-03-13T12:00:00Z but no Stripe customer matches its "Zoe@Example.com"` {
+		t.Errorf("unknown email:%s", describe(got))
 	}
 
 	free := user("user_2", Fields{Plan: planField("free"), Entitlements: featuresField("sso")})
