@@ -120,7 +120,8 @@ const billingOptions = [
   {
     value: BILLING_EMAIL,
     label: 'stripe.customer.email',
-    help: 'The customer’s email; it matches only when both sides hold the same address.',
+    help:
+      'The customer’s email. Both sides are compared trimmed and case-folded (Ann@Example.com matches ann@example.com); a plus-address (ann+work@…) is a different address. Two customers with one email are reported as ambiguous, never guessed.',
   },
 ];
 
