@@ -103,8 +103,11 @@ func scanLedger(row interface{ Scan(...any) error }) (ledger.Entry, error) {
 type LedgerQuery struct {
 	CustomerID string // entries about this customer
 	IncidentID string // entries about this incident
-	// CheckIDs: the check-level entries (started, finished, failed; no
-	// customer) of these checks.
+	// CheckIDs: the check-level entries (no customer, no subject, no
+	// incident) of these checks: a customer's "checked in check #N" lines.
+	// A start naming several customers or any subject is left out, and so
+	// is every entry of those checks about another subject (an incident
+	// with no customer): nothing about anyone else.
 	CheckIDs []string
 	Limit    int // newest first when set; 0 = all, oldest first
 }
@@ -123,7 +126,11 @@ func (d *DB) ListLedger(ctx context.Context, projectID string, q LedgerQuery) ([
 		args = append(args, q.IncidentID)
 	}
 	if len(q.CheckIDs) > 0 {
-		where += ` AND customer_id = '' AND check_id IN (` + placeholders(len(q.CheckIDs)) + `)`
+		where += ` AND customer_id = '' AND subject_key = '' AND incident_id = ''
+			AND (kind IN ('check_finished', 'check_failed') OR (kind = 'check_started'
+				AND json_array_length(json_extract(detail, '$.customers')) <= 1
+				AND json_array_length(json_extract(detail, '$.subjects')) = 0))
+			AND check_id IN (` + placeholders(len(q.CheckIDs)) + `)`
 		for _, id := range q.CheckIDs {
 			args = append(args, id)
 		}
