@@ -124,10 +124,11 @@ func testFullCheck(t *testing.T, access string) {
 	// A row's incident carries its repair proposal; resolving the incident
 	// retires the proposal nobody decided on.
 	// (Clerk repairs are guided: no proposal is filed.)
-	wantKinds := []string{"incident_opened", "incident_resolved"}
+	// The customer's ledger starts with its first promise (issue 19).
+	wantKinds := []string{"promise_changed", "incident_opened", "incident_resolved"}
 	if access == "postgres" {
-		wantKinds = []string{"incident_opened", "repair_proposed", "incident_resolved"}
-		if r, err := w.store.LatestRepair(ctx, entries[0].IncidentID); err != nil || r.Status != db.RepairSuperseded {
+		wantKinds = []string{"promise_changed", "incident_opened", "repair_proposed", "incident_resolved"}
+		if r, err := w.store.LatestRepair(ctx, entries[1].IncidentID); err != nil || r.Status != db.RepairSuperseded {
 			t.Errorf("repair of the resolved incident = %+v, %v", r, err)
 		}
 	}

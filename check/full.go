@@ -512,8 +512,11 @@ func (x *run) readEntitlements(ctx context.Context, ci *customerIndex) error {
 
 // recordPromises derives every customer's promise once: it collects
 // unmapped prices and pending customers for the summary, and records the
-// promises that changed (ledgered) or are new. A project's first full check
-// records its baseline without a ledger entry per customer.
+// promises that are new or changed, each with a ledger entry (a project's
+// first full check ledgers every customer's first promise, so "what did
+// billing promise on date D" has an answer for every customer), batched in
+// the check's write transactions. A promise seen again unchanged is not
+// ledgered.
 func (x *run) recordPromises(ctx context.Context, ci *customerIndex) error {
 	type stored struct {
 		fp       string
@@ -525,7 +528,6 @@ func (x *run) recordPromises(ctx context.Context, ci *customerIndex) error {
 	}); err != nil {
 		return err
 	}
-	baseline := len(known) == 0
 	unmapped := map[string]int{}
 	for i := range ci.all {
 		b := ci.billingOf(int32(i), x.src.Entitlements)
@@ -557,7 +559,7 @@ func (x *run) recordPromises(ctx context.Context, ci *customerIndex) error {
 			}
 		default:
 			x.sum.PromisesRecorded++
-			if err := x.sink.promise(ctx, p, fp, bnd, nil, !baseline); err != nil {
+			if err := x.sink.promise(ctx, p, fp, bnd, nil, true); err != nil {
 				return err
 			}
 		}

@@ -187,11 +187,12 @@ func (s *sink) sample(f fulfillment.Finding, op db.IncidentOp) {
 }
 
 func (s *sink) maybeFlush(ctx context.Context) error {
-	// Promise rows are small upserts without ledger entries (a first full
-	// check writes one per customer): four of them count as one write, so
-	// a baseline takes a quarter of the transactions.
+	// Promise rows and their promise_changed entries are small writes (a
+	// first full check writes one of each per customer): four promises with
+	// their entries count as one write, so a first check takes a quarter of
+	// the transactions. Only promises are ledgered through the batch.
 	b := &s.batch
-	if len(b.Incidents)+len(b.Links)+len(b.Ledger)+len(b.Promises)/4 >= s.size {
+	if len(b.Incidents)+len(b.Links)+(len(b.Ledger)+len(b.Promises))/8 >= s.size {
 		return s.flush(ctx)
 	}
 	return nil
