@@ -43,6 +43,9 @@ type Item struct {
 	PriceID   string `json:"price_id"`
 	LookupKey string `json:"lookup_key,omitempty"`
 	ProductID string `json:"product_id,omitempty"`
+	Quantity  int64  `json:"quantity,omitempty"` // 0 reads as 1
+	// Price is what the price charges (nil when not read): at stake.
+	Price *PriceTerms `json:"price,omitempty"`
 }
 
 // Invoice is a subscription's latest invoice; for past_due it is the unpaid one.

@@ -68,6 +68,9 @@ type Finding struct {
 	// Stripe holds (an unknown cus_ id, an email no customer has); CustomerID
 	// is then empty.
 	LinkedValue string `json:"linked_value,omitempty"`
+	// AtStake is what the gap is worth per month (SetStakes); nil when no
+	// price can be named or the kind has no money at stake.
+	AtStake *AtStake `json:"at_stake,omitempty"`
 	// Fields lists every differing field of this kind.
 	Fields  []FieldDiff `json:"fields,omitempty"`
 	Summary string      `json:"summary"`

@@ -61,6 +61,9 @@ type SubscriptionVerdict struct {
 	PauseCollection     bool        `json:"pause_collection,omitempty"`
 	LatestInvoiceID     string      `json:"latest_invoice_id,omitempty"`
 	LatestInvoiceStatus string      `json:"latest_invoice_status,omitempty"`
+	// Stake is what the subscription is worth per month (nil when its
+	// prices were not read).
+	Stake *AtStake `json:"stake,omitempty"`
 }
 
 // PricePlan is one subscription price and the app plan it maps to.
@@ -105,6 +108,7 @@ func DerivePromise(b Billing, m PlanMapping, p Policy, now time.Time) Promise {
 			v.LatestInvoiceID, v.LatestInvoiceStatus = s.LatestInvoice.ID, s.LatestInvoice.Status
 		}
 		v.Grants, v.Pending, v.Reason = judge(s, p, now)
+		v.Stake = subscriptionStake(s)
 		if b.Customer.Deleted {
 			// Stripe cancels a deleted customer's subscriptions; never trust stale ones.
 			v.Grants, v.Pending, v.Reason = false, false, "customer deleted in Stripe"
