@@ -356,8 +356,15 @@ func (p *lean) subscription(s *wireSubscription) error {
 				}
 				return p.array(func() error {
 					var price *wirePrice
+					var qty int64
 					err := p.object(func(k []byte) error {
-						if string(k) != "price" {
+						switch string(k) {
+						case "quantity":
+							var err error
+							qty, err = p.int()
+							return err
+						case "price":
+						default:
 							return p.skip()
 						}
 						if p.peek() == 'n' {
@@ -366,7 +373,7 @@ func (p *lean) subscription(s *wireSubscription) error {
 						price = &wirePrice{}
 						return p.price(price)
 					})
-					s.Items.Data = append(s.Items.Data, wireItem{Price: price})
+					s.Items.Data = append(s.Items.Data, wireItem{Price: price, Quantity: qty})
 					return err
 				})
 			})
@@ -415,12 +422,87 @@ func (p *lean) price(pr *wirePrice) error {
 			var id string
 			id, err = p.id()
 			pr.Product = wireID(id)
+		case "currency":
+			pr.Currency, err = p.word()
+		case "unit_amount":
+			if p.peek() == 'n' {
+				return p.null()
+			}
+			var v int64
+			v, err = p.int()
+			pr.UnitAmount = &v
+		case "billing_scheme":
+			pr.BillingScheme, err = p.word()
+		case "tiers_mode":
+			pr.TiersMode, err = p.word()
+		case "recurring":
+			if p.peek() == 'n' {
+				return p.null()
+			}
+			r := &wireRecurring{}
+			pr.Recurring = r
+			err = p.object(func(k []byte) error {
+				var err error
+				switch string(k) {
+				case "interval":
+					r.Interval, err = p.word()
+				case "interval_count":
+					r.IntervalCount, err = p.int()
+				case "usage_type":
+					r.UsageType, err = p.word()
+				default:
+					err = p.skip()
+				}
+				return err
+			})
+		case "transform_quantity":
+			if p.peek() == 'n' {
+				return p.null()
+			}
+			pr.TransformQuantity = &struct {
+				DivideBy int64  `json:"divide_by"`
+				Round    string `json:"round"`
+			}{}
+			t := pr.TransformQuantity
+			err = p.object(func(k []byte) error {
+				var err error
+				switch string(k) {
+				case "divide_by":
+					t.DivideBy, err = p.int()
+				case "round":
+					t.Round, err = p.word()
+				default:
+					err = p.skip()
+				}
+				return err
+			})
 		default:
 			err = p.skip()
 		}
 		return err
 	})
 }
+
+// word reads a short enum string (a currency, an interval, a scheme), the
+// common ones without allocating: a million subscriptions share them.
+func (p *lean) word() (string, error) {
+	if p.peek() == 'n' {
+		return "", p.null()
+	}
+	s, err := p.str()
+	if err != nil {
+		return "", err
+	}
+	for _, w := range commonWords {
+		if s == w {
+			return w, nil
+		}
+	}
+	return s, nil
+}
+
+var commonWords = [...]string{"usd", "eur", "gbp", "month", "year", "week", "day", "licensed", "metered",
+	"per_unit", "tiered", "graduated", "volume", "up", "down"}
 
 // decodeCustomerPageLean decodes a customer list page with the lean parser.
 func decodeCustomerPageLean(b []byte, page *wireList[wireCustomer]) error {

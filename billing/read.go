@@ -46,6 +46,22 @@ type Item struct {
 	PriceID   string
 	LookupKey string
 	ProductID string
+	Quantity  int64
+	Price     *Price // what the price charges; nil when not read
+}
+
+// Price is what a subscription item's price charges, as Stripe lists it
+// (tiers are not listed with subscriptions: a tiered price reads "varies").
+type Price struct {
+	Currency          string
+	UnitAmount        *int64 // nil for tiered prices
+	BillingScheme     string // per_unit, tiered
+	TiersMode         string // graduated, volume
+	Interval          string // day, week, month, year; empty for one-time
+	IntervalCount     int64
+	UsageType         string // licensed, metered
+	TransformDivideBy int64
+	TransformRound    string // up, down
 }
 
 // Invoice is a subscription's latest invoice: its creation starts the

@@ -86,13 +86,41 @@ type wireSubscription struct {
 }
 
 type wireItem struct {
-	Price *wirePrice `json:"price"`
+	Price    *wirePrice `json:"price"`
+	Quantity int64      `json:"quantity"`
 }
 
 type wirePrice struct {
-	ID        string `json:"id"`
-	LookupKey string `json:"lookup_key"`
-	Product   wireID `json:"product"`
+	ID                string         `json:"id"`
+	LookupKey         string         `json:"lookup_key"`
+	Product           wireID         `json:"product"`
+	Currency          string         `json:"currency"`
+	UnitAmount        *int64         `json:"unit_amount"`
+	BillingScheme     string         `json:"billing_scheme"`
+	TiersMode         string         `json:"tiers_mode"`
+	Recurring         *wireRecurring `json:"recurring"`
+	TransformQuantity *struct {
+		DivideBy int64  `json:"divide_by"`
+		Round    string `json:"round"`
+	} `json:"transform_quantity"`
+}
+
+type wireRecurring struct {
+	Interval      string `json:"interval"`
+	IntervalCount int64  `json:"interval_count"`
+	UsageType     string `json:"usage_type"`
+}
+
+// terms is what the price charges (for money at stake).
+func (w *wirePrice) terms() *Price {
+	pr := &Price{Currency: w.Currency, UnitAmount: w.UnitAmount, BillingScheme: w.BillingScheme, TiersMode: w.TiersMode}
+	if r := w.Recurring; r != nil {
+		pr.Interval, pr.IntervalCount, pr.UsageType = r.Interval, r.IntervalCount, r.UsageType
+	}
+	if t := w.TransformQuantity; t != nil {
+		pr.TransformDivideBy, pr.TransformRound = t.DivideBy, t.Round
+	}
+	return pr
 }
 
 // wireInvoice is the expanded latest invoice (an unexpanded id leaves only
@@ -130,7 +158,8 @@ func (s *wireSubscription) subscription() Subscription {
 			if it.Price == nil {
 				continue
 			}
-			out.Items = append(out.Items, Item{PriceID: it.Price.ID, LookupKey: it.Price.LookupKey, ProductID: string(it.Price.Product)})
+			out.Items = append(out.Items, Item{PriceID: it.Price.ID, LookupKey: it.Price.LookupKey, ProductID: string(it.Price.Product),
+				Quantity: it.Quantity, Price: it.Price.terms()})
 		}
 	}
 	if inv := s.LatestInvoice; inv != nil && inv.ID != "" {

@@ -30,7 +30,8 @@ func toBilling(cb billing.CustomerBilling, ents []string) fulfillment.Billing {
 		}
 		fs.Items = make([]fulfillment.Item, len(s.Items))
 		for i, it := range s.Items {
-			fs.Items[i] = fulfillment.Item{PriceID: it.PriceID, LookupKey: it.LookupKey, ProductID: it.ProductID}
+			fs.Items[i] = fulfillment.Item{PriceID: it.PriceID, LookupKey: it.LookupKey, ProductID: it.ProductID,
+				Quantity: it.Quantity, Price: priceTerms(it.Price)}
 		}
 		if s.LatestInvoice != nil {
 			fs.LatestInvoice = &fulfillment.Invoice{ID: s.LatestInvoice.ID, Status: s.LatestInvoice.Status, Created: s.LatestInvoice.Created}
@@ -129,6 +130,13 @@ func diffHash(f fulfillment.Finding) string {
 	}
 	for _, c := range f.Candidates {
 		parts = append(parts, "candidate|"+SubjectKey(c))
+	}
+	if st := f.AtStake; st != nil {
+		amount := "null"
+		if st.MonthlyMinor != nil {
+			amount = fmt.Sprint(*st.MonthlyMinor)
+		}
+		parts = append(parts, "stake|"+st.Basis+"|"+st.Currency+"|"+amount)
 	}
 	for _, id := range f.SharedWith {
 		parts = append(parts, "shared|"+id)

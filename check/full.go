@@ -29,6 +29,7 @@ type run struct {
 	sink   *sink
 
 	outcomes []Outcome
+	stakes   stakes // prices seen, for money at stake
 
 	phaseName  string
 	phaseStart time.Time
@@ -218,6 +219,7 @@ func (x *run) fullCheck(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	x.stakes.learn(all)
 	ci := &customerIndex{all: all, byID: make(map[string]int32, len(all)), ents: map[int32][]string{}}
 	for i := range all {
 		ci.byID[all[i].Customer.ID] = int32(i)
@@ -377,6 +379,7 @@ func (x *run) tracksLinks() bool {
 }
 
 func (x *run) addAll(ctx context.Context, fs []fulfillment.Finding) error {
+	fulfillment.SetStakes(fs, x.plans, x.stakes.catalog, x.stakes.currency)
 	for _, f := range fs {
 		if err := x.sink.add(ctx, f); err != nil {
 			return err

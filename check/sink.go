@@ -144,6 +144,9 @@ func (s *sink) add(ctx context.Context, f fulfillment.Finding) error {
 		}
 	}
 	w.Repair = repairProposal(f)
+	if st := f.AtStake; st != nil {
+		w.AtStake = &db.AtStake{MonthlyMinor: st.MonthlyMinor, Currency: st.Currency, Basis: st.Basis}
+	}
 	if op != db.OpTouch {
 		b, err := json.Marshal(f)
 		if err != nil {

@@ -141,6 +141,7 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 		switch {
 		case err == nil:
 			reads[i] = read{cb: cb, known: true}
+			x.stakes.learn([]billing.CustomerBilling{cb})
 		case errors.Is(err, billing.ErrCustomerNotFound):
 			reads[i] = read{cb: billing.CustomerBilling{Customer: billing.Customer{ID: id}}}
 		default:

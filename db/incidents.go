@@ -55,6 +55,16 @@ type Incident struct {
 	IgnoreReason   string
 	ResolvedAt     *time.Time
 	Resolution     string
+	// AtStake: what the gap is worth per month (issue 19); nil when none.
+	AtStake *AtStake
+}
+
+// AtStake is an incident's money at stake: MonthlyMinor nil when no amount
+// can be named (basis usage, or no known price).
+type AtStake struct {
+	MonthlyMinor *int64
+	Currency     string
+	Basis        string
 }
 
 // IncidentKey identifies a gap: one unresolved incident per key.
@@ -155,6 +165,8 @@ type IncidentWrite struct {
 	// Repair is the incident's proposed repair (a Postgres row whose fix is
 	// a change of mapped fields), filed or refreshed with any op but resolve.
 	Repair *RepairProposal
+	// AtStake is written with open, update and reopen.
+	AtStake *AtStake
 }
 
 // PromiseRow is the last promise seen for a customer.
@@ -214,11 +226,11 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 			w.ID = newID("inc_")
 			err = st.exec(ctx, `INSERT INTO incidents (id, project_id, customer_id, subject_key, subject_kind, subject_id,
 				subject_email, subject_name, kind, severity, severity_rank, status, summary, fingerprint, diff_hash, finding,
-				first_seen_at, last_seen_at, first_check_id, last_check_id, search)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				first_seen_at, last_seen_at, first_check_id, last_check_id, search, at_stake_minor, at_stake_currency, at_stake_basis)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				w.ID, projectID, w.Key.CustomerID, w.Key.SubjectKey, w.SubjectKind, w.SubjectID, w.SubjectEmail, w.SubjectName,
 				w.Key.Kind, w.Severity, SeverityRank(w.Severity), w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
-				ts, ts, checkID, checkID, searchText(w))
+				ts, ts, checkID, checkID, searchText(w), stakeMinor(w.AtStake), stakeCurrency(w.AtStake), stakeBasis(w.AtStake))
 			kind = ledger.IncidentOpened
 		case OpTouch:
 			err = st.exec(ctx, `UPDATE incidents SET last_seen_at = ?, last_check_id = ? WHERE id = ?`, ts, checkID, w.ID)
@@ -226,12 +238,13 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 			// customer_id follows the key: an incident filed under a value
 			// that is no Stripe customer is rekeyed to "" (check/sink.go).
 			q := `UPDATE incidents SET last_seen_at = ?, last_check_id = ?, summary = ?, fingerprint = ?, diff_hash = ?, finding = ?,
-				subject_email = ?, subject_name = ?, search = ?, customer_id = ?`
+				subject_email = ?, subject_name = ?, search = ?, customer_id = ?, at_stake_minor = ?, at_stake_currency = ?, at_stake_basis = ?`
 			if w.Op == OpReopen {
 				q += `, status = 'open', ignored_at = NULL, ignored_by = NULL, ignore_reason = ''`
 			}
 			err = st.exec(ctx, q+` WHERE id = ?`, ts, checkID, w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
-				w.SubjectEmail, w.SubjectName, searchText(w), w.Key.CustomerID, w.ID)
+				w.SubjectEmail, w.SubjectName, searchText(w), w.Key.CustomerID, stakeMinor(w.AtStake), stakeCurrency(w.AtStake),
+				stakeBasis(w.AtStake), w.ID)
 			kind = ledger.IncidentUpdated
 		case OpResolve:
 			err = st.exec(ctx, `UPDATE incidents SET status = 'resolved', resolved_at = ?, resolution = ?, last_check_id = ?
@@ -321,15 +334,19 @@ func searchText(w *IncidentWrite) string {
 
 const incidentColumns = `seq, id, project_id, customer_id, subject_key, subject_kind, subject_id, subject_email, subject_name,
 	kind, severity, status, summary, fingerprint, diff_hash, first_seen_at, last_seen_at, first_check_id, last_check_id,
-	acknowledged_at, acknowledged_by, ignored_at, ignored_by, ignore_reason, resolved_at, resolution`
+	acknowledged_at, acknowledged_by, ignored_at, ignored_by, ignore_reason, resolved_at, resolution,
+	at_stake_minor, at_stake_currency, at_stake_basis`
 
 func scanIncident(row interface{ Scan(...any) error }, extra ...any) (Incident, error) {
 	var i Incident
 	var first, last string
 	var ackAt, ackBy, ignAt, ignBy, resAt sql.NullString
+	var stakeMinor sql.NullInt64
+	var stakeCur, stakeBasis string
 	dest := []any{&i.Seq, &i.ID, &i.ProjectID, &i.CustomerID, &i.SubjectKey, &i.SubjectKind, &i.SubjectID, &i.SubjectEmail,
 		&i.SubjectName, &i.Kind, &i.Severity, &i.Status, &i.Summary, &i.Fingerprint, &i.DiffHash, &first, &last,
-		&i.FirstCheckID, &i.LastCheckID, &ackAt, &ackBy, &ignAt, &ignBy, &i.IgnoreReason, &resAt, &i.Resolution}
+		&i.FirstCheckID, &i.LastCheckID, &ackAt, &ackBy, &ignAt, &ignBy, &i.IgnoreReason, &resAt, &i.Resolution,
+		&stakeMinor, &stakeCur, &stakeBasis}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Incident{}, ErrNotFound
@@ -340,6 +357,13 @@ func scanIncident(row interface{ Scan(...any) error }, extra ...any) (Incident, 
 	i.AcknowledgedAt, i.AcknowledgedBy = parseNullTime(ackAt), ackBy.String
 	i.IgnoredAt, i.IgnoredBy = parseNullTime(ignAt), ignBy.String
 	i.ResolvedAt = parseNullTime(resAt)
+	if stakeBasis != "" {
+		i.AtStake = &AtStake{Currency: stakeCur, Basis: stakeBasis}
+		if stakeMinor.Valid {
+			v := stakeMinor.Int64
+			i.AtStake.MonthlyMinor = &v
+		}
+	}
 	return i, nil
 }
 
