@@ -17,10 +17,18 @@ type dashboardView struct {
 	OpenTotal      int              `json:"open_total"`
 	OpenBySeverity map[string]int   `json:"open_by_severity"`
 	OpenByKind     map[string]int   `json:"open_by_kind"`
+	AtStake        []stakeTotalView `json:"at_stake"`
 	LastCheck      *checkView       `json:"last_check"`
 	RunningCheck   *checkView       `json:"running_check"`
 	Schedules      []scheduleView   `json:"schedules"`
 	Webhooks       db.WebhookHealth `json:"webhooks"`
+}
+
+// stakeTotalView is the money at stake of one kind in one currency.
+type stakeTotalView struct {
+	Currency     string `json:"currency"`
+	Kind         string `json:"kind"`
+	MonthlyMinor int64  `json:"monthly_minor"`
 }
 
 var dashboardKinds = []fulfillment.Kind{fulfillment.PaidWithoutAccess, fulfillment.AccessWithoutPayment, fulfillment.WrongPlan,
@@ -42,6 +50,14 @@ func (s *Server) dashboard(c echo.Context) error {
 	}
 	for k, n := range counts.ByKind {
 		v.OpenByKind[k] = n
+	}
+	totals, err := s.db.StakeTotals(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	v.AtStake = make([]stakeTotalView, len(totals))
+	for i, t := range totals {
+		v.AtStake[i] = stakeTotalView{Currency: t.Currency, Kind: t.Kind, MonthlyMinor: t.MonthlyMinor}
 	}
 	if last, err := s.db.LastCheck(ctx, p.ID); err == nil {
 		view := s.viewCheck(last)

@@ -40,6 +40,7 @@ type incidentView struct {
 	Severity       string       `json:"severity"`
 	Status         string       `json:"status"`
 	Summary        string       `json:"summary"`
+	AtStake        *atStakeView `json:"at_stake"`
 	FirstSeenAt    time.Time    `json:"first_seen_at"`
 	LastSeenAt     time.Time    `json:"last_seen_at"`
 	FirstCheckID   string       `json:"first_check_id"`
@@ -53,12 +54,22 @@ type incidentView struct {
 	Resolution     string       `json:"resolution,omitempty"`
 }
 
+// atStakeView is an incident's money at stake per month.
+type atStakeView struct {
+	MonthlyMinor *int64 `json:"monthly_minor"`
+	Currency     string `json:"currency"`
+	Basis        string `json:"basis"`
+}
+
 func viewIncident(i db.Incident) incidentView {
 	v := incidentView{ID: i.ID, ProjectID: i.ProjectID, CustomerID: i.CustomerID, Kind: i.Kind, Severity: i.Severity,
 		Status: i.Status, Summary: i.Summary, FirstSeenAt: i.FirstSeenAt, LastSeenAt: i.LastSeenAt,
 		FirstCheckID: i.FirstCheckID, LastCheckID: i.LastCheckID, AcknowledgedAt: i.AcknowledgedAt,
 		AcknowledgedBy: i.AcknowledgedBy, IgnoredAt: i.IgnoredAt, IgnoredBy: i.IgnoredBy, IgnoreReason: i.IgnoreReason,
 		ResolvedAt: i.ResolvedAt, Resolution: i.Resolution}
+	if st := i.AtStake; st != nil {
+		v.AtStake = &atStakeView{MonthlyMinor: st.MonthlyMinor, Currency: st.Currency, Basis: st.Basis}
+	}
 	if i.SubjectKey != "" {
 		v.Subject = &subjectView{Key: i.SubjectKey, Kind: i.SubjectKind, ID: i.SubjectID, Email: i.SubjectEmail, Name: i.SubjectName}
 	}
@@ -195,6 +206,11 @@ type evidenceView struct {
 	Promise    fulfillment.Promise   `json:"promise"`
 	Subject    *fulfillment.Subject  `json:"subject"`
 	Candidates []fulfillment.Subject `json:"candidates"`
+	// SharedWith: every Stripe customer pointing at the subject (several
+	// customers, one subject); LinkedValue: the value of a subject linked to
+	// no customer Stripe holds (an unknown cus_ id, an unmatched email).
+	SharedWith  []string `json:"shared_with,omitempty"`
+	LinkedValue string   `json:"linked_value,omitempty"`
 }
 
 func (s *Server) incidentDetail(ctx context.Context, inc db.Incident) (incidentDetail, error) {
@@ -204,7 +220,8 @@ func (s *Server) incidentDetail(ctx context.Context, inc db.Incident) (incidentD
 		return d, err
 	}
 	d.Fields, d.Policy = fieldDiffs(f), f.Policy
-	d.Evidence = evidenceView{Promise: f.Promise, Subject: f.Subject, Candidates: f.Candidates}
+	d.Evidence = evidenceView{Promise: f.Promise, Subject: f.Subject, Candidates: f.Candidates, SharedWith: f.SharedWith,
+		LinkedValue: f.LinkedValue}
 	if d.Evidence.Candidates == nil {
 		d.Evidence.Candidates = []fulfillment.Subject{}
 	}
