@@ -303,6 +303,19 @@ export interface SubjectRef {
   name?: string;
 }
 
+/** An incident's money at stake per month, in the currency's minor unit. */
+export interface AtStake {
+  monthly_minor: number | null;
+  currency: string;
+  basis: 'price' | 'usage' | 'varies';
+}
+
+export interface StakeTotal {
+  currency: string;
+  kind: string;
+  monthly_minor: number;
+}
+
 export interface Incident {
   id: string;
   project_id: string;
@@ -312,6 +325,8 @@ export interface Incident {
   severity: Severity;
   status: IncidentStatus;
   summary: string;
+  /** What the gap is worth per month; null for kinds with none. */
+  at_stake: AtStake | null;
   first_seen_at: string;
   last_seen_at: string;
   first_check_id: string;
@@ -614,6 +629,8 @@ export interface Dashboard {
   open_by_severity: Record<Severity, number>;
   /** Every incident kind, zeros included. */
   open_by_kind: Record<string, number>;
+  /** Money at stake per month of unresolved incidents, per currency and kind, largest first. */
+  at_stake: StakeTotal[];
   /** The newest ended check that is not a dry run. */
   last_check: Check | null;
   running_check: Check | null;

@@ -45,6 +45,7 @@ export function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
       unmatched_customer: 0,
       ambiguous_match: 0,
     },
+    at_stake: [],
     last_check: check(),
     running_check: null,
     schedules: [

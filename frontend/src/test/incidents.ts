@@ -11,6 +11,7 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
     severity: 'critical',
     status: 'open',
     summary: 'Stripe promises paid access (pro) but the app grants user_bea (bea@example.com) nothing',
+    at_stake: { monthly_minor: 4900, currency: 'usd', basis: 'price' },
     first_seen_at: '2026-03-01T09:00:00Z',
     last_seen_at: '2026-03-02T10:30:00Z',
     first_check_id: 'chk_1',

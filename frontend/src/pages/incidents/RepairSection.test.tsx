@@ -22,6 +22,7 @@ const base: IncidentDetail = {
   severity: 'critical',
   status: 'open',
   summary: 'Stripe promises pro but the app grants nothing',
+  at_stake: null,
   first_seen_at: '2026-01-01T00:00:00Z',
   last_seen_at: '2026-01-01T00:00:00Z',
   first_check_id: 'chk_1',

@@ -114,3 +114,20 @@ describe('project dashboard', { timeout: 30_000 }, () => {
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
   });
 });
+
+describe('money at stake', { timeout: 30_000 }, () => {
+  it('reads what leaks and what is at risk per month', async () => {
+    const body = dashboard({
+      at_stake: [
+        { currency: 'usd', kind: 'paid_without_access', monthly_minor: 310000 },
+        { currency: 'usd', kind: 'access_without_payment', monthly_minor: 124000 },
+        { currency: 'jpy', kind: 'access_without_payment', monthly_minor: 5000 },
+      ],
+    });
+    stubApi(pageRoutes(live(), member, { 'GET /api/projects/prj_abc/dashboard': { status: 200, body } }));
+    renderApp('/projects/prj_abc');
+    expect(await screen.findByTestId('at-stake')).toHaveTextContent(
+      '$3,100/mo at risk (paid without access), $1,240/mo leaking (access without payment), ¥5,000/mo leaking (access without payment)',
+    );
+  });
+});

@@ -27,6 +27,7 @@ import { formatDateTime } from '../../format';
 import type { Check, Dashboard, Project, Schedule, WebhookHealth } from '../../types';
 import { useProject } from './ProjectLayout';
 import { useRunCheck } from './useRunCheck';
+import { stakeLine } from './stake';
 
 export function DashboardPage() {
   const project = useProject();
@@ -141,6 +142,11 @@ function OpenIncidents({ d, base }: { d: Dashboard; base: string }) {
         {formatCount(d.open_total)}
       </p>
       <p className="text-xs text-gray-500">open, acknowledged, repairing or verifying</p>
+      {stakeLine(d.at_stake ?? []) && (
+        <p className="mt-2 text-sm font-medium text-gray-900" data-testid="at-stake">
+          {stakeLine(d.at_stake ?? [])}
+        </p>
+      )}
 
       <h3 className="mt-4 text-xs font-medium uppercase tracking-wide text-gray-500">By severity</h3>
       <ul aria-label="Open incidents by severity" className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-4">
