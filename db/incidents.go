@@ -386,10 +386,11 @@ const (
 	SortSeverity  = "severity"   // critical first, newest first within a severity (the default)
 	SortLastSeen  = "last_seen"  // most recently seen first
 	SortFirstSeen = "first_seen" // most recently opened first
+	SortAtStake   = "at_stake"   // most money at stake first, within Currency (db/stake.go)
 )
 
 // IncidentSorts are the orders ListIncidents knows.
-var IncidentSorts = []string{SortSeverity, SortLastSeen, SortFirstSeen}
+var IncidentSorts = []string{SortSeverity, SortLastSeen, SortFirstSeen, SortAtStake}
 
 // IncidentFilter selects incidents of a project for a list.
 type IncidentFilter struct {
@@ -398,7 +399,8 @@ type IncidentFilter struct {
 	Severity   string
 	CustomerID string
 	Q          string // substring of customer id, subject id, email or name
-	Sort       string // SortSeverity (default), SortLastSeen, SortFirstSeen
+	Sort       string // SortSeverity (default), SortLastSeen, SortFirstSeen, SortAtStake
+	Currency   string // incidents whose money at stake is in this currency (required by SortAtStake)
 	Cursor     string // from the previous page (of the same sort)
 	Limit      int
 }
@@ -416,7 +418,7 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 		f.Sort = SortSeverity
 	}
 	timeCol := map[string]string{SortLastSeen: "last_seen_at", SortFirstSeen: "first_seen_at"}[f.Sort]
-	if f.Sort != SortSeverity && timeCol == "" {
+	if f.Sort != SortSeverity && f.Sort != SortAtStake && timeCol == "" {
 		return nil, "", fmt.Errorf("list incidents: unknown sort %q", f.Sort)
 	}
 	where, args := []string{"project_id = ?"}, []any{projectID}
@@ -463,7 +465,13 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 			where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, pattern)
 		}
 	}
+	if f.Currency != "" || f.Sort == SortAtStake {
+		where, args = stakeWhere(where, args, f)
+	}
 	order := ` ORDER BY severity_rank, seq DESC`
+	if f.Sort == SortAtStake {
+		order = stakeOrder
+	}
 	if timeCol != "" {
 		order = ` ORDER BY ` + timeCol + ` DESC, seq DESC`
 	}
@@ -488,6 +496,14 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 	switch {
 	case f.Cursor == "":
 		if err := query(""); err != nil {
+			return nil, "", err
+		}
+	case f.Sort == SortAtStake:
+		minor, seq, ok := parseStakeCursor(f.Cursor)
+		if !ok {
+			return nil, "", ErrBadCursor
+		}
+		if err := query(" AND (at_stake_minor, seq) < (?, ?)", minor, seq); err != nil {
 			return nil, "", err
 		}
 	case timeCol != "":
@@ -524,6 +540,8 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 			next = fmt.Sprintf("l.%d.%s", last.Seq, formatTime(last.LastSeenAt))
 		case SortFirstSeen:
 			next = fmt.Sprintf("f.%d.%s", last.Seq, formatTime(last.FirstSeenAt))
+		case SortAtStake:
+			next = stakeCursor(last)
 		default:
 			next = fmt.Sprintf("%d.%d", SeverityRank(last.Severity), last.Seq)
 		}

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 func stakeMinor(s *AtStake) any {
@@ -54,4 +56,37 @@ func (d *DB) StakeTotals(ctx context.Context, projectID string) ([]StakeTotal, e
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// stakeOrder lists the most money at stake first (one currency).
+const stakeOrder = ` ORDER BY at_stake_minor DESC, seq DESC`
+
+// stakeWhere narrows a list to one currency's incidents; sorted by money at
+// stake, to those with an amount (metered prices and unknown amounts have
+// none to sort by).
+func stakeWhere(where []string, args []any, f IncidentFilter) ([]string, []any) {
+	where, args = append(where, "at_stake_currency = ?"), append(args, strings.ToLower(f.Currency))
+	if f.Sort == SortAtStake {
+		where = append(where, "at_stake_minor IS NOT NULL")
+	}
+	return where, args
+}
+
+// stakeCursor is "s.<seq>.<monthly_minor>".
+func stakeCursor(last Incident) string {
+	var minor int64
+	if last.AtStake != nil && last.AtStake.MonthlyMinor != nil {
+		minor = *last.AtStake.MonthlyMinor
+	}
+	return fmt.Sprintf("s.%d.%d", last.Seq, minor)
+}
+
+func parseStakeCursor(c string) (minor, seq int64, ok bool) {
+	parts := strings.Split(c, ".")
+	if len(parts) != 3 || parts[0] != "s" {
+		return 0, 0, false
+	}
+	seq, err1 := strconv.ParseInt(parts[1], 10, 64)
+	minor, err2 := strconv.ParseInt(parts[2], 10, 64)
+	return minor, seq, err1 == nil && err2 == nil
 }

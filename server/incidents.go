@@ -54,6 +54,18 @@ type incidentView struct {
 	Resolution     string       `json:"resolution,omitempty"`
 }
 
+func isCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 // atStakeView is an incident's money at stake per month.
 type atStakeView struct {
 	MonthlyMinor *int64 `json:"monthly_minor"`
@@ -92,6 +104,13 @@ func (s *Server) listIncidents(c echo.Context) error {
 		Cursor: c.QueryParam("cursor"), CustomerID: c.QueryParam("customer_id"), Sort: c.QueryParam("sort"), Limit: 50}
 	if f.Sort != "" && !slices.Contains(db.IncidentSorts, f.Sort) {
 		return badRequest("invalid_filter", "Unknown sort %q; use %s.", f.Sort, strings.Join(db.IncidentSorts, ", "))
+	}
+	f.Currency = strings.TrimSpace(c.QueryParam("currency"))
+	if f.Currency != "" && !isCurrency(f.Currency) {
+		return badRequest("invalid_filter", "currency must be a three-letter ISO code such as usd.")
+	}
+	if f.Sort == db.SortAtStake && f.Currency == "" {
+		return badRequest("invalid_filter", "Sorting by money at stake needs a currency (currency=usd): amounts in different currencies do not compare.")
 	}
 	for _, st := range strings.Split(c.QueryParam("status"), ",") {
 		switch st = strings.TrimSpace(st); {

@@ -164,8 +164,13 @@ func manifestOf(rows []row) Manifest {
 		for _, s := range r.Subs {
 			e.Statuses = append(e.Statuses, s.Status)
 		}
+		// An incident names only a customer the Stripe account holds.
+		cust := e.CustomerID
+		if r.UnknownCustomer {
+			cust = ""
+		}
 		for _, k := range r.Want {
-			e.Incidents = append(e.Incidents, Incident{Kind: k, CustomerID: e.CustomerID})
+			e.Incidents = append(e.Incidents, Incident{Kind: k, CustomerID: cust})
 		}
 		for j, a := range r.App {
 			kind := fulfillment.SubjectUser
@@ -175,7 +180,7 @@ func manifestOf(rows []row) Manifest {
 			id := r.subjectID(j)
 			e.Subjects = append(e.Subjects, Subject{ID: id, Kind: kind})
 			for _, k := range a.Want {
-				e.Incidents = append(e.Incidents, Incident{Kind: k, CustomerID: e.CustomerID, SubjectID: id})
+				e.Incidents = append(e.Incidents, Incident{Kind: k, CustomerID: cust, SubjectID: id})
 			}
 		}
 		m.Entries = append(m.Entries, e)
