@@ -53,6 +53,8 @@ type Invoice struct {
 	ID      string    `json:"id"`
 	Status  string    `json:"status"`
 	Created time.Time `json:"created"`
+	// Charge is the invoice's charge; read only while Policy.ReadsCharges.
+	Charge *Charge `json:"charge,omitempty"`
 }
 
 // Billing is everything Stripe says about one customer.

@@ -70,6 +70,10 @@ type Policy struct {
 	IncompletePendingHours int `json:"incomplete_pending_hours"`
 	// TrialToleranceHours: how far the app's trial end may be from Stripe's.
 	TrialToleranceHours int `json:"trial_tolerance_hours"`
+	// RefundedInvoiceRevokes: a fully refunded latest invoice ends access.
+	RefundedInvoiceRevokes bool `json:"refunded_invoice_revokes"`
+	// OpenDisputeRevokes: an open dispute on the latest charge ends access.
+	OpenDisputeRevokes bool `json:"open_dispute_revokes"`
 }
 
 // DefaultPolicy is the policy a new project starts with.

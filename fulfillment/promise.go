@@ -64,6 +64,9 @@ type SubscriptionVerdict struct {
 	// Stake is what the subscription is worth per month (nil when its
 	// prices were not read).
 	Stake *AtStake `json:"stake,omitempty"`
+	// Revoked: a refund or dispute ended the access the subscription
+	// would grant (the policy's refund and dispute rules).
+	Revoked *Revocation `json:"revoked,omitempty"`
 }
 
 // PricePlan is one subscription price and the app plan it maps to.
@@ -108,6 +111,11 @@ func DerivePromise(b Billing, m PlanMapping, p Policy, now time.Time) Promise {
 			v.LatestInvoiceID, v.LatestInvoiceStatus = s.LatestInvoice.ID, s.LatestInvoice.Status
 		}
 		v.Grants, v.Pending, v.Reason = judge(s, p, now)
+		if v.Grants {
+			if r, why := revoked(s, p); r != nil {
+				v.Grants, v.Revoked, v.Reason = false, r, why
+			}
+		}
 		v.Stake = subscriptionStake(s)
 		if b.Customer.Deleted {
 			// Stripe cancels a deleted customer's subscriptions; never trust stale ones.
