@@ -71,7 +71,15 @@ type Client struct {
 	label    string
 	base     string
 	requests *atomic.Int64
+	// charges: subscriptions are read with their latest invoice's charge,
+	// its refunds and dispute (the refund and dispute policy is on).
+	charges atomic.Bool
 }
+
+// ReadCharges makes subscription reads expand the latest invoice's charge,
+// its refunds and its dispute (Charges and Disputes read). Only a project
+// whose policy has a refund or dispute rule on asks for them.
+func (c *Client) ReadCharges(on bool) { c.charges.Store(on) }
 
 // New validates the key and builds a client. No request is made.
 func New(cfg Config) (*Client, error) {

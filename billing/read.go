@@ -70,6 +70,25 @@ type Invoice struct {
 	ID      string
 	Status  string // draft, open, paid, uncollectible, void
 	Created time.Time
+	Charge  *Charge // read only while Client.ReadCharges is on
+}
+
+// Charge is an invoice's charge with its refunds and dispute.
+type Charge struct {
+	ID             string
+	Amount         int64
+	AmountRefunded int64
+	Refunded       bool // fully refunded
+	Currency       string
+	RefundID       string // the newest refund
+	Dispute        *Dispute
+}
+
+// Dispute is a charge's dispute.
+type Dispute struct {
+	ID     string
+	Amount int64
+	Status string
 }
 
 // CustomerBilling is one customer with all their subscriptions, newest

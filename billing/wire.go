@@ -126,9 +126,64 @@ func (w *wirePrice) terms() *Price {
 // wireInvoice is the expanded latest invoice (an unexpanded id leaves only
 // the id).
 type wireInvoice struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Created int64  `json:"created"`
+	ID      string      `json:"id"`
+	Status  string      `json:"status"`
+	Created int64       `json:"created"`
+	Charge  *wireCharge `json:"charge"`
+}
+
+// wireCharge is the invoice's expanded charge (an unexpanded id leaves
+// only the id, and is not kept).
+type wireCharge struct {
+	ID             string `json:"id"`
+	Amount         int64  `json:"amount"`
+	AmountRefunded int64  `json:"amount_refunded"`
+	Refunded       bool   `json:"refunded"`
+	Currency       string `json:"currency"`
+	Refunds        *struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	} `json:"refunds"`
+	Dispute *wireDispute `json:"dispute"`
+}
+
+type wireDispute struct {
+	ID     string `json:"id"`
+	Amount int64  `json:"amount"`
+	Status string `json:"status"`
+}
+
+func (w *wireCharge) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &w.ID)
+	}
+	type plain wireCharge
+	return json.Unmarshal(b, (*plain)(w))
+}
+
+func (w *wireDispute) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &w.ID)
+	}
+	type plain wireDispute
+	return json.Unmarshal(b, (*plain)(w))
+}
+
+func (w *wireCharge) charge() *Charge {
+	if w == nil || w.Currency == "" { // not expanded
+		return nil
+	}
+	c := &Charge{ID: w.ID, Amount: w.Amount, AmountRefunded: w.AmountRefunded, Refunded: w.Refunded, Currency: w.Currency}
+	if w.Refunds != nil && len(w.Refunds.Data) > 0 {
+		c.RefundID = w.Refunds.Data[0].ID // newest first
+	}
+	if d := w.Dispute; d != nil && d.Status != "" {
+		c.Dispute = &Dispute{ID: d.ID, Amount: d.Amount, Status: d.Status}
+	}
+	return c
 }
 
 func (w *wireInvoice) UnmarshalJSON(b []byte) error {
@@ -163,7 +218,7 @@ func (s *wireSubscription) subscription() Subscription {
 		}
 	}
 	if inv := s.LatestInvoice; inv != nil && inv.ID != "" {
-		out.LatestInvoice = &Invoice{ID: inv.ID, Status: inv.Status, Created: unix(inv.Created)}
+		out.LatestInvoice = &Invoice{ID: inv.ID, Status: inv.Status, Created: unix(inv.Created), Charge: inv.Charge.charge()}
 	}
 	return out
 }
@@ -271,6 +326,12 @@ func (c *Client) listCustomersLean(ctx context.Context, fn func([]wireCustomer) 
 // four; the product id is on the price.
 func (c *Client) listSubscriptionsLean(ctx context.Context, customerID string, fn func([]wireSubscription) error) error {
 	q := url.Values{"status": {"all"}, "expand[0]": {"data.latest_invoice"}}
+	if c.charges.Load() {
+		// Four levels, Stripe's limit.
+		q.Set("expand[1]", "data.latest_invoice.charge")
+		q.Set("expand[2]", "data.latest_invoice.charge.refunds")
+		q.Set("expand[3]", "data.latest_invoice.charge.dispute")
+	}
 	if customerID != "" {
 		q.Set("customer", customerID)
 	}

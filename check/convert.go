@@ -34,11 +34,24 @@ func toBilling(cb billing.CustomerBilling, ents []string) fulfillment.Billing {
 				Quantity: it.Quantity, Price: priceTerms(it.Price)}
 		}
 		if s.LatestInvoice != nil {
-			fs.LatestInvoice = &fulfillment.Invoice{ID: s.LatestInvoice.ID, Status: s.LatestInvoice.Status, Created: s.LatestInvoice.Created}
+			fs.LatestInvoice = &fulfillment.Invoice{ID: s.LatestInvoice.ID, Status: s.LatestInvoice.Status, Created: s.LatestInvoice.Created,
+				Charge: toCharge(s.LatestInvoice.Charge)}
 		}
 		b.Subscriptions = append(b.Subscriptions, fs)
 	}
 	return b
+}
+
+func toCharge(c *billing.Charge) *fulfillment.Charge {
+	if c == nil {
+		return nil
+	}
+	out := &fulfillment.Charge{ID: c.ID, Amount: c.Amount, AmountRefunded: c.AmountRefunded, Refunded: c.Refunded,
+		Currency: c.Currency, RefundID: c.RefundID}
+	if d := c.Dispute; d != nil {
+		out.Dispute = &fulfillment.Dispute{ID: d.ID, Amount: d.Amount, Status: d.Status}
+	}
+	return out
 }
 
 // grantsWithout reports whether the customer is owed access, judged without

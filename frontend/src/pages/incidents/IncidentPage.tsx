@@ -228,6 +228,8 @@ const policyLabels: Record<string, string> = {
   paused_grants: 'Paused subscriptions grant access',
   active_pause_collection_grants: 'Paused collection keeps access',
   trial_tolerance_hours: 'Trial end tolerance (hours)',
+  refunded_invoice_revokes: 'A fully refunded latest invoice ends access',
+  open_dispute_revokes: 'An open dispute on the latest charge ends access',
 };
 
 function PolicyList({ policy }: { policy: Record<string, unknown> }) {
