@@ -590,6 +590,8 @@ func (p *lean) charge(out **wireCharge) error {
 			c.AmountRefunded, err = p.int()
 		case "refunded":
 			c.Refunded, err = p.bool()
+		case "disputed":
+			c.Disputed, err = p.bool()
 		case "currency":
 			c.Currency, err = p.word()
 		case "refunds":

@@ -81,6 +81,7 @@ type Charge struct {
 	Refunded       bool // fully refunded
 	Currency       string
 	RefundID       string // the newest refund
+	Disputed       bool   // Stripe's flag; Dispute is then read (Disputes read)
 	Dispute        *Dispute
 }
 
@@ -208,6 +209,9 @@ func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
 		}
 		subs[p] = nil
 	}
+	if err := c.readDisputes(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -230,6 +234,9 @@ func (c *Client) ReadCustomer(ctx context.Context, customerID string) (CustomerB
 		return nil
 	})
 	if err != nil {
+		return CustomerBilling{}, err
+	}
+	if err := c.readDisputes(ctx, []CustomerBilling{cb}); err != nil {
 		return CustomerBilling{}, err
 	}
 	return cb, nil

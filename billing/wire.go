@@ -139,6 +139,7 @@ type wireCharge struct {
 	Amount         int64  `json:"amount"`
 	AmountRefunded int64  `json:"amount_refunded"`
 	Refunded       bool   `json:"refunded"`
+	Disputed       bool   `json:"disputed"`
 	Currency       string `json:"currency"`
 	Refunds        *struct {
 		Data []struct {
@@ -176,7 +177,7 @@ func (w *wireCharge) charge() *Charge {
 	if w == nil || w.Currency == "" { // not expanded
 		return nil
 	}
-	c := &Charge{ID: w.ID, Amount: w.Amount, AmountRefunded: w.AmountRefunded, Refunded: w.Refunded, Currency: w.Currency}
+	c := &Charge{ID: w.ID, Amount: w.Amount, AmountRefunded: w.AmountRefunded, Refunded: w.Refunded, Disputed: w.Disputed, Currency: w.Currency}
 	if w.Refunds != nil && len(w.Refunds.Data) > 0 {
 		c.RefundID = w.Refunds.Data[0].ID // newest first
 	}
@@ -330,7 +331,6 @@ func (c *Client) listSubscriptionsLean(ctx context.Context, customerID string, f
 		// Four levels, Stripe's limit.
 		q.Set("expand[1]", "data.latest_invoice.charge")
 		q.Set("expand[2]", "data.latest_invoice.charge.refunds")
-		q.Set("expand[3]", "data.latest_invoice.charge.dispute")
 	}
 	if customerID != "" {
 		q.Set("customer", customerID)
