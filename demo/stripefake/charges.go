@@ -66,7 +66,7 @@ func (s *Server) PayInvoice(invoiceID string) (string, error) {
 		ID: id, Object: "charge", Amount: in.AmountDue, AmountCaptured: in.AmountDue, Currency: in.Currency,
 		Created: created, Livemode: s.livemode, Paid: true, Captured: true, Status: stripe.ChargeStatusSucceeded,
 		Customer: in.Customer, Invoice: &stripe.Invoice{ID: in.ID}, Metadata: map[string]string{},
-		Refunds: &stripe.RefundList{APIResource: stripe.APIResource{}, ListMeta: stripe.ListMeta{URL: "/v1/charges/" + id + "/refunds"}, Data: []*stripe.Refund{}},
+		Refunds:        &stripe.RefundList{APIResource: stripe.APIResource{}, ListMeta: stripe.ListMeta{URL: "/v1/charges/" + id + "/refunds"}, Data: []*stripe.Refund{}},
 		BillingDetails: &stripe.ChargeBillingDetails{Address: &stripe.Address{}},
 		Outcome:        &stripe.ChargeOutcome{NetworkStatus: "approved_by_network", RiskLevel: "normal", SellerMessage: "Payment complete.", Type: "authorized"},
 	}

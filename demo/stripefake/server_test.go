@@ -340,7 +340,7 @@ func TestScriptedFailuresAndWrites(t *testing.T) {
 			t.Fatal("request log must not hold the key")
 		}
 	}
-	if code, _, body := get(t, ts, fullKey, "/v1/charges"); code != 404 || !strings.Contains(errField(body, "message"), "Unrecognized request URL") {
+	if code, _, body := get(t, ts, fullKey, "/v1/payouts"); code != 404 || !strings.Contains(errField(body, "message"), "Unrecognized request URL") {
 		t.Fatalf("unknown path: %d %v", code, body)
 	}
 }
