@@ -40,3 +40,24 @@ func (c *Client) readDisputes(ctx context.Context, cbs []CustomerBilling) error 
 	}
 	return nil
 }
+
+// ChargeCustomer reads which customer a charge belongs to ("" when none):
+// a dispute event names only its charge.
+func (c *Client) ChargeCustomer(ctx context.Context, chargeID string) (string, error) {
+	var ch struct {
+		Customer json.RawMessage `json:"customer"`
+	}
+	decode := func(b []byte) error { return json.Unmarshal(b, &ch) }
+	if err := c.get(ctx, "/v1/charges/"+url.PathEscape(chargeID), nil, decode); err != nil {
+		return "", c.wrapErr("charge "+chargeID, err)
+	}
+	var id string
+	if json.Unmarshal(ch.Customer, &id) == nil {
+		return id, nil
+	}
+	var expanded struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(ch.Customer, &expanded)
+	return expanded.ID, nil
+}

@@ -19,6 +19,11 @@ var ActedOnEvents = []string{
 	"invoice.paid",
 	"invoice.payment_failed",
 	"entitlements.active_entitlement_summary.updated",
+	// The refund and dispute policy (re-checked whatever the policy: the
+	// check decides whether they matter).
+	"charge.refunded",
+	"charge.dispute.created",
+	"charge.dispute.closed",
 }
 
 // ActedOn reports whether events of this type trigger a re-check.
@@ -50,6 +55,9 @@ type Event struct {
 	ID         string
 	Type       string
 	CustomerID string // the customer the event is about; empty if none
+	// ChargeID is the disputed charge of a dispute event (a dispute names
+	// no customer: the charge's customer is looked up).
+	ChargeID   string
 	Created    time.Time
 	Livemode   bool
 	APIVersion string
@@ -87,6 +95,9 @@ func ParseWebhook(payload []byte, sigHeader, secret string) (Event, error) {
 	}
 	if ev.Data != nil {
 		out.CustomerID = customerOf(ev.Data.Raw)
+		if out.CustomerID == "" {
+			out.ChargeID = disputedCharge(ev.Data.Raw)
+		}
 	}
 	return out, nil
 }
@@ -115,6 +126,28 @@ func customerOf(raw json.RawMessage) string {
 		ID string `json:"id"`
 	}
 	if json.Unmarshal(obj.Customer, &expanded) == nil {
+		return expanded.ID
+	}
+	return ""
+}
+
+// disputedCharge is the charge id of a dispute object ("" otherwise).
+func disputedCharge(raw json.RawMessage) string {
+	var obj struct {
+		Object string          `json:"object"`
+		Charge json.RawMessage `json:"charge"`
+	}
+	if json.Unmarshal(raw, &obj) != nil || obj.Object != "dispute" {
+		return ""
+	}
+	var id string
+	if json.Unmarshal(obj.Charge, &id) == nil {
+		return id
+	}
+	var expanded struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(obj.Charge, &expanded) == nil {
 		return expanded.ID
 	}
 	return ""

@@ -21,6 +21,14 @@ func TestParseWebhookActedOnTypes(t *testing.T) {
 	sub := f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: cus, PriceIDs: []string{"price_pro"}})
 	inv := f.AddInvoice(stripefake.InvoiceSpec{CustomerID: cus, SubscriptionID: sub, Status: "open"})
 	cs := f.AddCheckoutSession(stripefake.CheckoutSessionSpec{CustomerID: cus, SubscriptionID: sub})
+	ch, err := f.PayInvoice(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := f.AddDispute(ch, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	objects := map[string][2]string{
 		"checkout.session.completed":                      {"checkout.session", cs},
@@ -30,6 +38,9 @@ func TestParseWebhookActedOnTypes(t *testing.T) {
 		"invoice.paid":                                    {"invoice", inv},
 		"invoice.payment_failed":                          {"invoice", inv},
 		"entitlements.active_entitlement_summary.updated": {"entitlements.active_entitlement_summary", cus},
+		"charge.refunded":                                 {"charge", ch},
+		"charge.dispute.created":                          {"dispute", dp},
+		"charge.dispute.closed":                           {"dispute", dp},
 	}
 	if len(objects) != len(ActedOnEvents) {
 		t.Fatal("every acted-on type is covered")
@@ -43,6 +54,13 @@ func TestParseWebhookActedOnTypes(t *testing.T) {
 		ev, err := ParseWebhook(payload, stripefake.SignPayload(payload, secret, time.Now()), secret)
 		if err != nil {
 			t.Fatalf("%s: %v", typ, err)
+		}
+		if o[0] == "dispute" {
+			// A dispute names its charge; the server asks the charge for its customer.
+			if ev.CustomerID != "" || ev.ChargeID != ch || !ActedOn(ev.Type) {
+				t.Fatalf("%s: %+v", typ, ev)
+			}
+			continue
 		}
 		if ev.Type != typ || ev.CustomerID != cus || !strings.HasPrefix(ev.ID, "evt_") || ev.Created.IsZero() || ev.Livemode || !ActedOn(ev.Type) {
 			t.Fatalf("%s: %+v", typ, ev)

@@ -70,6 +70,17 @@ func (s *Server) stripeWebhook(c echo.Context) error {
 		debounce = 0
 	}
 	acted := billing.ActedOn(ev.Type)
+	if acted && ev.CustomerID == "" && ev.ChargeID != "" {
+		// A dispute names its charge only: the charge names the customer.
+		c.Set(ctxProject, p)
+		if cl, err := s.projectStripe(c); err != nil {
+			s.log.Warn("webhook: Stripe cannot be opened to read the disputed charge", "project", p.ID, "err", err)
+		} else {
+			if ev.CustomerID, err = cl.ChargeCustomer(ctx, ev.ChargeID); err != nil {
+				s.log.Warn("webhook: the disputed charge's customer cannot be read", "project", p.ID, "charge", ev.ChargeID, "err", err)
+			}
+		}
+	}
 	dup, err := s.db.RecordWebhookEvent(ctx, p.ID, db.WebhookEvent{ID: ev.ID, Type: ev.Type, CustomerID: ev.CustomerID,
 		ActedOn: acted, Livemode: ev.Livemode, Created: ev.Created}, debounce)
 	if err != nil {
