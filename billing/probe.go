@@ -20,10 +20,13 @@ const (
 	ResourceProducts         = "Products"
 	ResourceCheckoutSessions = "Checkout Sessions"
 	ResourceEntitlements     = "Entitlements"
+	ResourceCharges          = "Charges"
+	ResourceDisputes         = "Disputes"
 )
 
 // resourceOrder is the order resources are named in messages.
-var resourceOrder = []string{ResourceCustomers, ResourceSubscriptions, ResourceInvoices, ResourcePrices, ResourceProducts, ResourceCheckoutSessions, ResourceEntitlements}
+var resourceOrder = []string{ResourceCustomers, ResourceSubscriptions, ResourceInvoices, ResourcePrices, ResourceProducts, ResourceCheckoutSessions, ResourceEntitlements,
+	ResourceCharges, ResourceDisputes}
 
 // MissingPermission is one read a restricted key can't do.
 type MissingPermission struct {
@@ -122,6 +125,10 @@ func permissionFor(perm string) MissingPermission {
 		res = ResourceCheckoutSessions
 	case strings.Contains(perm, "entitlement"):
 		res = ResourceEntitlements
+	case strings.HasPrefix(perm, "rak_charge_"):
+		res = ResourceCharges
+	case strings.HasPrefix(perm, "rak_dispute_"):
+		res = ResourceDisputes
 	}
 	return MissingPermission{Resource: res, Permission: perm}
 }
@@ -130,6 +137,9 @@ func permissionFor(perm string) MissingPermission {
 type ProbeOptions struct {
 	Entitlements     bool
 	CheckoutSessions bool
+	// ChargesAndDisputes: the refund and dispute policy is on (Charges and
+	// Disputes read, required then).
+	ChargesAndDisputes bool
 }
 
 // ConnectionResult is what "Test & connect" learned.
@@ -231,6 +241,18 @@ func (c *Client) TestConnection(ctx context.Context, opts ProbeOptions) (Connect
 				return nil
 			}
 			return err
+		}})
+	}
+
+	if opts.ChargesAndDisputes {
+		probes = append(probes, probe{ResourceCharges, false, func() error {
+			it := c.api.Charges.List(&stripe.ChargeListParams{ListParams: one()})
+			it.Next()
+			return it.Err()
+		}}, probe{ResourceDisputes, false, func() error {
+			it := c.api.Disputes.List(&stripe.DisputeListParams{ListParams: one()})
+			it.Next()
+			return it.Err()
 		}})
 	}
 

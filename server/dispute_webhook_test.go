@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	stripe "github.com/stripe/stripe-go/v76"
@@ -71,5 +72,33 @@ func TestDisputeWebhookRechecksTheChargesCustomer(t *testing.T) {
 	if r == nil || r.DisputeID != dp || r.ChargeID != ch || r.Amount != 4900 || r.Rule != "open_dispute_revokes" {
 		b, _ := json.Marshal(d.Evidence.Promise.Subscriptions)
 		t.Errorf("dispute evidence: %s", b)
+	}
+}
+
+// Charges and Disputes read are asked for when a refund or dispute rule is
+// turned on, not before.
+func TestRefundPolicyNeedsChargesAndDisputesRead(t *testing.T) {
+	w := newCheckWorld(t)
+	key := "rk_test_parityrailNoCharges00001"
+	w.app.stripe.AddRestrictedKey(key, stripefake.PermCustomers, stripefake.PermSubscriptions, stripefake.PermInvoices,
+		stripefake.PermPrices, stripefake.PermProducts)
+	w.owner.mustDo("POST", "/api/projects/"+w.project+"/stripe", map[string]string{"api_key": key}, 200)
+
+	pol := fulfillment.DefaultPolicy()
+	w.owner.mustDo("PUT", "/api/projects/"+w.project+"/mappings", map[string]any{"policy": pol}, 200)
+	pol.RefundedInvoiceRevokes = true
+	r := w.owner.do("PUT", "/api/projects/"+w.project+"/mappings", map[string]any{"policy": pol})
+	code, msg := r.errorInfo(t)
+	if r.Status != 422 || code != "stripe_missing_permissions" || !strings.Contains(msg, "Charges") || !strings.Contains(msg, "Disputes") {
+		t.Fatalf("turning the refund rule on without Charges read: %d %s %s", r.Status, code, msg)
+	}
+	w.app.stripe.AddRestrictedKey(key, stripefake.PermCustomers, stripefake.PermSubscriptions, stripefake.PermInvoices,
+		stripefake.PermPrices, stripefake.PermProducts, stripefake.PermCharges, stripefake.PermDisputes)
+	var saved struct {
+		Policy fulfillment.Policy `json:"policy"`
+	}
+	w.owner.mustDo("PUT", "/api/projects/"+w.project+"/mappings", map[string]any{"policy": pol}, 200).json(t, &saved)
+	if !saved.Policy.RefundedInvoiceRevokes || saved.Policy.OpenDisputeRevokes {
+		t.Errorf("saved policy %+v", saved.Policy)
 	}
 }

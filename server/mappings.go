@@ -1,13 +1,16 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"parityrail/billing"
 	"parityrail/db"
 	"parityrail/fulfillment"
 	"parityrail/mapping"
@@ -96,6 +99,13 @@ func (s *Server) saveMappings(c echo.Context) error {
 		return err
 	}
 	merged := current.Merge(update)
+	if update.Policy != nil && update.Policy.ReadsCharges() && !(current.Policy != nil && current.Policy.ReadsCharges()) {
+		// Turning a refund or dispute rule on needs Charges and Disputes
+		// read: asked for now, and only while a rule is on.
+		if err := s.probeChargesAndDisputes(c); err != nil {
+			return err
+		}
+	}
 	warnings := []string{}
 	if p.AccessSource == "postgres" && (update.Identity != nil || update.Access != nil) {
 		w, err := s.validatePostgresMapping(c, p, merged)
@@ -179,4 +189,23 @@ func mappingError(err error) error {
 		return badRequest("invalid_mapping", "%s", ve.Message)
 	}
 	return err
+}
+
+// probeChargesAndDisputes checks that the project's Stripe key can read
+// charges and disputes (the refund and dispute policy needs them).
+func (s *Server) probeChargesAndDisputes(c echo.Context) error {
+	p := currentProject(c)
+	if isDemo(p) {
+		return nil
+	}
+	cl, err := s.projectStripe(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Minute)
+	defer cancel()
+	if _, err := cl.TestConnection(ctx, billing.ProbeOptions{ChargesAndDisputes: true}); err != nil {
+		return stripeError(err)
+	}
+	return nil
 }
