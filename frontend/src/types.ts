@@ -346,8 +346,10 @@ export interface IncidentFilter {
   severity?: string;
   customer_id?: string;
   q?: string;
-  /** "severity" (default), "last_seen" or "first_seen". */
+  /** "severity" (default), "last_seen", "first_seen" or "at_stake" (needs currency). */
   sort?: string;
+  /** Only incidents whose money at stake is in this currency (e.g. "usd"). */
+  currency?: string;
   limit?: number;
   cursor?: string;
 }

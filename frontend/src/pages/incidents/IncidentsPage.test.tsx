@@ -124,3 +124,22 @@ describe('incidents list', () => {
     expect(await screen.findByText('No active incidents')).toBeInTheDocument();
   });
 });
+
+describe('money at stake', () => {
+  it('sorts by money at stake within a currency and shows each amount', { timeout: 20_000 }, async () => {
+    const big = incident({ id: 'inc_9', customer_id: 'cus_big', at_stake: { monthly_minor: 9900, currency: 'usd', basis: 'price' } });
+    const calls = routes({
+      [`GET ${base}?status=active`]: { status: 200, body: { items: [bea] } },
+      [`GET ${base}?status=active&sort=at_stake&currency=usd`]: { status: 200, body: { items: [big, bea] } },
+    });
+    renderApp('/projects/prj_abc/incidents');
+    await screen.findByRole('table', { name: 'Incidents' });
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByLabelText('Sort by'), 'at_stake');
+    const rows = () => within(screen.getByRole('table', { name: 'Incidents' })).getAllByRole('row').slice(1);
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(rows()[0]).toHaveTextContent('$99/mo at stake');
+    expect(rows()[1]).toHaveTextContent('$49/mo at stake');
+    expect(calls.map((c) => c.path)).toContain(`${base}?status=active&sort=at_stake&currency=usd`);
+  });
+});

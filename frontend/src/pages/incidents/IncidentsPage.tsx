@@ -11,6 +11,7 @@ import { Button, EmptyState, ErrorAlert, ErrorState, LoadingState, PageHeader, c
 import { formatDateTime } from '../../format';
 import type { Incident, IncidentFilter, IncidentStatus } from '../../types';
 import { IdLink, customerPath, incidentPath, subjectText, useNarrow } from './display';
+import { monthlyMoney } from '../project/stake';
 
 const statusOptions: { value: string; label: string }[] = [
   { value: 'active', label: 'Active (open, acknowledged, repairing, verifying)' },
@@ -25,6 +26,7 @@ const sortOptions = [
   { value: 'severity', label: 'Severity' },
   { value: 'last_seen', label: 'Last seen' },
   { value: 'first_seen', label: 'First seen' },
+  { value: 'at_stake', label: 'Money at stake (per currency)' },
 ];
 
 export function incidentsKey(projectId: string) {
@@ -41,6 +43,9 @@ function filterFrom(params: URLSearchParams): IncidentFilter & { statusParam: st
     severity: params.get('severity') || undefined,
     q: params.get('q') || undefined,
     sort: params.get('sort') || undefined,
+    // Amounts compare only within a currency: sorting by money at stake
+    // reads one currency (USD unless the URL names another).
+    currency: params.get('currency') || (params.get('sort') === 'at_stake' ? 'usd' : undefined),
   };
 }
 
@@ -166,7 +171,7 @@ export function IncidentsPage() {
   const queryClient = useQueryClient();
   const narrow = useNarrow();
   const f = filterFrom(params);
-  const filter: IncidentFilter = { status: f.status, kind: f.kind, severity: f.severity, q: f.q, sort: f.sort };
+  const filter: IncidentFilter = { status: f.status, kind: f.kind, severity: f.severity, q: f.q, sort: f.sort, currency: f.currency };
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
   const list = useInfiniteQuery({
@@ -257,6 +262,7 @@ export function IncidentsPage() {
                   <IncidentStatusText status={i.status} />
                 </div>
                 <p className="mt-1 text-sm text-gray-700 [overflow-wrap:anywhere]">{i.summary}</p>
+                <StakeText incident={i} />
                 <div className="mt-1.5 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-gray-500">
                   {i.customer_id && <IdLink to={customerPath(projectId, i.customer_id)} value={i.customer_id} what="Customer id" />}
                   {i.subject && <span className="truncate">{subjectText(i.subject)}</span>}
@@ -344,6 +350,7 @@ export function IncidentsPage() {
                   <span className="line-clamp-2 [overflow-wrap:anywhere]" title={i.summary}>
                     {i.summary}
                   </span>
+                  <StakeText incident={i} />
                 </td>
                 <td className={td + ' whitespace-nowrap text-xs text-gray-500'}>
                   <time dateTime={i.last_seen_at}>{formatDateTime(i.last_seen_at)}</time>
@@ -393,4 +400,11 @@ export function IncidentsPage() {
       {list.isFetchNextPageError && <ErrorAlert className="mt-3" message={`Could not load more: ${errorMessage(list.error)}`} />}
     </div>
   );
+}
+
+/** "$49/mo at stake" under an incident's summary, when an amount is known. */
+function StakeText({ incident }: { incident: Incident }) {
+  const st = incident.at_stake;
+  if (!st || st.monthly_minor == null) return null;
+  return <span className="block text-xs font-medium text-gray-900">{monthlyMoney(st.monthly_minor, st.currency)} at stake</span>;
 }
