@@ -59,6 +59,14 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 			if d := diffSets(got, want); d != "" {
 				t.Fatalf("incidents:%s\n got %v", d, got)
 			}
+			// A one-customer re-check (a webhook) cannot see the other
+			// customer: it keeps the ambiguity and judges nothing from a pick.
+			for _, c := range []string{"cus_old", "cus_paying"} {
+				w.run(Request{Scope: ScopeCustomer, CustomerIDs: []string{c}})
+				if d := diffSets(w.incidents("open"), want); d != "" {
+					t.Fatalf("after re-checking %s:%s", c, d)
+				}
+			}
 			list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
 			if err != nil {
 				t.Fatal(err)

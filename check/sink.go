@@ -164,6 +164,29 @@ func (s *sink) add(ctx context.Context, f fulfillment.Finding) error {
 	return s.maybeFlush(ctx)
 }
 
+// keep marks an unresolved incident as still standing without new evidence
+// (not resolved by this check); false when there is none.
+func (s *sink) keep(k db.IncidentKey) bool {
+	a := s.active[k]
+	if a == nil {
+		return false
+	}
+	a.seen = true
+	s.filed[k] = true
+	return true
+}
+
+// sharesSubject reports whether the customer has an unresolved
+// ambiguous_match about a subject it shares with other customers.
+func (s *sink) sharesSubject(customerID string) bool {
+	for k := range s.active {
+		if k.CustomerID == customerID && k.SubjectKey != "" && k.Kind == string(fulfillment.AmbiguousMatch) {
+			return true
+		}
+	}
+	return false
+}
+
 // sample keeps a few findings of each kind for the dry run's answer.
 func (s *sink) sample(f fulfillment.Finding, op db.IncidentOp) {
 	switch op {

@@ -191,7 +191,13 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 			if err := x.recordPromise(ctx, p, b); err != nil {
 				return err
 			}
-			out.Findings = append(out.Findings, fulfillment.Compare(p, subjects, x.plans, x.policy, x.now)...)
+			judged := x.notShared(id, subjects)
+			for _, f := range fulfillment.Compare(p, judged, x.plans, x.policy, x.now) {
+				if f.Kind == fulfillment.UnmatchedCustomer && x.sink.sharesSubject(id) {
+					continue // linked, to a subject other customers share
+				}
+				out.Findings = append(out.Findings, f)
+			}
 		} else {
 			x.sum.UnlinkedSubjects += len(subjects)
 			for _, s := range subjects {
@@ -228,7 +234,11 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 		x.n.done.Add(1)
 		x.outcomes = append(x.outcomes, out)
 	}
-	return x.sink.resolveUnseen(ctx, func(k db.IncidentKey) bool { return k.CustomerID != "" && reached[k.CustomerID] })
+	// A subject shared by several customers is ambiguous until a full check,
+	// which sees every customer, finds it so no more.
+	return x.sink.resolveUnseen(ctx, func(k db.IncidentKey) bool {
+		return k.CustomerID != "" && reached[k.CustomerID] && !(k.Kind == string(fulfillment.AmbiguousMatch) && k.SubjectKey != "")
+	})
 }
 
 // recordPromise records one customer's promise when it changed or is new
@@ -268,4 +278,22 @@ func addUnmapped(list []UnmappedPrice, id string) []UnmappedPrice {
 		}
 	}
 	return append(list, UnmappedPrice{PriceID: id, Customers: 1})
+}
+
+// notShared leaves out the subjects a full check found shared by several
+// customers (an open ambiguous_match on this customer and subject, identity
+// by email or metadata): one customer's re-check cannot tell whose they
+// are, so their access is not judged from this customer alone and the
+// ambiguity stays open until a full check sees it gone.
+func (x *run) notShared(customerID string, subjects []fulfillment.Subject) []fulfillment.Subject {
+	var out []fulfillment.Subject
+	for _, s := range subjects {
+		f := x.src.Access.IdentityField(s)
+		if f != "" && f != mapping.BillingCustomerID &&
+			x.sink.keep(db.IncidentKey{CustomerID: customerID, SubjectKey: SubjectKey(s), Kind: string(fulfillment.AmbiguousMatch)}) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
