@@ -10,7 +10,7 @@ import (
 )
 
 // ActedOnEvents are the event types that trigger a re-check of their
-// customer (SPEC §8); every other type is only logged.
+// customer; every other type is only logged.
 var ActedOnEvents = []string{
 	"checkout.session.completed",
 	"customer.subscription.created",

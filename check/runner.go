@@ -15,7 +15,7 @@ import (
 	"parityrail/fulfillment"
 )
 
-// Scopes and triggers (SPEC §8).
+// Scopes and triggers.
 const (
 	ScopeFull     = "full"
 	ScopeRecent   = "recent"
@@ -28,7 +28,7 @@ const (
 	TriggerDryRun   = "dry_run"
 )
 
-// RecentWindow is how far back the recent check looks (SPEC §8).
+// RecentWindow is how far back the recent check looks.
 const RecentWindow = 2 * time.Hour
 
 // Request asks for a check of one project.

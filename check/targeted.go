@@ -20,7 +20,7 @@ const chunkSize = 50
 // customers runs as a full check instead.
 const fullFallbackMin = 1000
 
-// recent re-checks the customers SPEC §8 calls recent: webhook events,
+// recent re-checks the customers a recent check covers: webhook events,
 // promise boundaries (trial ends, period ends, grace ends) in the last two
 // hours, and every customer with an unresolved incident.
 func (x *run) recent(ctx context.Context) error {

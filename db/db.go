@@ -1,5 +1,5 @@
 // Package db holds ParityRail's own state in one SQLite file: people,
-// sessions, invites, projects and (later) checks, incidents and the ledger.
+// sessions, invites, projects, checks, incidents, repairs and the Access Ledger.
 // Every query is written out by hand, one file per entity.
 package db
 

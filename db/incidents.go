@@ -13,7 +13,7 @@ import (
 	"parityrail/ledger"
 )
 
-// Incident statuses (SPEC §6).
+// Incident statuses.
 const (
 	IncidentOpen         = "open"
 	IncidentAcknowledged = "acknowledged"

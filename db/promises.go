@@ -44,7 +44,7 @@ func (d *DB) PromiseOf(ctx context.Context, projectID, customerID string) (Promi
 	return p, parseTime(updated), true, nil
 }
 
-// RecentCustomers lists the customers the recent check covers (SPEC §8):
+// RecentCustomers lists the customers the recent check covers:
 // webhook events since `since`, promise boundaries (trial ends, period ends,
 // grace ends, pending windows) between since and until, and every customer
 // with an unresolved incident. Unlinked subjects with open incidents come

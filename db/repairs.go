@@ -12,7 +12,7 @@ import (
 	"parityrail/ledger"
 )
 
-// Repair statuses (SPEC §7).
+// Repair statuses.
 const (
 	RepairProposed   = "proposed"   // waits for an admin's decision
 	RepairApproved   = "approved"   // approved, the UPDATE is running

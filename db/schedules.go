@@ -17,7 +17,7 @@ type Schedule struct {
 	UpdatedAt time.Time
 }
 
-// Default schedules (SPEC §8): a daily full check at 03:00 UTC and an hourly
+// Default schedules: a daily full check at 03:00 UTC and an hourly
 // recent check on the hour, both on.
 var DefaultSchedules = []Schedule{
 	{Kind: "full", Spec: "0 3 * * *", Enabled: true},

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Kind is an access incident kind (SPEC §6).
+// Kind is an access incident kind.
 type Kind string
 
 const (

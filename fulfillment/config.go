@@ -54,7 +54,7 @@ func (m PlanMapping) row(it Item) int {
 	return -1
 }
 
-// Policy is the project's grant policy (SPEC §5). It is recorded on every
+// Policy is the project's grant policy. It is recorded on every
 // promise and finding so a verdict can be explained later.
 type Policy struct {
 	// PastDueGrants: past_due grants access for PastDueGraceDays after the

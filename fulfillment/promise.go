@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Promise is what Stripe promises one customer (SPEC §5), with the evidence
+// Promise is what Stripe promises one customer, with the evidence
 // behind it.
 type Promise struct {
 	CustomerID string   `json:"customer_id"`

@@ -161,8 +161,9 @@ func actualText(k SubjectKind, f *FieldValue, typed any) string {
 }
 
 // Premium flag spellings, compared trimmed and case-insensitively: the truthy
-// set is SPEC §4's; the falsy set is what apps write for "off". Both access
-// sources read text flags through PremiumWord so they agree.
+// set is the one the wizard documents for metadata flags; the falsy set is
+// what apps write for "off". Both access sources read text flags through
+// PremiumWord so they agree.
 var (
 	premiumTruthy = []string{"true", "1", "yes", "on", "premium", "active"}
 	premiumFalsy  = []string{"false", "0", "no", "off", "", "inactive", "free", "null"}

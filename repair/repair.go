@@ -1,4 +1,4 @@
-// Package repair applies approved repairs and verifies them (SPEC §7).
+// Package repair applies approved repairs and verifies them.
 //
 // A check files a proposal with each Postgres incident whose fix is a change
 // of mapped access fields (db/repairs.go). Approving one runs a single

@@ -64,7 +64,7 @@ func newRepairWorld(t *testing.T) *repairWorld {
 		t.Fatal(err)
 	}
 	// The repair role: SELECT on what it must read, UPDATE only on the
-	// mapped access columns (SPEC §7).
+	// mapped access columns.
 	b := make([]byte, 5)
 	rand.Read(b)
 	role := "prail_rep_" + hex.EncodeToString(b)

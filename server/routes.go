@@ -59,7 +59,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.PUT("/api/projects/:id/schedules", s.saveSchedules, admin, project)
 	e.GET("/api/projects/:id/webhooks", s.webhookHealth, member, project)
 
-	// Demo data (SPEC §4): "Explore with demo data" and its reset.
+	// Demo data: "Explore with demo data" and its reset.
 	e.POST("/api/projects/demo", s.createDemoProject, admin)
 	e.POST("/api/projects/:id/demo/reset", s.resetDemo, admin, project)
 	// Onboarding steps 7–8 and the project dashboard.

@@ -42,7 +42,7 @@ func enterpriseFeatures() []string { return []string{"audit_log", "sso"} }
 func enterpriseFlags() map[string]bool { return map[string]bool{"audit_log": true, "sso": true} }
 
 // table is the demo world, one row per Stripe customer (or app subject
-// without one). Policy: SPEC §5 defaults (past_due grace 14 days, incomplete
+// without one). Policy: the product defaults (past_due grace 14 days, incomplete
 // pending 23 h, trial tolerance 24 h). Stripe Entitlements are compared, so
 // every customer owed access is owed exactly its entitlements (usually none).
 func table() []row {

@@ -640,7 +640,7 @@ export interface Dashboard {
   webhooks: WebhookHealth;
 }
 
-// --- Repairs (SPEC §7) ---
+// --- Repairs ---
 
 export type RepairStatus = 'proposed' | 'approved' | 'applied' | 'failed' | 'rejected' | 'superseded';
 

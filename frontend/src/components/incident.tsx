@@ -3,7 +3,7 @@
 import type { IncidentStatus, Severity } from '../types';
 import { cx } from './ui';
 
-/** Incident kinds (SPEC §6), in the order people read them. */
+/** Incident kinds, in the order people read them. */
 export const incidentKinds = [
   'paid_without_access',
   'access_without_payment',

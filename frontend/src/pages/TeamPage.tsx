@@ -1,5 +1,5 @@
 // /settings/team — members, roles, invites. What a person can do here follows
-// SPEC §2: admins invite and remove; only the owner changes roles; nobody
+// Team rules: admins invite and remove; only the owner changes roles; nobody
 // touches the owner or their own account.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link2, Trash2, UserPlus } from 'lucide-react';

@@ -1,4 +1,4 @@
-// The repair part of an incident page (SPEC §7).
+// The repair part of an incident page.
 //
 // Postgres: the proposed before → after diff, approved or rejected by an
 // admin; approving runs one guarded single-row UPDATE, then ParityRail

@@ -611,7 +611,7 @@ function ConnectClerkForm({
 }
 
 /**
- * Connecting one access-state source replaces the other (SPEC §3 step 3):
+ * Connecting one access-state source replaces the other (wizard step 3):
  * the server answers 409 replace_required with why, and the person confirms.
  */
 function ReplaceSourceDialog({
