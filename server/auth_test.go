@@ -60,21 +60,31 @@ func TestSetupValidation(t *testing.T) {
 	app := newTestApp(t)
 	c := app.client()
 	cases := []struct {
-		body map[string]any
-		code string
-		msg  string
+		body  map[string]any
+		code  string
+		msg   string
+		field string
 	}{
-		{map[string]any{"email": "not-an-email", "password": testPassword, "name": "A"}, "invalid_email", `"not-an-email" is not a valid email address.`},
-		{map[string]any{"email": "a@example.com", "password": "short", "name": "A"}, "weak_password", "Use a password of at least 10 characters."},
-		{map[string]any{"email": "a@example.com", "password": testPassword, "name": "  "}, "invalid_name", "Enter your name."},
-		{map[string]any{"email": "a@example.com", "password": strings.Repeat("x", 73), "name": "A"}, "invalid_password", "Passwords can be at most 72 bytes long."},
-		{map[string]any{"email": "a@example.com", "pasword": testPassword, "name": "A"}, "invalid_json", `Unknown field "pasword" in the request body.`},
-		{map[string]any{"email": 5, "password": testPassword, "name": "A"}, "invalid_json", `Field "email" must be a string.`},
+		{map[string]any{"email": "not-an-email", "password": testPassword, "name": "A"}, "invalid_email", `"not-an-email" is not a valid email address.`, "email"},
+		{map[string]any{"email": "a@example.com", "password": "short", "name": "A"}, "weak_password", "Use a password of at least 10 characters.", "password"},
+		{map[string]any{"email": "a@example.com", "password": testPassword, "name": "  "}, "invalid_name", "Enter your name.", "name"},
+		{map[string]any{"email": "a@example.com", "password": strings.Repeat("x", 73), "name": "A"}, "invalid_password", "Passwords can be at most 72 bytes long.", "password"},
+		{map[string]any{"email": "a@example.com", "pasword": testPassword, "name": "A"}, "invalid_json", `Unknown field "pasword" in the request body.`, "pasword"},
+		{map[string]any{"email": 5, "password": testPassword, "name": "A"}, "invalid_json", `Field "email" must be a string.`, "email"},
 	}
 	for _, tc := range cases {
 		r := c.mustDo("POST", "/api/setup", tc.body, 400)
 		if code, msg := r.errorInfo(t); code != tc.code || msg != tc.msg {
 			t.Errorf("%v: got %s %q, want %s %q", tc.body, code, msg, tc.code, tc.msg)
+		}
+		var body struct {
+			Error struct {
+				Field string `json:"field"`
+			} `json:"error"`
+		}
+		r.json(t, &body)
+		if body.Error.Field != tc.field {
+			t.Errorf("%v: error.field = %q, want %q (the form shows the message under that field)", tc.body, body.Error.Field, tc.field)
 		}
 	}
 	if n, _ := app.db.CountUsers(t.Context()); n != 0 {

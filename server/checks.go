@@ -250,7 +250,7 @@ func (s *Server) saveSchedules(c echo.Context) error {
 func (s *Server) updatedSchedules(ctx context.Context, projectID string, req map[string]scheduleUpdate) ([]db.Schedule, error) {
 	for kind := range req {
 		if kind != "full" && kind != "recent" {
-			return nil, badRequest("invalid_schedule", "Unknown schedule %q: use full or recent.", kind)
+			return nil, badRequest("invalid_schedule", "Unknown schedule %q: use full or recent.", kind).on(kind)
 		}
 	}
 	current, err := s.db.Schedules(ctx, projectID)
@@ -266,7 +266,7 @@ func (s *Server) updatedSchedules(ctx context.Context, projectID string, req map
 		if upd.Spec != nil {
 			spec := strings.Join(strings.Fields(*upd.Spec), " ")
 			if _, err := cron.ParseStandard(spec); err != nil || strings.HasPrefix(spec, "@every") {
-				return nil, badRequest("invalid_schedule", "%q is not a five-field cron schedule (minute hour day month weekday, in UTC), e.g. \"0 3 * * *\".", *upd.Spec)
+				return nil, badRequest("invalid_schedule", "%q is not a five-field cron schedule (minute hour day month weekday, in UTC), e.g. \"0 3 * * *\".", *upd.Spec).on(sc.Kind + ".spec")
 			}
 			sc.Spec = spec
 		}

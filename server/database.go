@@ -33,7 +33,7 @@ func (s *Server) connectDatabase(c echo.Context) error {
 	p := currentProject(c)
 	readString, err := postgres.ValidateConnString(req.ConnectionString)
 	if err != nil {
-		return pgError(err)
+		return onField(pgError(err), "connection_string")
 	}
 	if err := s.confirmReplace(c, p, "postgres", req.Replace); err != nil {
 		return err
@@ -55,7 +55,7 @@ func (s *Server) connectDatabase(c echo.Context) error {
 	if strings.TrimSpace(req.RepairConnectionString) != "" {
 		repairString, err := postgres.ValidateConnString(req.RepairConnectionString)
 		if err != nil {
-			return pgError(err)
+			return onField(pgError(err), "repair_connection_string")
 		}
 		rep, err := postgres.ConnectRepair(ctx, repairString)
 		if err != nil {

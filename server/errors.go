@@ -12,12 +12,22 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// The rule every answer follows: malformed or invalid input → 400 with
+// error.field naming the JSON field or query parameter at fault (forms show
+// the message under that field); credentials or remote objects a source
+// refuses → 422; unauthenticated 401; role missing 403; unknown or not yours
+// 404; conflict 409; rate limited 429 with Retry-After; a source down or
+// timing out 503 with Retry-After.
+
 // apiError is an error meant for the person using the API: its message says
 // what went wrong and what to do, and is shown in the UI as is.
 type apiError struct {
 	Status  int
 	Code    string
 	Message string
+	// Field names the request field at fault (400 only); when empty, the
+	// code's entry in codeFields is used.
+	Field string
 	// RetryAfter, in seconds, is sent as a Retry-After header when set.
 	RetryAfter int
 }
@@ -32,6 +42,57 @@ func badRequest(code, format string, args ...any) *apiError {
 	return newError(http.StatusBadRequest, code, format, args...)
 }
 
+// on returns a copy of e about the request field f.
+func (e *apiError) on(field string) *apiError {
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// onField points err at a request field when it is an apiError.
+func onField(err error, field string) error {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.on(field)
+	}
+	return err
+}
+
+// codeFields names the field of the 400 codes that are always about one
+// field, so the handlers returning them need not repeat it.
+var codeFields = map[string]string{
+	"invalid_email":                 "email",
+	"invalid_name":                  "name",
+	"weak_password":                 "password",
+	"invalid_password":              "password",
+	"customer_required":             "customer_id",
+	"invalid_scope":                 "scope",
+	"stripe_invalid_key":            "api_key",
+	"stripe_invalid_webhook_secret": "webhook_secret",
+	"invalid_role":                  "role",
+	"reason_required":               "reason",
+	"reason_too_long":               "reason",
+	"ids_required":                  "ids",
+	"too_many_ids":                  "ids",
+	"invalid_billing_source":        "billing_source",
+	"invalid_access_source":         "access_source",
+	"check_required":                "check_id",
+	"not_dry_run":                   "check_id",
+	"invalid_cursor":                "cursor",
+}
+
+// fieldOf is the field an error names in its answer: its own, else its
+// code's, and only for invalid input.
+func fieldOf(e *apiError) string {
+	if e.Status != http.StatusBadRequest {
+		return ""
+	}
+	if e.Field != "" {
+		return e.Field
+	}
+	return codeFields[e.Code]
+}
+
 var (
 	errUnauthenticated = newError(http.StatusUnauthorized, "unauthenticated", "Sign in to continue.")
 	errForbidden       = newError(http.StatusForbidden, "forbidden", "Your role does not allow this. Ask an admin or the owner.")
@@ -42,6 +103,7 @@ type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
 	} `json:"error"`
 }
 
@@ -70,7 +132,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(ae.RetryAfter))
 	}
 	var body errorBody
-	body.Error.Code, body.Error.Message = ae.Code, ae.Message
+	body.Error.Code, body.Error.Message, body.Error.Field = ae.Code, ae.Message, fieldOf(ae)
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(ae.Status)
 		return
@@ -109,9 +171,10 @@ func decode(c echo.Context, v any) error {
 		case errors.As(err, &syn):
 			return badRequest("invalid_json", "The request body is not valid JSON (at byte %d).", syn.Offset)
 		case errors.As(err, &typ):
-			return badRequest("invalid_json", "Field %q must be a %s.", typ.Field, typ.Type.Kind())
+			return badRequest("invalid_json", "Field %q must be a %s.", typ.Field, typ.Type.Kind()).on(typ.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return badRequest("invalid_json", "Unknown field %s in the request body.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+			name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+			return badRequest("invalid_json", "Unknown field %s in the request body.", name).on(strings.Trim(name, `"`))
 		}
 		return badRequest("invalid_json", "The request body is not valid JSON.")
 	}

@@ -103,14 +103,14 @@ func (s *Server) listIncidents(c echo.Context) error {
 	f := db.IncidentFilter{Kind: c.QueryParam("kind"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"),
 		Cursor: c.QueryParam("cursor"), CustomerID: c.QueryParam("customer_id"), Sort: c.QueryParam("sort"), Limit: 50}
 	if f.Sort != "" && !slices.Contains(db.IncidentSorts, f.Sort) {
-		return badRequest("invalid_filter", "Unknown sort %q; use %s.", f.Sort, strings.Join(db.IncidentSorts, ", "))
+		return badRequest("invalid_filter", "Unknown sort %q; use %s.", f.Sort, strings.Join(db.IncidentSorts, ", ")).on("sort")
 	}
 	f.Currency = strings.TrimSpace(c.QueryParam("currency"))
 	if f.Currency != "" && !isCurrency(f.Currency) {
-		return badRequest("invalid_filter", "currency must be a three-letter ISO code such as usd.")
+		return badRequest("invalid_filter", "currency must be a three-letter ISO code such as usd.").on("currency")
 	}
 	if f.Sort == db.SortAtStake && f.Currency == "" {
-		return badRequest("invalid_filter", "Sorting by money at stake needs a currency (currency=usd): amounts in different currencies do not compare.")
+		return badRequest("invalid_filter", "Sorting by money at stake needs a currency (currency=usd): amounts in different currencies do not compare.").on("currency")
 	}
 	for _, st := range strings.Split(c.QueryParam("status"), ",") {
 		switch st = strings.TrimSpace(st); {
@@ -120,19 +120,19 @@ func (s *Server) listIncidents(c echo.Context) error {
 		case slices.Contains(incidentStatuses, st):
 			f.Statuses = append(f.Statuses, st)
 		default:
-			return badRequest("invalid_filter", "Unknown status %q; use %s or active.", st, strings.Join(incidentStatuses, ", "))
+			return badRequest("invalid_filter", "Unknown status %q; use %s or active.", st, strings.Join(incidentStatuses, ", ")).on("status")
 		}
 	}
 	if f.Kind != "" && !slices.Contains(incidentKinds, f.Kind) {
-		return badRequest("invalid_filter", "Unknown kind %q; use %s.", f.Kind, strings.Join(incidentKinds, ", "))
+		return badRequest("invalid_filter", "Unknown kind %q; use %s.", f.Kind, strings.Join(incidentKinds, ", ")).on("kind")
 	}
 	if f.Severity != "" && !slices.Contains(severities, f.Severity) {
-		return badRequest("invalid_filter", "Unknown severity %q; use critical, high, medium or low.", f.Severity)
+		return badRequest("invalid_filter", "Unknown severity %q; use critical, high, medium or low.", f.Severity).on("severity")
 	}
 	if l := c.QueryParam("limit"); l != "" {
 		var n int
 		if err := json.Unmarshal([]byte(l), &n); err != nil || n < 1 || n > 500 {
-			return badRequest("invalid_filter", "limit must be between 1 and 500.")
+			return badRequest("invalid_filter", "limit must be between 1 and 500.").on("limit")
 		}
 		f.Limit = n
 	}

@@ -186,7 +186,7 @@ func validateAccess(p db.Project, a *mapping.Access) (*mapping.Access, error) {
 func mappingError(err error) error {
 	var ve *mapping.ValidationError
 	if errors.As(err, &ve) {
-		return badRequest("invalid_mapping", "%s", ve.Message)
+		return badRequest("invalid_mapping", "%s", ve.Message).on(ve.Field)
 	}
 	return err
 }

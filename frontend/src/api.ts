@@ -46,12 +46,15 @@ export const CSRF_HEADER = 'X-CSRF-Token';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** On 400: the request field at fault, so a form can show the message under it. */
+  readonly field?: string;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, field?: string) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -115,13 +118,15 @@ async function send(method: Method, path: string, body?: unknown): Promise<Respo
 async function parseError(res: Response): Promise<ApiError> {
   let code = 'http_' + res.status;
   let message = '';
+  let field: string | undefined;
   const text = await res.text().catch(() => '');
   if (text) {
     try {
-      const data = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      const data = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; field?: unknown } };
       if (data && typeof data.error === 'object' && data.error) {
         if (typeof data.error.code === 'string' && data.error.code) code = data.error.code;
         if (typeof data.error.message === 'string') message = data.error.message;
+        if (typeof data.error.field === 'string' && data.error.field) field = data.error.field;
       }
     } catch {
       // Not JSON (a proxy's error page, say): fall through to the generic line.
@@ -130,7 +135,7 @@ async function parseError(res: Response): Promise<ApiError> {
   if (!message) {
     message = `The server answered with HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}. Try again.`;
   }
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, field);
 }
 
 export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
