@@ -47,6 +47,7 @@ type config struct {
 	StripeAPIBase  string
 	ClerkAPIBase   string
 	LogLevel       string
+	TrustedProxies []*net.IPNet
 }
 
 const usageText = `ParityRail checks that your app grants the access your Stripe billing promises.
@@ -72,6 +73,9 @@ Flags and environment variables (a flag wins over its variable):
               PARITYRAIL_CREDENTIALS_KEY  base64 32-byte key sealing stored credentials;
                                           without it a key file credentials.key (mode
                                           0600) is created beside the database
+              PARITYRAIL_TRUSTED_PROXIES  comma-separated CIDRs of reverse proxies whose
+                                          X-Forwarded-For is believed (default: none;
+                                          the TCP peer is the client)
               PARITYRAIL_STRIPE_API_BASE  Stripe API base (default https://api.stripe.com)
               PARITYRAIL_CLERK_API_BASE   Clerk API base (default https://api.clerk.com/v1)
 `
@@ -105,6 +109,11 @@ func parseConfig(args []string, stderr io.Writer) (config, []string, error) {
 		}
 		cfg.DataDir = filepath.Dir(exe)
 	}
+	proxies, err := server.ParseTrustedProxies(os.Getenv("PARITYRAIL_TRUSTED_PROXIES"))
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.TrustedProxies = proxies
 	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return cfg, nil, fmt.Errorf("PARITYRAIL_BASE_URL must start with http:// or https://, got %q", cfg.BaseURL)
 	}
@@ -206,7 +215,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	}
 	repairs := &repair.Service{DB: store, Vault: v, Checks: checks, Log: log}
 
-	handler := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
+	handler := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
 		Checks: checks, Demo: demoHost, Repairs: repairs}, store, v, uiFS(), log)
 
 	sched := jobs.NewScheduler(log)

@@ -159,9 +159,12 @@ func fromEchoError(he *echo.HTTPError) *apiError {
 // decode reads a JSON body strictly: unknown fields and trailing data are
 // refused, so a typo in a field name is reported instead of ignored.
 func decode(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
+	dec := json.NewDecoder(c.Request().Body) // bounded by limitBodies
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if tl, ok := asTooLarge(err); ok {
+			return tl
+		}
 		if errors.Is(err, io.EOF) {
 			return badRequest("invalid_json", "The request needs a JSON body.")
 		}

@@ -99,9 +99,17 @@ var (
 // newest first (or ?sort=last_seen / first_seen, newest first); filters: status (comma-separated, or "active" for every
 // unresolved, unignored status), kind, severity, customer_id, q (id, email
 // or name substring), cursor.
+// maxSearchLen bounds the incidents search box.
+const maxSearchLen = 200
+
 func (s *Server) listIncidents(c echo.Context) error {
 	f := db.IncidentFilter{Kind: c.QueryParam("kind"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"),
 		Cursor: c.QueryParam("cursor"), CustomerID: c.QueryParam("customer_id"), Sort: c.QueryParam("sort"), Limit: 50}
+	// A search is a substring of an id, email or name: 200 characters is
+	// more than any of them, and longer patterns make SQLite refuse the LIKE.
+	if len([]rune(f.Q)) > maxSearchLen {
+		return badRequest("invalid_filter", "Search for at most %d characters (an id, email or name).", maxSearchLen).on("q")
+	}
 	if f.Sort != "" && !slices.Contains(db.IncidentSorts, f.Sort) {
 		return badRequest("invalid_filter", "Unknown sort %q; use %s.", f.Sort, strings.Join(db.IncidentSorts, ", ")).on("sort")
 	}

@@ -6,6 +6,7 @@ package server
 import (
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type Config struct {
 	// WebhookDebounce is how long a webhook re-check waits for more events
 	// of the same customer (0: 2 s; negative: none).
 	WebhookDebounce time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// (PARITYRAIL_TRUSTED_PROXIES); none: the TCP peer is the client.
+	TrustedProxies []*net.IPNet
 	// Repairs applies approved repairs; main shares it with the
 	// verification worker. Nil: one is built over Checks.
 	Repairs *repair.Service
@@ -88,7 +92,8 @@ func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Log
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.recoverPanics, s.logRequests, s.csrf)
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, s.limitBodies, s.csrf)
 	s.routes(e)
 	return s, e
 }

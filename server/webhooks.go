@@ -12,8 +12,6 @@ import (
 	"parityrail/db"
 )
 
-// maxWebhookBody bounds a webhook body; Stripe's events are far smaller.
-const maxWebhookBody = 1 << 20
 
 // stripeWebhook receives a project's Stripe events. The signature is checked
 // with the project's webhook signing secret before anything else; a bad or
@@ -30,6 +28,9 @@ func (s *Server) stripeWebhook(c echo.Context) error {
 		return err
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxWebhookBody+1))
+	if tl, ok := asTooLarge(err); ok {
+		return tl
+	}
 	if err != nil {
 		return badRequest("invalid_body", "The request body could not be read.")
 	}
