@@ -186,8 +186,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		return err
 	}
 
-	// A check that was running when the process stopped is marked failed
-	// (interrupted); its incident writes were transactional.
+	// A check whose process stopped (no heartbeat for StaleCheckAfter) is
+	// marked failed (interrupted); its incident writes were transactional.
+	// One with a fresh heartbeat belongs to a live `parityrail check`.
 	if n, err := store.FailInterruptedChecks(ctx); err != nil {
 		return err
 	} else if n > 0 {

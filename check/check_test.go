@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3"
 
@@ -191,7 +192,18 @@ func TestOneCheckPerProject(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), "A check is already running for this project (started 2025-06-15 12:00:00 UTC)") {
 		t.Errorf("message: %q", err.Error())
 	}
-	// A restart marks it interrupted; then checks run again.
+	// A server start while the check's process still beats (a CLI check
+	// beside the server) leaves it running: a second check stays refused.
+	if n, err := w.store.FailInterruptedChecks(ctx); err != nil || n != 0 {
+		t.Fatalf("a live check was interrupted: %d %v", n, err)
+	}
+	if _, err := w.runner.Run(ctx, Request{ProjectID: w.project.ID, Scope: ScopeFull}); !errors.As(err, &busy) {
+		t.Fatalf("second check after a start beside a live one: %v", err)
+	}
+	// Once its heartbeat is stale the process is gone: it is marked
+	// interrupted; then checks run again.
+	w.store.SetClock(func() time.Time { return T0.Add(db.StaleCheckAfter + time.Second) })
+	defer w.store.SetClock(func() time.Time { return T0 })
 	if n, err := w.store.FailInterruptedChecks(ctx); err != nil || n != 1 {
 		t.Fatalf("interrupted: %d %v", n, err)
 	}

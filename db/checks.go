@@ -215,11 +215,14 @@ func failCheck(ctx context.Context, tx *sql.Tx, c Check, why string, now time.Ti
 		Detail: map[string]any{"scope": c.Scope, "trigger": c.Trigger, "error": why}}})
 }
 
-// FailInterruptedChecks marks every check still "running" as failed
-// (interrupted): called at start-up, when no check of this process can be
-// running yet. Incident writes are transactional, so an interrupted run
-// leaves only whole incidents behind.
+// FailInterruptedChecks marks the "running" checks whose heartbeat stopped
+// more than StaleCheckAfter ago as failed (interrupted). A fresh heartbeat
+// means a live process — a `parityrail check` beside the server, say — is
+// still running it, so a server start leaves it alone. Called at start-up
+// and by the cleanup job. Incident writes are transactional, so an
+// interrupted run leaves only whole incidents behind.
 func (d *DB) FailInterruptedChecks(ctx context.Context) (int, error) {
+	now := d.now()
 	rows, err := d.write.QueryContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE status = 'running'`)
 	if err != nil {
 		return 0, fmt.Errorf("fail interrupted checks: %w", err)
@@ -231,7 +234,9 @@ func (d *DB) FailInterruptedChecks(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, fmt.Errorf("fail interrupted checks: %w", err)
 		}
-		running = append(running, c)
+		if now.Sub(c.HeartbeatAt) > StaleCheckAfter {
+			running = append(running, c)
+		}
 	}
 	rows.Close()
 	for _, c := range running {
@@ -239,7 +244,7 @@ func (d *DB) FailInterruptedChecks(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("fail interrupted checks: %w", err)
 		}
-		if err := failCheck(ctx, tx, c, "interrupted: ParityRail stopped while the check ran", d.now()); err != nil {
+		if err := failCheck(ctx, tx, c, "interrupted: ParityRail stopped while the check ran", now); err != nil {
 			tx.Rollback()
 			return 0, err
 		}

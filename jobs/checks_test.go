@@ -134,7 +134,7 @@ func TestScheduledChecks(t *testing.T) {
 	if list = w.checks(t); len(list) != 3 || list[0].ID != running.ID {
 		t.Fatalf("05:00 with a running check: %+v", list[0])
 	}
-	w.store.FailInterruptedChecks(ctx)
+	endRunning(t, w.store)
 	step(time.Date(2025, 6, 15, 5, 30, 0, 0, time.UTC))
 	if n := len(w.checks(t)); n != 3 {
 		t.Fatalf("05:30: the skipped run must not be caught up: %d", n)
@@ -187,7 +187,7 @@ func TestRecheckWorkerCoalescesAndWaits(t *testing.T) {
 		t.Fatalf("deferred item still due now: %+v", due)
 	}
 	_ = running
-	w.store.FailInterruptedChecks(ctx)
+	endRunning(t, w.store)
 	w.store.SetClock(func() time.Time { return time.Now().UTC().Add(time.Minute) })
 	if err := worker.RunOnce(ctx); err != nil {
 		t.Fatal(err)
@@ -209,5 +209,16 @@ func TestRecheckWorkerCoalescesAndWaits(t *testing.T) {
 	}
 	if h, _ := w.store.GetWebhookHealth(ctx, w.project); h.Queued != 1 {
 		t.Fatalf("newer event lost: %+v", h)
+	}
+}
+
+// endRunning ends the running checks as a restart does once their process's
+// heartbeat has gone stale.
+func endRunning(t *testing.T, store *db.DB) {
+	t.Helper()
+	store.SetClock(func() time.Time { return time.Now().UTC().Add(db.StaleCheckAfter + time.Minute) })
+	defer store.SetClock(func() time.Time { return time.Now().UTC() })
+	if n, err := store.FailInterruptedChecks(context.Background()); err != nil || n == 0 {
+		t.Fatalf("no running check ended: %d %v", n, err)
 	}
 }

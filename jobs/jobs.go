@@ -59,7 +59,7 @@ func (s *Scheduler) Stop(ctx context.Context) {
 }
 
 // Cleanup removes expired sessions, old sign-in failures and long-expired
-// invites.
+// invites, and marks checks whose process died (stale heartbeat) failed.
 type Cleanup struct {
 	DB          *db.DB
 	LoginWindow time.Duration
@@ -73,6 +73,11 @@ func (c Cleanup) RunOnce(ctx context.Context) error {
 	}
 	if n > 0 {
 		c.Log.Info("cleanup removed expired rows", "rows", n)
+	}
+	if n, err := c.DB.FailInterruptedChecks(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		c.Log.Warn("checks whose process stopped were marked failed", "checks", n)
 	}
 	return nil
 }
