@@ -1,7 +1,8 @@
 package billing
 
 // charge reads an invoice's charge: null, an id (not expanded: not kept),
-// or the expanded object with its refunds and dispute.
+// or the expanded object with its refunds (a charge does not carry its
+// dispute: readDisputes reads it).
 func (p *lean) charge(out **wireCharge) error {
 	switch p.peek() {
 	case 'n':
@@ -54,32 +55,6 @@ func (p *lean) charge(out **wireCharge) error {
 					}{id})
 					return err
 				})
-			})
-		case "dispute":
-			switch p.peek() {
-			case 'n':
-				return p.null()
-			case '"':
-				var id string
-				id, err = p.str()
-				c.Dispute = &wireDispute{ID: id}
-				return err
-			}
-			d := &wireDispute{}
-			c.Dispute = d
-			err = p.object(func(k []byte) error {
-				var err error
-				switch string(k) {
-				case "id":
-					d.ID, err = p.str()
-				case "amount":
-					d.Amount, err = p.int()
-				case "status":
-					d.Status, err = p.str()
-				default:
-					err = p.skip()
-				}
-				return err
 			})
 		default:
 			err = p.skip()
