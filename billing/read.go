@@ -161,11 +161,13 @@ func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
 		}
 		custErr <- err
 	}()
+	prices := priceIntern{}
 	subErr := c.listSubscriptionsLean(ctx, "", func(page []wireSubscription) error {
 		// Kept converted: the wire records go with their page.
 		conv := make([]sub, len(page))
 		for i := range page {
 			conv[i] = sub{string(page[i].Customer), page[i].subscription()}
+			prices.share(conv[i].s.Items)
 		}
 		subs = append(subs, conv)
 		return nil
@@ -366,4 +368,31 @@ func unix(t int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(t, 0).UTC()
+}
+
+// priceIntern shares one Price per price id across a full read: a million
+// subscriptions of a few prices hold a few Price values, not a million.
+type priceIntern map[string]*Price
+
+func (pi priceIntern) share(items []Item) {
+	for i := range items {
+		it := &items[i]
+		if it.Price == nil {
+			continue
+		}
+		if p, ok := pi[it.PriceID]; ok && samePrice(p, it.Price) {
+			it.Price = p
+			continue
+		}
+		pi[it.PriceID] = it.Price
+	}
+}
+
+func samePrice(a, b *Price) bool {
+	x, y := *a, *b
+	if (x.UnitAmount == nil) != (y.UnitAmount == nil) || (x.UnitAmount != nil && *x.UnitAmount != *y.UnitAmount) {
+		return false
+	}
+	x.UnitAmount, y.UnitAmount = nil, nil
+	return x == y
 }

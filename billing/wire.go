@@ -146,13 +146,6 @@ type wireCharge struct {
 			ID string `json:"id"`
 		} `json:"data"`
 	} `json:"refunds"`
-	Dispute *wireDispute `json:"dispute"`
-}
-
-type wireDispute struct {
-	ID     string `json:"id"`
-	Amount int64  `json:"amount"`
-	Status string `json:"status"`
 }
 
 func (w *wireCharge) UnmarshalJSON(b []byte) error {
@@ -164,15 +157,6 @@ func (w *wireCharge) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*plain)(w))
 }
 
-func (w *wireDispute) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &w.ID)
-	}
-	type plain wireDispute
-	return json.Unmarshal(b, (*plain)(w))
-}
-
 func (w *wireCharge) charge() *Charge {
 	if w == nil || w.Currency == "" { // not expanded
 		return nil
@@ -180,9 +164,6 @@ func (w *wireCharge) charge() *Charge {
 	c := &Charge{ID: w.ID, Amount: w.Amount, AmountRefunded: w.AmountRefunded, Refunded: w.Refunded, Disputed: w.Disputed, Currency: w.Currency}
 	if w.Refunds != nil && len(w.Refunds.Data) > 0 {
 		c.RefundID = w.Refunds.Data[0].ID // newest first
-	}
-	if d := w.Dispute; d != nil && d.Status != "" {
-		c.Dispute = &Dispute{ID: d.ID, Amount: d.Amount, Status: d.Status}
 	}
 	return c
 }

@@ -15,6 +15,9 @@ const EVENTS = [
   'invoice.paid',
   'invoice.payment_failed',
   'entitlements.active_entitlement_summary.updated',
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.closed',
 ];
 
 test('Stripe: missing permissions, connect with test badge and webhook endpoint, Load from Stripe on step 5', { timeout: 240_000 }, async (t) => {
@@ -51,7 +54,7 @@ test('Stripe: missing permissions, connect with test badge and webhook endpoint,
       assert.equal(await keyField.getAttribute('type'), 'password');
       await page.getByLabel('Webhook signing secret (optional)').waitFor();
 
-      // The webhook endpoint block: this project's URL and the seven events.
+      // The webhook endpoint block: this project's URL and the ten events.
       const webhook = page.getByRole('region', { name: 'Webhook endpoint' });
       const url = (await webhook.getByTestId('webhook-url').innerText()).trim();
       assert.equal(url, `${baseURL}/api/webhooks/stripe/${project.id}`);

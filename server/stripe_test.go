@@ -2,11 +2,13 @@ package server
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stripe/stripe-go/v76"
 
+	"parityrail/billing"
 	"parityrail/demo/stripefake"
 )
 
@@ -15,7 +17,7 @@ func TestConnectStripe(t *testing.T) {
 	owner, _ := app.setupOwner()
 	var p projectView
 	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Billing"}, 201).json(t, &p)
-	if p.WebhookURL != app.srv.URL+"/api/webhooks/stripe/"+p.ID || len(p.WebhookEvents) != 7 {
+	if p.WebhookURL != app.srv.URL+"/api/webhooks/stripe/"+p.ID || len(p.WebhookEvents) != len(billing.ActedOnEvents) || !slices.Contains(p.WebhookEvents, "charge.dispute.closed") {
 		t.Errorf("webhook block: %q %v", p.WebhookURL, p.WebhookEvents)
 	}
 	path := "/api/projects/" + p.ID + "/stripe"

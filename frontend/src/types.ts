@@ -410,6 +410,17 @@ export interface SubscriptionVerdict {
   pause_collection?: boolean;
   latest_invoice_id?: string;
   latest_invoice_status?: string;
+  stake?: AtStake;
+  /** A refund or dispute ended the access it would grant (refund and dispute policy). */
+  revoked?: {
+    rule: string;
+    charge_id: string;
+    refund_id?: string;
+    dispute_id?: string;
+    amount: number;
+    currency: string;
+    status?: string;
+  };
 }
 
 export interface BillingPromise {
@@ -461,7 +472,15 @@ export interface LedgerEntry {
 
 export interface IncidentDetail extends Incident {
   fields: FieldDiff[];
-  evidence: { promise: BillingPromise; subject: AppSubject | null; candidates: AppSubject[] };
+  evidence: {
+    promise: BillingPromise;
+    subject: AppSubject | null;
+    candidates: AppSubject[];
+    /** Every Stripe customer pointing at the subject (several customers, one subject). */
+    shared_with?: string[];
+    /** The value of a subject linked to no customer Stripe holds (an unknown cus_ id, an email). */
+    linked_value?: string;
+  };
   policy: Record<string, unknown>;
   repair: RepairPlan | null;
   timeline: LedgerEntry[];

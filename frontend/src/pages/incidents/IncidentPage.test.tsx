@@ -52,6 +52,25 @@ describe('incident page', () => {
     expect(timeline).toHaveTextContent('Schedule');
   });
 
+  it('names every customer sharing the subject, and a refund that ended access', async () => {
+    const base = detail();
+    const sub = { ...base.evidence.promise.subscriptions[0], grants: false,
+      revoked: { rule: 'refunded_invoice_revokes', charge_id: 'ch_1', refund_id: 're_1', amount: 4900, currency: 'usd' } };
+    routes(() =>
+      detail({
+        kind: 'ambiguous_match',
+        severity: 'low',
+        fields: [],
+        evidence: { ...base.evidence, promise: { ...base.evidence.promise, subscriptions: [sub] }, shared_with: ['cus_bea', 'cus_old'] },
+      }),
+    );
+    renderApp('/projects/prj_abc/incidents/inc_1');
+    const evidence = await screen.findByRole('region', { name: 'Evidence' });
+    const shared = within(evidence).getByRole('list', { name: 'Stripe customers sharing the subject' });
+    expect(within(shared).getByRole('link', { name: 'cus_old' })).toHaveAttribute('href', '/projects/prj_abc/customers/cus_old');
+    expect(within(evidence).getByTestId('revoked')).toHaveTextContent('Refund re_1 of $49.00 ends access');
+  });
+
   it('ignores only with a reason, and says so in a toast', async () => {
     let current = detail();
     const calls = routes(() => current, {

@@ -351,6 +351,25 @@ export function IncidentPage() {
                 <SubjectAsRead subject={subject} />
               </div>
             )}
+            {(inc.evidence?.shared_with?.length ?? 0) > 0 && (
+              <div>
+                <h3 className="mb-2 text-sm font-semibold text-gray-900">Stripe customers pointing at this subject</h3>
+                <ul className="flex flex-wrap gap-2" aria-label="Stripe customers sharing the subject">
+                  {inc.evidence.shared_with!.map((id) => (
+                    <li key={id}>
+                      <Link to={customerPath(projectId, id)} className="font-mono text-xs text-indigo-700 hover:underline">
+                        {id}
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
+            {inc.evidence?.linked_value && (
+              <p className="text-sm text-gray-700">
+                The app links it to <code className="font-mono text-xs">{inc.evidence.linked_value}</code>, which no customer in this Stripe account matches.
+              </p>
+            )}
             {inc.evidence?.candidates?.length > 0 && (
               <div>
                 <h3 className="mb-2 text-sm font-semibold text-gray-900">Candidate accounts</h3>

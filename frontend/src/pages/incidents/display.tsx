@@ -276,6 +276,14 @@ export function SubscriptionsTable({ subscriptions }: { subscriptions: Subscript
                   <>
                     <code className="font-mono text-xs">{s.latest_invoice_id}</code>
                     {s.latest_invoice_status && <div className="text-xs capitalize">{s.latest_invoice_status}</div>}
+                    {s.revoked && (
+                      <div className="text-xs text-red-700" data-testid="revoked">
+                        {s.revoked.dispute_id
+                          ? `Dispute ${s.revoked.dispute_id} (${s.revoked.status ?? 'open'})`
+                          : `Refund ${s.revoked.refund_id ?? 'on ' + s.revoked.charge_id}`}{' '}
+                        of {minorMoney(s.revoked.amount, s.revoked.currency)} ends access
+                      </div>
+                    )}
                   </>
                 ) : (
                   '—'
@@ -541,4 +549,14 @@ export function useNarrow(): boolean {
     return () => m.removeEventListener?.('change', on);
   }, []);
   return narrow;
+}
+
+/** An amount in a currency's minor unit, as money: 4900 usd → "$49.00". */
+function minorMoney(minor: number, currency: string): string {
+  try {
+    const f = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() });
+    return f.format(minor / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
+  } catch {
+    return `${minor} ${currency.toUpperCase()} (minor units)`;
+  }
 }

@@ -1,0 +1,64 @@
+package billing
+
+// charge reads an invoice's charge: null, an id (not expanded: not kept),
+// or the expanded object with its refunds (a charge does not carry its
+// dispute: readDisputes reads it).
+func (p *lean) charge(out **wireCharge) error {
+	switch p.peek() {
+	case 'n':
+		return p.null()
+	case '"':
+		return p.skip()
+	}
+	c := &wireCharge{}
+	*out = c
+	return p.object(func(k []byte) error {
+		var err error
+		switch string(k) {
+		case "id":
+			c.ID, err = p.str()
+		case "amount":
+			c.Amount, err = p.int()
+		case "amount_refunded":
+			c.AmountRefunded, err = p.int()
+		case "refunded":
+			c.Refunded, err = p.bool()
+		case "disputed":
+			c.Disputed, err = p.bool()
+		case "currency":
+			c.Currency, err = p.word()
+		case "refunds":
+			if p.peek() == 'n' {
+				return p.null()
+			}
+			c.Refunds = &struct {
+				Data []struct {
+					ID string `json:"id"`
+				} `json:"data"`
+			}{}
+			err = p.object(func(k []byte) error {
+				if string(k) != "data" {
+					return p.skip()
+				}
+				return p.array(func() error {
+					var id string
+					err := p.object(func(k []byte) error {
+						if string(k) != "id" {
+							return p.skip()
+						}
+						var err error
+						id, err = p.str()
+						return err
+					})
+					c.Refunds.Data = append(c.Refunds.Data, struct {
+						ID string `json:"id"`
+					}{id})
+					return err
+				})
+			})
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+}
