@@ -48,6 +48,7 @@ type config struct {
 	ClerkAPIBase   string
 	LogLevel       string
 	TrustedProxies []*net.IPNet
+	AllowPrivateDB bool
 }
 
 const usageText = `ParityRail checks that your app grants the access your Stripe billing promises.
@@ -76,6 +77,8 @@ Flags and environment variables (a flag wins over its variable):
               PARITYRAIL_TRUSTED_PROXIES  comma-separated CIDRs of reverse proxies whose
                                           X-Forwarded-For is believed (default: none;
                                           the TCP peer is the client)
+              PARITYRAIL_ALLOW_PRIVATE_DB 1 lets Postgres connection strings name unix
+                                          sockets and link-local/metadata addresses
               PARITYRAIL_STRIPE_API_BASE  Stripe API base (default https://api.stripe.com)
               PARITYRAIL_CLERK_API_BASE   Clerk API base (default https://api.clerk.com/v1)
 `
@@ -114,6 +117,7 @@ func parseConfig(args []string, stderr io.Writer) (config, []string, error) {
 		return cfg, nil, err
 	}
 	cfg.TrustedProxies = proxies
+	cfg.AllowPrivateDB = os.Getenv("PARITYRAIL_ALLOW_PRIVATE_DB") == "1"
 	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return cfg, nil, fmt.Errorf("PARITYRAIL_BASE_URL must start with http:// or https://, got %q", cfg.BaseURL)
 	}
@@ -186,10 +190,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		return err
 	}
 
-	// A check whose process stopped (no heartbeat for StaleCheckAfter) is
-	// marked failed (interrupted); its incident writes were transactional.
-	// One with a fresh heartbeat belongs to a live `parityrail check`.
-	if n, err := store.FailInterruptedChecks(ctx); err != nil {
+	// A check whose process died is marked failed (interrupted); one whose
+	// heartbeat still moves belongs to a live `parityrail check` and keeps
+	// running. Heartbeats come every second: three seconds tell them apart.
+	if n, err := store.FailDeadChecks(ctx, 3*time.Second); err != nil {
 		return err
 	} else if n > 0 {
 		log.Warn("checks interrupted by the last stop were marked failed", "checks", n)
@@ -216,7 +220,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	}
 	repairs := &repair.Service{DB: store, Vault: v, Checks: checks, Log: log}
 
-	handler := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
+	handler := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, AllowPrivateDB: cfg.AllowPrivateDB, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
 		Checks: checks, Demo: demoHost, Repairs: repairs}, store, v, uiFS(), log)
 
 	sched := jobs.NewScheduler(log)

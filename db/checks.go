@@ -216,30 +216,75 @@ func failCheck(ctx context.Context, tx *sql.Tx, c Check, why string, now time.Ti
 }
 
 // FailInterruptedChecks marks the "running" checks whose heartbeat stopped
-// more than StaleCheckAfter ago as failed (interrupted). A fresh heartbeat
-// means a live process — a `parityrail check` beside the server, say — is
-// still running it, so a server start leaves it alone. Called at start-up
-// and by the cleanup job. Incident writes are transactional, so an
-// interrupted run leaves only whole incidents behind.
+// more than StaleCheckAfter ago as failed (interrupted): their process is
+// gone. The cleanup job calls it; BeginCheck does the same for its project.
 func (d *DB) FailInterruptedChecks(ctx context.Context) (int, error) {
 	now := d.now()
+	running, err := d.runningChecks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var stale []Check
+	for _, c := range running {
+		if now.Sub(c.HeartbeatAt) > StaleCheckAfter {
+			stale = append(stale, c)
+		}
+	}
+	return d.failInterrupted(ctx, stale)
+}
+
+// FailDeadChecks is the start-up sweep: a running check whose heartbeat does
+// not move while watching for a few heartbeats belongs to a process that
+// died, and is marked failed (interrupted); one that still beats belongs to
+// a live process — a `parityrail check` beside the server — and is left
+// running, so a second check of its project stays refused. It waits only
+// when some check is running. Incident writes are transactional, so an
+// interrupted run leaves only whole incidents behind.
+func (d *DB) FailDeadChecks(ctx context.Context, watch time.Duration) (int, error) {
+	before, err := d.runningChecks(ctx)
+	if err != nil || len(before) == 0 {
+		return 0, err
+	}
+	select {
+	case <-time.After(watch):
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	after, err := d.runningChecks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var dead []Check
+	for _, c := range after {
+		for _, b := range before {
+			if b.ID == c.ID && b.HeartbeatAt.Equal(c.HeartbeatAt) {
+				dead = append(dead, c)
+			}
+		}
+	}
+	return d.failInterrupted(ctx, dead)
+}
+
+func (d *DB) runningChecks(ctx context.Context) ([]Check, error) {
 	rows, err := d.write.QueryContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE status = 'running'`)
 	if err != nil {
-		return 0, fmt.Errorf("fail interrupted checks: %w", err)
+		return nil, fmt.Errorf("running checks: %w", err)
 	}
+	defer rows.Close()
 	var running []Check
 	for rows.Next() {
 		c, err := scanCheck(rows)
 		if err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("fail interrupted checks: %w", err)
+			return nil, fmt.Errorf("running checks: %w", err)
 		}
-		if now.Sub(c.HeartbeatAt) > StaleCheckAfter {
-			running = append(running, c)
-		}
+		running = append(running, c)
 	}
-	rows.Close()
-	for _, c := range running {
+	return running, rows.Err()
+}
+
+func (d *DB) failInterrupted(ctx context.Context, checks []Check) (int, error) {
+	now := d.now()
+	for _, c := range checks {
 		tx, err := d.write.BeginTx(ctx, nil)
 		if err != nil {
 			return 0, fmt.Errorf("fail interrupted checks: %w", err)
@@ -252,7 +297,7 @@ func (d *DB) FailInterruptedChecks(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("fail interrupted checks: %w", err)
 		}
 	}
-	return len(running), nil
+	return len(checks), nil
 }
 
 // GetCheck returns one check.

@@ -31,7 +31,7 @@ func (s *Server) connectDatabase(c echo.Context) error {
 		return err
 	}
 	p := currentProject(c)
-	readString, err := postgres.ValidateConnString(req.ConnectionString)
+	readString, err := s.validConnString(req.ConnectionString)
 	if err != nil {
 		return onField(pgError(err), "connection_string")
 	}
@@ -53,7 +53,7 @@ func (s *Server) connectDatabase(c echo.Context) error {
 
 	var warnings []string
 	if strings.TrimSpace(req.RepairConnectionString) != "" {
-		repairString, err := postgres.ValidateConnString(req.RepairConnectionString)
+		repairString, err := s.validConnString(req.RepairConnectionString)
 		if err != nil {
 			return onField(pgError(err), "repair_connection_string")
 		}
@@ -231,6 +231,16 @@ func identityWarnings(sch postgres.Schema, id mapping.Identity) ([]string, error
 		}
 	}
 	return warnings, nil
+}
+
+// validConnString checks a pasted connection string and, unless the
+// operator allowed it, refuses hosts inside ParityRail's own machine.
+func (s *Server) validConnString(raw string) (string, error) {
+	conn, err := postgres.ValidateConnString(raw)
+	if err == nil && !s.cfg.AllowPrivateDB {
+		err = postgres.RefuseInternalHosts(conn)
+	}
+	return conn, err
 }
 
 // pgError maps the Postgres package's errors (written for a person, never

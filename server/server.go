@@ -45,6 +45,9 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PARITYRAIL_TRUSTED_PROXIES); none: the TCP peer is the client.
 	TrustedProxies []*net.IPNet
+	// AllowPrivateDB lets connection strings name unix sockets and
+	// link-local / metadata addresses (PARITYRAIL_ALLOW_PRIVATE_DB=1).
+	AllowPrivateDB bool
 	// Repairs applies approved repairs; main shares it with the
 	// verification worker. Nil: one is built over Checks.
 	Repairs *repair.Service

@@ -12,7 +12,6 @@ import (
 	"parityrail/db"
 )
 
-
 // stripeWebhook receives a project's Stripe events. The signature is checked
 // with the project's webhook signing secret before anything else; a bad or
 // missing one is a 400 and nothing is processed. Events are deduplicated by
