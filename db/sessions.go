@@ -92,26 +92,41 @@ func (d *DB) RecordLoginFailure(ctx context.Context, email, ip string) error {
 	return nil
 }
 
-// LoginFailures returns how many failures the email had since `since`, and
-// the time of the oldest of them (which decides when the throttle lifts).
-func (d *DB) LoginFailures(ctx context.Context, email string, since time.Time) (int, time.Time, error) {
-	var n int
-	var oldest *string
-	err := d.read.QueryRowContext(ctx, `SELECT count(*), min(failed_at) FROM login_failures WHERE email = ? AND failed_at > ?`,
-		email, formatTime(since)).Scan(&n, &oldest)
+// LoginFailures counts recent failed sign-ins (since `since`): those for
+// the email from this IP, and those from this IP for any email (password
+// spraying), each with the time of its latest failure, which the growing
+// delay counts from.
+type LoginFailures struct {
+	ForEmail, FromIP         int
+	LastForEmail, LastFromIP time.Time
+}
+
+// RecentLoginFailures reads the failures that throttle a sign-in of email
+// from ip. Failures from other addresses do not count: nobody can lock the
+// owner out from elsewhere.
+func (d *DB) RecentLoginFailures(ctx context.Context, email, ip string, since time.Time) (LoginFailures, error) {
+	var f LoginFailures
+	var lastEmail, lastIP *string
+	err := d.read.QueryRowContext(ctx, `SELECT
+		count(*) FILTER (WHERE email = ?), max(failed_at) FILTER (WHERE email = ?),
+		count(*), max(failed_at)
+		FROM login_failures WHERE ip = ? AND failed_at > ?`,
+		email, email, ip, formatTime(since)).Scan(&f.ForEmail, &lastEmail, &f.FromIP, &lastIP)
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("count login failures: %w", err)
+		return f, fmt.Errorf("count login failures: %w", err)
 	}
-	var t time.Time
-	if oldest != nil {
-		t = parseTime(*oldest)
+	if lastEmail != nil {
+		f.LastForEmail = parseTime(*lastEmail)
 	}
-	return n, t, nil
+	if lastIP != nil {
+		f.LastFromIP = parseTime(*lastIP)
+	}
+	return f, nil
 }
 
 // ClearLoginFailures forgets failures after a successful sign-in.
-func (d *DB) ClearLoginFailures(ctx context.Context, email string) error {
-	if _, err := d.write.ExecContext(ctx, `DELETE FROM login_failures WHERE email = ?`, email); err != nil {
+func (d *DB) ClearLoginFailures(ctx context.Context, email, ip string) error {
+	if _, err := d.write.ExecContext(ctx, `DELETE FROM login_failures WHERE email = ? AND ip = ?`, email, ip); err != nil {
 		return fmt.Errorf("clear login failures: %w", err)
 	}
 	return nil

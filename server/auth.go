@@ -2,11 +2,9 @@ package server
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"net/mail"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
@@ -14,16 +12,7 @@ import (
 	"parityrail/db"
 )
 
-const (
-	// Sign-in throttle: this many failures for one email within the window
-	// lock that email out until the oldest failure leaves the window.
-	maxLoginFailures = 5
-	loginWindow      = 15 * time.Minute
-	minPasswordLen   = 10
-)
-
-// LoginWindow is how long failed sign-ins are remembered (for cleanup jobs).
-const LoginWindow = loginWindow
+const minPasswordLen = 10
 
 // dummyHash is compared against when the email is unknown, so a wrong email
 // takes as long as a wrong password and does not reveal who has an account.
@@ -84,25 +73,13 @@ func (s *Server) login(c echo.Context) error {
 	if email == "" || req.Password == "" {
 		return badRequest("invalid_credentials", "Enter your email and password.")
 	}
-	now := s.now().UTC()
-	failures, oldest, err := s.db.LoginFailures(ctx, email, now.Add(-loginWindow))
+	now, ip := s.now().UTC(), c.RealIP()
+	failures, err := s.db.RecentLoginFailures(ctx, email, ip, now.Add(-loginWindow))
 	if err != nil {
 		return err
 	}
-	if failures >= maxLoginFailures {
-		wait := oldest.Add(loginWindow).Sub(now)
-		minutes := int(math.Ceil(wait.Minutes()))
-		if minutes < 1 {
-			minutes = 1
-		}
-		unit := "minutes"
-		if minutes == 1 {
-			unit = "minute"
-		}
-		e := newError(http.StatusTooManyRequests, "too_many_attempts",
-			"Too many failed sign-in attempts for this email. Try again in %d %s.", minutes, unit)
-		e.RetryAfter = int(math.Ceil(wait.Seconds()))
-		return e
+	if err := s.loginThrottled(failures, email, ip, now); err != nil {
+		return err
 	}
 	u, err := s.db.GetUserByEmail(ctx, email)
 	hash := u.PasswordHash
@@ -112,12 +89,12 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil || u.ID == "" {
-		if err := s.db.RecordLoginFailure(ctx, email, c.RealIP()); err != nil {
+		if err := s.db.RecordLoginFailure(ctx, email, ip); err != nil {
 			return err
 		}
 		return newError(http.StatusUnauthorized, "invalid_credentials", "Email or password is incorrect.")
 	}
-	if err := s.db.ClearLoginFailures(ctx, email); err != nil {
+	if err := s.db.ClearLoginFailures(ctx, email, ip); err != nil {
 		return err
 	}
 	if err := s.startSession(c, u); err != nil {

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -127,25 +129,81 @@ func TestLoginLogoutAndServerSideSessions(t *testing.T) {
 	}
 }
 
+// loginFrom signs in as a browser behind the given address (the test server
+// trusts X-Forwarded-For from loopback, as behind a reverse proxy).
+func loginFrom(c *client, ip, email, password string) response {
+	c.app.t.Helper()
+	if c.cookie(csrfCookie) == "" {
+		c.do("GET", "/api/setup", nil)
+	}
+	req, _ := http.NewRequest("POST", c.app.srv.URL+"/api/auth/login", strings.NewReader(`{"email":"`+email+`","password":"`+password+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", ip)
+	req.Header.Set(csrfHeader, c.cookie(csrfCookie))
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: body}
+}
+
 func TestLoginThrottle(t *testing.T) {
-	app := newTestApp(t)
+	loopback, _ := ParseTrustedProxies("127.0.0.1/32,::1/128")
+	app := newTestAppWith(t, Config{Version: "test", PasswordCost: bcrypt.MinCost, TrustedProxies: loopback}, filepath.Join(t.TempDir(), "p.db"))
 	app.setupOwner()
-	c := app.client()
+	now := time.Now()
+	app.setClock(now)
+	attacker, owner := app.client(), app.client()
+	const email = "owner@example.com"
 	for i := 0; i < maxLoginFailures; i++ {
-		c.mustDo("POST", "/api/auth/login", map[string]string{"email": "owner@example.com", "password": "guess number " + string(rune('a'+i))}, 401)
+		if r := loginFrom(attacker, "203.0.113.66", email, "guess number "+string(rune('a'+i))); r.Status != 401 {
+			t.Fatalf("failure %d: %d", i, r.Status)
+		}
 	}
-	// Locked out now, even with the right password.
-	r := c.mustDo("POST", "/api/auth/login", map[string]string{"email": "owner@example.com", "password": testPassword}, 429)
+	// The attacker's address now waits, even with the right password...
+	r := loginFrom(attacker, "203.0.113.66", email, testPassword)
 	code, msg := r.errorInfo(t)
-	if code != "too_many_attempts" || msg != "Too many failed sign-in attempts for this email. Try again in 15 minutes." {
-		t.Errorf("throttle: %s %q", code, msg)
+	if r.Status != 429 || code != "too_many_attempts" || msg != "Too many failed sign-in attempts for this email from your network. Try again in 30 seconds." {
+		t.Errorf("throttle: %d %s %q", r.Status, code, msg)
 	}
-	if ra := r.Header.Get("Retry-After"); ra == "" || ra == "0" {
+	if ra := r.Header.Get("Retry-After"); ra != "30" {
 		t.Errorf("Retry-After = %q", ra)
 	}
-	// Once the window has passed the right password works again.
-	app.setClock(time.Now().Add(loginWindow + time.Second))
-	c.mustDo("POST", "/api/auth/login", map[string]string{"email": "owner@example.com", "password": testPassword}, 200)
+	// ...but the owner, from their own network, is not locked out.
+	if r := loginFrom(owner, "198.51.100.7", email, testPassword); r.Status != 200 {
+		t.Fatalf("owner from another address: %d %s", r.Status, r.Body)
+	}
+	// The delay grows with each further failure: 30 s, then 60 s.
+	app.setClock(now.Add(31 * time.Second))
+	if r := loginFrom(attacker, "203.0.113.66", email, "wrong again"); r.Status != 401 {
+		t.Fatalf("after the first delay: %d", r.Status)
+	}
+	if r := loginFrom(attacker, "203.0.113.66", email, testPassword); r.Status != 429 || r.Header.Get("Retry-After") != "60" {
+		t.Errorf("second delay: %d Retry-After %q", r.Status, r.Header.Get("Retry-After"))
+	}
+	app.setClock(now.Add(31*time.Second + time.Minute + time.Second))
+	if r := loginFrom(attacker, "203.0.113.66", email, testPassword); r.Status != 200 {
+		t.Errorf("after the delay the right password works: %d", r.Status)
+	}
+	// Spraying: many emails from one address slow that address down.
+	sprayer := app.client()
+	for i := 0; i < maxIPFailures; i++ {
+		loginFrom(sprayer, "192.0.2.99", "user"+string(rune('a'+i))+"@example.com", "Password123!")
+	}
+	r = loginFrom(sprayer, "192.0.2.99", "fresh@example.com", "Password123!")
+	if _, msg := r.errorInfo(t); r.Status != 429 || msg != "Too many failed sign-in attempts from your network. Try again in 30 seconds." {
+		t.Errorf("spraying: %d %q", r.Status, msg)
+	}
+}
+
+func TestLoginDelayGrowsAndIsCapped(t *testing.T) {
+	for n, want := range map[int]time.Duration{0: 0, 4: 0, 5: 30 * time.Second, 6: time.Minute, 7: 2 * time.Minute, 9: 8 * time.Minute, 10: loginWindow, 400: loginWindow} {
+		if got := loginDelay(n, maxLoginFailures); got != want {
+			t.Errorf("%d failures: %s, want %s", n, got, want)
+		}
+	}
 }
 
 func TestCSRFRefusesWritesWithoutToken(t *testing.T) {
