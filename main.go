@@ -57,6 +57,9 @@ Usage:
   parityrail [serve] [flags]   start the web app (default)
   parityrail backup [--out f]  copy the database safely while the app runs
   parityrail version           print the version
+  parityrail reset-password EMAIL
+                               set a new random password for an account (printed
+                               once) and sign it out everywhere
   parityrail check --project <id> [--customer cus_…] [--dry-run] [--json]
                                run a fulfillment check and print its summary
   parityrail ledger verify [--project <id>]
@@ -142,6 +145,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runLedgerCommand(args, stdout, stderr)
 	case "backup":
 		return runBackupCommand(args, stdout, stderr)
+	case "reset-password":
+		return runResetPasswordCommand(args, stdout, stderr)
 	case "serve":
 	default:
 		fmt.Fprint(stderr, usageText)

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -178,5 +179,40 @@ func TestBackupCommand(t *testing.T) {
 	}
 	if err := run([]string{"backup", "--data-dir", dir, "--out", out}, io.Discard, io.Discard); err == nil {
 		t.Error("backup overwrote an existing file")
+	}
+}
+
+// An owner who forgot the password gets a new one from the command line on
+// the server; the old password and every session stop working.
+func TestResetPasswordCommand(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startApp(t, config{Addr: "127.0.0.1:0", DataDir: dir, LogLevel: "info"})
+	defer stop()
+	jar, _ := cookiejar.New(nil)
+	b := &browser{t: t, base: base, http: &http.Client{Jar: jar}}
+	b.call("GET", "/api/health", nil)
+	b.call("POST", "/api/setup", map[string]string{"email": "o@example.com", "password": "correct horse battery", "name": "O"})
+	if code, _ := b.call("GET", "/api/me", nil); code != 200 {
+		t.Fatalf("signed in after setup: %d", code)
+	}
+	if err := run([]string{"reset-password", "--data-dir", dir, "nobody@example.com"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no account") {
+		t.Errorf("unknown email: %v", err)
+	}
+	var stdout bytes.Buffer
+	if err := run([]string{"reset-password", "--data-dir", dir, "o@example.com"}, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`New password for o@example.com: (\S+)`).FindStringSubmatch(stdout.String())
+	if m == nil || len(m[1]) < 12 {
+		t.Fatalf("output: %q", stdout.String())
+	}
+	if code, _ := b.call("GET", "/api/me", nil); code != 401 {
+		t.Errorf("the old session survived the reset: %d", code)
+	}
+	if code, _ := b.call("POST", "/api/auth/login", map[string]string{"email": "o@example.com", "password": "correct horse battery"}); code != 401 {
+		t.Errorf("the old password still works: %d", code)
+	}
+	if code, _ := b.call("POST", "/api/auth/login", map[string]string{"email": "o@example.com", "password": m[1]}); code != 200 {
+		t.Errorf("the new password: %d", code)
 	}
 }

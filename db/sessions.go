@@ -131,3 +131,14 @@ func (d *DB) ClearLoginFailures(ctx context.Context, email, ip string) error {
 	}
 	return nil
 }
+
+// EndUserSessions drops every session of a user (sign out everywhere, a
+// password change or reset), except the one whose token is kept (empty:
+// none kept). It returns how many went.
+func (d *DB) EndUserSessions(ctx context.Context, userID, keepToken string) (int64, error) {
+	res, err := d.write.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, HashToken(keepToken))
+	if err != nil {
+		return 0, fmt.Errorf("end sessions: %w", err)
+	}
+	return res.RowsAffected()
+}

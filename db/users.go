@@ -177,3 +177,15 @@ func (d *DB) DeleteUser(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// SetPasswordHash replaces a user's password hash.
+func (d *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	res, err := d.write.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -12,7 +12,6 @@ import (
 	"parityrail/db"
 )
 
-const minPasswordLen = 10
 
 // dummyHash is compared against when the email is unknown, so a wrong email
 // takes as long as a wrong password and does not reveal who has an account.
@@ -109,8 +108,7 @@ func (s *Server) logout(c echo.Context) error {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c)})
+	s.clearSession(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -125,7 +123,7 @@ func (s *Server) startSession(c echo.Context, u db.User) error {
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c)})
-	return nil
+	return s.rotateCSRF(c)
 }
 
 // validatePerson checks the fields of a new account and returns the cleaned
@@ -142,12 +140,8 @@ func validatePerson(email, name, password string) (string, string, error) {
 	if len(name) > 100 {
 		return "", "", badRequest("invalid_name", "Names can be at most 100 characters long.")
 	}
-	if len([]rune(password)) < minPasswordLen {
-		return "", "", badRequest("weak_password", "Use a password of at least %d characters.", minPasswordLen)
-	}
-	// bcrypt ignores everything after 72 bytes; refuse rather than silently truncate.
-	if len(password) > 72 {
-		return "", "", badRequest("invalid_password", "Passwords can be at most 72 bytes long.")
+	if err := validatePassword(password); err != nil {
+		return "", "", err
 	}
 	return email, name, nil
 }

@@ -68,7 +68,7 @@ func TestSetupValidation(t *testing.T) {
 		field string
 	}{
 		{map[string]any{"email": "not-an-email", "password": testPassword, "name": "A"}, "invalid_email", `"not-an-email" is not a valid email address.`, "email"},
-		{map[string]any{"email": "a@example.com", "password": "short", "name": "A"}, "weak_password", "Use a password of at least 10 characters.", "password"},
+		{map[string]any{"email": "a@example.com", "password": "short", "name": "A"}, "weak_password", "Use a password of at least 12 characters.", "password"},
 		{map[string]any{"email": "a@example.com", "password": testPassword, "name": "  "}, "invalid_name", "Enter your name.", "name"},
 		{map[string]any{"email": "a@example.com", "password": strings.Repeat("x", 73), "name": "A"}, "invalid_password", "Passwords can be at most 72 bytes long.", "password"},
 		{map[string]any{"email": "a@example.com", "pasword": testPassword, "name": "A"}, "invalid_json", `Unknown field "pasword" in the request body.`, "pasword"},

@@ -108,7 +108,10 @@ func TestEveryRouteByRole(t *testing.T) {
 		"POST /api/setup":                 true, // only while nobody exists
 		"POST /api/auth/login":            true,
 		"POST /api/auth/logout":           true,
-		"POST /api/invites/:token/accept": true, // signed-out or matching email
+		// Act on the caller's own account: TestAccountPasswordAndSessions.
+		"POST /api/me/password":            true,
+		"POST /api/me/sign-out-everywhere": true,
+		"POST /api/invites/:token/accept":  true, // signed-out or matching email
 	}
 
 	app := newTestApp(t)

@@ -24,6 +24,8 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Signed in.
 	e.GET("/api/me", s.me, member)
+	e.POST("/api/me/password", s.changePassword, member)
+	e.POST("/api/me/sign-out-everywhere", s.signOutEverywhere, member)
 
 	e.GET("/api/projects", s.listProjects, member)
 	e.POST("/api/projects", s.createProject, admin)

@@ -121,7 +121,7 @@ export function InvitePage() {
               required
               value={password}
               onChange={(e) => setPassword(e.target.value)}
-              description={`At least 10 characters. You will sign in with ${inv.email} and this password.`}
+              description={`At least 12 characters, not a common password. You will sign in with ${inv.email} and this password.`}
             />
           </>
         )}

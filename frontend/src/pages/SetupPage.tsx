@@ -50,7 +50,7 @@ export function SetupPage() {
           type="password"
           autoComplete="new-password"
           required
-          description="At least 10 characters."
+          description="At least 12 characters, not a common password."
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
