@@ -16,6 +16,7 @@ import { ProjectLayout } from './pages/project/ProjectLayout';
 import { ProjectsPage } from './pages/ProjectsPage';
 import { SetupPage } from './pages/SetupPage';
 import { TeamPage } from './pages/TeamPage';
+import { AccountPage } from './pages/AccountPage';
 import { WelcomePage } from './pages/WelcomePage';
 import { IncidentsPage } from './pages/incidents/IncidentsPage';
 import { IncidentPage } from './pages/incidents/IncidentPage';
@@ -104,6 +105,7 @@ export function App() {
           <Route path="/projects/:projectId/onboarding" element={<OnboardingPage />} />
           <Route path="/projects/:projectId/onboarding/:step" element={<OnboardingPage />} />
           <Route path="/settings/team" element={<TeamPage />} />
+          <Route path="/settings/account" element={<AccountPage />} />
           <Route path="/welcome" element={<WelcomePage />} />
         </Route>
         <Route path="*" element={<NotFoundRoute />} />

@@ -173,6 +173,9 @@ export const api = {
   login: (body: { email: string; password: string }) => request<User>('POST', '/api/auth/login', body),
   logout: () => request<void>('POST', '/api/auth/logout'),
   me: () => request<User>('GET', '/api/me'),
+  changePassword: (body: { current_password: string; new_password: string }) =>
+    request<void>('POST', '/api/me/password', body),
+  signOutEverywhere: () => request<void>('POST', '/api/me/sign-out-everywhere'),
 
   listProjects: () => request<List<Project>>('GET', '/api/projects'),
   createProject: (body: { name: string }) => request<Project>('POST', '/api/projects', body),

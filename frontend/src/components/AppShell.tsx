@@ -66,6 +66,7 @@ export function AppShell({ user, children }: { user: User; children: ReactNode }
           <nav aria-label="Main" className="flex items-center gap-1">
             <TopNavLink to="/projects">Projects</TopNavLink>
             <TopNavLink to="/settings/team">Team</TopNavLink>
+            <TopNavLink to="/settings/account">Account</TopNavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3">
             <div className="min-w-0 text-right leading-tight">

@@ -64,16 +64,28 @@ export interface TextFieldProps extends InputHTMLAttributes<HTMLInputElement> {
 export const inputClass =
   'block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 placeholder:text-gray-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 focus-visible:outline-none disabled:bg-gray-50 disabled:text-gray-500';
 
-export function TextField({ label, description, className, id, ...rest }: TextFieldProps) {
+export function TextField({ label, description, error, className, id, ...rest }: TextFieldProps & { error?: string }) {
   const autoId = useId();
   const inputId = id ?? autoId;
   const descId = description ? inputId + '-desc' : undefined;
+  const errId = error ? inputId + '-err' : undefined;
   return (
     <div className={className}>
       <label htmlFor={inputId} className="block text-sm font-medium text-gray-900">
         {label}
       </label>
-      <input id={inputId} aria-describedby={descId} className={cx('mt-1.5', inputClass)} {...rest} />
+      <input
+        id={inputId}
+        aria-describedby={[errId, descId].filter(Boolean).join(' ') || undefined}
+        aria-invalid={error ? true : undefined}
+        className={cx('mt-1.5', error ? inputClass.replace('ring-gray-300', 'ring-red-500') : inputClass)}
+        {...rest}
+      />
+      {error && (
+        <p id={errId} className="mt-1.5 text-xs font-medium text-red-700">
+          {error}
+        </p>
+      )}
       {description && (
         <p id={descId} className="mt-1.5 text-xs text-gray-500">
           {description}

@@ -1,0 +1,109 @@
+// /settings/account — the signed-in person's own account: change the
+// password (other sessions end) and sign out everywhere.
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router';
+import { toast } from 'sonner';
+import { api, errorMessage, isApiError } from '../api';
+import { Button, Card, ErrorAlert, PageHeader, TextField } from '../components/ui';
+import { meKey, setupKey, useMe } from '../session';
+
+export function AccountPage() {
+  const me = useMe();
+  return (
+    <div className="mx-auto max-w-2xl">
+      <PageHeader title="Account" description={me.data ? `Signed in as ${me.data.email}.` : undefined} />
+      <div className="space-y-8">
+        <ChangePassword />
+        <SignOutEverywhere />
+      </div>
+    </div>
+  );
+}
+
+function ChangePassword() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const change = useMutation({
+    mutationFn: api.changePassword,
+    onSuccess: () => {
+      setCurrent('');
+      setNext('');
+      toast.success('Password changed — every other session was signed out');
+    },
+  });
+  const err = change.error;
+  const field = isApiError(err) ? err.field : undefined;
+  const fieldError = (name: string) => (field === name ? errorMessage(err) : undefined);
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    change.mutate({ current_password: current, new_password: next });
+  }
+
+  return (
+    <section aria-labelledby="password-heading">
+      <h2 id="password-heading" className="text-base font-semibold text-gray-900">
+        Change password
+      </h2>
+      <Card className="mt-3 p-5">
+        <form onSubmit={onSubmit} className="space-y-4">
+          <TextField
+            label="Current password"
+            name="current_password"
+            type="password"
+            autoComplete="current-password"
+            value={current}
+            error={fieldError('current_password')}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+          <TextField
+            label="New password"
+            name="new_password"
+            type="password"
+            autoComplete="new-password"
+            description="At least 12 characters, not a common password. Your other sessions will be signed out."
+            value={next}
+            error={fieldError('new_password')}
+            onChange={(e) => setNext(e.target.value)}
+          />
+          {change.isError && !field && <ErrorAlert message={errorMessage(err)} />}
+          <Button type="submit" busy={change.isPending} busyLabel="Changing…">
+            Change password
+          </Button>
+        </form>
+      </Card>
+    </section>
+  );
+}
+
+function SignOutEverywhere() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const signOut = useMutation({
+    mutationFn: api.signOutEverywhere,
+    onSuccess: () => {
+      queryClient.clear();
+      queryClient.setQueryData(meKey, null);
+      queryClient.setQueryData(setupKey, { required: false });
+      toast.success('Signed out on every device');
+      navigate('/login', { replace: true });
+    },
+    onError: (err) => toast.error(errorMessage(err)),
+  });
+  return (
+    <section aria-labelledby="sessions-heading">
+      <h2 id="sessions-heading" className="text-base font-semibold text-gray-900">
+        Sessions
+      </h2>
+      <Card className="mt-3 flex flex-wrap items-center justify-between gap-4 p-5">
+        <p className="min-w-[14rem] flex-1 text-sm text-gray-600">
+          Lost a laptop or signed in on a shared computer? End every session of this account, this one included.
+        </p>
+        <Button variant="secondary" busy={signOut.isPending} busyLabel="Signing out…" onClick={() => signOut.mutate()}>
+          Sign out everywhere
+        </Button>
+      </Card>
+    </section>
+  );
+}
