@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: run build ui test test-go test-ui test-e2e vet clean
+.PHONY: run build ui test test-go test-ui test-e2e vet clean fuzz
 
 run: build
 	./parityrail
@@ -36,6 +36,17 @@ test-ui: node_modules/.package-lock.json
 test-e2e: build
 	$(GO) build -o bin/fakeapis ./demo/cmd/fakeapis
 	PARITYRAIL_BIN=$(CURDIR)/parityrail PARITYRAIL_FAKEAPIS_BIN=$(CURDIR)/bin/fakeapis npm run e2e
+
+# Fuzzing: each target for FUZZTIME (default 10 s). `make test` runs their
+# seed corpora as ordinary tests; findings land in testdata/fuzz to commit.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := fulfillment:FuzzPremiumWord access/clerk:FuzzParseFieldPath billing:FuzzParseWebhook \
+	access/postgres:FuzzValidateConnString db:FuzzCursors mapping:FuzzParse
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "--- fuzz $$pkg $$fn ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+	done
 
 clean:
 	rm -rf parityrail bin frontend/dist/app node_modules
