@@ -8,7 +8,8 @@ export function Providers({ client, children }: { client: QueryClient; children:
   return (
     <QueryClientProvider client={client}>
       <Tooltip.Provider delayDuration={300}>{children}</Tooltip.Provider>
-      <Toaster position="bottom-right" richColors closeButton />
+      {/* Top right, below the header: at the bottom right, toasts covered the buttons of dialogs. */}
+      <Toaster position="top-right" offset={{ top: 72 }} mobileOffset={{ top: 64 }} richColors closeButton />
     </QueryClientProvider>
   );
 }

@@ -421,12 +421,18 @@ export function ledgerSentence(e: LedgerEntry): string {
       return `${kind || 'Incident'} resolved: ${str(d.resolution) || 'the promise holds'}.`;
     case 'repair_proposed':
       return 'A repair was proposed.';
-    case 'repair_approved':
-      return 'The repair was approved.';
+    case 'repair_approved': {
+      const changes = Array.isArray(d.changes) ? (d.changes as Record<string, unknown>[]) : [];
+      const parts = changes.map(
+        (c) => `${str(c.column) || str(c.field)}: ${str(c.before) || 'not set'} → ${str(c.after) || 'not set'}`,
+      );
+      return parts.length ? `The repair was approved and applied (${parts.join(', ')}).` : 'The repair was approved.';
+    }
     case 'repair_rejected':
       return `The repair was rejected${d.reason ? `: “${str(d.reason)}”` : ''}.`;
     case 'repair_failed':
-      return `The repair failed${d.error ? `: ${str(d.error)}` : ''}.`;
+      // The failure's reason is stored as message (older entries: error).
+      return `The repair failed${d.message || d.error ? `: ${str(d.message ?? d.error).replace(/\.$/, '')}` : ''}.`;
     case 'verification': {
       if (d.result === 'held') return 'Re-checked: the promise holds.';
       const now = (d.values_now ?? {}) as Record<string, unknown>;

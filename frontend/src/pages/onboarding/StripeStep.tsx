@@ -183,6 +183,29 @@ function ConnectStripeForm({
   );
 }
 
+/** Whether Stripe, on the internet, can reach url: https on a public host. */
+export function reachableFromStripe(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  const h = u.hostname.replace(/^\[|\]$/g, '');
+  const local =
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    h.endsWith('.local') ||
+    h === '::1' ||
+    /^127\./.test(h) ||
+    /^10\./.test(h) ||
+    /^192\.168\./.test(h) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
+    /^0\./.test(h) ||
+    !h.includes('.') && !h.includes(':');
+  return u.protocol === 'https:' && !local;
+}
+
 function WebhookEndpoint({ url, events }: { url?: string; events: string[] }) {
   return (
     <section aria-labelledby="webhook-title" className="space-y-4 border-t border-gray-100 pt-8">
@@ -206,6 +229,13 @@ function WebhookEndpoint({ url, events }: { url?: string; events: string[] }) {
         </div>
       ) : (
         <p className="text-sm text-gray-500">The server did not send this project's webhook URL.</p>
+      )}
+      {url && !reachableFromStripe(url) && (
+        <p role="note" className="max-w-2xl rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200">
+          This address only works on this machine or its network: Stripe cannot deliver events to it. Start ParityRail
+          with <code className="font-mono">PARITYRAIL_BASE_URL=https://your-public-host</code> (the address people and
+          Stripe reach it at, e.g. behind Caddy or nginx), then copy the URL again.
+        </p>
       )}
       {events.length > 0 && (
         <div>
