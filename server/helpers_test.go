@@ -31,6 +31,9 @@ type testApp struct {
 	s      *Server
 	clerk  *clerkfake.Server  // the Clerk Backend API fake the app talks to
 	stripe *stripefake.Server // the Stripe API fake, accepting testStripeKey
+	// secrets fails the test when a credential it sent leaks into an answer
+	// or the log.
+	secrets *secretScanner
 }
 
 // testStripeKey is a full-access key the Stripe fake accepts.
@@ -75,10 +78,13 @@ func newTestAppWith(t *testing.T, cfg Config, path string) *testApp {
 		t.Cleanup(func() { host.Close() })
 		cfg.Demo = host
 	}
-	s, e := newServer(cfg, store, v, testUI, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	secrets := &secretScanner{}
+	secrets.add(testStripeKey)
+	secrets.add(testWebhookSecret)
+	s, e := newServer(cfg, store, v, testUI, slog.New(slog.NewTextHandler(secrets, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	srv := httptest.NewServer(e)
-	t.Cleanup(func() { srv.Close(); clerkSrv.Close(); stripeSrv.Close(); store.Close() })
-	return &testApp{t: t, srv: srv, db: store, s: s, clerk: fakeClerk, stripe: fakeStripe}
+	t.Cleanup(func() { srv.Close(); clerkSrv.Close(); stripeSrv.Close(); store.Close(); secrets.checkLog(t) })
+	return &testApp{t: t, srv: srv, db: store, s: s, clerk: fakeClerk, stripe: fakeStripe, secrets: secrets}
 }
 
 // client is a browser: it keeps cookies and sends the CSRF token back.
@@ -136,6 +142,7 @@ func (c *client) do(method, path string, body any) response {
 			c.app.t.Fatal(err)
 		}
 		rd = bytes.NewReader(b)
+		c.app.secrets.addBody(body)
 	}
 	req, err := http.NewRequest(method, c.app.srv.URL+path, rd)
 	if err != nil {
@@ -153,6 +160,9 @@ func (c *client) do(method, path string, body any) response {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	c.app.secrets.check(c.app.t, method+" "+path, b)
+	hdr, _ := json.Marshal(res.Header)
+	c.app.secrets.check(c.app.t, method+" "+path+" headers", hdr)
 	return response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
 
