@@ -225,10 +225,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	}
 	repairs := &repair.Service{DB: store, Vault: v, Checks: checks, Log: log}
 
-	handler := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, AllowPrivateDB: cfg.AllowPrivateDB, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
+	sched := jobs.NewScheduler(log)
+	handler := server.New(server.Config{SchedulerRunning: sched.Running, BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, AllowPrivateDB: cfg.AllowPrivateDB, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
 		Checks: checks, Demo: demoHost, Repairs: repairs}, store, v, uiFS(), log)
 
-	sched := jobs.NewScheduler(log)
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}
 	if err := sched.Add("17 * * * *", "cleanup", cleanup.RunOnce); err != nil {
 		return fmt.Errorf("schedule cleanup: %w", err)
@@ -242,7 +242,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// A client trickling its request holds no worker: headers within 10 s,
+	// the whole request (bodies are at most 1 MB) within 30 s.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	sched.Start()
 	// The webhook re-check queue lives in SQLite: items queued before a
 	// restart run now.

@@ -6,6 +6,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -15,8 +16,9 @@ import (
 
 // Scheduler owns the cron runner.
 type Scheduler struct {
-	cron *cron.Cron
-	log  *slog.Logger
+	cron    *cron.Cron
+	log     *slog.Logger
+	running atomic.Bool
 }
 
 type slogCron struct{ log *slog.Logger }
@@ -47,10 +49,17 @@ func (s *Scheduler) Add(spec, name string, job func(ctx context.Context) error) 
 	return err
 }
 
-func (s *Scheduler) Start() { s.cron.Start() }
+func (s *Scheduler) Start() {
+	s.cron.Start()
+	s.running.Store(true)
+}
+
+// Running says whether jobs are being scheduled (readiness).
+func (s *Scheduler) Running() bool { return s.running.Load() }
 
 // Stop stops scheduling and waits for running jobs, up to ctx.
 func (s *Scheduler) Stop(ctx context.Context) {
+	s.running.Store(false)
 	done := s.cron.Stop().Done()
 	select {
 	case <-done:

@@ -12,7 +12,6 @@ import (
 	"parityrail/db"
 )
 
-
 // dummyHash is compared against when the email is unknown, so a wrong email
 // takes as long as a wrong password and does not reveal who has an account.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("parityrail-dummy-password"), bcrypt.DefaultCost)

@@ -108,6 +108,7 @@ func TestEveryRouteByRole(t *testing.T) {
 		"POST /api/setup":                 true, // only while nobody exists
 		"POST /api/auth/login":            true,
 		"POST /api/auth/logout":           true,
+		"GET /api/ready":                  true, // public; its answers in TestReadiness
 		// Act on the caller's own account: TestAccountPasswordAndSessions.
 		"POST /api/me/password":            true,
 		"POST /api/me/sign-out-everywhere": true,

@@ -45,6 +45,9 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PARITYRAIL_TRUSTED_PROXIES); none: the TCP peer is the client.
 	TrustedProxies []*net.IPNet
+	// SchedulerRunning says whether cron is scheduling jobs (readiness);
+	// nil: no scheduler, so not ready.
+	SchedulerRunning func() bool
 	// AllowPrivateDB lets connection strings name unix sockets and
 	// link-local / metadata addresses (PARITYRAIL_ALLOW_PRIVATE_DB=1).
 	AllowPrivateDB bool
