@@ -47,6 +47,7 @@ type config struct {
 	StripeAPIBase  string
 	ClerkAPIBase   string
 	LogLevel       string
+	LogFormat      string
 	TrustedProxies []*net.IPNet
 	AllowPrivateDB bool
 }
@@ -74,6 +75,7 @@ Flags and environment variables (a flag wins over its variable):
                                           invite links and webhook URLs (default: from
                                           each request); https makes cookies Secure
   -log-level  PARITYRAIL_LOG_LEVEL        debug, info, warn or error (default info)
+  -log-format PARITYRAIL_LOG_FORMAT       text (default) or json, one object per line
               PARITYRAIL_CREDENTIALS_KEY  base64 32-byte key sealing stored credentials;
                                           without it a key file credentials.key (mode
                                           0600) is created beside the database
@@ -105,6 +107,7 @@ func parseConfig(args []string, stderr io.Writer) (config, []string, error) {
 	fs.StringVar(&cfg.DataDir, "data-dir", env("PARITYRAIL_DATA_DIR", ""), "")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("PARITYRAIL_BASE_URL", ""), "")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("PARITYRAIL_LOG_LEVEL", "info"), "")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("PARITYRAIL_LOG_FORMAT", "text"), "")
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
 	}
@@ -160,7 +163,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.LogLevel, stderr)
+	log, err := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	if err != nil {
 		return err
 	}
@@ -169,12 +172,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return serve(ctx, cfg, log, nil)
 }
 
-func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+// newLogger logs as text (for people) or as JSON, one object per line (for
+// log shippers: journald, Loki, Datadog).
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: use text or json", format)
 }
 
 // serve runs the app until ctx ends (SIGINT/SIGTERM in production), then

@@ -104,6 +104,9 @@ type errorBody struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
+		// RequestID lets a person quote the request to whoever runs the
+		// server; it is in the log lines of the same request.
+		RequestID string `json:"request_id,omitempty"`
 	} `json:"error"`
 }
 
@@ -122,10 +125,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		ae = fromEchoError(he)
 	case errors.Is(err, context.Canceled):
 		// The browser went away (navigation, closed tab): nothing to report.
-		s.log.Debug("request canceled", "method", c.Request().Method, "path", c.Request().URL.Path)
+		s.log.Debug("request canceled", "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestIDOf(c))
 		ae = newError(499, "canceled", "The request was canceled.")
 	default:
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestIDOf(c), "err", err)
 		ae = newError(http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged; try again, and if it keeps happening check the server log.")
 	}
 	if ae.RetryAfter > 0 {
@@ -133,6 +136,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message, body.Error.Field = ae.Code, ae.Message, fieldOf(ae)
+	body.Error.RequestID = requestIDOf(c)
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(ae.Status)
 		return

@@ -45,7 +45,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 			s.log.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path,
-				"status", c.Response().Status, "ms", time.Since(start).Milliseconds())
+				"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "request_id", requestIDOf(c))
 		}
 		return nil
 	}

@@ -99,7 +99,7 @@ func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Log
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
-	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, s.limitBodies, s.csrf)
+	e.Use(s.requestID, s.recoverPanics, s.securityHeaders, s.logRequests, s.limitBodies, s.csrf)
 	s.routes(e)
 	return s, e
 }
