@@ -201,6 +201,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		return err
 	}
 	defer store.Close()
+	if up := store.Upgraded; up.Backup != "" {
+		log.Info("database upgraded", "from_migration", up.From, "to_migration", up.To, "backup", up.Backup)
+	}
 
 	v, err := openVault(cfg)
 	if err != nil {

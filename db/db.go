@@ -33,6 +33,8 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	now   func() time.Time
+	// Upgraded says what Open migrated, for the start-up log.
+	Upgraded Upgrade
 }
 
 // Open opens (creating if needed) the SQLite file at path and applies every
@@ -72,6 +74,11 @@ func Open(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	upgrade, err := prepareUpgrade(write, path)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
 	if err := migrateUp(write); err != nil {
 		write.Close()
 		return nil, err
@@ -84,7 +91,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	read.SetMaxOpenConns(4)
-	return &DB{write: write, read: read, now: func() time.Time { return time.Now().UTC() }}, nil
+	return &DB{write: write, read: read, now: func() time.Time { return time.Now().UTC() }, Upgraded: upgrade}, nil
 }
 
 func migrateUp(conn *sql.DB) error {
