@@ -58,6 +58,7 @@ Usage:
   parityrail [serve] [flags]   start the web app (default)
   parityrail backup [--out f]  copy the database safely while the app runs
   parityrail version           print the version
+  parityrail migrate --status  print the database's migration and the pending ones
   parityrail reset-password EMAIL
                                set a new random password for an account (printed
                                once) and sign it out everywhere
@@ -148,6 +149,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runLedgerCommand(args, stdout, stderr)
 	case "backup":
 		return runBackupCommand(args, stdout, stderr)
+	case "migrate":
+		return runMigrateCommand(args, stdout, stderr)
 	case "reset-password":
 		return runResetPasswordCommand(args, stdout, stderr)
 	case "serve":

@@ -216,3 +216,20 @@ func TestResetPasswordCommand(t *testing.T) {
 		t.Errorf("the new password: %d", code)
 	}
 }
+
+func TestMigrateStatusCommand(t *testing.T) {
+	dir := t.TempDir()
+	if err := run([]string{"migrate", "--status", "--data-dir", dir}, io.Discard, io.Discard); err == nil {
+		t.Error("no database: no error")
+	}
+	base, stop := startApp(t, config{Addr: "127.0.0.1:0", DataDir: dir, LogLevel: "info"})
+	_ = base
+	stop()
+	var out bytes.Buffer
+	if err := run([]string{"migrate", "--status", "--data-dir", dir}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "pending: none") || !strings.Contains(out.String(), "current migration: ") {
+		t.Errorf("status: %q", out.String())
+	}
+}

@@ -1,9 +1,11 @@
 package db
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -99,4 +101,36 @@ func pruneUpgradeBackups(dir string) error {
 		names = names[1:]
 	}
 	return nil
+}
+
+// MigrationStatus is what `parityrail migrate --status` prints.
+type MigrationStatus struct {
+	Current, Latest uint
+	Dirty           bool
+	Pending         []uint
+}
+
+// ReadMigrationStatus reads a database's migration state through conn
+// (opened read-only by the caller) without changing anything.
+func ReadMigrationStatus(ctx context.Context, conn *sql.DB) (MigrationStatus, error) {
+	var st MigrationStatus
+	var err error
+	if st.Latest, err = LatestMigration(); err != nil {
+		return st, err
+	}
+	if st.Current, err = schemaVersion(conn); err != nil {
+		return st, err
+	}
+	_ = conn.QueryRowContext(ctx, `SELECT dirty FROM schema_migrations LIMIT 1`).Scan(&st.Dirty)
+	entries, err := fs.ReadDir(migrations, "migrations")
+	if err != nil {
+		return st, err
+	}
+	for _, e := range entries {
+		var n uint
+		if _, err := fmt.Sscanf(e.Name(), "%04d_", &n); err == nil && n > st.Current {
+			st.Pending = append(st.Pending, n)
+		}
+	}
+	return st, nil
 }

@@ -131,3 +131,18 @@ func TestNewerDatabaseIsRefusedUntouched(t *testing.T) {
 func fmtSscan(name string, n *uint) (int, error) { return fmt.Sscanf(name, "%04d_", n) }
 
 func itoa(n uint) string { return fmt.Sprint(n) }
+
+func TestMigrationStatus(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parityrail.db")
+	atMigration(t, path, 5)
+	conn, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	st, err := ReadMigrationStatus(t.Context(), conn)
+	latest, _ := LatestMigration()
+	if err != nil || st.Current != 5 || st.Latest != latest || len(st.Pending) == 0 || st.Pending[0] != 8 || st.Pending[len(st.Pending)-1] != latest {
+		t.Errorf("status %+v %v", st, err)
+	}
+}
