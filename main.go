@@ -22,6 +22,7 @@ import (
 	"parityrail/db"
 	"parityrail/demo/world"
 	"parityrail/jobs"
+	"parityrail/metrics"
 	"parityrail/repair"
 	"parityrail/server"
 	"parityrail/vault"
@@ -50,6 +51,7 @@ type config struct {
 	LogFormat      string
 	TrustedProxies []*net.IPNet
 	AllowPrivateDB bool
+	MetricsToken   string
 }
 
 const usageText = `ParityRail checks that your app grants the access your Stripe billing promises.
@@ -83,6 +85,8 @@ Flags and environment variables (a flag wins over its variable):
               PARITYRAIL_TRUSTED_PROXIES  comma-separated CIDRs of reverse proxies whose
                                           X-Forwarded-For is believed (default: none;
                                           the TCP peer is the client)
+              PARITYRAIL_METRICS_TOKEN    serve Prometheus metrics at /metrics to requests
+                                          with Authorization: Bearer <token> (off unset)
               PARITYRAIL_ALLOW_PRIVATE_DB 1 lets Postgres connection strings name unix
                                           sockets and link-local/metadata addresses
               PARITYRAIL_STRIPE_API_BASE  Stripe API base (default https://api.stripe.com)
@@ -125,6 +129,7 @@ func parseConfig(args []string, stderr io.Writer) (config, []string, error) {
 	}
 	cfg.TrustedProxies = proxies
 	cfg.AllowPrivateDB = os.Getenv("PARITYRAIL_ALLOW_PRIVATE_DB") == "1"
+	cfg.MetricsToken = os.Getenv("PARITYRAIL_METRICS_TOKEN")
 	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return cfg, nil, fmt.Errorf("PARITYRAIL_BASE_URL must start with http:// or https://, got %q", cfg.BaseURL)
 	}
@@ -229,8 +234,17 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		return err
 	}
 	defer demoHost.Close()
+	// Metrics are counted always (cheap) and served only with a token.
+	meters := metrics.New(func(ctx context.Context) ([]metrics.OpenCount, error) {
+		rows, err := store.OpenIncidentCounts(ctx)
+		out := make([]metrics.OpenCount, len(rows))
+		for i, r := range rows {
+			out[i] = metrics.OpenCount{Project: r.Project, Kind: r.Kind, Severity: r.Severity, Count: r.Count}
+		}
+		return out, err
+	})
 	// One runner for the API, the schedules and the webhook worker.
-	checks := &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v,
+	checks := &check.Runner{DB: store, Log: log, Ended: checkEnded(meters), Opener: &check.Opener{DB: store, Vault: v,
 		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
 		Demo: &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}}
 
@@ -244,7 +258,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	repairs := &repair.Service{DB: store, Vault: v, Checks: checks, Log: log}
 
 	sched := jobs.NewScheduler(log)
-	handler := server.New(server.Config{SchedulerRunning: sched.Running, BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, AllowPrivateDB: cfg.AllowPrivateDB, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
+	handler := server.New(server.Config{SchedulerRunning: sched.Running, Metrics: meters, MetricsToken: cfg.MetricsToken, BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, AllowPrivateDB: cfg.AllowPrivateDB, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
 		Checks: checks, Demo: demoHost, Repairs: repairs}, store, v, uiFS(), log)
 
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}
@@ -329,4 +343,17 @@ func openVault(cfg config) (*vault.Vault, error) {
 		}
 	}
 	return vault.New(key)
+}
+
+// checkEnded counts a check's end in the metrics: its duration, status and
+// the requests it made to each source.
+func checkEnded(m *metrics.Metrics) func(db.Project, db.Check, check.Summary) {
+	return func(p db.Project, c db.Check, sum check.Summary) {
+		at := time.Now()
+		if c.FinishedAt != nil {
+			at = *c.FinishedAt
+		}
+		m.CheckEnded(p.ID, c.Scope, c.Status, time.Duration(sum.DurationMS)*time.Millisecond, at,
+			map[string]int64{"stripe": sum.StripeRequests, p.AccessSource: sum.AccessRequests})
+	}
 }

@@ -140,6 +140,8 @@ type Runner struct {
 	ProgressEvery time.Duration
 	// EntitlementWorkers read active entitlements concurrently (default 4).
 	EntitlementWorkers int
+	// Ended, when set, is told of every check's end (metrics).
+	Ended func(project db.Project, c db.Check, sum Summary)
 
 	mu      sync.Mutex
 	wg      sync.WaitGroup
@@ -352,6 +354,9 @@ func (r *Runner) execute(ctx context.Context, p *prepared) Result {
 		r.log().Error("record check end", "check", p.check.ID, "err", ferr)
 		c = p.check
 		c.Status, c.Error, c.Counts = "failed", msg, counts
+	}
+	if r.Ended != nil {
+		r.Ended(p.project, c, *sum)
 	}
 	return Result{Check: c, Summary: *sum, Outcomes: x.outcomes}
 }

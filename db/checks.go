@@ -397,3 +397,29 @@ func (d *DB) LastCheck(ctx context.Context, projectID string) (Check, error) {
 	}
 	return c, err
 }
+
+// OpenIncidentCounts counts the open incidents (neither resolved nor
+// ignored) per project, kind and severity, for the metrics endpoint.
+func (d *DB) OpenIncidentCounts(ctx context.Context) ([]OpenIncidentCount, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT project_id, kind, severity, count(*) FROM incidents
+		WHERE status NOT IN (?, ?) GROUP BY project_id, kind, severity`, IncidentResolved, IncidentIgnored)
+	if err != nil {
+		return nil, fmt.Errorf("count open incidents: %w", err)
+	}
+	defer rows.Close()
+	var out []OpenIncidentCount
+	for rows.Next() {
+		var c OpenIncidentCount
+		if err := rows.Scan(&c.Project, &c.Kind, &c.Severity, &c.Count); err != nil {
+			return nil, fmt.Errorf("count open incidents: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// OpenIncidentCount is one row of OpenIncidentCounts.
+type OpenIncidentCount struct {
+	Project, Kind, Severity string
+	Count                   int
+}

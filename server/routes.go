@@ -14,6 +14,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Public.
 	e.GET("/api/health", s.health)
 	e.GET("/api/ready", s.ready)
+	e.GET("/metrics", s.metrics) // bearer token (PARITYRAIL_METRICS_TOKEN), off without it
 	e.GET("/api/openapi.yaml", s.openAPI)
 	e.GET("/api/setup", s.setupStatus)
 	e.POST("/api/setup", s.setup)

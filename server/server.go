@@ -15,6 +15,7 @@ import (
 
 	"parityrail/check"
 	"parityrail/db"
+	"parityrail/metrics"
 	"parityrail/demo/world"
 	"parityrail/repair"
 	"parityrail/vault"
@@ -48,6 +49,10 @@ type Config struct {
 	// SchedulerRunning says whether cron is scheduling jobs (readiness);
 	// nil: no scheduler, so not ready.
 	SchedulerRunning func() bool
+	// Metrics, when set, is served at /metrics (to MetricsToken bearers
+	// only) and counts webhook events.
+	Metrics      *metrics.Metrics
+	MetricsToken string
 	// AllowPrivateDB lets connection strings name unix sockets and
 	// link-local / metadata addresses (PARITYRAIL_ALLOW_PRIVATE_DB=1).
 	AllowPrivateDB bool

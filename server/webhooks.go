@@ -60,6 +60,7 @@ func (s *Server) stripeWebhook(c echo.Context) error {
 			s.log.Error("record webhook failure", "err", rerr)
 		}
 		s.log.Warn("webhook refused", "project", p.ID, "reason", code)
+		s.cfg.Metrics.WebhookEvent("unverified", "refused")
 		return badRequest(code, "%s", msg)
 	}
 	debounce := s.cfg.WebhookDebounce
@@ -86,6 +87,11 @@ func (s *Server) stripeWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	result := map[bool]string{true: "acted_on", false: "ignored"}[acted]
+	if dup {
+		result = "duplicate"
+	}
+	s.cfg.Metrics.WebhookEvent(ev.Type, result) // a signed event's type is one of Stripe's
 	s.log.Info("webhook received", "project", p.ID, "event", ev.ID, "type", ev.Type, "customer", ev.CustomerID,
 		"acted_on", acted, "duplicate", dup)
 	return c.JSON(http.StatusOK, map[string]any{"received": true, "duplicate": dup, "queued": acted && !dup && ev.CustomerID != ""})
