@@ -423,3 +423,17 @@ type OpenIncidentCount struct {
 	Project, Kind, Severity string
 	Count                   int
 }
+
+// LastCheckedAt is when a finished check (not a dry run) last compared the
+// customer: the project's last full check or the customer's own re-check,
+// whichever ended later (nil when none has).
+func (d *DB) LastCheckedAt(ctx context.Context, projectID, customerID string) (*time.Time, error) {
+	var at sql.NullString
+	err := d.read.QueryRowContext(ctx, `SELECT MAX(finished_at) FROM checks WHERE project_id = ? AND status = 'finished' AND dry_run = 0
+		AND (scope = 'full' OR (scope = 'customer' AND EXISTS (SELECT 1 FROM json_each(checks.customer_ids) WHERE value = ?)))`,
+		projectID, customerID).Scan(&at)
+	if err != nil {
+		return nil, fmt.Errorf("last checked: %w", err)
+	}
+	return parseNullTime(at), nil
+}

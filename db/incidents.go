@@ -240,7 +240,7 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 			q := `UPDATE incidents SET last_seen_at = ?, last_check_id = ?, summary = ?, fingerprint = ?, diff_hash = ?, finding = ?,
 				subject_email = ?, subject_name = ?, search = ?, customer_id = ?, at_stake_minor = ?, at_stake_currency = ?, at_stake_basis = ?`
 			if w.Op == OpReopen {
-				q += `, status = 'open', ignored_at = NULL, ignored_by = NULL, ignore_reason = ''`
+				q += `, status = 'open', ignored_at = NULL, ignored_by = NULL, ignored_by_key = '', ignore_reason = ''`
 			}
 			err = st.exec(ctx, q+` WHERE id = ?`, ts, checkID, w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
 				w.SubjectEmail, w.SubjectName, searchText(w), w.Key.CustomerID, stakeMinor(w.AtStake), stakeCurrency(w.AtStake),
@@ -334,7 +334,8 @@ func searchText(w *IncidentWrite) string {
 
 const incidentColumns = `seq, id, project_id, customer_id, subject_key, subject_kind, subject_id, subject_email, subject_name,
 	kind, severity, status, summary, fingerprint, diff_hash, first_seen_at, last_seen_at, first_check_id, last_check_id,
-	acknowledged_at, acknowledged_by, ignored_at, ignored_by, ignore_reason, resolved_at, resolution,
+	acknowledged_at, acknowledged_by, ignored_at,
+	COALESCE(ignored_by, CASE WHEN ignored_by_key <> '' THEN 'apikey:' || ignored_by_key END), ignore_reason, resolved_at, resolution,
 	at_stake_minor, at_stake_currency, at_stake_basis`
 
 func scanIncident(row interface{ Scan(...any) error }, extra ...any) (Incident, error) {
@@ -665,8 +666,17 @@ func (d *DB) IgnoreIncident(ctx context.Context, id, userID, reason string) (Inc
 			return "", nil, nil, &ErrIncidentState{Status: i.Status}
 		}
 		now := formatTime(d.now())
-		return `UPDATE incidents SET status = 'ignored', ignored_at = ?, ignored_by = ?, ignore_reason = ? WHERE id = ?`,
-			[]any{now, userID, reason, id},
+		// A person is a user id; an API key is "apikey:<id>" (kept apart:
+		// ignored_by references people).
+		var person any = userID
+		key, byKey := strings.CutPrefix(userID, "apikey:")
+		if byKey {
+			person = nil
+		} else {
+			key = ""
+		}
+		return `UPDATE incidents SET status = 'ignored', ignored_at = ?, ignored_by = ?, ignored_by_key = ?, ignore_reason = ? WHERE id = ?`,
+			[]any{now, person, key, reason, id},
 			&LedgerEntry{Kind: ledger.IncidentIgnored, Actor: userID, Detail: map[string]any{"kind": i.Kind, "from": i.Status, "reason": reason}}, nil
 	})
 }

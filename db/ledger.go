@@ -1,10 +1,13 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"parityrail/ledger"
@@ -61,6 +64,9 @@ func appendLedger(ctx context.Context, tx *sql.Tx, projectID string, now time.Ti
 	}
 	defer stmt.Close()
 	for _, in := range entries {
+		if in.Detail, err = withKeyName(ctx, tx, in.Actor, in.Detail); err != nil {
+			return err
+		}
 		detail, err := ledger.Canonical(in.Detail)
 		if err != nil {
 			return err
@@ -80,6 +86,34 @@ func appendLedger(ctx context.Context, tx *sql.Tx, projectID string, now time.Ti
 		}
 	}
 	return nil
+}
+
+// withKeyName adds the key's name to the detail of an entry an API key
+// caused (actor "apikey:<id>"), so the ledger says which script acted even
+// after the key is revoked or renamed.
+func withKeyName(ctx context.Context, tx *sql.Tx, actor string, detail any) (any, error) {
+	id, ok := strings.CutPrefix(actor, "apikey:")
+	if !ok {
+		return detail, nil
+	}
+	var name string
+	if err := tx.QueryRowContext(ctx, `SELECT name FROM api_keys WHERE id = ?`, id).Scan(&name); err != nil {
+		return nil, fmt.Errorf("append ledger: key of %s: %w", actor, err)
+	}
+	raw, err := json.Marshal(detail)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	if string(raw) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber() // large amounts keep every digit
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("append ledger: detail of a key's entry is not an object: %w", err)
+		}
+	}
+	m["api_key_name"] = name
+	return m, nil
 }
 
 const ledgerColumns = `seq, project_id, n, at, kind, customer_id, subject_key, incident_id, check_id, actor, detail, prev_hash, hash`

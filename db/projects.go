@@ -118,8 +118,18 @@ func (d *DB) RenameProject(ctx context.Context, id, name string) error {
 	return d.execOne(ctx, "rename project", `UPDATE projects SET name = ?, updated_at = ? WHERE id = ?`, name, formatTime(d.now()), id)
 }
 
+// DeleteProject deletes a project with everything it owns, and revokes the
+// API keys that reached only it.
 func (d *DB) DeleteProject(ctx context.Context, id string) error {
-	return d.execOne(ctx, "delete project", `DELETE FROM projects WHERE id = ?`, id)
+	if err := d.execOne(ctx, "delete project", `DELETE FROM projects WHERE id = ?`, id); err != nil {
+		return err
+	}
+	_, err := d.write.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?, revoked_by = 'project_deleted'
+		WHERE project_id = ? AND revoked_at IS NULL`, formatTime(d.now()), id)
+	if err != nil {
+		return fmt.Errorf("delete project: %w", err)
+	}
+	return nil
 }
 
 // SaveStack records step 1 (name and the two sources) and marks it done.

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"parityrail/access/postgres"
@@ -37,6 +38,8 @@ type Service struct {
 	Log    *slog.Logger
 	// Schedule overrides DefaultSchedule (tests run it fast).
 	Schedule []time.Duration
+	// inflight holds the ids of repairs being verified right now.
+	inflight sync.Map
 }
 
 // Error is a repair that cannot be approved or applied; Message says why
@@ -278,8 +281,39 @@ func (s *Service) VerifyDue(ctx context.Context) error {
 	return nil
 }
 
+// VerifyNow runs the repair's verification now when one is due (the first
+// is due the moment the repair is applied) rather than when the worker next
+// looks, and returns the repair as it then stands. REST v1's approve answers
+// with the outcome this way.
+func (s *Service) VerifyNow(ctx context.Context, id string) (db.Repair, error) {
+	r, err := s.DB.GetRepair(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	if r.Verification == db.VerifyPending && r.NextVerifyAt != nil && !r.NextVerifyAt.After(s.DB.Now()) {
+		if err := s.verify(ctx, r); err != nil {
+			return r, err
+		}
+	}
+	return s.DB.GetRepair(ctx, id)
+}
+
 // verify re-checks the repaired customer (or unlinked row) from fresh reads.
+// One attempt runs at a time per repair: the worker and VerifyNow may reach
+// the same due attempt, and the later one finds it already spent.
 func (s *Service) verify(ctx context.Context, r db.Repair) error {
+	if _, busy := s.inflight.LoadOrStore(r.ID, true); busy {
+		return nil
+	}
+	defer s.inflight.Delete(r.ID)
+	fresh, err := s.DB.GetRepair(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	if fresh.Verification != db.VerifyPending || fresh.VerifyAttempts != r.VerifyAttempts ||
+		fresh.NextVerifyAt == nil || fresh.NextVerifyAt.After(s.DB.Now()) {
+		return nil
+	}
 	inc, err := s.DB.GetIncident(ctx, r.IncidentID)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -98,9 +99,28 @@ func (s *Server) getCustomer(c echo.Context) error {
 	for _, i := range incidents {
 		v.Incidents = append(v.Incidents, viewIncident(i))
 	}
-	entries, err := s.db.ListLedger(ctx, p.ID, db.LedgerQuery{CustomerID: id})
+	entries, err := s.customerLedger(ctx, p.ID, id)
 	if err != nil {
 		return err
+	}
+	for _, e := range entries {
+		if e.Chain != "intact" && v.Ledger.Chain == "intact" {
+			v.Ledger.Chain, v.Ledger.BrokenAt = "broken", e.N
+		}
+	}
+	if entries != nil {
+		v.Ledger.Entries = entries
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// customerLedger is a customer's Access Ledger, oldest first: the entries
+// about it and the start and end of every check that wrote about it or
+// re-checked it alone.
+func (s *Server) customerLedger(ctx context.Context, projectID, id string) ([]db.LedgerView, error) {
+	entries, err := s.db.ListLedger(ctx, projectID, db.LedgerQuery{CustomerID: id})
+	if err != nil {
+		return nil, err
 	}
 	// The checks that wrote about this customer: their start and end
 	// entries belong in its timeline too (check entries name no customer).
@@ -113,9 +133,9 @@ func (s *Server) getCustomer(c echo.Context) error {
 		}
 	}
 	// And its own one-customer checks, even those that changed nothing.
-	own, err := s.db.CustomerCheckIDs(ctx, p.ID, id, 200)
+	own, err := s.db.CustomerCheckIDs(ctx, projectID, id, 200)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, c := range own {
 		if !seen[c] {
@@ -126,20 +146,12 @@ func (s *Server) getCustomer(c echo.Context) error {
 	for len(checkIDs) > 0 {
 		batch := checkIDs[:min(len(checkIDs), 200)]
 		checkIDs = checkIDs[len(batch):]
-		more, err := s.db.ListLedger(ctx, p.ID, db.LedgerQuery{CheckIDs: batch})
+		more, err := s.db.ListLedger(ctx, projectID, db.LedgerQuery{CheckIDs: batch})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		entries = append(entries, more...)
 	}
 	slices.SortFunc(entries, func(a, b db.LedgerView) int { return cmp.Compare(a.N, b.N) })
-	for _, e := range entries {
-		if e.Chain != "intact" && v.Ledger.Chain == "intact" {
-			v.Ledger.Chain, v.Ledger.BrokenAt = "broken", e.N
-		}
-	}
-	if entries != nil {
-		v.Ledger.Entries = entries
-	}
-	return c.JSON(http.StatusOK, v)
+	return entries, nil
 }

@@ -79,6 +79,8 @@ var codeFields = map[string]string{
 	"check_required":                "check_id",
 	"not_dry_run":                   "check_id",
 	"invalid_cursor":                "cursor",
+	"invalid_capability":            "capability",
+	"project_required":              "project_id",
 }
 
 // fieldOf is the field an error names in its answer: its own, else its

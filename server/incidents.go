@@ -103,24 +103,38 @@ var (
 const maxSearchLen = 200
 
 func (s *Server) listIncidents(c echo.Context) error {
-	f := db.IncidentFilter{Kind: c.QueryParam("kind"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"),
-		Cursor: c.QueryParam("cursor"), CustomerID: c.QueryParam("customer_id"), Sort: c.QueryParam("sort"), Limit: 50}
+	f, err := incidentFilter(c.QueryParam)
+	if err != nil {
+		return err
+	}
+	out, err := s.incidentPage(c.Request().Context(), currentProject(c).ID, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// incidentFilter reads the list's filters from query parameters (or an MCP
+// tool's arguments of the same names).
+func incidentFilter(param func(string) string) (db.IncidentFilter, error) {
+	f := db.IncidentFilter{Kind: param("kind"), Severity: param("severity"), Q: param("q"),
+		Cursor: param("cursor"), CustomerID: param("customer_id"), Sort: param("sort"), Limit: 50}
 	// A search is a substring of an id, email or name: 200 characters is
 	// more than any of them, and longer patterns make SQLite refuse the LIKE.
 	if len([]rune(f.Q)) > maxSearchLen {
-		return badRequest("invalid_filter", "Search for at most %d characters (an id, email or name).", maxSearchLen).on("q")
+		return f, badRequest("invalid_filter", "Search for at most %d characters (an id, email or name).", maxSearchLen).on("q")
 	}
 	if f.Sort != "" && !slices.Contains(db.IncidentSorts, f.Sort) {
-		return badRequest("invalid_filter", "Unknown sort %q; use %s.", f.Sort, strings.Join(db.IncidentSorts, ", ")).on("sort")
+		return f, badRequest("invalid_filter", "Unknown sort %q; use %s.", f.Sort, strings.Join(db.IncidentSorts, ", ")).on("sort")
 	}
-	f.Currency = strings.TrimSpace(c.QueryParam("currency"))
+	f.Currency = strings.TrimSpace(param("currency"))
 	if f.Currency != "" && !isCurrency(f.Currency) {
-		return badRequest("invalid_filter", "currency must be a three-letter ISO code such as usd.").on("currency")
+		return f, badRequest("invalid_filter", "currency must be a three-letter ISO code such as usd.").on("currency")
 	}
 	if f.Sort == db.SortAtStake && f.Currency == "" {
-		return badRequest("invalid_filter", "Sorting by money at stake needs a currency (currency=usd): amounts in different currencies do not compare.").on("currency")
+		return f, badRequest("invalid_filter", "Sorting by money at stake needs a currency (currency=usd): amounts in different currencies do not compare.").on("currency")
 	}
-	for _, st := range strings.Split(c.QueryParam("status"), ",") {
+	for _, st := range strings.Split(param("status"), ",") {
 		switch st = strings.TrimSpace(st); {
 		case st == "":
 		case st == "active":
@@ -128,34 +142,39 @@ func (s *Server) listIncidents(c echo.Context) error {
 		case slices.Contains(incidentStatuses, st):
 			f.Statuses = append(f.Statuses, st)
 		default:
-			return badRequest("invalid_filter", "Unknown status %q; use %s or active.", st, strings.Join(incidentStatuses, ", ")).on("status")
+			return f, badRequest("invalid_filter", "Unknown status %q; use %s or active.", st, strings.Join(incidentStatuses, ", ")).on("status")
 		}
 	}
 	if f.Kind != "" && !slices.Contains(incidentKinds, f.Kind) {
-		return badRequest("invalid_filter", "Unknown kind %q; use %s.", f.Kind, strings.Join(incidentKinds, ", ")).on("kind")
+		return f, badRequest("invalid_filter", "Unknown kind %q; use %s.", f.Kind, strings.Join(incidentKinds, ", ")).on("kind")
 	}
 	if f.Severity != "" && !slices.Contains(severities, f.Severity) {
-		return badRequest("invalid_filter", "Unknown severity %q; use critical, high, medium or low.", f.Severity).on("severity")
+		return f, badRequest("invalid_filter", "Unknown severity %q; use critical, high, medium or low.", f.Severity).on("severity")
 	}
-	if l := c.QueryParam("limit"); l != "" {
+	if l := param("limit"); l != "" {
 		var n int
 		if err := json.Unmarshal([]byte(l), &n); err != nil || n < 1 || n > 500 {
-			return badRequest("invalid_filter", "limit must be between 1 and 500.").on("limit")
+			return f, badRequest("invalid_filter", "limit must be between 1 and 500.").on("limit")
 		}
 		f.Limit = n
 	}
-	items, next, err := s.db.ListIncidents(c.Request().Context(), currentProject(c).ID, f)
+	return f, nil
+}
+
+// incidentPage is one page of a project's incidents.
+func (s *Server) incidentPage(ctx context.Context, projectID string, f db.IncidentFilter) (list[incidentView], error) {
+	items, next, err := s.db.ListIncidents(ctx, projectID, f)
 	if errors.Is(err, db.ErrBadCursor) {
-		return badRequest("invalid_cursor", "This cursor is not one the API handed out for this sort; start from the first page.")
+		return list[incidentView]{}, badRequest("invalid_cursor", "This cursor is not one the API handed out for this sort; start from the first page.")
 	}
 	if err != nil {
-		return err
+		return list[incidentView]{}, err
 	}
 	out := list[incidentView]{Items: make([]incidentView, 0, len(items)), NextCursor: next}
 	for _, i := range items {
 		out.Items = append(out.Items, viewIncident(i))
 	}
-	return c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // withIncident loads the :incidentId incident and its project after the
@@ -305,17 +324,26 @@ type ignoreRequest struct {
 	Reason string `json:"reason"`
 }
 
+// ignoreReason is the reason an ignore must carry, trimmed.
+func ignoreReason(raw string) (string, error) {
+	reason := strings.TrimSpace(raw)
+	if reason == "" {
+		return "", badRequest("reason_required", "Say why this incident is intentional; the reason is kept in the ledger.")
+	}
+	if utf8.RuneCountInString(reason) > 1000 {
+		return "", badRequest("reason_too_long", "Keep the reason under 1,000 characters.")
+	}
+	return reason, nil
+}
+
 func (s *Server) ignoreIncident(c echo.Context) error {
 	var req ignoreRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(req.Reason)
-	if reason == "" {
-		return badRequest("reason_required", "Say why this incident is intentional; the reason is kept in the ledger.")
-	}
-	if utf8.RuneCountInString(reason) > 1000 {
-		return badRequest("reason_too_long", "Keep the reason under 1,000 characters.")
+	reason, err := ignoreReason(req.Reason)
+	if err != nil {
+		return err
 	}
 	inc, err := s.db.IgnoreIncident(c.Request().Context(), currentIncident(c).ID, currentUser(c).ID, reason)
 	if err != nil {

@@ -44,8 +44,12 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-			s.log.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path,
-				"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "request_id", requestIDOf(c))
+			attrs := []any{"method", c.Request().Method, "path", c.Request().URL.Path,
+				"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "request_id", requestIDOf(c)}
+			if k := currentKey(c); k.ID != "" {
+				attrs = append(attrs, "api_key", k.Prefix) // never more of a key than its prefix
+			}
+			s.log.Info("request", attrs...)
 		}
 		return nil
 	}
@@ -56,6 +60,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 // another origin can make the browser send the cookie but cannot read it.
 func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if machinePath(c.Request().URL.Path) {
+			return next(c) // API keys only: no cookie is a credential there
+		}
 		cookie, err := c.Cookie(csrfCookie)
 		if err != nil || cookie.Value == "" {
 			b := make([]byte, 32)
@@ -79,6 +86,12 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// machinePath is a path that takes API keys and no session: /api/v1 and
+// the MCP endpoint.
+func machinePath(p string) bool {
+	return strings.HasPrefix(p, "/api/v1/") || p == "/api/v1" || p == "/api/mcp" || strings.HasPrefix(p, "/api/mcp/")
 }
 
 // require loads the session's user and refuses callers below min. It is the

@@ -20,6 +20,7 @@ type fixture struct {
 	check    string // a finished check of the project
 	dryRun   string // a finished dry run of the project
 	repair   string // the incident's proposed repair
+	apiKey   string // an API key's id
 }
 
 // TestEveryRouteByRole walks every API route as nobody, member, admin and
@@ -99,6 +100,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		// The fixture's repair is of a Clerk subject: an admin's approval is refused as guided (409).
 		{"POST", "/api/repairs/{repair}/approve", "admin", 409, nil},
 		{"POST", "/api/repairs/{repair}/reject", "admin", 200, func(fixture) any { return map[string]string{"reason": "not needed"} }},
+		{"GET", "/api/api-keys", "admin", 200, nil},
+		{"POST", "/api/api-keys", "admin", 201, func(fixture) any { return map[string]string{"name": "CI", "capability": "read"} }},
+		{"DELETE", "/api/api-keys/{apiKey}", "admin", 204, nil},
 	}
 	// Routes whose rules are not a role: tested in their own tests.
 	special := map[string]bool{
@@ -150,20 +154,25 @@ func TestEveryRouteByRole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID, repair: rep.ID}
+		key, err := app.db.CreateAPIKey(t.Context(), db.APIKey{Name: "fixture", Capability: "read", Prefix: "sk_prail_fixt", Last4: "fixt"}, uniq())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID,
+			repair: rep.ID, apiKey: key.ID}
 	}
 
 	covered := map[string]bool{}
 	for _, rt := range routes {
 		echoPath := strings.NewReplacer("{project}", ":id", "{member}", ":userId", "{invite}", ":inviteId", "{token}", ":token",
 			"{incident}", ":incidentId", "{check}", ":checkId", "{customer}", ":customerId", "{webhookProject}", ":projectId",
-			"{repair}", ":repairId").Replace(rt.path)
+			"{repair}", ":repairId", "{apiKey}", ":keyId").Replace(rt.path)
 		covered[rt.method+" "+echoPath] = true
 		for _, caller := range callers {
 			f := newFixture()
 			path := strings.NewReplacer("{project}", f.project, "{member}", f.member, "{invite}", f.invite, "{token}", f.token,
 				"{incident}", f.incident, "{check}", f.check, "{customer}", "cus_fixture", "{webhookProject}", f.project,
-				"{repair}", f.repair).Replace(rt.path)
+				"{repair}", f.repair, "{apiKey}", f.apiKey).Replace(rt.path)
 			var body any
 			if rt.body != nil {
 				body = rt.body(f)
@@ -188,7 +197,8 @@ func TestEveryRouteByRole(t *testing.T) {
 	_, e := newServer(Config{}, app.db, nil, testUI, nil)
 	for _, r := range e.Routes() {
 		key := r.Method + " " + r.Path
-		if !strings.HasPrefix(r.Path, "/api/") || r.Path == "/api/*" || covered[key] || special[key] {
+		// Routes taking API keys instead of roles: TestEveryV1RouteByKey.
+		if !strings.HasPrefix(r.Path, "/api/") || r.Path == "/api/*" || covered[key] || special[key] || machinePath(r.Path) {
 			continue
 		}
 		t.Errorf("route %s is not in the role walk", key)

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"parityrail/db"
@@ -82,6 +84,25 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/team/invites", s.listInvites, admin)
 	e.POST("/api/team/invites", s.createInvite, admin)
 	e.DELETE("/api/team/invites/:inviteId", s.revokeInvite, admin)
+
+	e.GET("/api/api-keys", s.listAPIKeys, admin)
+	e.POST("/api/api-keys", s.createAPIKey, admin)
+	e.DELETE("/api/api-keys/:keyId", s.revokeAPIKey, admin)
+
+	// REST v1 and MCP: API keys only (bearer.go), never a session. A key
+	// reaches its project (or all); repairs need the repair capability,
+	// checked before the repair is looked up.
+	key := s.requireKey
+	e.GET("/api/v1/projects", s.v1Projects, key)
+	e.GET("/api/v1/customers/:customerId/state", s.v1CustomerState, key)
+	e.GET("/api/v1/customers/:customerId/ledger", s.v1CustomerLedger, key)
+	e.POST("/api/v1/reconciliation/run", s.v1Run, key)
+	e.GET("/api/v1/checks/:checkId", s.v1Check, key)
+	e.GET("/api/v1/mismatches", s.v1Mismatches, key)
+	e.GET("/api/v1/mismatches/:mismatchId", s.v1Mismatch, key)
+	e.POST("/api/v1/mismatches/:mismatchId/ignore", s.v1Ignore, key)
+	e.POST("/api/v1/repairs/:repairId/approve", s.v1Approve, key, requireRepairKey)
+	e.Match([]string{http.MethodGet, http.MethodPost, http.MethodDelete}, "/api/mcp", s.mcp, key)
 
 	// Unknown API paths are JSON 404s; everything else is the app.
 	e.Any("/api/*", s.apiNotFound)

@@ -73,6 +73,10 @@ type Server struct {
 	checks *check.Runner
 	// repairs applies approved repairs (verified by a jobs worker).
 	repairs *repair.Service
+	// limiters holds each API key's request budget.
+	limiters keyLimiters
+	// mcpHandler serves /api/mcp (its sessions live in it).
+	mcpHandler http.Handler
 }
 
 const (
@@ -100,6 +104,7 @@ func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Log
 	if s.repairs == nil {
 		s.repairs = &repair.Service{DB: store, Vault: v, Checks: s.checks, Log: log}
 	}
+	s.mcpHandler = s.newMCPHandler()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

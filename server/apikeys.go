@@ -1,0 +1,127 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parityrail/apikey"
+	"parityrail/db"
+)
+
+// apiKeyView is a key as Settings → API keys lists it: never the key.
+type apiKeyView struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	ProjectID     string     `json:"project_id"`
+	ProjectName   string     `json:"project_name,omitempty"`
+	Capability    string     `json:"capability"`
+	Prefix        string     `json:"prefix"`
+	Last4         string     `json:"last4"`
+	CreatedBy     string     `json:"created_by"`
+	CreatedByName string     `json:"created_by_name,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	LastUsedAt    *time.Time `json:"last_used_at"`
+	LastUsedIP    string     `json:"last_used_ip,omitempty"`
+}
+
+// createdKeyView is the create answer: the only time the key is shown.
+type createdKeyView struct {
+	apiKeyView
+	Key string `json:"key"`
+}
+
+type createKeyRequest struct {
+	Name       string `json:"name"`
+	ProjectID  string `json:"project_id"`
+	Capability string `json:"capability"`
+}
+
+func (s *Server) viewKey(c echo.Context, k db.APIKey) apiKeyView {
+	v := apiKeyView{ID: k.ID, Name: k.Name, ProjectID: k.ProjectID, Capability: k.Capability, Prefix: k.Prefix, Last4: k.Last4,
+		CreatedBy: k.CreatedBy, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, LastUsedIP: k.LastUsedIP}
+	ctx := c.Request().Context()
+	if u, err := s.db.GetUser(ctx, k.CreatedBy); err == nil {
+		v.CreatedByName = cmpOr(u.Name, u.Email)
+	}
+	if k.ProjectID != "" {
+		if p, err := s.db.GetProject(ctx, k.ProjectID); err == nil {
+			v.ProjectName = p.Name
+		}
+	}
+	return v
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (s *Server) listAPIKeys(c echo.Context) error {
+	keys, err := s.db.ListAPIKeys(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	views := make([]apiKeyView, 0, len(keys))
+	for _, k := range keys {
+		views = append(views, s.viewKey(c, k))
+	}
+	return c.JSON(http.StatusOK, listOf(views))
+}
+
+// createAPIKey makes a key for scripts, CI or an MCP client. The answer
+// carries the key once; only its hash is kept.
+func (s *Server) createAPIKey(c echo.Context) error {
+	var req createKeyRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(req.Name)
+	switch {
+	case name == "":
+		return badRequest("invalid_name", "Name the key after what uses it, e.g. \"CI pipeline\".")
+	case len([]rune(name)) > 80:
+		return badRequest("invalid_name", "Key names can be at most 80 characters long.")
+	}
+	if req.Capability != db.CapabilityRead && req.Capability != db.CapabilityRepair {
+		return badRequest("invalid_capability", "Choose read (read state, run checks, ignore incidents) or repair (also approve repairs).")
+	}
+	projectID := strings.TrimSpace(req.ProjectID)
+	if projectID != "" {
+		if _, err := s.db.GetProject(c.Request().Context(), projectID); errors.Is(err, db.ErrNotFound) {
+			return badRequest("invalid_project", "There is no project %q; leave it empty for a key that reaches every project.", projectID).on("project_id")
+		} else if err != nil {
+			return err
+		}
+	}
+	key := apikey.New()
+	prefix, last4 := apikey.Shown(key)
+	u := currentUser(c)
+	k, err := s.db.CreateAPIKey(c.Request().Context(), db.APIKey{Name: name, ProjectID: projectID, Capability: req.Capability,
+		Prefix: prefix, Last4: last4, CreatedBy: u.ID}, apikey.Hash(key))
+	if err != nil {
+		return err
+	}
+	s.log.Info("api key created", "key", k.ID, "prefix", prefix, "capability", k.Capability, "project", k.ProjectID, "by", u.ID)
+	return c.JSON(http.StatusCreated, createdKeyView{apiKeyView: s.viewKey(c, k), Key: key})
+}
+
+// revokeAPIKey refuses the key from the next request on.
+func (s *Server) revokeAPIKey(c echo.Context) error {
+	u := currentUser(c)
+	k, err := s.db.RevokeAPIKey(c.Request().Context(), c.Param("keyId"), u.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return newError(http.StatusNotFound, "not_found", "No such API key (it may already be revoked).")
+	}
+	if err != nil {
+		return err
+	}
+	s.limiters.forget(k.ID)
+	s.log.Info("api key revoked", "key", k.ID, "prefix", k.Prefix, "by", u.ID)
+	return c.NoContent(http.StatusNoContent)
+}
