@@ -71,10 +71,21 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"AccessMapping":       mapping.Access{},
 		"FieldValue":          fulfillment.FieldValue{},
 		"SubjectFields":       fulfillment.Fields{},
+		"ApiKey":              apiKeyView{},
+		"CreatedApiKey":       createdKeyView{},
+		"CreateApiKeyRequest": createKeyRequest{},
+		"V1Project":           v1Project{},
+		"FieldVerdict":        fieldVerdict{},
+		"CustomerState":       customerState{},
+		"LedgerPage":          ledgerPage{},
+		"RunRequest":          runRequest{},
+		"Verdict":             verdict{},
+		"RunAnswer":           runAnswer{},
+		"ApproveAnswer":       approveAnswer{},
 	}
 	// Request bodies: optional fields are not required even when Go has
 	// no omitempty on them.
-	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true, "Mapping": true}
+	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true, "Mapping": true, "RunRequest": true, "CreateApiKeyRequest": true}
 	views["ProjectNameRequest"] = projectNameRequest{}
 	// The answers of goLive and createDemoProject share one schema.
 	if !reflect.DeepEqual(jsonFields(reflect.TypeOf(goLiveView{})), jsonFields(reflect.TypeOf(demoAnswer{}))) {
@@ -259,7 +270,8 @@ func TestOpenAPIBodiesMatchGoTypes(t *testing.T) {
 		"startCheck": startCheckRequest{}, "acknowledgeIncidents": bulkAcknowledgeRequest{},
 		"ignoreIncident": ignoreRequest{}, "completeDryRun": dryRunDoneRequest{}, "goLive": goLiveRequest{},
 		"rejectRepair": rejectRequest{}, "changeRole": roleRequest{},
-		"createInvite": inviteRequest{},
+		"createInvite": inviteRequest{}, "createApiKey": createKeyRequest{}, "v1Run": runRequest{},
+		"v1IgnoreMismatch": ignoreRequest{},
 	}
 	answers := map[string]struct {
 		status string

@@ -107,6 +107,13 @@ func routeRoles(t *testing.T) map[string]string {
 				role = arg
 				break
 			}
+			// API keys: any live key, or one with the repair capability.
+			if arg == "key" {
+				role = "apikey"
+			}
+			if arg == "requireRepairKey" {
+				role = "apikey:repair"
+			}
 		}
 		roles[m[1]+" "+echoToOpenAPI(m[2])] = role
 	}
@@ -178,6 +185,17 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		}
 		if !success {
 			t.Errorf("%s documents no success response", k)
+		}
+		// Key routes take the bearer key and nothing else: no session, so
+		// no CSRF token either.
+		if strings.HasPrefix(op.Role, "apikey") {
+			if op.Security == nil || len(*op.Security) != 1 || len((*op.Security)[0]) != 1 || (*op.Security)[0]["apiKey"] == nil {
+				t.Errorf("%s takes API keys: security must be exactly [{apiKey: []}]", k)
+			}
+			if _, ok := op.Responses["401"]; !ok {
+				t.Errorf("%s does not document 401", k)
+			}
+			continue
 		}
 		if op.Role != "public" {
 			if _, ok := op.Responses["401"]; !ok {

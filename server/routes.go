@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"parityrail/db"
@@ -102,7 +100,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/v1/mismatches/:mismatchId", s.v1Mismatch, key)
 	e.POST("/api/v1/mismatches/:mismatchId/ignore", s.v1Ignore, key)
 	e.POST("/api/v1/repairs/:repairId/approve", s.v1Approve, key, requireRepairKey)
-	e.Match([]string{http.MethodGet, http.MethodPost, http.MethodDelete}, "/api/mcp", s.mcp, key)
+	e.POST("/api/mcp", s.mcp, key)   // JSON-RPC messages
+	e.GET("/api/mcp", s.mcp, key)    // a session's event stream
+	e.DELETE("/api/mcp", s.mcp, key) // end a session
 
 	// Unknown API paths are JSON 404s; everything else is the app.
 	e.Any("/api/*", s.apiNotFound)

@@ -15,8 +15,8 @@ import (
 
 	"parityrail/check"
 	"parityrail/db"
-	"parityrail/metrics"
 	"parityrail/demo/world"
+	"parityrail/metrics"
 	"parityrail/repair"
 	"parityrail/vault"
 )

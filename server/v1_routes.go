@@ -194,4 +194,3 @@ func (s *Server) v1Approve(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
-
