@@ -33,6 +33,7 @@ type cliWorld struct {
 	dir, project string
 	stripe       *stripefake.Server
 	clerk        *clerkfake.Server
+	users        []string // Clerk user ids, the i-th paying as cus_0000i+1
 }
 
 func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWorld {
@@ -55,7 +56,7 @@ func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWo
 		sf.AddCustomer(stripefake.CustomerSpec{ID: id})
 		sf.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: id, PriceIDs: []string{"price_pro"}})
 	}
-	cf.GenerateUsers(customers, func(i int) map[string]any {
+	users := cf.GenerateUsers(customers, func(i int) map[string]any {
 		return map[string]any{"stripe_customer_id": fmt.Sprintf("cus_%05d", i), "plan": "free"}
 	})
 
@@ -92,20 +93,20 @@ func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWo
 	if err := store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6); err != nil {
 		t.Fatal(err)
 	}
-	return &cliWorld{dir: dir, project: p.ID, stripe: sf, clerk: cf}
+	return &cliWorld{dir: dir, project: p.ID, stripe: sf, clerk: cf, users: users}
 }
 
 func TestCheckAndLedgerCommands(t *testing.T) {
 	w := newCLIWorld(t, 5, 0)
 	var out, errb bytes.Buffer
-	if err := run([]string{"check", "--project", w.project, "--dry-run"}, &out, &errb); err != nil {
+	if err := run([]string{"check", "--project", w.project, "--dry-run", "--fail-on", "none"}, &out, &errb); err != nil {
 		t.Fatalf("dry run: %v\n%s", err, errb.String())
 	}
 	if !strings.Contains(out.String(), "dry run") || !strings.Contains(out.String(), "would open 5,") || !strings.Contains(out.String(), "paid_without_access      5") {
 		t.Errorf("dry run output:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run([]string{"check", "--project", w.project, "--json"}, &out, &errb); err != nil {
+	if err := run([]string{"check", "--project", w.project, "--json", "--fail-on", "none"}, &out, &errb); err != nil {
 		t.Fatalf("check: %v\n%s", err, errb.String())
 	}
 	var res struct {
@@ -118,7 +119,7 @@ func TestCheckAndLedgerCommands(t *testing.T) {
 		t.Fatalf("check --json: %v %s", err, out.String())
 	}
 	out.Reset()
-	if err := run([]string{"check", "--project", w.project, "--customer", "cus_00003"}, &out, &errb); err != nil ||
+	if err := run([]string{"check", "--project", w.project, "--customer", "cus_00003", "--fail-on", "none"}, &out, &errb); err != nil ||
 		!strings.Contains(out.String(), "checked 1, held 0, opened 0") {
 		t.Fatalf("customer check: %v\n%s", err, out.String())
 	}
@@ -164,7 +165,7 @@ func TestCLIHelperProcess(t *testing.T) {
 	}
 	if err := run(args, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 	os.Exit(0)
 }

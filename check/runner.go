@@ -55,9 +55,10 @@ type Request struct {
 // Summary is what a check found beyond its counts; it is stored on the
 // check (JSON) and is the dry run's answer.
 type Summary struct {
-	Customers          int             `json:"customers"` // Stripe customers read
-	Subjects           int             `json:"subjects"`  // app subjects read
-	Kinds              map[string]int  `json:"kinds"`     // findings per incident kind
+	Customers          int             `json:"customers"`  // Stripe customers read
+	Subjects           int             `json:"subjects"`   // app subjects read
+	Kinds              map[string]int  `json:"kinds"`      // findings per incident kind
+	Severities         map[string]int  `json:"severities"` // findings per severity
 	UnmappedPrices     []UnmappedPrice `json:"unmapped_prices"`
 	UnmatchedCustomers int             `json:"unmatched_customers"`
 	UnmatchedSample    []string        `json:"unmatched_sample"`
@@ -97,7 +98,7 @@ type SampleFinding struct {
 }
 
 func newSummary() *Summary {
-	return &Summary{Kinds: map[string]int{}, UnmappedPrices: []UnmappedPrice{}, UnmatchedSample: []string{}, PhasesMS: map[string]int64{}}
+	return &Summary{Kinds: map[string]int{}, Severities: map[string]int{}, UnmappedPrices: []UnmappedPrice{}, UnmatchedSample: []string{}, PhasesMS: map[string]int64{}}
 }
 
 // Result is a finished (or failed) check.

@@ -94,6 +94,7 @@ func (s *sink) add(ctx context.Context, f fulfillment.Finding) error {
 	}
 	s.filed[k] = true
 	s.summary.Kinds[string(f.Kind)]++
+	s.summary.Severities[string(f.Severity)]++
 	if f.Kind == fulfillment.UnmatchedCustomer {
 		s.summary.UnmatchedCustomers++
 		if len(s.summary.UnmatchedSample) < 20 {

@@ -437,3 +437,29 @@ func (d *DB) LastCheckedAt(ctx context.Context, projectID, customerID string) (*
 	}
 	return parseNullTime(at), nil
 }
+
+// ActiveSeverityCounts counts a project's active incidents (neither
+// resolved nor ignored) per severity; of one customer when customerID is set.
+func (d *DB) ActiveSeverityCounts(ctx context.Context, projectID, customerID string) (map[string]int, error) {
+	q := `SELECT severity, count(*) FROM incidents WHERE project_id = ? AND status NOT IN (?, ?)`
+	args := []any{projectID, IncidentResolved, IncidentIgnored}
+	if customerID != "" {
+		q += ` AND customer_id = ?`
+		args = append(args, customerID)
+	}
+	rows, err := d.read.QueryContext(ctx, q+` GROUP BY severity`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count active incidents: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var sev string
+		var n int
+		if err := rows.Scan(&sev, &n); err != nil {
+			return nil, fmt.Errorf("count active incidents: %w", err)
+		}
+		out[sev] = n
+	}
+	return out, rows.Err()
+}

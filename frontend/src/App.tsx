@@ -17,6 +17,7 @@ import { ProjectsPage } from './pages/ProjectsPage';
 import { SetupPage } from './pages/SetupPage';
 import { TeamPage } from './pages/TeamPage';
 import { AccountPage } from './pages/AccountPage';
+import { ApiKeysPage } from './pages/ApiKeysPage';
 import { WelcomePage } from './pages/WelcomePage';
 import { IncidentsPage } from './pages/incidents/IncidentsPage';
 import { IncidentPage } from './pages/incidents/IncidentPage';
@@ -106,6 +107,7 @@ export function App() {
           <Route path="/projects/:projectId/onboarding/:step" element={<OnboardingPage />} />
           <Route path="/settings/team" element={<TeamPage />} />
           <Route path="/settings/account" element={<AccountPage />} />
+          <Route path="/settings/api-keys" element={<ApiKeysPage />} />
           <Route path="/welcome" element={<WelcomePage />} />
         </Route>
         <Route path="*" element={<NotFoundRoute />} />

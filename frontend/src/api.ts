@@ -2,6 +2,9 @@
 // cookies, JSON in and out, the CSRF double-submit header on every non-GET,
 // and errors turned into ApiError carrying the server's own message.
 import type {
+  ApiKey,
+  CreateApiKeyRequest,
+  CreatedApiKey,
   Check,
   Dashboard,
   GoLiveRequest,
@@ -253,6 +256,10 @@ export const api = {
   listInvites: () => request<List<Invite>>('GET', '/api/team/invites'),
   createInvite: (body: { email: string; role: Role }) => request<Invite>('POST', '/api/team/invites', body),
   revokeInvite: (inviteId: string) => request<void>('DELETE', `/api/team/invites/${enc(inviteId)}`),
+
+  listApiKeys: () => request<List<ApiKey>>('GET', '/api/api-keys'),
+  createApiKey: (body: CreateApiKeyRequest) => request<CreatedApiKey>('POST', '/api/api-keys', body),
+  revokeApiKey: (keyId: string) => request<void>('DELETE', `/api/api-keys/${enc(keyId)}`),
 
   getInvite: (token: string) => request<InvitePreview>('GET', `/api/invites/${enc(token)}`),
   acceptInvite: (token: string, body?: { name: string; password: string }) =>

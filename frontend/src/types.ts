@@ -744,3 +744,31 @@ export interface RepairAnswer {
   repair: RepairProposal;
   incident: Incident;
 }
+
+/** An API key as Settings → API keys lists it (never the key). */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** "" for a key that reaches every project. */
+  project_id: string;
+  project_name?: string;
+  capability: 'read' | 'repair';
+  prefix: string;
+  last4: string;
+  created_by: string;
+  created_by_name?: string;
+  created_at: string;
+  last_used_at: string | null;
+  last_used_ip?: string;
+}
+
+/** The create answer: the only time `key` is shown. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}
+
+export interface CreateApiKeyRequest {
+  name: string;
+  project_id: string;
+  capability: 'read' | 'repair';
+}

@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 import { Link, NavLink, useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
-import { meKey, setupKey } from '../session';
+import { hasRole, meKey, setupKey } from '../session';
 import type { User } from '../types';
 import { Button, cx, RoleBadge } from './ui';
 
@@ -66,6 +66,7 @@ export function AppShell({ user, children }: { user: User; children: ReactNode }
           <nav aria-label="Main" className="flex items-center gap-1">
             <TopNavLink to="/projects">Projects</TopNavLink>
             <TopNavLink to="/settings/team">Team</TopNavLink>
+            {hasRole(user, 'admin') && <TopNavLink to="/settings/api-keys">API keys</TopNavLink>}
             <TopNavLink to="/settings/account">Account</TopNavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3">

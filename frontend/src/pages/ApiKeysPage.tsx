@@ -1,0 +1,310 @@
+// /settings/api-keys — keys for scripts, CI and AI agents (REST v1, MCP).
+// Admins create and revoke; a key is shown once, right after it is made.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { KeyRound, Trash2 } from 'lucide-react';
+import { useId, useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
+import { api, errorMessage, isApiError } from '../api';
+import { Modal, ModalClose } from '../components/Modal';
+import {
+  Button,
+  Card,
+  CopyButton,
+  EmptyState,
+  ErrorAlert,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  TextField,
+  cx,
+  inputClass,
+} from '../components/ui';
+import { formatDate, formatDateTime } from '../format';
+import { hasRole, useMe } from '../session';
+import type { ApiKey, CreatedApiKey } from '../types';
+
+const keysKey = ['api-keys'] as const;
+
+const th = 'px-4 py-3 text-left text-xs font-medium uppercase tracking-wide text-gray-500';
+const td = 'px-4 py-3 align-middle';
+
+const capabilities = [
+  { value: 'read', label: 'Read', description: 'Read state, run checks, ignore incidents.' },
+  { value: 'repair', label: 'Repair', description: 'Also approve repairs.' },
+] as const;
+
+export function ApiKeysPage() {
+  const me = useMe();
+  const isAdmin = !!me.data && hasRole(me.data, 'admin');
+  return (
+    <div className="mx-auto max-w-5xl">
+      <PageHeader
+        title="API keys"
+        description="Keys let scripts, CI jobs and AI agents use REST v1 (/api/v1) and MCP (/api/mcp). Send one as Authorization: Bearer sk_prail_…"
+      />
+      {isAdmin ? (
+        <div className="space-y-8">
+          <CreateKeyForm />
+          <KeysTable />
+        </div>
+      ) : (
+        <EmptyState title="Only admins manage API keys">Ask an admin or the owner for a key.</EmptyState>
+      )}
+    </div>
+  );
+}
+
+function CreateKeyForm() {
+  const queryClient = useQueryClient();
+  const projects = useQuery({ queryKey: ['projects'], queryFn: api.listProjects });
+  const scopeId = useId();
+  const [name, setName] = useState('');
+  const [projectId, setProjectId] = useState('');
+  const [capability, setCapability] = useState<'read' | 'repair'>('read');
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+
+  const create = useMutation({
+    mutationFn: api.createApiKey,
+    onSuccess: (k) => {
+      setCreated(k);
+      setName('');
+      queryClient.invalidateQueries({ queryKey: keysKey });
+      toast.success(`API key “${k.name}” created`);
+    },
+  });
+  const err = create.error;
+  const field = isApiError(err) ? err.field : undefined;
+  const fieldError = (f: string) => (field === f ? errorMessage(err) : undefined);
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setCreated(null);
+    create.mutate({ name: name.trim(), project_id: projectId, capability });
+  }
+
+  return (
+    <section aria-labelledby="create-key-heading">
+      <h2 id="create-key-heading" className="text-base font-semibold text-gray-900">
+        Create a key
+      </h2>
+      <Card className="mt-3 p-5">
+        <form onSubmit={onSubmit} className="space-y-4">
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextField
+              label="Name"
+              name="name"
+              autoComplete="off"
+              placeholder="CI pipeline"
+              description="What uses it, so you know what breaks when you revoke it."
+              value={name}
+              error={fieldError('name')}
+              onChange={(e) => setName(e.target.value)}
+            />
+            <div>
+              <label htmlFor={scopeId} className="block text-sm font-medium text-gray-900">
+                Reaches
+              </label>
+              <select
+                id={scopeId}
+                name="project_id"
+                value={projectId}
+                onChange={(e) => setProjectId(e.target.value)}
+                aria-invalid={fieldError('project_id') ? true : undefined}
+                className={cx('mt-1.5', inputClass)}
+              >
+                <option value="">Every project</option>
+                {projects.data?.items.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+              {fieldError('project_id') ? (
+                <p className="mt-1.5 text-xs font-medium text-red-700">{fieldError('project_id')}</p>
+              ) : (
+                <p className="mt-1.5 text-xs text-gray-500">A key for one project cannot see the others.</p>
+              )}
+            </div>
+          </div>
+          <fieldset>
+            <legend className="text-sm font-medium text-gray-900">Capability</legend>
+            <div className="mt-2 grid gap-2 sm:grid-cols-2">
+              {capabilities.map((c) => (
+                <label
+                  key={c.value}
+                  className={cx(
+                    'flex cursor-pointer gap-3 rounded-lg p-3 ring-1 ring-inset',
+                    capability === c.value ? 'bg-indigo-50/60 ring-indigo-600' : 'ring-gray-300 hover:bg-gray-50',
+                  )}
+                >
+                  <input
+                    type="radio"
+                    name="capability"
+                    value={c.value}
+                    checked={capability === c.value}
+                    onChange={() => setCapability(c.value)}
+                    className="mt-0.5 size-4 accent-indigo-600"
+                  />
+                  <span>
+                    <span className="block text-sm font-medium text-gray-900">{c.label}</span>
+                    <span className="block text-xs text-gray-600">{c.description}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+            {fieldError('capability') && (
+              <p className="mt-1.5 text-xs font-medium text-red-700">{fieldError('capability')}</p>
+            )}
+          </fieldset>
+          {create.isError && !field && <ErrorAlert message={errorMessage(err)} />}
+          <Button type="submit" busy={create.isPending} busyLabel="Creating…">
+            <KeyRound aria-hidden className="size-4" />
+            Create key
+          </Button>
+        </form>
+        {created && (
+          <div className="mt-5 rounded-lg border border-amber-300 bg-amber-50 p-4" aria-live="polite">
+            <p className="text-sm font-medium text-gray-900">
+              Copy “{created.name}” now: it is shown only this once.
+            </p>
+            <div className="mt-3 flex flex-col gap-2 sm:flex-row">
+              <input
+                readOnly
+                aria-label="New API key"
+                value={created.key}
+                onFocus={(e) => e.currentTarget.select()}
+                className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs text-gray-800 ring-1 ring-inset ring-gray-300"
+              />
+              <CopyButton value={created.key} label="Copy key" what="API key" />
+            </div>
+            <p className="mt-2 text-xs text-gray-600">
+              ParityRail keeps only a hash of it. Lost it? Revoke it and create another.
+            </p>
+          </div>
+        )}
+      </Card>
+    </section>
+  );
+}
+
+function KeysTable() {
+  const keys = useQuery({ queryKey: keysKey, queryFn: api.listApiKeys });
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  if (keys.isPending) return <LoadingState label="Loading keys…" />;
+  if (keys.isError) {
+    return <ErrorState title="Could not load API keys" message={errorMessage(keys.error)} onRetry={() => keys.refetch()} />;
+  }
+  return (
+    <section aria-labelledby="keys-heading">
+      <h2 id="keys-heading" className="text-base font-semibold text-gray-900">
+        Active keys
+      </h2>
+      {keys.data.items.length === 0 ? (
+        <div className="mt-3">
+          <EmptyState title="No API keys yet">Create one above for a script, a CI job or an AI agent.</EmptyState>
+        </div>
+      ) : (
+        <Card className="mt-3 overflow-hidden">
+          <div className="overflow-x-auto">
+            <table className="min-w-full divide-y divide-gray-200 text-sm">
+              <caption className="sr-only">API keys</caption>
+              <thead className="bg-gray-50">
+                <tr>
+                  <th scope="col" className={th}>Name</th>
+                  <th scope="col" className={th}>Key</th>
+                  <th scope="col" className={th}>Reaches</th>
+                  <th scope="col" className={th}>Capability</th>
+                  <th scope="col" className={th + ' hidden md:table-cell'}>Created</th>
+                  <th scope="col" className={th + ' hidden sm:table-cell'}>Last used</th>
+                  <th scope="col" className={th}>
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-gray-100">
+                {keys.data.items.map((k) => (
+                  <tr key={k.id}>
+                    <td className={td + ' font-medium text-gray-900'}>{k.name}</td>
+                    <td className={td + ' whitespace-nowrap font-mono text-xs text-gray-700'}>
+                      {k.prefix}…{k.last4}
+                    </td>
+                    <td className={td + ' text-gray-700'}>{k.project_id ? k.project_name || k.project_id : 'Every project'}</td>
+                    <td className={td + ' capitalize text-gray-700'}>{k.capability}</td>
+                    <td className={td + ' hidden text-gray-500 md:table-cell'}>
+                      {formatDate(k.created_at)}
+                      {k.created_by_name && <span className="block text-xs">by {k.created_by_name}</span>}
+                    </td>
+                    <td className={td + ' hidden text-gray-500 sm:table-cell'}>
+                      {k.last_used_at ? (
+                        <>
+                          {formatDateTime(k.last_used_at)}
+                          {k.last_used_ip && <span className="block text-xs">from {k.last_used_ip}</span>}
+                        </>
+                      ) : (
+                        'Never'
+                      )}
+                    </td>
+                    <td className={td + ' text-right'}>
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        aria-label={`Revoke ${k.name}`}
+                        onClick={() => setRevoking(k)}
+                        className="text-red-700 hover:bg-red-50 hover:text-red-800"
+                      >
+                        <Trash2 aria-hidden className="size-4" />
+                        <span className="hidden sm:inline">Revoke</span>
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+      )}
+      <RevokeKeyDialog apiKey={revoking} onClose={() => setRevoking(null)} />
+    </section>
+  );
+}
+
+function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const revoke = useMutation({
+    mutationFn: (id: string) => api.revokeApiKey(id),
+    onSuccess: () => {
+      toast.success(`“${apiKey?.name}” revoked`);
+      queryClient.invalidateQueries({ queryKey: keysKey });
+      onClose();
+    },
+  });
+  return (
+    <Modal
+      open={!!apiKey}
+      onOpenChange={(o) => {
+        if (!o) {
+          revoke.reset();
+          onClose();
+        }
+      }}
+      role="alertdialog"
+      title={`Revoke “${apiKey?.name ?? ''}”?`}
+      description={
+        <>
+          Anything using <span className="font-mono text-gray-900">{apiKey ? `${apiKey.prefix}…${apiKey.last4}` : ''}</span>{' '}
+          is refused from its next request. What it did stays in the ledger.
+        </>
+      }
+    >
+      {revoke.isError && <ErrorAlert message={errorMessage(revoke.error)} className="mb-4" />}
+      <div className="flex justify-end gap-2">
+        <ModalClose asChild>
+          <Button variant="secondary">Cancel</Button>
+        </ModalClose>
+        <Button variant="danger" busy={revoke.isPending} busyLabel="Revoking…" onClick={() => apiKey && revoke.mutate(apiKey.id)}>
+          Revoke key
+        </Button>
+      </div>
+    </Modal>
+  );
+}
