@@ -205,7 +205,8 @@ function KeysTable() {
         </div>
       ) : (
         <Card className="mt-3 overflow-hidden">
-          <div className="overflow-x-auto">
+          {/* relative: the screen-reader-only labels stay inside the scroll area */}
+          <div className="relative overflow-x-auto">
             <table className="min-w-full divide-y divide-gray-200 text-sm">
               <caption className="sr-only">API keys</caption>
               <thead className="bg-gray-50">
