@@ -23,6 +23,8 @@ import (
 	"parityrail/demo/world"
 	"parityrail/jobs"
 	"parityrail/metrics"
+	"parityrail/notification"
+	"parityrail/notifier"
 	"parityrail/repair"
 	"parityrail/server"
 	"parityrail/vault"
@@ -62,6 +64,8 @@ type config struct {
 	TrustedProxies []*net.IPNet
 	AllowPrivateDB bool
 	MetricsToken   string
+	// SMTP is PARITYRAIL_SMTP_URL: the mail server, winning over Settings → Email.
+	SMTP *notification.SMTPConfig
 }
 
 const usageText = `ParityRail checks that your app grants the access your Stripe billing promises.
@@ -140,6 +144,13 @@ func parseConfig(args []string, stderr io.Writer) (config, []string, error) {
 	cfg.TrustedProxies = proxies
 	cfg.AllowPrivateDB = os.Getenv("PARITYRAIL_ALLOW_PRIVATE_DB") == "1"
 	cfg.MetricsToken = os.Getenv("PARITYRAIL_METRICS_TOKEN")
+	if raw := os.Getenv("PARITYRAIL_SMTP_URL"); raw != "" {
+		smtp, err := notification.ParseSMTPURL(raw)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("PARITYRAIL_SMTP_URL: %w", err)
+		}
+		cfg.SMTP = &smtp
+	}
 	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return cfg, nil, fmt.Errorf("PARITYRAIL_BASE_URL must start with http:// or https://, got %q", cfg.BaseURL)
 	}
@@ -266,10 +277,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		log.Warn("repairs interrupted by the last stop were marked failed", "repairs", n)
 	}
 	repairs := &repair.Service{DB: store, Vault: v, Checks: checks, Log: log}
+	// Notifications go out through the outbox; links need the public
+	// address, set below once the listener is up when none is configured.
+	notify := &notifier.Notifier{DB: store, Vault: v, BaseURL: cfg.BaseURL, EnvSMTP: cfg.SMTP, Log: log,
+		OnDelivery: meters.NotificationDelivery}
 
 	sched := jobs.NewScheduler(log)
 	handler := server.New(server.Config{SchedulerRunning: sched.Running, Metrics: meters, MetricsToken: cfg.MetricsToken, BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, AllowPrivateDB: cfg.AllowPrivateDB, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
-		Checks: checks, Demo: demoHost, Repairs: repairs}, store, v, uiFS(), log)
+		Checks: checks, Demo: demoHost, Repairs: repairs, Notifier: notify}, store, v, uiFS(), log)
 
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}
 	if err := sched.Add("17 * * * *", "cleanup", cleanup.RunOnce); err != nil {
@@ -279,6 +294,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	if err := sched.Add(jobs.ScheduledChecksSpec, "scheduled checks", scheduled.RunOnce); err != nil {
 		return fmt.Errorf("schedule checks: %w", err)
 	}
+	if err := sched.Add(jobs.ScheduledChecksSpec, "weekly digests", notifier.Digests{Notifier: notify}.RunOnce); err != nil {
+		return fmt.Errorf("schedule digests: %w", err)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -286,6 +304,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	}
 	// A client trickling its request holds no worker: headers within 10 s,
 	// the whole request (bodies are at most 1 MB) within 30 s.
+	if notify.BaseURL == "" {
+		notify.BaseURL = "http://" + ln.Addr().String()
+	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	sched.Start()
 	// The webhook re-check queue lives in SQLite: items queued before a
@@ -303,6 +324,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	go func() {
 		defer close(verifierDone)
 		jobs.RepairVerifier{Repairs: repairs, Log: log}.Run(workerCtx)
+	}()
+	// The outbox: notifications queued before a restart (or cut off by one
+	// mid-send) go out now.
+	notifierDone := make(chan struct{})
+	go func() {
+		defer close(notifierDone)
+		notify.Run(workerCtx, 2*time.Second)
 	}()
 	log.Info("ParityRail is running", "version", version, "url", "http://"+ln.Addr().String(), "data", cfg.DataDir)
 	if ready != nil {
@@ -329,6 +357,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	}
 	select {
 	case <-verifierDone:
+	case <-shutdownCtx.Done():
+	}
+	select {
+	case <-notifierDone:
 	case <-shutdownCtx.Done():
 	}
 	checks.Shutdown(shutdownCtx)

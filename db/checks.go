@@ -196,6 +196,10 @@ func (d *DB) FinishCheck(ctx context.Context, c Check, n CheckCounts, summary an
 		if err := appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: kind, CheckID: c.ID, Actor: actor, Detail: detail}}); err != nil {
 			return Check{}, err
 		}
+		// Its notifications commit with it, or not at all.
+		if err := enqueueCheck(ctx, tx, c, status, errMsg, now); err != nil {
+			return Check{}, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return Check{}, fmt.Errorf("finish check: %w", err)
@@ -211,8 +215,11 @@ func failCheck(ctx context.Context, tx *sql.Tx, c Check, why string, now time.Ti
 	if c.DryRun {
 		return nil
 	}
-	return appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: ledger.CheckFailed, CheckID: c.ID, Actor: "system",
-		Detail: map[string]any{"scope": c.Scope, "trigger": c.Trigger, "error": why}}})
+	if err := appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: ledger.CheckFailed, CheckID: c.ID, Actor: "system",
+		Detail: map[string]any{"scope": c.Scope, "trigger": c.Trigger, "error": why}}}); err != nil {
+		return err
+	}
+	return enqueueCheck(ctx, tx, c, "failed", why, now)
 }
 
 // FailInterruptedChecks marks the "running" checks whose heartbeat stopped

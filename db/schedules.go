@@ -10,19 +10,24 @@ import (
 // Schedule is one of a project's recurring checks.
 type Schedule struct {
 	ProjectID string
-	Kind      string // full, recent
+	Kind      string // full, recent, digest
 	Spec      string // five-field cron spec, UTC
 	Enabled   bool
 	LastRunAt *time.Time
 	UpdatedAt time.Time
 }
 
-// Default schedules: a daily full check at 03:00 UTC and an hourly
-// recent check on the hour, both on.
+// Default schedules: a daily full check at 03:00 UTC, an hourly recent
+// check on the hour, and the weekly digest on Mondays at 08:00 UTC (sent
+// only to channels that chose it), all on.
 var DefaultSchedules = []Schedule{
 	{Kind: "full", Spec: "0 3 * * *", Enabled: true},
 	{Kind: "recent", Spec: "0 * * * *", Enabled: true},
+	{Kind: "digest", Spec: "0 8 * * 1", Enabled: true},
 }
+
+// ScheduleDigest is the schedule kind of the weekly digest (not a check).
+const ScheduleDigest = "digest"
 
 // Schedules returns a project's schedules, defaults for the ones not stored.
 func (d *DB) Schedules(ctx context.Context, projectID string) ([]Schedule, error) {

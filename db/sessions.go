@@ -71,6 +71,9 @@ func (d *DB) DeleteExpired(ctx context.Context, loginWindow time.Duration) (int6
 		{`DELETE FROM sessions WHERE expires_at <= ?`, formatTime(now)},
 		{`DELETE FROM login_failures WHERE failed_at <= ?`, formatTime(now.Add(-loginWindow))},
 		{`DELETE FROM invites WHERE expires_at <= ? AND accepted_at IS NULL`, formatTime(now.Add(-30 * 24 * time.Hour))},
+		// The digest reads a week of these; a forged-request flood must not grow them forever.
+		{`DELETE FROM webhook_signature_failures WHERE at <= ?`, formatTime(now.Add(-35 * 24 * time.Hour))},
+		{`DELETE FROM notification_outbox WHERE status IN ('delivered', 'failed') AND created_at <= ?`, formatTime(now.Add(-90 * 24 * time.Hour))},
 	} {
 		res, err := d.write.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {

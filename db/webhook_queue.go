@@ -70,12 +70,24 @@ func (d *DB) RecordWebhookEvent(ctx context.Context, projectID string, e Webhook
 }
 
 // RecordWebhookFailure counts a request refused for its signature.
+// Each failure's time is kept too (the weekly digest counts them).
 func (d *DB) RecordWebhookFailure(ctx context.Context, projectID, reason string) error {
-	_, err := d.write.ExecContext(ctx, `INSERT INTO webhook_health (project_id, signature_failures, last_failure_at, last_failure_reason)
+	now := formatTime(d.now())
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record webhook failure: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_health (project_id, signature_failures, last_failure_at, last_failure_reason)
 		VALUES (?, 1, ?, ?) ON CONFLICT (project_id) DO UPDATE SET signature_failures = signature_failures + 1,
 		last_failure_at = excluded.last_failure_at, last_failure_reason = excluded.last_failure_reason`,
-		projectID, formatTime(d.now()), reason)
-	if err != nil {
+		projectID, now, reason); err != nil {
+		return fmt.Errorf("record webhook failure: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_signature_failures (project_id, at) VALUES (?, ?)`, projectID, now); err != nil {
+		return fmt.Errorf("record webhook failure: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record webhook failure: %w", err)
 	}
 	return nil

@@ -55,7 +55,7 @@ func (j ScheduledChecks) RunOnce(ctx context.Context) error {
 		}
 		started := false
 		for _, s := range schedules { // full first: it covers the recent check due at the same minute
-			if !s.Enabled {
+			if !s.Enabled || s.Kind == db.ScheduleDigest { // the digest is Digests' job
 				continue
 			}
 			spec, err := cron.ParseStandard(s.Spec)

@@ -31,6 +31,7 @@ type Metrics struct {
 	lastSuccess    *prometheus.GaugeVec
 	sourceRequests *prometheus.CounterVec
 	webhookEvents  *prometheus.CounterVec
+	deliveries     *prometheus.CounterVec
 }
 
 // New registers ParityRail's metrics, the Go runtime and process collectors,
@@ -59,8 +60,12 @@ func New(open OpenIncidents) *Metrics {
 			Name: "parityrail_webhook_events_total",
 			Help: "Stripe webhook deliveries, by event type and result (acted_on, ignored, refused).",
 		}, []string{"type", "result"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parityrail_notification_deliveries_total",
+			Help: "Notification delivery attempts, by channel kind (slack, email, webhook) and result (delivered, retrying, failed).",
+		}, []string{"channel_kind", "result"}),
 	}
-	m.Registry.MustRegister(m.checkDuration, m.checks, m.lastSuccess, m.sourceRequests, m.webhookEvents,
+	m.Registry.MustRegister(m.checkDuration, m.checks, m.lastSuccess, m.sourceRequests, m.webhookEvents, m.deliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		openIncidents{open: open, desc: prometheus.NewDesc("parityrail_incidents_open",
 			"Open access incidents (not resolved, not ignored), by project, kind and severity.",
@@ -97,6 +102,14 @@ func (m *Metrics) WebhookEvent(eventType, result string) {
 	m.webhookEvents.WithLabelValues(eventType, result).Inc()
 }
 
+// NotificationDelivery records one delivery attempt.
+func (m *Metrics) NotificationDelivery(kind, result string) {
+	if m == nil {
+		return
+	}
+	m.deliveries.WithLabelValues(kind, result).Inc()
+}
+
 type openIncidents struct {
 	open OpenIncidents
 	desc *prometheus.Desc
@@ -119,4 +132,3 @@ func (o openIncidents) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(r.Count), r.Project, r.Kind, r.Severity)
 	}
 }
-

@@ -249,8 +249,8 @@ func (s *Server) saveSchedules(c echo.Context) error {
 // change, edited (nothing is stored).
 func (s *Server) updatedSchedules(ctx context.Context, projectID string, req map[string]scheduleUpdate) ([]db.Schedule, error) {
 	for kind := range req {
-		if kind != "full" && kind != "recent" {
-			return nil, badRequest("invalid_schedule", "Unknown schedule %q: use full or recent.", kind).on(kind)
+		if kind != "full" && kind != "recent" && kind != db.ScheduleDigest {
+			return nil, badRequest("invalid_schedule", "Unknown schedule %q: use full, recent or digest.", kind).on(kind)
 		}
 	}
 	current, err := s.db.Schedules(ctx, projectID)

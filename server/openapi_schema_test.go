@@ -82,10 +82,19 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"Verdict":             verdict{},
 		"RunAnswer":           runAnswer{},
 		"ApproveAnswer":       approveAnswer{},
+		"ChannelEvents":       db.ChannelEvents{},
+		"Channel":             channelView{},
+		"ChannelRequest":      channelRequest{},
+		"TestResult":          testResult{},
+		"Delivery":            db.Delivery{},
+		"DigestPreview":       digestPreview{},
+		"SMTPSettings":        smtpView{},
+		"SMTPRequest":         smtpRequest{},
 	}
 	// Request bodies: optional fields are not required even when Go has
 	// no omitempty on them.
-	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true, "Mapping": true, "RunRequest": true, "CreateApiKeyRequest": true}
+	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true, "Mapping": true, "RunRequest": true, "CreateApiKeyRequest": true,
+		"ChannelRequest": true, "SMTPRequest": true}
 	views["ProjectNameRequest"] = projectNameRequest{}
 	// The answers of goLive and createDemoProject share one schema.
 	if !reflect.DeepEqual(jsonFields(reflect.TypeOf(goLiveView{})), jsonFields(reflect.TypeOf(demoAnswer{}))) {

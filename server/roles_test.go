@@ -21,6 +21,7 @@ type fixture struct {
 	dryRun   string // a finished dry run of the project
 	repair   string // the incident's proposed repair
 	apiKey   string // an API key's id
+	channel  string // a notification channel's id
 }
 
 // TestEveryRouteByRole walks every API route as nobody, member, admin and
@@ -100,6 +101,22 @@ func TestEveryRouteByRole(t *testing.T) {
 		// The fixture's repair is of a Clerk subject: an admin's approval is refused as guided (409).
 		{"POST", "/api/repairs/{repair}/approve", "admin", 409, nil},
 		{"POST", "/api/repairs/{repair}/reject", "admin", 200, func(fixture) any { return map[string]string{"reason": "not needed"} }},
+		{"GET", "/api/projects/{project}/notification-channels", "member", 200, nil},
+		{"POST", "/api/projects/{project}/notification-channels", "admin", 201, func(fixture) any {
+			return map[string]any{"kind": "webhook", "name": "hook", "url": "http://127.0.0.1:9/hook", "events": map[string]any{"digest": true}}
+		}},
+		{"PATCH", "/api/projects/{project}/notification-channels/{channel}", "admin", 200, func(fixture) any { return map[string]any{"name": "renamed"} }},
+		{"DELETE", "/api/projects/{project}/notification-channels/{channel}", "admin", 204, nil},
+		// The fixture's receiver does not listen: the test is answered, undelivered.
+		{"POST", "/api/projects/{project}/notification-channels/{channel}/test", "admin", 200, nil},
+		{"GET", "/api/projects/{project}/notification-deliveries", "member", 200, nil},
+		{"GET", "/api/projects/{project}/digest/preview", "member", 200, nil},
+		// The fixture's channel takes the digest.
+		{"POST", "/api/projects/{project}/digest/send", "admin", 202, nil},
+		{"GET", "/api/settings/smtp", "admin", 200, nil},
+		{"PUT", "/api/settings/smtp", "admin", 200, func(fixture) any {
+			return map[string]any{"host": "127.0.0.1", "port": 2525, "from": "alerts@example.com", "tls": "none"}
+		}},
 		{"GET", "/api/api-keys", "admin", 200, nil},
 		{"POST", "/api/api-keys", "admin", 201, func(fixture) any { return map[string]string{"name": "CI", "capability": "read"} }},
 		{"DELETE", "/api/api-keys/{apiKey}", "admin", 204, nil},
@@ -158,21 +175,24 @@ func TestEveryRouteByRole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var ch channelView
+		owner.mustDo("POST", "/api/projects/"+p.ID+"/notification-channels", map[string]any{"kind": "webhook", "name": "fixture",
+			"url": "http://127.0.0.1:9/hook", "events": map[string]any{"digest": true}}, 201).json(t, &ch)
 		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID,
-			repair: rep.ID, apiKey: key.ID}
+			repair: rep.ID, apiKey: key.ID, channel: ch.ID}
 	}
 
 	covered := map[string]bool{}
 	for _, rt := range routes {
 		echoPath := strings.NewReplacer("{project}", ":id", "{member}", ":userId", "{invite}", ":inviteId", "{token}", ":token",
 			"{incident}", ":incidentId", "{check}", ":checkId", "{customer}", ":customerId", "{webhookProject}", ":projectId",
-			"{repair}", ":repairId", "{apiKey}", ":keyId").Replace(rt.path)
+			"{repair}", ":repairId", "{apiKey}", ":keyId", "{channel}", ":channelId").Replace(rt.path)
 		covered[rt.method+" "+echoPath] = true
 		for _, caller := range callers {
 			f := newFixture()
 			path := strings.NewReplacer("{project}", f.project, "{member}", f.member, "{invite}", f.invite, "{token}", f.token,
 				"{incident}", f.incident, "{check}", f.check, "{customer}", "cus_fixture", "{webhookProject}", f.project,
-				"{repair}", f.repair, "{apiKey}", f.apiKey).Replace(rt.path)
+				"{repair}", f.repair, "{apiKey}", f.apiKey, "{channel}", f.channel).Replace(rt.path)
 			var body any
 			if rt.body != nil {
 				body = rt.body(f)

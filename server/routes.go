@@ -83,6 +83,19 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/api/team/invites", s.createInvite, admin)
 	e.DELETE("/api/team/invites/:inviteId", s.revokeInvite, admin)
 
+	// Notifications: members read channels and the delivery log; admins
+	// change channels, send tests and the digest, and set the mail server.
+	e.GET("/api/projects/:id/notification-channels", s.listChannels, member, project)
+	e.POST("/api/projects/:id/notification-channels", s.createChannel, admin, project)
+	e.PATCH("/api/projects/:id/notification-channels/:channelId", s.updateChannel, admin, project)
+	e.DELETE("/api/projects/:id/notification-channels/:channelId", s.deleteChannel, admin, project)
+	e.POST("/api/projects/:id/notification-channels/:channelId/test", s.testChannel, admin, project)
+	e.GET("/api/projects/:id/notification-deliveries", s.listDeliveries, member, project)
+	e.GET("/api/projects/:id/digest/preview", s.previewDigest, member, project)
+	e.POST("/api/projects/:id/digest/send", s.sendDigest, admin, project)
+	e.GET("/api/settings/smtp", s.getSMTP, admin)
+	e.PUT("/api/settings/smtp", s.saveSMTP, admin)
+
 	e.GET("/api/api-keys", s.listAPIKeys, admin)
 	e.POST("/api/api-keys", s.createAPIKey, admin)
 	e.DELETE("/api/api-keys/:keyId", s.revokeAPIKey, admin)

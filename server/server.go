@@ -17,6 +17,7 @@ import (
 	"parityrail/db"
 	"parityrail/demo/world"
 	"parityrail/metrics"
+	"parityrail/notifier"
 	"parityrail/repair"
 	"parityrail/vault"
 )
@@ -59,6 +60,9 @@ type Config struct {
 	// Repairs applies approved repairs; main shares it with the
 	// verification worker. Nil: one is built over Checks.
 	Repairs *repair.Service
+	// Notifier delivers notifications; main shares it with the outbox
+	// worker. Nil: one is built (links from BaseURL).
+	Notifier *notifier.Notifier
 }
 
 // Server holds everything a handler needs; it is built once in main.
@@ -77,6 +81,8 @@ type Server struct {
 	limiters keyLimiters
 	// mcpHandler serves /api/mcp (its sessions live in it).
 	mcpHandler http.Handler
+	// notifier sends tests and digests (shared with the outbox worker).
+	notifier *notifier.Notifier
 }
 
 const (
@@ -105,6 +111,10 @@ func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Log
 		s.repairs = &repair.Service{DB: store, Vault: v, Checks: s.checks, Log: log}
 	}
 	s.mcpHandler = s.newMCPHandler()
+	s.notifier = cfg.Notifier
+	if s.notifier == nil {
+		s.notifier = &notifier.Notifier{DB: store, Vault: v, BaseURL: cfg.BaseURL, Log: log}
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

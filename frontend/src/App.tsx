@@ -18,6 +18,8 @@ import { SetupPage } from './pages/SetupPage';
 import { TeamPage } from './pages/TeamPage';
 import { AccountPage } from './pages/AccountPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
+import { EmailSettingsPage } from './pages/EmailSettingsPage';
+import { SettingsPage } from './pages/project/SettingsPage';
 import { WelcomePage } from './pages/WelcomePage';
 import { IncidentsPage } from './pages/incidents/IncidentsPage';
 import { IncidentPage } from './pages/incidents/IncidentPage';
@@ -102,12 +104,14 @@ export function App() {
             <Route path="incidents" element={<IncidentsPage />} />
             <Route path="incidents/:incidentId" element={<IncidentPage />} />
             <Route path="customers/:customerId" element={<CustomerPage />} />
+            <Route path="settings" element={<SettingsPage />} />
           </Route>
           <Route path="/projects/:projectId/onboarding" element={<OnboardingPage />} />
           <Route path="/projects/:projectId/onboarding/:step" element={<OnboardingPage />} />
           <Route path="/settings/team" element={<TeamPage />} />
           <Route path="/settings/account" element={<AccountPage />} />
           <Route path="/settings/api-keys" element={<ApiKeysPage />} />
+          <Route path="/settings/email" element={<EmailSettingsPage />} />
           <Route path="/welcome" element={<WelcomePage />} />
         </Route>
         <Route path="*" element={<NotFoundRoute />} />

@@ -3,6 +3,13 @@
 // and errors turned into ApiError carrying the server's own message.
 import type {
   ApiKey,
+  Channel,
+  ChannelRequest,
+  Delivery,
+  DigestPreview,
+  SMTPRequest,
+  SMTPSettings,
+  TestResult,
   CreateApiKeyRequest,
   CreatedApiKey,
   Check,
@@ -256,6 +263,21 @@ export const api = {
   listInvites: () => request<List<Invite>>('GET', '/api/team/invites'),
   createInvite: (body: { email: string; role: Role }) => request<Invite>('POST', '/api/team/invites', body),
   revokeInvite: (inviteId: string) => request<void>('DELETE', `/api/team/invites/${enc(inviteId)}`),
+
+  listChannels: (projectId: string) => request<List<Channel>>('GET', `/api/projects/${enc(projectId)}/notification-channels`),
+  createChannel: (projectId: string, body: ChannelRequest) =>
+    request<Channel>('POST', `/api/projects/${enc(projectId)}/notification-channels`, body),
+  updateChannel: (projectId: string, channelId: string, body: ChannelRequest) =>
+    request<Channel>('PATCH', `/api/projects/${enc(projectId)}/notification-channels/${enc(channelId)}`, body),
+  deleteChannel: (projectId: string, channelId: string) =>
+    request<void>('DELETE', `/api/projects/${enc(projectId)}/notification-channels/${enc(channelId)}`),
+  testChannel: (projectId: string, channelId: string) =>
+    request<TestResult>('POST', `/api/projects/${enc(projectId)}/notification-channels/${enc(channelId)}/test`),
+  listDeliveries: (projectId: string) => request<List<Delivery>>('GET', `/api/projects/${enc(projectId)}/notification-deliveries`),
+  previewDigest: (projectId: string) => request<DigestPreview>('GET', `/api/projects/${enc(projectId)}/digest/preview`),
+  sendDigest: (projectId: string) => request<{ queued: number }>('POST', `/api/projects/${enc(projectId)}/digest/send`),
+  getSMTP: () => request<SMTPSettings>('GET', '/api/settings/smtp'),
+  saveSMTP: (body: SMTPRequest) => request<SMTPSettings>('PUT', '/api/settings/smtp', body),
 
   listApiKeys: () => request<List<ApiKey>>('GET', '/api/api-keys'),
   createApiKey: (body: CreateApiKeyRequest) => request<CreatedApiKey>('POST', '/api/api-keys', body),

@@ -515,7 +515,7 @@ export interface CustomerView {
 }
 
 export interface Schedule {
-  kind: 'full' | 'recent';
+  kind: 'full' | 'recent' | 'digest';
   spec: string;
   enabled: boolean;
   last_run_at: string | null;
@@ -525,6 +525,7 @@ export interface Schedule {
 export interface SchedulesUpdate {
   full?: { spec?: string; enabled?: boolean };
   recent?: { spec?: string; enabled?: boolean };
+  digest?: { spec?: string; enabled?: boolean };
 }
 
 export interface WebhookHealth {
@@ -771,4 +772,82 @@ export interface CreateApiKeyRequest {
   name: string;
   project_id: string;
   capability: 'read' | 'repair';
+}
+
+export type ChannelKind = 'slack' | 'email' | 'webhook';
+
+export interface ChannelEvents {
+  /** Severities of new incidents that notify; empty for none. */
+  incidents: Severity[];
+  check_failing: boolean;
+  digest: boolean;
+}
+
+/** A notification channel: its address only as a masked label. */
+export interface Channel {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  label: string;
+  events: ChannelEvents;
+  status: 'ok' | 'failing';
+  last_error?: string;
+  created_at: string;
+  /** Webhook channels: the signing secret, only when created or rotated. */
+  secret?: string;
+}
+
+export interface ChannelRequest {
+  kind?: ChannelKind;
+  name?: string;
+  url?: string;
+  recipients?: string[];
+  events?: ChannelEvents;
+  rotate_secret?: boolean;
+}
+
+export interface TestResult {
+  delivered: boolean;
+  status: number;
+  body: string;
+  hint?: string;
+}
+
+export interface Delivery {
+  at: string;
+  channel_id: string;
+  channel_name: string;
+  channel_kind: string;
+  event: 'incidents' | 'check_failing' | 'check_recovered' | 'digest' | 'test';
+  result: 'delivered' | 'retrying' | 'failed';
+  attempt: number;
+  status: number;
+  answer: string;
+  delivery_key: string;
+}
+
+export interface DigestPreview {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface SMTPSettings {
+  configured: boolean;
+  source: '' | 'environment' | 'settings';
+  host: string;
+  port: number;
+  username: string;
+  password_set: boolean;
+  from: string;
+  tls: '' | 'starttls' | 'tls' | 'none';
+}
+
+export interface SMTPRequest {
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  from: string;
+  tls: 'starttls' | 'tls' | 'none';
 }

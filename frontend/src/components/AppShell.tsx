@@ -66,6 +66,7 @@ export function AppShell({ user, children }: { user: User; children: ReactNode }
           <nav aria-label="Main" className="flex items-center gap-1">
             <TopNavLink to="/projects">Projects</TopNavLink>
             <TopNavLink to="/settings/team">Team</TopNavLink>
+            {hasRole(user, 'admin') && <TopNavLink to="/settings/email">Email</TopNavLink>}
             {hasRole(user, 'admin') && <TopNavLink to="/settings/api-keys">API keys</TopNavLink>}
             <TopNavLink to="/settings/account">Account</TopNavLink>
           </nav>

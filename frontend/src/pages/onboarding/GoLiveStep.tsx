@@ -9,13 +9,13 @@ import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { checkKey, dashboardKey, describeSchedule, schedulesKey } from '../../components/check';
+import { ChannelsManager } from '../../components/Notifications';
 import { Button, cx, ErrorAlert, inputClass, LoadingState, ModeBadge, Notice } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Connection, Project, Schedule } from '../../types';
 import { projectKey } from '../ProjectsPage';
 import {
   AdminOnlyNote,
-  LaterBuildNote,
   refreshProject,
   SectionHeading,
   StepFooter,
@@ -82,12 +82,14 @@ function GoLiveForm({
 }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const initial = (kind: 'full' | 'recent'): ScheduleForm => {
+  const defaults = { full: '0 3 * * *', recent: '0 * * * *', digest: '0 8 * * 1' };
+  const initial = (kind: 'full' | 'recent' | 'digest'): ScheduleForm => {
     const s = schedules.find((x) => x.kind === kind);
-    return { spec: s?.spec ?? (kind === 'full' ? '0 3 * * *' : '0 * * * *'), enabled: s?.enabled ?? true };
+    return { spec: s?.spec ?? defaults[kind], enabled: s?.enabled ?? true };
   };
   const [full, setFull] = useState<ScheduleForm>(() => initial('full'));
   const [recent, setRecent] = useState<ScheduleForm>(() => initial('recent'));
+  const [digest, setDigest] = useState<ScheduleForm>(() => initial('digest'));
   const postgres = connections.find((c) => c.kind === 'postgres');
   const repairsOffered = project.access_source === 'postgres' && !!postgres?.extra_label;
   const [repairs, setRepairs] = useState(project.repairs_enabled && repairsOffered);
@@ -97,7 +99,11 @@ function GoLiveForm({
     mutationFn: () =>
       api.goLive(project.id, {
         ...(repairsOffered ? { repairs_enabled: repairs } : {}),
-        schedules: { full: { spec: full.spec, enabled: full.enabled }, recent: { spec: recent.spec, enabled: recent.enabled } },
+        schedules: {
+          full: { spec: full.spec, enabled: full.enabled },
+          recent: { spec: recent.spec, enabled: recent.enabled },
+          digest: { spec: digest.spec, enabled: digest.enabled },
+        },
       }),
     onSuccess: async (res) => {
       queryClient.setQueryData(projectKey(project.id), res.project);
@@ -171,6 +177,12 @@ function GoLiveForm({
           value={recent}
           onChange={setRecent}
         />
+        <ScheduleRow
+          title="Weekly digest"
+          hint="Open incidents and the week's activity, to the channels that chose the digest."
+          value={digest}
+          onChange={setDigest}
+        />
       </fieldset>
 
       <section aria-labelledby="golive-repairs" className="space-y-3">
@@ -214,12 +226,11 @@ function GoLiveForm({
 
       <section aria-labelledby="golive-notify" className="space-y-3">
         <SectionHeading id="golive-notify">Notification channels</SectionHeading>
-        <LaterBuildNote>
-          <p>
-            Notification channels (Slack, email) are not available in this build. New incidents show on the project
-            dashboard.
-          </p>
-        </LaterBuildNote>
+        <p className="text-sm text-gray-600">
+          Tell Slack, email or a webhook when a check opens incidents, when scheduled checks keep failing, and every week.
+          Nothing is sent until the project is live, and dry runs never notify.
+        </p>
+        <ChannelsManager project={project} canEdit={canEdit} />
       </section>
 
       {finish.isError && <ErrorAlert message={errorMessage(finish.error)} />}

@@ -241,7 +241,11 @@ function LastCheck({ check, base }: { check: Check | null; base: string }) {
   );
 }
 
-const scheduleTitle: Record<string, string> = { full: 'Daily full check', recent: 'Hourly recent check' };
+const scheduleTitle: Record<string, string> = {
+  full: 'Daily full check',
+  recent: 'Hourly recent check',
+  digest: 'Weekly digest',
+};
 
 function Schedules({ schedules, base }: { schedules: Schedule[]; base: string }) {
   return (

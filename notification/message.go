@@ -1,0 +1,211 @@
+// Package notification renders and sends ParityRail's notifications: Slack
+// Block Kit messages, multipart emails over SMTP (go-mail) and signed JSON
+// webhooks. It is pure delivery: what to send and when is the outbox's
+// (db) and the worker's (notifier) business. It imports nothing of ours.
+package notification
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Event kinds.
+const (
+	EventIncidents      = "incidents"       // new or re-opened incidents after a check
+	EventCheckFailing   = "check_failing"   // scheduled checks failed twice in a row
+	EventCheckRecovered = "check_recovered" // … and then one finished
+	EventDigest         = "digest"          // the weekly digest
+	EventTest           = "test"            // "Send test"
+)
+
+// Incident is one incident in a message.
+type Incident struct {
+	ID         string `json:"id"`
+	Kind       string `json:"kind"`
+	Severity   string `json:"severity"`
+	CustomerID string `json:"customer_id,omitempty"`
+	Subject    string `json:"subject,omitempty"` // the app subject (email or id), may be ""
+	Summary    string `json:"summary"`
+	URL        string `json:"url,omitempty"` // the incident page (absolute)
+}
+
+// Message is everything a channel needs to render one notification.
+type Message struct {
+	Event        string
+	ProjectID    string
+	ProjectName  string
+	ProjectURL   string     // the project dashboard (absolute)
+	IncidentsURL string     // the project's active incidents (the "and N more" link)
+	Incidents    []Incident // the new incidents; renderers show at most MaxShown
+	Total        int        // how many incidents the message is about (may exceed len(Incidents))
+	CheckID      string
+	CheckError   string // check_failing: why the last check failed
+	Digest       *Digest
+	At           time.Time
+}
+
+// Digest is a project's week.
+type Digest struct {
+	WeekStart         time.Time      `json:"week_start"`
+	WeekEnd           time.Time      `json:"week_end"`
+	OpenBySeverity    map[string]int `json:"open_by_severity"`
+	OpenByKind        map[string]int `json:"open_by_kind"`
+	Opened            int            `json:"opened"`
+	Resolved          int            `json:"resolved"`
+	Ignored           int            `json:"ignored"`
+	RepairsApproved   int            `json:"repairs_approved"`
+	RepairsVerified   int            `json:"repairs_verified"`
+	ChecksRun         int            `json:"checks_run"`
+	ChecksFailed      int            `json:"checks_failed"`
+	WebhookDeliveries int            `json:"webhook_deliveries"`
+	SignatureFailures int            `json:"signature_failures"`
+	Oldest            *Incident      `json:"oldest,omitempty"` // the oldest open incident
+	OldestSince       *time.Time     `json:"oldest_since,omitempty"`
+}
+
+// MaxShown is how many incidents a Slack message or email lists.
+const MaxShown = 10
+
+var severityOrder = []string{"critical", "high", "medium", "low"}
+
+// OpenTotal is how many incidents are open.
+func (d Digest) OpenTotal() int {
+	n := 0
+	for _, c := range d.OpenBySeverity {
+		n += c
+	}
+	return n
+}
+
+// kindsSorted lists the digest's open kinds, most first.
+func (d Digest) kindsSorted() []string {
+	kinds := make([]string, 0, len(d.OpenByKind))
+	for k := range d.OpenByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		if d.OpenByKind[kinds[i]] != d.OpenByKind[kinds[j]] {
+			return d.OpenByKind[kinds[i]] > d.OpenByKind[kinds[j]]
+		}
+		return kinds[i] < kinds[j]
+	})
+	return kinds
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// total is the message's incident count.
+func (m Message) total() int {
+	if m.Total > 0 {
+		return m.Total
+	}
+	return len(m.Incidents)
+}
+
+// shown are the incidents a message lists.
+func (m Message) shown() []Incident {
+	if len(m.Incidents) > MaxShown {
+		return m.Incidents[:MaxShown]
+	}
+	return m.Incidents
+}
+
+// Headline says the whole message in one line: the email subject, Slack's
+// header and the start of its text fallback.
+func Headline(m Message) string {
+	switch m.Event {
+	case EventIncidents:
+		return fmt.Sprintf("%s in %s", plural(m.total(), "new access incident", "new access incidents"), m.ProjectName)
+	case EventCheckFailing:
+		return fmt.Sprintf("Checks of %s are failing", m.ProjectName)
+	case EventCheckRecovered:
+		return fmt.Sprintf("Checks of %s work again", m.ProjectName)
+	case EventDigest:
+		open := 0
+		if m.Digest != nil {
+			open = m.Digest.OpenTotal()
+		}
+		return fmt.Sprintf("Weekly digest of %s: %s", m.ProjectName, plural(open, "open incident", "open incidents"))
+	case EventTest:
+		return fmt.Sprintf("Test notification from ParityRail (%s)", m.ProjectName)
+	}
+	return "ParityRail: " + m.ProjectName
+}
+
+// incidentLine is one incident in one line of plain text.
+func incidentLine(i Incident) string {
+	who := i.CustomerID
+	if who == "" {
+		who = i.Subject
+	}
+	if who == "" {
+		who = "-"
+	}
+	return fmt.Sprintf("[%s] %s %s: %s", i.Severity, i.Kind, who, i.Summary)
+}
+
+// LabelURL masks a URL for display: the host, then "…/" and the last four
+// characters of the path — never the whole (secret) URL.
+func LabelURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return "(unreadable URL)"
+	}
+	p := strings.TrimRight(u.Path, "/")
+	if len(p) <= 1 {
+		return u.Host
+	}
+	tail := p
+	if len(tail) > 4 {
+		tail = tail[len(tail)-4:]
+	}
+	return u.Host + "/…/" + strings.TrimLeft(tail, "/")
+}
+
+// LabelRecipients masks addresses: the first letter and the domain.
+func LabelRecipients(to []string) string {
+	parts := make([]string, 0, len(to))
+	for _, a := range to {
+		local, domain, ok := strings.Cut(a, "@")
+		if !ok || local == "" {
+			parts = append(parts, "…")
+			continue
+		}
+		parts = append(parts, local[:1]+"…@"+domain)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// IsLoopback reports whether a host name or address is this machine.
+func IsLoopback(host string) bool {
+	h := strings.Trim(strings.ToLower(host), "[]")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ValidateURL accepts https URLs, and http only for loopback hosts.
+func ValidateURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not a URL; paste the whole address, starting with https://", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("put credentials in the receiver's own settings, not in the URL")
+	}
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return fmt.Errorf("use https:// (plain http is only allowed for a receiver on this machine): notifications carry customer ids")
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package notification
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Slack Block Kit: a header, a section per incident (at most MaxShown) with
+// the severity as an emoji, an "and N more" link, and the top-level text
+// fallback that Mattermost and phone notifications show alone.
+
+var severityEmoji = map[string]string{
+	"critical": ":red_circle:",
+	"high":     ":large_orange_circle:",
+	"medium":   ":large_yellow_circle:",
+	"low":      ":white_circle:",
+}
+
+type slackText struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type slackBlock struct {
+	Type     string      `json:"type"`
+	Text     *slackText  `json:"text,omitempty"`
+	Elements []slackText `json:"elements,omitempty"`
+}
+
+// slackEscape escapes the three characters Slack's mrkdwn reserves.
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func slackLink(url, text string) string {
+	if url == "" {
+		return slackEscape(text)
+	}
+	return "<" + url + "|" + slackEscape(text) + ">"
+}
+
+func section(text string) slackBlock {
+	return slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: text}}
+}
+
+// SlackPayload renders a message for a Slack incoming webhook.
+func SlackPayload(m Message) ([]byte, error) {
+	head := Headline(m)
+	blocks := []slackBlock{{Type: "header", Text: &slackText{Type: "plain_text", Text: truncateRunes(head, 150)}}}
+	text := head
+	switch m.Event {
+	case EventIncidents:
+		for _, i := range m.shown() {
+			who := i.CustomerID
+			if who == "" {
+				who = i.Subject
+			}
+			line := fmt.Sprintf("%s *%s* · `%s`", severityEmoji[i.Severity], slackEscape(i.Kind), slackEscape(who))
+			blocks = append(blocks, section(line+"\n"+slackEscape(i.Summary)+"\n"+slackLink(i.URL, "Open incident")))
+		}
+		if more := m.total() - len(m.shown()); more > 0 {
+			blocks = append(blocks, section(slackLink(m.IncidentsURL, fmt.Sprintf("and %d more", more))))
+		}
+		text = fmt.Sprintf("%s: %s", head, countBySeverity(m.Incidents, m.total()))
+		if m.IncidentsURL != "" {
+			text += " " + m.IncidentsURL
+		}
+	case EventCheckFailing:
+		blocks = append(blocks, section("Two scheduled checks in a row failed, so ParityRail cannot tell whether access matches billing.\n*Last error:* "+
+			slackEscape(m.CheckError)+"\n"+slackLink(m.ProjectURL, "Open the project")))
+		text = head + ": " + m.CheckError
+	case EventCheckRecovered:
+		blocks = append(blocks, section("A scheduled check finished again. "+slackLink(m.ProjectURL, "Open the project")))
+	case EventDigest:
+		if d := m.Digest; d != nil {
+			blocks = append(blocks, section(digestSlack(*d)), section(slackLink(m.ProjectURL, "Open the project")))
+			text = fmt.Sprintf("%s; this week %d opened, %d resolved, %d checks run (%d failed)", head, d.Opened, d.Resolved, d.ChecksRun, d.ChecksFailed)
+		}
+	case EventTest:
+		blocks = append(blocks, section("This channel works: ParityRail will post here. "+slackLink(m.ProjectURL, "Open the project")))
+		text = head + ": this channel works."
+	}
+	blocks = append(blocks, slackBlock{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: "ParityRail · " + slackEscape(m.ProjectName)}}})
+	return json.Marshal(struct {
+		Text   string       `json:"text"`
+		Blocks []slackBlock `json:"blocks"`
+	}{Text: text, Blocks: blocks})
+}
+
+// countBySeverity: "1 critical, 2 high" (counted over what the message
+// carries; the rest as "N more").
+func countBySeverity(in []Incident, total int) string {
+	counts := map[string]int{}
+	for _, i := range in {
+		counts[i.Severity]++
+	}
+	var parts []string
+	for _, s := range severityOrder {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	if rest := total - len(in); rest > 0 {
+		parts = append(parts, fmt.Sprintf("%d more", rest))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func digestSlack(d Digest) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Open now:* %d", d.OpenTotal())
+	for _, s := range severityOrder {
+		if n := d.OpenBySeverity[s]; n > 0 {
+			fmt.Fprintf(&b, " · %s %d %s", severityEmoji[s], n, s)
+		}
+	}
+	fmt.Fprintf(&b, "\n*This week:* %d opened, %d resolved, %d ignored · repairs %d approved, %d verified · checks %d run, %d failed · webhooks %d received, %d bad signatures",
+		d.Opened, d.Resolved, d.Ignored, d.RepairsApproved, d.RepairsVerified, d.ChecksRun, d.ChecksFailed, d.WebhookDeliveries, d.SignatureFailures)
+	if d.Oldest != nil && d.OldestSince != nil {
+		fmt.Fprintf(&b, "\n*Oldest open:* %s (%s, since %s)", slackLink(d.Oldest.URL, d.Oldest.Kind), slackEscape(d.Oldest.CustomerID+d.Oldest.Subject),
+			d.OldestSince.UTC().Format("Jan 2"))
+	}
+	return b.String()
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
