@@ -301,7 +301,8 @@ func TestSchedulesAPI(t *testing.T) {
 	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Acme"}, 201).json(t, &p)
 	var l list[scheduleView]
 	owner.mustDo("GET", "/api/projects/"+p.ID+"/schedules", nil, 200).json(t, &l)
-	if len(l.Items) != 2 || l.Items[0].Spec != "0 3 * * *" || l.Items[1].Spec != "0 * * * *" || !l.Items[0].Enabled || l.Items[0].NextRunAt == nil {
+	if len(l.Items) != 3 || l.Items[0].Spec != "0 3 * * *" || l.Items[1].Spec != "0 * * * *" || !l.Items[0].Enabled || l.Items[0].NextRunAt == nil ||
+		l.Items[2].Kind != "digest" || l.Items[2].Spec != "0 8 * * 1" || !l.Items[2].Enabled {
 		t.Fatalf("defaults %+v", l.Items)
 	}
 	owner.mustDo("PUT", "/api/projects/"+p.ID+"/schedules", map[string]any{"recent": map[string]any{"enabled": false}, "full": map[string]any{"spec": "15 2 * * 1-5"}}, 200).json(t, &l)

@@ -157,7 +157,7 @@ func TestGoLive(t *testing.T) {
 	if len(d.OpenByKind) != 7 || len(d.OpenBySeverity) != 4 {
 		t.Errorf("every kind and severity, zeros included: %v %v", d.OpenByKind, d.OpenBySeverity)
 	}
-	if d.LastCheck == nil || d.LastCheck.ID != live.Check.ID || d.RunningCheck != nil || len(d.Schedules) != 2 || d.Schedules[1].NextRunAt != nil || d.Schedules[0].NextRunAt == nil {
+	if d.LastCheck == nil || d.LastCheck.ID != live.Check.ID || d.RunningCheck != nil || len(d.Schedules) != 3 || d.Schedules[1].NextRunAt != nil || d.Schedules[0].NextRunAt == nil {
 		t.Errorf("dashboard %+v", d)
 	}
 }

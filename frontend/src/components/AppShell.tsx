@@ -16,7 +16,7 @@ function TopNavLink({ to, children }: { to: string; children: ReactNode }) {
       to={to}
       className={({ isActive }) =>
         cx(
-          'rounded-md px-3 py-1.5 text-sm font-medium transition-colors',
+          'whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors max-sm:px-2',
           isActive ? 'bg-gray-100 text-gray-900' : 'text-gray-600 hover:bg-gray-50 hover:text-gray-900',
         )
       }
@@ -63,7 +63,8 @@ export function AppShell({ user, children }: { user: User; children: ReactNode }
       <header className="border-b border-gray-200 bg-white">
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
           <Brand />
-          <nav aria-label="Main" className="flex items-center gap-1">
+          {/* On a phone the links scroll sideways rather than widen the page. */}
+          <nav aria-label="Main" className="flex min-w-0 max-w-full items-center gap-1 overflow-x-auto">
             <TopNavLink to="/projects">Projects</TopNavLink>
             <TopNavLink to="/settings/team">Team</TopNavLink>
             {hasRole(user, 'admin') && <TopNavLink to="/settings/email">Email</TopNavLink>}

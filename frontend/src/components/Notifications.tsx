@@ -246,7 +246,7 @@ function ChannelRow({ project, channel, canEdit }: { project: Project; channel: 
         </p>
         <p className="mt-0.5 break-all font-mono text-xs text-gray-500">{channel.label}</p>
         <p className="mt-1 text-xs text-gray-600">Told about: {describeEvents(channel.events)}</p>
-        {channel.status === 'failing' && channel.last_error && (
+        {channel.status === 'failing' && channel.last_error && !result && (
           <p className="mt-1 text-xs text-red-700">{channel.last_error}</p>
         )}
         {result && <div className="mt-2">{<TestOutcome result={result} />}</div>}
@@ -346,7 +346,9 @@ export function DeliveryLog({ projectId }: { projectId: string }) {
   const log = useQuery({ queryKey: deliveriesKey(projectId), queryFn: () => api.listDeliveries(projectId), refetchInterval: 10_000 });
   if (log.isPending) return <LoadingState label="Loading deliveries…" />;
   if (log.isError) return <ErrorState title="Could not load deliveries" message={errorMessage(log.error)} onRetry={() => log.refetch()} />;
-  if (log.data.items.length === 0) return <EmptyState title="Nothing sent yet">Deliveries and their answers show here.</EmptyState>;
+  if (log.data.items.length === 0) return <EmptyState title="Nothing sent yet">
+        Each notification that goes out shows here with the receiver's answer; a test's answer shows under its channel.
+      </EmptyState>;
   return (
     <Card className="overflow-hidden">
       <div className="relative overflow-x-auto">

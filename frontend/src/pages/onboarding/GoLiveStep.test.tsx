@@ -36,6 +36,7 @@ describe('step 8 (Go live)', { timeout: 30_000 }, () => {
       pageRoutes(() => (live ? onboarded : clerkProject()), admin, {
         'GET /api/projects/prj_abc/connections': { status: 200, body: { items: [clerk, stripe] } },
         'GET /api/projects/prj_abc/schedules': { status: 200, body: schedules },
+        'GET /api/projects/prj_abc/notification-channels': { status: 200, body: { items: [] } },
         'POST /api/projects/prj_abc/go-live': () => {
           live = true;
           return { status: 200, body: { project: onboarded, check: runningCheck({ id: 'chk_first' }) } };
@@ -53,7 +54,9 @@ describe('step 8 (Go live)', { timeout: 30_000 }, () => {
     expect(screen.getByText('Every hour, on the hour')).toBeInTheDocument();
     expect(screen.getByText(/Repairs are not offered for Clerk: ParityRail never writes to Clerk/)).toBeInTheDocument();
     expect(screen.queryByRole('checkbox', { name: /Allow approved repairs/ })).not.toBeInTheDocument();
-    expect(screen.getByText(/Notification channels \(Slack, email\) are not available in this build/)).toBeInTheDocument();
+    // No channel yet: the step says nobody is told, and offers to add one.
+    expect(await screen.findByText('No channels yet')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Add channel' })).toBeInTheDocument();
 
     // Both schedules are on by default; turn the hourly one off and move the daily one.
     const hourly = screen.getByRole('checkbox', { name: /Hourly recent check/ });
@@ -69,7 +72,11 @@ describe('step 8 (Go live)', { timeout: 30_000 }, () => {
     await waitFor(() => expect(location.current).toBe('/projects/prj_abc'));
     const post = calls.find((c) => c.path.endsWith('/go-live'))!;
     expect(post.body).toEqual({
-      schedules: { full: { spec: '30 4 * * *', enabled: true }, recent: { spec: '0 * * * *', enabled: false } },
+      schedules: {
+        full: { spec: '30 4 * * *', enabled: true },
+        recent: { spec: '0 * * * *', enabled: false },
+        digest: { spec: '0 8 * * 1', enabled: true },
+      },
     });
     expect(await screen.findByText('Project is live — the first check started')).toBeInTheDocument();
     // The dashboard shows the first check running.
@@ -90,6 +97,7 @@ describe('step 8 (Go live)', { timeout: 30_000 }, () => {
           },
         },
         'GET /api/projects/prj_abc/schedules': { status: 200, body: schedules },
+        'GET /api/projects/prj_abc/notification-channels': { status: 200, body: { items: [] } },
         'POST /api/projects/prj_abc/go-live': apiError(409, 'check_running', 'A check is already running for this project (started 2025-03-01 10:00:00 UTC).'),
       }),
     );
@@ -110,6 +118,7 @@ describe('step 8 (Go live)', { timeout: 30_000 }, () => {
       pageRoutes(clerkProject(), member, {
         'GET /api/projects/prj_abc/connections': { status: 200, body: { items: [clerk, stripe] } },
         'GET /api/projects/prj_abc/schedules': { status: 200, body: schedules },
+        'GET /api/projects/prj_abc/notification-channels': { status: 200, body: { items: [] } },
       }),
     );
     renderApp('/projects/prj_abc/onboarding/8');

@@ -1,0 +1,103 @@
+// Notifications in the real binary: on the demo project an admin adds a
+// Slack channel pointing at a local receiver, sends a test ("Delivered"),
+// sees a broken channel say why, previews the weekly digest and sends it:
+// the outbox worker delivers it to the receiver. Step 8 shows the channels.
+// Screenshots at 1280 and 360 px.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { test } from 'node:test';
+import { ApiSession, eventually, newPage, screenshot, withApp } from './harness.mjs';
+
+function slackReceiver() {
+  const got = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.url === '/gone') {
+        res.writeHead(404).end('no_service');
+        return;
+      }
+      got.push(JSON.parse(body));
+      res.writeHead(200).end('ok');
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ got, server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_000 }, async (t) => {
+  const slack = await slackReceiver();
+  t.after(() => slack.server.close());
+  await withApp(t, async ({ browser, baseURL }) => {
+    const api = new ApiSession(baseURL);
+    await api.request('POST', '/api/setup', { email: 'owner@example.com', password: 'correct horse battery staple', name: 'Olivia Owner' });
+    const { project } = await api.request('POST', '/api/projects/demo');
+
+    const { page, problems } = await newPage(browser, baseURL);
+    await page.goto('/login');
+    await page.getByLabel('Email').fill('owner@example.com');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/projects');
+    await page.goto(`/projects/${project.id}`);
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByText('No channels yet').waitFor();
+
+    // A plain-http URL on another host is refused under the URL field.
+    await page.getByLabel('Name').fill('#billing-alerts');
+    await page.getByLabel('Webhook URL').fill('http://hooks.example.com/services/x');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByText('use https://').waitFor();
+    assert.equal(await page.getByLabel('Webhook URL').getAttribute('aria-invalid'), 'true');
+
+    await page.getByLabel('Webhook URL').fill(`${slack.url}/services/T01/B02/abcdefx7Qa`);
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    const row = page.getByRole('list', { name: 'Notification channels' }).getByRole('listitem').filter({ hasText: '#billing-alerts' });
+    await row.getByText('127.0.0.1').waitFor();
+    assert.equal(await page.getByText('abcdefx7Qa').count(), 0, 'the URL is shown only masked');
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await row.getByText('Delivered (200)').waitFor();
+    assert.equal(slack.got.length, 1);
+    assert.match(slack.got[0].text, /Test notification from ParityRail/);
+
+    // A channel whose webhook was deleted says so, with what to do.
+    await page.getByLabel('Name').fill('#old');
+    await page.getByLabel('Webhook URL').fill(`${slack.url}/gone`);
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    const old = page.getByRole('listitem').filter({ hasText: '#old' });
+    await old.getByRole('button', { name: 'Send test' }).click();
+    await old.getByText(/Not delivered \(404\): Slack says "no_service"/).waitFor();
+    await old.getByText('Failing', { exact: true }).waitFor();
+
+    // The digest as the email will look, then sent through the outbox.
+    const preview = page.frameLocator('iframe[title="Weekly digest preview"]');
+    await preview.getByText('Open incidents:').waitFor();
+    await screenshot(page, '90-notifications-1280');
+    await page.locator('iframe[title="Weekly digest preview"]').screenshot({ path: 'e2e/screenshots/93-digest-email.png' });
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await page.getByText(/Digest queued for 2 channels/).waitFor();
+    await eventually(() => slack.got.some((m) => /Weekly digest of/.test(m.text)), 'the digest reached Slack', { timeoutMs: 15_000 });
+    await page.getByRole('cell', { name: 'Weekly digest' }).first().waitFor({ timeout: 15_000 });
+
+    // Step 8 lists the same channels.
+    await page.goto(`/projects/${project.id}/onboarding/8`);
+    await page.getByRole('heading', { name: 'Notification channels' }).waitFor();
+    await page.getByText('#billing-alerts').waitFor();
+    await screenshot(page, '91-step8-channels');
+
+    const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
+    await phone.page.goto('/login');
+    await phone.page.getByLabel('Email').fill('owner@example.com');
+    await phone.page.getByLabel('Password').fill('correct horse battery staple');
+    await phone.page.getByRole('button', { name: 'Sign in' }).click();
+    await phone.page.waitForURL('**/projects');
+    await phone.page.goto(`/projects/${project.id}/settings`);
+    await phone.page.getByRole('listitem').filter({ hasText: '#billing-alerts' }).waitFor();
+    await screenshot(phone.page, '92-notifications-360');
+    const widths = await phone.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(widths[0] <= widths[1], `no horizontal scroll at 360 px: ${widths}`);
+
+    assert.deepEqual(problems, [], 'no page errors');
+    assert.deepEqual(phone.problems, [], 'no page errors on the phone');
+  });
+});
