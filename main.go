@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +65,9 @@ type config struct {
 	TrustedProxies []*net.IPNet
 	AllowPrivateDB bool
 	MetricsToken   string
+	// StripeMaxRPS is PARITYRAIL_STRIPE_MAX_RPS: every project's Stripe
+	// budget (0: unset; negative: no cap).
+	StripeMaxRPS float64
 	// SMTP is PARITYRAIL_SMTP_URL: the mail server, winning over Settings → Email.
 	SMTP *notification.SMTPConfig
 }
@@ -144,6 +148,16 @@ func parseConfig(args []string, stderr io.Writer) (config, []string, error) {
 	cfg.TrustedProxies = proxies
 	cfg.AllowPrivateDB = os.Getenv("PARITYRAIL_ALLOW_PRIVATE_DB") == "1"
 	cfg.MetricsToken = os.Getenv("PARITYRAIL_METRICS_TOKEN")
+	if raw, set := os.LookupEnv("PARITYRAIL_STRIPE_MAX_RPS"); set && strings.TrimSpace(raw) != "" {
+		rps, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+		if err != nil || rps < 0 {
+			return cfg, nil, fmt.Errorf("PARITYRAIL_STRIPE_MAX_RPS must be a number of requests per second (0 lifts every cap), got %q", raw)
+		}
+		cfg.StripeMaxRPS = rps
+		if rps == 0 {
+			cfg.StripeMaxRPS = -1 // no cap at all
+		}
+	}
 	if raw := os.Getenv("PARITYRAIL_SMTP_URL"); raw != "" {
 		smtp, err := notification.ParseSMTPURL(raw)
 		if err != nil {
@@ -266,8 +280,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	})
 	// One runner for the API, the schedules and the webhook worker.
 	checks := &check.Runner{DB: store, Log: log, Ended: checkEnded(meters), Opener: &check.Opener{DB: store, Vault: v,
-		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
-		Demo: &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}}
+		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, StripeRate: cfg.StripeMaxRPS, Log: log,
+		OnStripeThrottle: func() { meters.SourceRateLimited("stripe") },
+		Demo:             &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}}
 
 	// A repair whose UPDATE ran when the process stopped is marked failed
 	// (its transaction rolled back, or the next check sees it committed).

@@ -22,11 +22,11 @@ import (
 // in the caller.
 const DefaultAPIBase = "https://api.stripe.com"
 
-// Default request-rate caps, under Stripe's own limits (25 req/s in test
-// mode, 100 req/s in live mode) so a full check never trips them.
+// Default request-rate caps of a client made without a shared Budget: the
+// budget defaults (see budget.go).
 const (
-	DefaultTestRate = 20
-	DefaultLiveRate = 80
+	DefaultTestRate = DefaultTestBudget
+	DefaultLiveRate = DefaultLiveBudget
 )
 
 const defaultMaxRetries = 3
@@ -180,7 +180,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	for retry := 0; ; retry++ {
-		if err := t.limiter.Wait(ctx); err != nil {
+		var err error
+		if b, ok := t.limiter.(*Budget); ok {
+			err = b.WaitFor(ctx, req.URL.Path)
+		} else {
+			err = t.limiter.Wait(ctx)
+		}
+		if err != nil {
 			return nil, err
 		}
 		// GETs carry no body (stripe-go moves params into the URL), so the
@@ -189,6 +195,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Body, r.GetBody, r.ContentLength = http.NoBody, nil, 0
 		t.count.Add(1)
 		resp, err := t.next.RoundTrip(r)
+		if b, ok := t.limiter.(*Budget); ok && err == nil && resp.StatusCode == http.StatusTooManyRequests {
+			b.Throttled(resp)
+		}
 		if retry >= t.maxRetries || !shouldRetry(ctx, resp, err) {
 			return resp, err
 		}

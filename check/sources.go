@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
-
-	"golang.org/x/time/rate"
 
 	"parityrail/access/postgres"
 	"parityrail/billing"
@@ -95,12 +94,61 @@ type Opener struct {
 	// Demo serves projects whose sources are "demo" (nil: they cannot be
 	// checked in this process, e.g. the CLI).
 	Demo *Demo
-	// StripeRate overrides the per-project request cap (0: the key mode's
-	// default); benchmarks lift it.
+	// StripeRate is PARITYRAIL_STRIPE_MAX_RPS: it overrides every
+	// project's Stripe budget. 0: no override (the project's setting, else
+	// the key mode's default); negative or huge: no cap at all (loopback
+	// benchmarks).
 	StripeRate float64
+	// Log receives the budget's rate-limit warnings; OnStripeThrottle counts
+	// them (metrics).
+	Log              *slog.Logger
+	OnStripeThrottle func()
 
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter // one per project: concurrent checks share the cap
+	mu      sync.Mutex
+	budgets map[string]*billing.Budget // one per project: everything reading its account shares it
+}
+
+// Budget sources, as the settings page names them.
+const (
+	BudgetFromEnvironment = "environment"
+	BudgetFromProject     = "project"
+	BudgetDefault         = "default"
+)
+
+// StripeBudgetRate is the project's Stripe request budget for a key mode
+// and where it comes from; 0 is no cap.
+func (o *Opener) StripeBudgetRate(p db.Project, mode billing.Mode) (float64, string) {
+	switch {
+	case o.StripeRate < 0 || o.StripeRate >= 1e6:
+		return 0, BudgetFromEnvironment
+	case o.StripeRate > 0:
+		return o.StripeRate, BudgetFromEnvironment
+	case p.StripeMaxRPS > 0:
+		return p.StripeMaxRPS, BudgetFromProject
+	}
+	return billing.DefaultBudget(mode), BudgetDefault
+}
+
+// StripeBudget is the project's shared Stripe request budget, at its
+// current rate: onboarding, checks, webhook re-checks and repairs of one
+// project all draw from it.
+func (o *Opener) StripeBudget(p db.Project, mode billing.Mode) *billing.Budget {
+	r, _ := o.StripeBudgetRate(p, mode)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.budgets == nil {
+		o.budgets = map[string]*billing.Budget{}
+	}
+	key := p.ID + "/" + string(mode)
+	b, ok := o.budgets[key]
+	if !ok {
+		b = billing.NewBudget(r, o.Log)
+		b.OnThrottle = o.OnStripeThrottle
+		o.budgets[key] = b
+	} else if b.Rate() != r {
+		b.SetRate(r)
+	}
+	return b
 }
 
 // Open opens the project's billing and access sources. The caller closes them.
@@ -195,38 +243,12 @@ func (o *Opener) openBilling(ctx context.Context, p db.Project) (Billing, error)
 	if err != nil {
 		return nil, sourceError("stripe_invalid_key", "%s", err.Error())
 	}
-	cfg := billing.Config{Key: key, APIBase: o.StripeAPIBase, Limiter: o.limiter(p.ID, mode)}
+	cfg := billing.Config{Key: key, APIBase: o.StripeAPIBase, Limiter: o.StripeBudget(p, mode)}
 	c, err := billing.New(cfg)
 	if err != nil {
 		return nil, sourceError("stripe_invalid_key", "%s", err.Error())
 	}
 	return c, nil
-}
-
-// limiter is the project's shared Stripe request cap.
-func (o *Opener) limiter(projectID string, mode billing.Mode) *rate.Limiter {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.limiters == nil {
-		o.limiters = map[string]*rate.Limiter{}
-	}
-	r := o.StripeRate
-	if r == 0 {
-		r = billing.DefaultTestRate
-		if mode == billing.ModeLive {
-			r = billing.DefaultLiveRate
-		}
-	}
-	key := projectID + "/" + string(mode)
-	l, ok := o.limiters[key]
-	if !ok || float64(l.Limit()) != r {
-		l = rate.NewLimiter(rate.Limit(r), int(r))
-		if r <= 0 || r > 1e6 {
-			l = rate.NewLimiter(rate.Inf, 1)
-		}
-		o.limiters[key] = l
-	}
-	return l
 }
 
 // SubjectKey names a subject across checks: "user:user_2ab",

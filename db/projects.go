@@ -17,19 +17,22 @@ type Project struct {
 	// RepairsEnabled: approved repairs may write to the app (Postgres with a
 	// repair connection only).
 	RepairsEnabled bool
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// StripeMaxRPS is the project's Stripe request budget (0: the default
+	// of its key's mode).
+	StripeMaxRPS float64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 	// StepsDone holds the onboarding steps (1–8) a person has completed.
 	StepsDone map[int]bool
 }
 
-const projectColumns = `id, name, billing_source, access_source, onboarded_at, repairs_enabled, created_at, updated_at`
+const projectColumns = `id, name, billing_source, access_source, onboarded_at, repairs_enabled, stripe_max_rps, created_at, updated_at`
 
 func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	var p Project
 	var onboarded sql.NullString
 	var created, updated string
-	if err := row.Scan(&p.ID, &p.Name, &p.BillingSource, &p.AccessSource, &onboarded, &p.RepairsEnabled, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.BillingSource, &p.AccessSource, &onboarded, &p.RepairsEnabled, &p.StripeMaxRPS, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Project{}, ErrNotFound
 		}
@@ -176,6 +179,11 @@ func (d *DB) execOne(ctx context.Context, what, query string, args ...any) error
 		return ErrNotFound
 	}
 	return nil
+}
+
+// SetStripeBudget stores a project's Stripe request budget (0: default).
+func (d *DB) SetStripeBudget(ctx context.Context, projectID string, rps float64) error {
+	return d.execOne(ctx, "stripe budget", `UPDATE projects SET stripe_max_rps = ?, updated_at = ? WHERE id = ?`, rps, formatTime(d.now()), projectID)
 }
 
 // SetRepairsEnabled turns approved repairs on or off for a project.

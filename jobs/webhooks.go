@@ -21,7 +21,8 @@ type RecheckWorker struct {
 	Log    *slog.Logger
 	// Batch is how many queued customers one pass takes (default 200).
 	Batch int
-	// Interval is how often Run polls the queue (default 2 s).
+	// Interval is how often Run polls the queue (default 200 ms: a due
+	// re-check starts within that of its debounce ending).
 	Interval time.Duration
 }
 
@@ -127,7 +128,7 @@ func (w RecheckWorker) retry(ctx context.Context, items []db.QueuedRecheck, now 
 func (w RecheckWorker) Run(ctx context.Context) {
 	every := w.Interval
 	if every <= 0 {
-		every = 2 * time.Second
+		every = 200 * time.Millisecond
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -32,6 +32,7 @@ type Metrics struct {
 	sourceRequests *prometheus.CounterVec
 	webhookEvents  *prometheus.CounterVec
 	deliveries     *prometheus.CounterVec
+	rateLimited    *prometheus.CounterVec
 }
 
 // New registers ParityRail's metrics, the Go runtime and process collectors,
@@ -64,8 +65,12 @@ func New(open OpenIncidents) *Metrics {
 			Name: "parityrail_notification_deliveries_total",
 			Help: "Notification delivery attempts, by channel kind (slack, email, webhook) and result (delivered, retrying, failed).",
 		}, []string{"channel_kind", "result"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parityrail_source_rate_limited_total",
+			Help: "Requests a source answered 429 (rate limited), by source; each halves the Stripe budget for 10 s.",
+		}, []string{"source"}),
 	}
-	m.Registry.MustRegister(m.checkDuration, m.checks, m.lastSuccess, m.sourceRequests, m.webhookEvents, m.deliveries,
+	m.Registry.MustRegister(m.checkDuration, m.checks, m.lastSuccess, m.sourceRequests, m.webhookEvents, m.deliveries, m.rateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		openIncidents{open: open, desc: prometheus.NewDesc("parityrail_incidents_open",
 			"Open access incidents (not resolved, not ignored), by project, kind and severity.",
@@ -100,6 +105,14 @@ func (m *Metrics) WebhookEvent(eventType, result string) {
 		eventType = "other"
 	}
 	m.webhookEvents.WithLabelValues(eventType, result).Inc()
+}
+
+// SourceRateLimited records a 429 from a source.
+func (m *Metrics) SourceRateLimited(source string) {
+	if m == nil {
+		return
+	}
+	m.rateLimited.WithLabelValues(source).Inc()
 }
 
 // NotificationDelivery records one delivery attempt.

@@ -90,6 +90,7 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"DigestPreview":       digestPreview{},
 		"SMTPSettings":        smtpView{},
 		"SMTPRequest":         smtpRequest{},
+		"StripeBudget":        budgetView{},
 	}
 	// Request bodies: optional fields are not required even when Go has
 	// no omitempty on them.
@@ -280,7 +281,7 @@ func TestOpenAPIBodiesMatchGoTypes(t *testing.T) {
 		"ignoreIncident": ignoreRequest{}, "completeDryRun": dryRunDoneRequest{}, "goLive": goLiveRequest{},
 		"rejectRepair": rejectRequest{}, "changeRole": roleRequest{},
 		"createInvite": inviteRequest{}, "createApiKey": createKeyRequest{}, "v1Run": runRequest{},
-		"v1IgnoreMismatch": ignoreRequest{},
+		"v1IgnoreMismatch": ignoreRequest{}, "saveStripeBudget": budgetRequest{},
 	}
 	answers := map[string]struct {
 		status string

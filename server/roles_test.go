@@ -55,6 +55,8 @@ func TestEveryRouteByRole(t *testing.T) {
 			return map[string]any{"api_key": testStripeKey}
 		}},
 		{"GET", "/api/projects/{project}/stripe/prices", "member", 200, nil},
+		{"GET", "/api/projects/{project}/stripe/budget", "member", 200, nil},
+		{"PUT", "/api/projects/{project}/stripe/budget", "admin", 200, func(fixture) any { return map[string]any{"max_rps": 10} }},
 		{"GET", "/api/projects/{project}/database/setup-sql", "admin", 200, nil},
 		{"POST", "/api/projects/{project}/clerk", "admin", 200, func(fixture) any {
 			return map[string]any{"secret_key": clerkfake.DefaultSecretKey}

@@ -38,6 +38,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/projects/:id/connections", s.listConnections, member, project)
 	e.POST("/api/projects/:id/stripe", s.connectStripe, admin, project, s.ownDataOnly)
 	e.GET("/api/projects/:id/stripe/prices", s.stripePrices, member, project)
+	e.GET("/api/projects/:id/stripe/budget", s.getBudget, member, project)
+	e.PUT("/api/projects/:id/stripe/budget", s.saveBudget, admin, project)
 	e.POST("/api/projects/:id/database", s.connectDatabase, admin, project, s.ownDataOnly)
 	e.GET("/api/projects/:id/database/setup-sql", s.setupSQL, admin, project)
 	e.GET("/api/projects/:id/schema", s.schema, member, project)

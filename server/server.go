@@ -42,7 +42,7 @@ type Config struct {
 	// server and the jobs. Nil: one is built from the fields above.
 	Checks *check.Runner
 	// WebhookDebounce is how long a webhook re-check waits for more events
-	// of the same customer (0: 2 s; negative: none).
+	// of the same customer (0: 300 ms; negative: none).
 	WebhookDebounce time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PARITYRAIL_TRUSTED_PROXIES); none: the TCP peer is the client.

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parityrail/billing"
+	"parityrail/check"
 	"parityrail/db"
 )
 
@@ -60,7 +61,7 @@ func (s *Server) connectStripe(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Minute)
 	defer cancel()
 
-	client, err := s.newStripe(key)
+	client, err := s.newStripe(p, key)
 	if err != nil {
 		return stripeError(err)
 	}
@@ -110,8 +111,22 @@ func (s *Server) connectStripe(c echo.Context) error {
 	return s.answerConnected(c, p.ID, "stripe", warnings)
 }
 
-func (s *Server) newStripe(key string) (*billing.Client, error) {
-	return billing.New(billing.Config{Key: key, APIBase: s.cfg.StripeAPIBase})
+// newStripe opens a Stripe client for the project's key; it draws from the
+// project's Stripe budget, shared with its checks, webhooks and repairs.
+func (s *Server) newStripe(p db.Project, key string) (*billing.Client, error) {
+	cfg := billing.Config{Key: key, APIBase: s.cfg.StripeAPIBase}
+	if _, mode, err := billing.ValidateKey(key); err == nil {
+		if o := s.opener(); o != nil {
+			cfg.Limiter = o.StripeBudget(p, mode)
+		}
+	}
+	return billing.New(cfg)
+}
+
+// opener is the check runner's source opener (nil when a test swapped it).
+func (s *Server) opener() *check.Opener {
+	o, _ := s.checks.Opener.(*check.Opener)
+	return o
 }
 
 // projectStripe opens the project's stored Stripe key.
@@ -130,7 +145,7 @@ func (s *Server) projectStripe(c echo.Context) (*billing.Client, error) {
 	if err != nil {
 		return nil, newError(http.StatusConflict, "credential_unreadable", "The stored Stripe key cannot be decrypted (the credentials key changed?). Reconnect Stripe on step 2.")
 	}
-	client, err := s.newStripe(key)
+	client, err := s.newStripe(currentProject(c), key)
 	if err != nil {
 		return nil, stripeError(err)
 	}

@@ -66,7 +66,10 @@ func (s *Server) stripeWebhook(c echo.Context) error {
 	debounce := s.cfg.WebhookDebounce
 	switch {
 	case debounce == 0:
-		debounce = 2 * time.Second
+		// Stripe sends an event burst for one change within milliseconds:
+		// 300 ms coalesces it into one re-check and keeps the verdict under
+		// a second (the worker polls every 200 ms).
+		debounce = 300 * time.Millisecond
 	case debounce < 0:
 		debounce = 0
 	}

@@ -308,6 +308,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err.shouldRetry != "" {
 			w.Header().Set("Stripe-Should-Retry", err.shouldRetry)
 		}
+		if status == http.StatusTooManyRequests {
+			// Stripe says which limit was hit, and sends no Retry-After.
+			w.Header().Set("Stripe-Rate-Limited-Reason", "global-rate")
+		}
 		body = map[string]any{"error": err}
 	}
 	rec.Status = status
