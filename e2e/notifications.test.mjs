@@ -40,7 +40,7 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/projects');
     await page.goto(`/projects/${project.id}`);
-    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByText('No channels yet').waitFor();
 
     // A plain-http URL on another host is refused under the URL field.
@@ -84,6 +84,18 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     await page.getByRole('heading', { name: 'Notification channels' }).waitFor();
     await page.getByText('#billing-alerts').waitFor();
     await screenshot(page, '91-step8-channels');
+
+    // A Stripe project's settings show its request budget, editable.
+    const acme = await api.request('POST', '/api/projects', { name: 'Acme' });
+    await api.request('PUT', `/api/projects/${acme.id}/stack`, { name: 'Acme', billing_source: 'stripe', access_source: 'clerk' });
+    await page.goto(`/projects/${acme.id}/settings`);
+    await page.getByText('25 requests/s').waitFor();
+    await page.getByText('— the default for a test key').waitFor();
+    await page.getByLabel('Requests per second').fill('10');
+    await page.getByRole('button', { name: 'Save budget' }).click();
+    await page.getByText('— set for this project (default 25/s)').waitFor();
+    await page.getByRole('heading', { name: 'Stripe request budget' }).scrollIntoViewIfNeeded();
+    await screenshot(page, '94-stripe-budget');
 
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
     await phone.page.goto('/login');

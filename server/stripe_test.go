@@ -9,6 +9,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"parityrail/billing"
+	"parityrail/db"
 	"parityrail/demo/stripefake"
 )
 
@@ -116,5 +117,43 @@ func TestTestStripeKeyBesideLiveClerkWarns(t *testing.T) {
 	owner.mustDo("POST", "/api/projects/"+p.ID+"/stripe", map[string]string{"api_key": testStripeKey}, 200).json(t, &conn)
 	if len(conn.Warnings) != 1 || !strings.Contains(conn.Warnings[0], "Clerk is connected with a live key but Stripe with a test key") {
 		t.Errorf("warnings = %v", conn.Warnings)
+	}
+}
+
+func TestStripeBudgetIsShownAndSetPerProject(t *testing.T) {
+	app := newTestApp(t)
+	owner, _ := app.setupOwner()
+	member, _ := app.addUser(owner, "m@example.com", db.RoleMember)
+	p := app.clerkProject(owner, "Acme")
+	path := "/api/projects/" + p + "/stripe/budget"
+	var b budgetView
+	member.mustDo("GET", path, nil, 200).json(t, &b)
+	if b.RPS != 25 || b.Source != "default" || b.Mode != "test" || b.PerEndpointRPS != 20 {
+		t.Fatalf("default budget: %+v", b)
+	}
+	var e errorBody
+	owner.mustDo("PUT", path, map[string]any{"max_rps": 500}, 400).json(t, &e)
+	if e.Error.Field != "max_rps" {
+		t.Errorf("out of range: %+v", e.Error)
+	}
+	member.mustDo("PUT", path, map[string]any{"max_rps": 10}, 403)
+	owner.mustDo("PUT", path, map[string]any{"max_rps": 10}, 200).json(t, &b)
+	if b.RPS != 10 || b.Source != "project" {
+		t.Fatalf("set: %+v", b)
+	}
+	// Every reader of the account draws from the one budget at that rate.
+	pr, _ := app.db.GetProject(t.Context(), p)
+	if got := app.s.opener().StripeBudget(pr, billing.ModeTest).Rate(); got != 10 {
+		t.Errorf("the shared budget runs at %v/s", got)
+	}
+	// The environment wins, and the page is told why it cannot change it.
+	app.s.opener().StripeRate = 40
+	member.mustDo("GET", path, nil, 200).json(t, &b)
+	if b.RPS != 40 || b.Source != "environment" || b.ProjectRPS != 10 {
+		t.Errorf("env: %+v", b)
+	}
+	owner.mustDo("PUT", path, map[string]any{"max_rps": 5}, 409).json(t, &e)
+	if e.Error.Code != "budget_from_environment" {
+		t.Errorf("env refusal: %+v", e.Error)
 	}
 }

@@ -9,6 +9,7 @@ import type {
   DigestPreview,
   SMTPRequest,
   SMTPSettings,
+  StripeBudget,
   TestResult,
   CreateApiKeyRequest,
   CreatedApiKey,
@@ -278,6 +279,10 @@ export const api = {
   sendDigest: (projectId: string) => request<{ queued: number }>('POST', `/api/projects/${enc(projectId)}/digest/send`),
   getSMTP: () => request<SMTPSettings>('GET', '/api/settings/smtp'),
   saveSMTP: (body: SMTPRequest) => request<SMTPSettings>('PUT', '/api/settings/smtp', body),
+
+  getBudget: (projectId: string) => request<StripeBudget>('GET', `/api/projects/${enc(projectId)}/stripe/budget`),
+  saveBudget: (projectId: string, maxRPS: number) =>
+    request<StripeBudget>('PUT', `/api/projects/${enc(projectId)}/stripe/budget`, { max_rps: maxRPS }),
 
   listApiKeys: () => request<List<ApiKey>>('GET', '/api/api-keys'),
   createApiKey: (body: CreateApiKeyRequest) => request<CreatedApiKey>('POST', '/api/api-keys', body),

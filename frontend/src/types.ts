@@ -851,3 +851,13 @@ export interface SMTPRequest {
   from: string;
   tls: 'starttls' | 'tls' | 'none';
 }
+
+/** A project's Stripe request budget (requests/s; 0 = no cap). */
+export interface StripeBudget {
+  rps: number;
+  source: 'environment' | 'project' | 'default';
+  mode: 'test' | 'live';
+  default_rps: number;
+  per_endpoint_rps: number;
+  project_rps: number;
+}

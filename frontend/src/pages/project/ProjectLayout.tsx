@@ -1,6 +1,6 @@
 // /projects/:projectId/* — the frame of an onboarded project's pages: the
 // project's name (with a Demo badge on demo data), its id, and a nav
-// (Dashboard, Incidents, Checks, Notifications, Setup). A layout route: pages render in the
+// (Dashboard, Incidents, Checks, Settings, Setup). A layout route: pages render in the
 // <Outlet/> and read the project with useProject().
 import { useQuery } from '@tanstack/react-query';
 import { ChevronRight } from 'lucide-react';
@@ -111,7 +111,7 @@ export function ProjectLayout() {
           </ProjectNavLink>
           <ProjectNavLink to={`${base}/incidents`}>Incidents</ProjectNavLink>
           <ProjectNavLink to={`${base}/checks`}>Checks</ProjectNavLink>
-          <ProjectNavLink to={`${base}/settings`}>Notifications</ProjectNavLink>
+          <ProjectNavLink to={`${base}/settings`}>Settings</ProjectNavLink>
           <ProjectNavLink to={`${base}/onboarding`}>Setup</ProjectNavLink>
         </div>
       </nav>

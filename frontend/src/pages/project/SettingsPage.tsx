@@ -1,7 +1,13 @@
-// /projects/:projectId/settings — the project's notifications: channels,
-// the delivery log and the weekly digest as it will arrive. Members see
-// them; admins change them.
+// /projects/:projectId/settings — the project's notifications (channels,
+// the delivery log, the weekly digest as it will arrive) and its Stripe
+// request budget. Members see them; admins change them.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
+import { toast } from 'sonner';
+import { api, errorMessage, isApiError } from '../../api';
+import { Button, Card, ErrorState, LoadingState, Notice, TextField } from '../../components/ui';
+import type { Project } from '../../types';
 import { ChannelsManager, DeliveryLog, DigestPanel } from '../../components/Notifications';
 import { hasRole, useMe } from '../../session';
 import { useProject } from './ProjectLayout';
@@ -42,6 +48,84 @@ export function SettingsPage() {
         </p>
         <DigestPanel projectId={project.id} canEdit={canEdit} />
       </section>
+      {project.billing_source === 'stripe' && <StripeBudgetSection project={project} canEdit={canEdit} />}
     </div>
+  );
+}
+
+function StripeBudgetSection({ project, canEdit }: { project: Project; canEdit: boolean }) {
+  const queryClient = useQueryClient();
+  const key = ['projects', project.id, 'stripe-budget'];
+  const budget = useQuery({ queryKey: key, queryFn: () => api.getBudget(project.id) });
+  const [value, setValue] = useState('');
+  const save = useMutation({
+    mutationFn: (rps: number) => api.saveBudget(project.id, rps),
+    onSuccess: (b) => {
+      queryClient.setQueryData(key, b);
+      setValue('');
+      toast.success(b.source === 'default' ? 'Stripe budget back to the default' : `Stripe budget set to ${b.rps} requests/s`);
+    },
+  });
+  const err = save.error;
+  const fieldErr = isApiError(err) && err.field === 'max_rps' ? errorMessage(err) : undefined;
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    save.mutate(Number(value));
+  }
+  return (
+    <section aria-labelledby="budget-heading">
+      <h2 id="budget-heading" className="text-base font-semibold text-gray-900">
+        Stripe request budget
+      </h2>
+      <p className="mb-4 mt-1 text-sm text-gray-600">
+        Stripe allows 25 requests a second in test mode and 100 in live mode, shared with your own app; ParityRail keeps
+        to this budget (and at most 20/s on one endpoint), and halves it for 10 s when Stripe says it is busy.
+      </p>
+      {budget.isPending ? (
+        <LoadingState label="Loading the budget…" />
+      ) : budget.isError ? (
+        <ErrorState title="Could not load the budget" message={errorMessage(budget.error)} onRetry={() => budget.refetch()} />
+      ) : (
+        <Card className="p-5">
+          <p className="text-sm text-gray-900">
+            <span className="text-2xl font-semibold">{budget.data.rps === 0 ? 'No cap' : `${budget.data.rps} requests/s`}</span>{' '}
+            <span className="text-gray-600">
+              {budget.data.source === 'default'
+                ? `— the default for a ${budget.data.mode} key`
+                : budget.data.source === 'project'
+                  ? `— set for this project (default ${budget.data.default_rps}/s)`
+                  : '— set by the server'}
+            </span>
+          </p>
+          {budget.data.source === 'environment' ? (
+            <Notice tone="info" title="Set by PARITYRAIL_STRIPE_MAX_RPS" className="mt-4">
+              The server's environment sets every project's budget and wins over this page; change it there.
+            </Notice>
+          ) : (
+            canEdit && (
+              <form onSubmit={onSubmit} className="mt-4 flex flex-col gap-3 sm:flex-row sm:items-start">
+                <TextField
+                  label="Requests per second"
+                  type="number"
+                  min={0}
+                  max={100}
+                  step="any"
+                  placeholder={String(budget.data.rps)}
+                  description="0 for the default."
+                  value={value}
+                  error={fieldErr}
+                  onChange={(e) => setValue(e.target.value)}
+                  className="sm:w-56"
+                />
+                <Button type="submit" className="sm:mt-7" busy={save.isPending} busyLabel="Saving…" disabled={value === ''}>
+                  Save budget
+                </Button>
+              </form>
+            )
+          )}
+          {save.isError && !fieldErr && <p className="mt-2 text-sm text-red-700">{errorMessage(err)}</p>}
+        </Card>
+      )}
+    </section>
   );
 }
