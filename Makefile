@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: run build ui test test-go test-ui test-e2e vet clean fuzz
+.PHONY: run build ui test test-go test-ui test-e2e vet clean fuzz bench
 
 run: build
 	./parityrail
@@ -47,6 +47,22 @@ fuzz:
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "--- fuzz $$pkg $$fn ($(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
 	done
+
+# Benchmarks (not part of make test): a 100k-customer full check over a
+# loopback Stripe fake and a real PostgreSQL (wall, requests vs the minimum,
+# peak RSS), the Stripe full read, the incident list with 100k incidents, and
+# webhook → verdict latency (50 customers × 4 events). Several minutes.
+BENCH_CUSTOMERS ?= 100000
+bench:
+	@echo "--- full check, $(BENCH_CUSTOMERS) customers (Postgres app, Stripe fake in its own process)"
+	PARITYRAIL_BENCH_CUSTOMERS=$(BENCH_CUSTOMERS) $(GO) test ./check -run '^$$' -bench FullCheck -benchtime 1x -timeout 30m
+	@echo "--- Stripe full read, 10k customers + 12k subscriptions"
+	$(GO) test ./billing -run '^$$' -bench FullRead -benchtime 3x
+	@echo "--- incidents list, 100k incidents"
+	$(GO) test ./server -run '^$$' -bench IncidentList -benchtime 20x
+	@echo "--- webhook → verdict, uncapped (PARITYRAIL_STRIPE_MAX_RPS=0) and at a test key's 25/s budget"
+	PARITYRAIL_BENCH=1 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v | grep -E 'webhook →|FAIL|ok'
+	PARITYRAIL_BENCH=1 PARITYRAIL_BENCH_BUDGET=25 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v | grep -E 'webhook →|FAIL|ok'
 
 clean:
 	rm -rf parityrail bin frontend/dist/app node_modules
