@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"parityrail/check"
-	"parityrail/db"
 )
 
 // remoteCheck runs `parityrail check --server` through REST v1: start the
@@ -54,8 +53,7 @@ func remoteCheck(ctx context.Context, f checkFlags) (checkOutcome, error) {
 			return checkOutcome{}, err
 		}
 	}
-	out := checkOutcome{Check: checkJSON{ID: ch.ID, ProjectID: ch.ProjectID, Scope: ch.Scope, Trigger: ch.Trigger, DryRun: ch.DryRun,
-		Status: ch.Status, Error: ch.Error, Counts: ch.Counts, StartedAt: ch.StartedAt, FinishedAt: ch.FinishedAt}, Summary: ch.Summary}
+	out := checkOutcome{Check: ch.checkJSON, Summary: ch.Summary}
 	out.Active = ch.Summary.Severities
 	if ch.Status != "finished" || f.dry {
 		return out, nil
@@ -88,17 +86,8 @@ func remoteCheck(ctx context.Context, f checkFlags) (checkOutcome, error) {
 
 // remoteCheckRes is the part of a v1 check the CLI reads.
 type remoteCheckRes struct {
-	ID         string         `json:"id"`
-	ProjectID  string         `json:"project_id"`
-	Scope      string         `json:"scope"`
-	Trigger    string         `json:"trigger"`
-	DryRun     bool           `json:"dry_run"`
-	Status     string         `json:"status"`
-	Error      string         `json:"error"`
-	Counts     db.CheckCounts `json:"counts"`
-	StartedAt  time.Time      `json:"started_at"`
-	FinishedAt *time.Time     `json:"finished_at"`
-	Summary    check.Summary  `json:"summary"`
+	checkJSON
+	Summary check.Summary `json:"summary"`
 }
 
 // v1Client calls a ParityRail's REST v1 with an API key.

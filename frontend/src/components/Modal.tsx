@@ -3,6 +3,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
 import type { ReactNode } from 'react';
+import { Button, ErrorAlert } from './ui';
 
 export function Modal({
   open,
@@ -49,3 +50,43 @@ export function Modal({
 }
 
 export const ModalClose = Dialog.Close;
+
+/**
+ * A confirmation of a destructive action: its consequence, Cancel, and the
+ * red button; a refusal from the server shows inside.
+ */
+export function ConfirmDialog({
+  open,
+  onCancel,
+  title,
+  description,
+  confirmLabel,
+  busyLabel,
+  busy,
+  error,
+  onConfirm,
+}: {
+  open: boolean;
+  onCancel: () => void;
+  title: string;
+  description: ReactNode;
+  confirmLabel: string;
+  busyLabel: string;
+  busy: boolean;
+  error?: string;
+  onConfirm: () => void;
+}) {
+  return (
+    <Modal open={open} onOpenChange={(o) => !o && onCancel()} role="alertdialog" title={title} description={description}>
+      {error && <ErrorAlert message={error} className="mb-4" />}
+      <div className="flex justify-end gap-2">
+        <ModalClose asChild>
+          <Button variant="secondary">Cancel</Button>
+        </ModalClose>
+        <Button variant="danger" busy={busy} busyLabel={busyLabel} onClick={onConfirm}>
+          {confirmLabel}
+        </Button>
+      </div>
+    </Modal>
+  );
+}

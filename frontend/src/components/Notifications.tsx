@@ -11,7 +11,7 @@ import { api, errorMessage, isApiError } from '../api';
 import { reachableFromStripe } from '../pages/onboarding/StripeStep';
 import { formatDateTime } from '../format';
 import type { Channel, ChannelEvents, ChannelKind, Project, Severity, TestResult } from '../types';
-import { Modal, ModalClose } from './Modal';
+import { ConfirmDialog } from './Modal';
 import { Button, Card, CopyButton, EmptyState, ErrorAlert, ErrorState, LoadingState, Notice, TextField, cx, inputClass } from './ui';
 
 export const channelsKey = (projectId: string) => ['projects', projectId, 'notification-channels'] as const;
@@ -267,23 +267,17 @@ function ChannelRow({ project, channel, canEdit }: { project: Project; channel: 
           </Button>
         </div>
       )}
-      <Modal
+      <ConfirmDialog
         open={deleting}
-        onOpenChange={setDeleting}
-        role="alertdialog"
+        onCancel={() => setDeleting(false)}
         title={`Delete “${channel.name}”?`}
         description="It stops receiving notifications; those still queued for it are dropped."
-      >
-        {remove.isError && <ErrorAlert message={errorMessage(remove.error)} className="mb-4" />}
-        <div className="flex justify-end gap-2">
-          <ModalClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </ModalClose>
-          <Button variant="danger" busy={remove.isPending} busyLabel="Deleting…" onClick={() => remove.mutate()}>
-            Delete channel
-          </Button>
-        </div>
-      </Modal>
+        confirmLabel="Delete channel"
+        busyLabel="Deleting…"
+        busy={remove.isPending}
+        error={remove.isError ? errorMessage(remove.error) : undefined}
+        onConfirm={() => remove.mutate()}
+      />
     </li>
   );
 }

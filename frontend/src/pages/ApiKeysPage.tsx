@@ -5,7 +5,7 @@ import { KeyRound, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, isApiError } from '../api';
-import { Modal, ModalClose } from '../components/Modal';
+import { ConfirmDialog } from '../components/Modal';
 import {
   Button,
   Card,
@@ -280,15 +280,12 @@ function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: 
     },
   });
   return (
-    <Modal
+    <ConfirmDialog
       open={!!apiKey}
-      onOpenChange={(o) => {
-        if (!o) {
-          revoke.reset();
-          onClose();
-        }
+      onCancel={() => {
+        revoke.reset();
+        onClose();
       }}
-      role="alertdialog"
       title={`Revoke “${apiKey?.name ?? ''}”?`}
       description={
         <>
@@ -296,16 +293,11 @@ function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: 
           is refused from its next request. What it did stays in the ledger.
         </>
       }
-    >
-      {revoke.isError && <ErrorAlert message={errorMessage(revoke.error)} className="mb-4" />}
-      <div className="flex justify-end gap-2">
-        <ModalClose asChild>
-          <Button variant="secondary">Cancel</Button>
-        </ModalClose>
-        <Button variant="danger" busy={revoke.isPending} busyLabel="Revoking…" onClick={() => apiKey && revoke.mutate(apiKey.id)}>
-          Revoke key
-        </Button>
-      </div>
-    </Modal>
+      confirmLabel="Revoke key"
+      busyLabel="Revoking…"
+      busy={revoke.isPending}
+      error={revoke.isError ? errorMessage(revoke.error) : undefined}
+      onConfirm={() => apiKey && revoke.mutate(apiKey.id)}
+    />
   );
 }

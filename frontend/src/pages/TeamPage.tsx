@@ -6,7 +6,7 @@ import { Link2, Trash2, UserPlus } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
-import { Modal, ModalClose } from '../components/Modal';
+import { ConfirmDialog } from '../components/Modal';
 import { RoleSelect } from '../components/RoleSelect';
 import {
   Button,
@@ -41,15 +41,12 @@ function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose:
     },
   });
   return (
-    <Modal
+    <ConfirmDialog
       open={!!member}
-      onOpenChange={(o) => {
-        if (!o) {
-          remove.reset();
-          onClose();
-        }
+      onCancel={() => {
+        remove.reset();
+        onClose();
       }}
-      role="alertdialog"
       title={`Remove ${member?.name || member?.email || ''}?`}
       description={
         <>
@@ -57,22 +54,12 @@ function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose:
           and is signed out. What they did stays in the ledger. You can invite them again later.
         </>
       }
-    >
-      {remove.isError && <ErrorAlert message={errorMessage(remove.error)} className="mb-4" />}
-      <div className="flex justify-end gap-2">
-        <ModalClose asChild>
-          <Button variant="secondary">Cancel</Button>
-        </ModalClose>
-        <Button
-          variant="danger"
-          busy={remove.isPending}
-          busyLabel="Removing…"
-          onClick={() => member && remove.mutate(member.id)}
-        >
-          Remove member
-        </Button>
-      </div>
-    </Modal>
+      confirmLabel="Remove member"
+      busyLabel="Removing…"
+      busy={remove.isPending}
+      error={remove.isError ? errorMessage(remove.error) : undefined}
+      onConfirm={() => member && remove.mutate(member.id)}
+    />
   );
 }
 
