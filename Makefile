@@ -27,7 +27,11 @@ vet:
 test-go:
 	$(GO) test -race -count=1 ./...
 
+# The contract: server/openapi.yaml must pass Redocly's lint, and the UI's
+# generated API types (frontend/src/api.gen.ts, `npm run gen:api`) must be
+# what it generates now.
 test-ui: node_modules/.package-lock.json
+	npm run check:api
 	npm run typecheck
 	npm run test:ui
 

@@ -26,6 +26,9 @@ const (
 // ActiveStatuses are the statuses of an incident still being worked on.
 var ActiveStatuses = []string{IncidentOpen, IncidentAcknowledged, IncidentRepairing, IncidentVerifying}
 
+// IncidentStatuses are every status, in a life's order.
+var IncidentStatuses = []string{IncidentOpen, IncidentAcknowledged, IncidentRepairing, IncidentVerifying, IncidentResolved, IncidentIgnored}
+
 // Incident is one access incident.
 type Incident struct {
 	Seq            int64

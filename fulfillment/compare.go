@@ -19,6 +19,11 @@ const (
 	AmbiguousMatch       Kind = "ambiguous_match"
 )
 
+// Kinds are every incident kind, in the order people read them: the one
+// list (server/openapi.yaml's IncidentKind enum, and from it the UI's
+// types, are checked against it).
+var Kinds = []Kind{PaidWithoutAccess, AccessWithoutPayment, WrongPlan, TrialMismatch, EntitlementMismatch, UnmatchedCustomer, AmbiguousMatch}
+
 // Severity of an incident, shown as a coloured pill.
 type Severity string
 

@@ -89,10 +89,9 @@ func viewIncident(i db.Incident) incidentView {
 }
 
 var (
-	incidentKinds = []string{string(fulfillment.PaidWithoutAccess), string(fulfillment.AccessWithoutPayment), string(fulfillment.WrongPlan),
-		string(fulfillment.TrialMismatch), string(fulfillment.EntitlementMismatch), string(fulfillment.UnmatchedCustomer), string(fulfillment.AmbiguousMatch)}
-	incidentStatuses = []string{db.IncidentOpen, db.IncidentAcknowledged, db.IncidentRepairing, db.IncidentVerifying, db.IncidentResolved, db.IncidentIgnored}
-	severities       = []string{"critical", "high", "medium", "low"}
+	incidentKinds    = asStrings(fulfillment.Kinds)
+	incidentStatuses = db.IncidentStatuses
+	severities       = asStrings(fulfillment.Severities)
 )
 
 // listIncidents pages through a project's incidents, critical first and
@@ -455,4 +454,12 @@ func (s *Server) acknowledgeIncidents(c echo.Context) error {
 		return newError(http.StatusNotFound, "not_found", "None of these incidents belong to this project.")
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+func asStrings[T ~string](in []T) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
 }

@@ -336,3 +336,27 @@ func TestOpenAPIBodiesMatchGoTypes(t *testing.T) {
 		same(id+" "+a.status+" answer", jsonSchema(r["content"]), a.v)
 	}
 }
+
+// TestOpenAPIEnumsAreGos: the kinds, severities and statuses the contract
+// (and through it the UI's types) lists are exactly Go's.
+func TestOpenAPIEnumsAreGos(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Enum []string `yaml:"enum"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(openAPISpec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]string{
+		"IncidentKind":   asStrings(fulfillment.Kinds),
+		"Severity":       asStrings(fulfillment.Severities),
+		"IncidentStatus": db.IncidentStatuses,
+	} {
+		if got := doc.Components.Schemas[name].Enum; !slices.Equal(got, want) {
+			t.Errorf("%s enum %v, Go has %v", name, got, want)
+		}
+	}
+}

@@ -1,24 +1,19 @@
+// The API's types. Where the wire contract (server/openapi.yaml, generated
+// into api.gen.ts by `npm run gen:api`) has the shape, the type is the
+// generated one; the rest are the UI's own views of it.
+import type { components } from './api.gen';
+
+type Schemas = components['schemas'];
+
 // Shapes of the JSON API (docs/api.md).
 
-export type Role = 'owner' | 'admin' | 'member';
+export type Role = Schemas['Role'];
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  created_at: string;
-}
+export type User = Schemas['User'];
 
 export type StepState = 'done' | 'current' | 'todo';
 
-export interface OnboardingStep {
-  number: number;
-  key: string;
-  title: string;
-  hint: string;
-  state: StepState;
-}
+export type OnboardingStep = Schemas['OnboardingStep'];
 
 export interface Onboarding {
   /** 0 when every step is done. */
@@ -29,22 +24,7 @@ export interface Onboarding {
 export type BillingSource = 'stripe' | 'demo';
 export type AccessSource = 'postgres' | 'clerk' | 'demo';
 
-export interface Project {
-  id: string;
-  name: string;
-  created_at: string;
-  updated_at: string;
-  billing_source: BillingSource | '';
-  access_source: AccessSource | '';
-  onboarded: boolean;
-  onboarding: Onboarding;
-  /** Approved Postgres repairs may write to the app (step 8). */
-  repairs_enabled: boolean;
-  /** Where Stripe sends this project's events (step 2's "Webhook endpoint"). */
-  webhook_url?: string;
-  /** The events to select on that Stripe endpoint. */
-  webhook_events?: string[];
-}
+export type Project = Schemas['Project'];
 
 /** POST /api/projects/demo and …/demo/reset: the demo project and its running check. */
 export interface DemoStarted {
@@ -64,16 +44,7 @@ export interface PersonRef {
   email: string;
 }
 
-export interface Invite {
-  id: string;
-  email: string;
-  role: Role;
-  invited_by: PersonRef | null;
-  created_at: string;
-  expires_at: string;
-  /** Only present on the answer to the create call: the one-time link. */
-  url?: string;
-}
+export type Invite = Schemas['Invite'];
 
 export interface InvitePreview {
   email: string;
@@ -95,14 +66,7 @@ export interface Health {
 export type ConnectionKind = 'stripe' | 'clerk' | 'postgres';
 
 /** A connected integration, as the API shows it: masked labels only. */
-export interface Connection {
-  kind: ConnectionKind;
-  label: string;
-  /** Stripe: the webhook signing secret's masked label, when one is stored. */
-  extra_label?: string;
-  mode: 'test' | 'live';
-  connected_at: string;
-}
+export type Connection = Schemas['Connection'];
 
 /** The answer to a "Test & connect". */
 export interface ConnectResult extends Connection {
@@ -157,28 +121,12 @@ export interface PlanRow {
   app_value: string;
 }
 
-export interface PlanMapping {
-  rows: PlanRow[] | null;
-  no_plan_value: string;
-}
+export type PlanMapping = Schemas['PlanMapping'];
 
 /** Mapped access fields of one kind of subject: Clerk paths or Postgres columns. */
-export interface AccessFields {
-  stripe_customer_id?: string;
-  plan?: string;
-  premium?: string;
-  trial_end?: string;
-  entitlements?: string;
-  /** Postgres only: columns read just to label incidents. */
-  email?: string;
-  name?: string;
-}
+export type AccessFields = Schemas['AccessFields'];
 
-export interface AccessMapping {
-  users: AccessFields;
-  organizations?: AccessFields | null;
-  stripe_entitlements?: boolean;
-}
+export type AccessMapping = Schemas['AccessMapping'];
 
 export interface Mappings {
   identity: IdentityMapping | null;
@@ -208,25 +156,9 @@ export interface CheckProgress {
   indeterminate: boolean;
 }
 
-export interface CheckCounts {
-  checked: number;
-  held: number;
-  opened: number;
-  updated: number;
-  resolved: number;
-  errors: number;
-}
+export type CheckCounts = Schemas['CheckCounts'];
 
-export interface FieldDiff {
-  field: string;
-  path: string;
-  expected: unknown;
-  expected_text: string;
-  expected_unknown?: boolean;
-  actual: unknown;
-  actual_text: string;
-  raw: unknown;
-}
+export type FieldDiff = Schemas['FieldDiff'];
 
 /** A dry-run sample's field: expected and actual as text. */
 export interface SampleField {
@@ -292,23 +224,15 @@ export interface StartCheckRequest {
   dry_run?: boolean;
 }
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-export type IncidentStatus = 'open' | 'acknowledged' | 'repairing' | 'verifying' | 'resolved' | 'ignored';
+export type Severity = Schemas['Severity'];
+export type IncidentStatus = Schemas['IncidentStatus'];
+/** Every incident kind (Go's fulfillment.Kinds, through the contract). */
+export type IncidentKind = Schemas['IncidentKind'];
 
-export interface SubjectRef {
-  key: string;
-  kind: 'user' | 'organization' | 'row';
-  id: string;
-  email?: string;
-  name?: string;
-}
+export type SubjectRef = Schemas['SubjectRef'];
 
 /** An incident's money at stake per month, in the currency's minor unit. */
-export interface AtStake {
-  monthly_minor: number | null;
-  currency: string;
-  basis: 'price' | 'usage' | 'varies';
-}
+export type AtStake = Schemas['AtStake'];
 
 export interface StakeTotal {
   currency: string;
@@ -316,29 +240,7 @@ export interface StakeTotal {
   monthly_minor: number;
 }
 
-export interface Incident {
-  id: string;
-  project_id: string;
-  customer_id: string;
-  subject: SubjectRef | null;
-  kind: string;
-  severity: Severity;
-  status: IncidentStatus;
-  summary: string;
-  /** What the gap is worth per month; null for kinds with none. */
-  at_stake: AtStake | null;
-  first_seen_at: string;
-  last_seen_at: string;
-  first_check_id: string;
-  last_check_id: string;
-  acknowledged_at: string | null;
-  acknowledged_by?: string;
-  ignored_at: string | null;
-  ignored_by?: string;
-  ignore_reason?: string;
-  resolved_at: string | null;
-  resolution?: string;
-}
+export type Incident = Schemas['Incident'];
 
 export interface IncidentFilter {
   status?: string;
@@ -364,15 +266,7 @@ export interface BulkAcknowledgeResult {
 }
 
 /** A field value of an app subject as read (column or metadata path). */
-export interface FieldValue {
-  path: string;
-  raw: unknown;
-  parse_error?: string;
-  text?: string;
-  flag?: boolean;
-  time?: string;
-  set?: string[];
-}
+export type FieldValue = Schemas['FieldValue'];
 
 export interface AppSubject {
   kind: 'user' | 'organization' | 'row';
@@ -443,15 +337,7 @@ export interface BillingPromise {
   derived_at: string;
 }
 
-export interface RepairPlan {
-  kind: string;
-  customer_id?: string;
-  subject_kind: string;
-  subject_id: string;
-  table?: string;
-  fields: { field: string; path: string; before: unknown; after: unknown }[];
-  reason: string;
-}
+export type RepairPlan = Schemas['RepairPlan'];
 
 export interface LedgerEntry {
   seq: number;
@@ -514,13 +400,7 @@ export interface CustomerView {
   ledger: { chain: 'intact' | 'broken'; broken_at?: number; entries: LedgerEntry[] };
 }
 
-export interface Schedule {
-  kind: 'full' | 'recent' | 'digest';
-  spec: string;
-  enabled: boolean;
-  last_run_at: string | null;
-  next_run_at: string | null;
-}
+export type Schedule = Schemas['Schedule'];
 
 export interface SchedulesUpdate {
   full?: { spec?: string; enabled?: boolean };
@@ -528,16 +408,7 @@ export interface SchedulesUpdate {
   digest?: { spec?: string; enabled?: boolean };
 }
 
-export interface WebhookHealth {
-  received: number;
-  duplicates: number;
-  last_event_at: string | null;
-  last_event_type: string;
-  signature_failures: number;
-  last_failure_at: string | null;
-  last_failure_reason: string;
-  queued: number;
-}
+export type WebhookHealth = Schemas['WebhookHealth'];
 
 // --- Postgres / Supabase (step 3, 4, 6) ---
 
@@ -550,11 +421,7 @@ export interface DatabaseConnectRequest {
 }
 
 /** SQL an admin runs as the database owner; the password is fresh per request. */
-export interface RoleSQL {
-  role: string;
-  password: string;
-  sql: string;
-}
+export type RoleSQL = Schemas['RoleSQL'];
 
 export interface SetupSQL {
   read_only: RoleSQL;
@@ -747,117 +614,31 @@ export interface RepairAnswer {
 }
 
 /** An API key as Settings → API keys lists it (never the key). */
-export interface ApiKey {
-  id: string;
-  name: string;
-  /** "" for a key that reaches every project. */
-  project_id: string;
-  project_name?: string;
-  capability: 'read' | 'repair';
-  prefix: string;
-  last4: string;
-  created_by: string;
-  created_by_name?: string;
-  created_at: string;
-  last_used_at: string | null;
-  last_used_ip?: string;
-}
+export type ApiKey = Schemas['ApiKey'];
 
 /** The create answer: the only time `key` is shown. */
-export interface CreatedApiKey extends ApiKey {
-  key: string;
-}
+export type CreatedApiKey = Schemas['CreatedApiKey'];
 
-export interface CreateApiKeyRequest {
-  name: string;
-  project_id: string;
-  capability: 'read' | 'repair';
-}
+export type CreateApiKeyRequest = Schemas['CreateApiKeyRequest'];
 
 export type ChannelKind = 'slack' | 'email' | 'webhook';
 
-export interface ChannelEvents {
-  /** Severities of new incidents that notify; empty for none. */
-  incidents: Severity[];
-  check_failing: boolean;
-  digest: boolean;
-}
+export type ChannelEvents = Schemas['ChannelEvents'];
 
 /** A notification channel: its address only as a masked label. */
-export interface Channel {
-  id: string;
-  kind: ChannelKind;
-  name: string;
-  label: string;
-  events: ChannelEvents;
-  status: 'ok' | 'failing';
-  last_error?: string;
-  created_at: string;
-  /** Webhook channels: the signing secret, only when created or rotated. */
-  secret?: string;
-}
+export type Channel = Schemas['Channel'];
 
-export interface ChannelRequest {
-  kind?: ChannelKind;
-  name?: string;
-  url?: string;
-  recipients?: string[];
-  events?: ChannelEvents;
-  rotate_secret?: boolean;
-}
+export type ChannelRequest = Schemas['ChannelRequest'];
 
-export interface TestResult {
-  delivered: boolean;
-  status: number;
-  body: string;
-  hint?: string;
-}
+export type TestResult = Schemas['TestResult'];
 
-export interface Delivery {
-  at: string;
-  channel_id: string;
-  channel_name: string;
-  channel_kind: string;
-  event: 'incidents' | 'check_failing' | 'check_recovered' | 'digest' | 'test';
-  result: 'delivered' | 'retrying' | 'failed';
-  attempt: number;
-  status: number;
-  answer: string;
-  delivery_key: string;
-}
+export type Delivery = Schemas['Delivery'];
 
-export interface DigestPreview {
-  subject: string;
-  text: string;
-  html: string;
-}
+export type DigestPreview = Schemas['DigestPreview'];
 
-export interface SMTPSettings {
-  configured: boolean;
-  source: '' | 'environment' | 'settings';
-  host: string;
-  port: number;
-  username: string;
-  password_set: boolean;
-  from: string;
-  tls: '' | 'starttls' | 'tls' | 'none';
-}
+export type SMTPSettings = Schemas['SMTPSettings'];
 
-export interface SMTPRequest {
-  host: string;
-  port: number;
-  username: string;
-  password?: string;
-  from: string;
-  tls: 'starttls' | 'tls' | 'none';
-}
+export type SMTPRequest = Schemas['SMTPRequest'];
 
 /** A project's Stripe request budget (requests/s; 0 = no cap). */
-export interface StripeBudget {
-  rps: number;
-  source: 'environment' | 'project' | 'default';
-  mode: 'test' | 'live';
-  default_rps: number;
-  per_endpoint_rps: number;
-  project_rps: number;
-}
+export type StripeBudget = Schemas['StripeBudget'];

@@ -1,20 +1,15 @@
 // How incidents read everywhere: kind names, severity pills, status words.
 // One place, so the dashboard, the lists and the incident page agree.
-import type { IncidentStatus, Severity } from '../types';
+import type { IncidentKind, IncidentStatus, Severity } from '../types';
 import { cx } from './ui';
 
-/** Incident kinds, in the order people read them. */
-export const incidentKinds = [
-  'paid_without_access',
-  'access_without_payment',
-  'wrong_plan',
-  'trial_mismatch',
-  'entitlement_mismatch',
-  'unmatched_customer',
-  'ambiguous_match',
-] as const;
-
-export const kindLabel: Record<string, string> = {
+/**
+ * Each incident kind as people read it, in the order they read them. Keyed
+ * by the contract's IncidentKind: a kind added in Go (fulfillment.Kinds)
+ * reaches the generated types and fails the type check until it has a label
+ * and a severity here.
+ */
+export const kindLabel: Record<IncidentKind, string> = {
   paid_without_access: 'Paid without access',
   access_without_payment: 'Access without payment',
   wrong_plan: 'Wrong plan',
@@ -24,8 +19,16 @@ export const kindLabel: Record<string, string> = {
   ambiguous_match: 'Ambiguous match',
 };
 
+/** A kind's name from text that may not be a known kind (ledger detail, live findings). */
+export function kindName(kind: string): string {
+  return kindLabel[kind as IncidentKind] ?? kind;
+}
+
+/** Incident kinds, in the order people read them. */
+export const incidentKinds = Object.keys(kindLabel) as IncidentKind[];
+
 /** The severity each kind is filed with. */
-export const kindSeverity: Record<string, Severity> = {
+export const kindSeverity: Record<IncidentKind, Severity> = {
   paid_without_access: 'critical',
   access_without_payment: 'high',
   wrong_plan: 'high',

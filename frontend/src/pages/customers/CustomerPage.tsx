@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, isApiError } from '../../api';
-import { IncidentStatusText, kindLabel, SeverityPill } from '../../components/incident';
+import { IncidentStatusText, kindLabel, kindName, SeverityPill } from '../../components/incident';
 import { Button, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono, Notice, PageHeader, cx } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { AppSubject, Check, CustomerView } from '../../types';
@@ -138,7 +138,7 @@ function SubjectCard({ subject, view }: { subject: AppSubject; view: CustomerVie
           {subjectKindLabel[subject.kind] ?? subject.kind}: {subjectText(subject)}
         </h3>
         <span className={cx('text-xs font-medium', findings.length ? 'text-red-700' : 'text-emerald-700')}>
-          {findings.length ? findings.map((f) => kindLabel[f.kind] ?? f.kind).join(', ') : 'Keeps the promise'}
+          {findings.length ? findings.map((f) => kindName(f.kind)).join(', ') : 'Keeps the promise'}
         </span>
       </div>
       <div className="px-3 py-2">

@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
-import { kindLabel } from '../../components/incident';
+import { kindName } from '../../components/incident';
 import { CopyButton, cx } from '../../components/ui';
 import { formatDate, formatDateTime } from '../../format';
 import type { AppSubject, BillingPromise, FieldDiff, LedgerEntry, SubjectRef, SubscriptionVerdict } from '../../types';
@@ -391,7 +391,7 @@ const triggerWords: Record<string, string> = {
 /** One readable sentence per entry kind. */
 export function ledgerSentence(e: LedgerEntry): string {
   const d = (e.detail && typeof e.detail === 'object' ? e.detail : {}) as Detail;
-  const kind = kindLabel[str(d.kind)] ?? str(d.kind);
+  const kind = kindName(str(d.kind));
   switch (e.kind) {
     case 'billing_event':
       return `Stripe sent ${str(d.type) || 'an event'}${d.event_id ? ` (${str(d.event_id)})` : ''}.`;

@@ -16,7 +16,7 @@ import {
   formatDuration,
   useWatchedCheck,
 } from '../../components/check';
-import { incidentKinds, kindLabel, kindSeverity, SeverityPill } from '../../components/incident';
+import { incidentKinds, kindLabel, kindName, kindSeverity, SeverityPill } from '../../components/incident';
 import { Button, ErrorAlert, LoadingState, Mono, Notice } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check, CheckSummary, SampleField, SampleFinding } from '../../types';
@@ -303,7 +303,7 @@ function SampleRow({ finding: f }: { finding: SampleFinding }) {
     <li className="rounded-lg border border-gray-200 p-4">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1.5">
         <SeverityPill severity={f.severity} />
-        <span className="text-sm font-medium text-gray-900">{kindLabel[f.kind] ?? f.kind}</span>
+        <span className="text-sm font-medium text-gray-900">{kindName(f.kind)}</span>
         {f.customer_id ? <Mono value={f.customer_id} what="Customer id" /> : <span className="text-xs text-gray-500">No Stripe customer</span>}
         {f.subject && <code className="break-all font-mono text-xs text-gray-600">{f.subject}</code>}
       </div>
