@@ -48,7 +48,7 @@ describe('project dashboard', { timeout: 30_000 }, () => {
 
     // The project frame.
     const nav = screen.getByRole('navigation', { name: 'Project' });
-    expect(within(nav).getAllByRole('link').map((l) => l.textContent)).toEqual(['Dashboard', 'Incidents', 'Checks', 'Setup']);
+    expect(within(nav).getAllByRole('link').map((l) => l.textContent)).toEqual(['Dashboard', 'Incidents', 'Checks', 'Settings', 'Setup']);
     expect(within(nav).getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
     expect(screen.queryByText('Demo')).not.toBeInTheDocument();
   });
