@@ -345,7 +345,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	notifierDone := make(chan struct{})
 	go func() {
 		defer close(notifierDone)
-		notify.Run(workerCtx, 2*time.Second)
+		notify.Run(workerCtx, time.Second)
 	}()
 	log.Info("ParityRail is running", "version", version, "url", "http://"+ln.Addr().String(), "data", cfg.DataDir)
 	if ready != nil {

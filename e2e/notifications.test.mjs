@@ -74,9 +74,11 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     await preview.getByText('Open incidents:').waitFor();
     await screenshot(page, '90-notifications-1280');
     await page.locator('iframe[title="Weekly digest preview"]').screenshot({ path: 'e2e/screenshots/93-digest-email.png' });
+    const queued = Date.now();
     await page.getByRole('button', { name: 'Send now' }).click();
     await page.getByText(/Digest queued for 2 channels/).waitFor();
-    await eventually(() => slack.got.some((m) => /Weekly digest of/.test(m.text)), 'the digest reached Slack', { timeoutMs: 15_000 });
+    await eventually(() => slack.got.some((m) => /Weekly digest of/.test(m.text)), 'the digest reached Slack', { timeoutMs: 15_000, intervalMs: 10 });
+    console.log(`digest: queued → received by the Slack receiver in ${Date.now() - queued} ms`);
     await page.getByRole('cell', { name: 'Weekly digest' }).first().waitFor({ timeout: 15_000 });
 
     // Step 8 lists the same channels.
