@@ -51,7 +51,11 @@ func (s *Server) connectDatabase(c echo.Context) error {
 		return err
 	}
 
-	var warnings []string
+	// A read role that could write is refused nothing, but said plainly.
+	warnings, err := src.ReadRoleWarnings(ctx)
+	if err != nil {
+		return pgError(err)
+	}
 	if strings.TrimSpace(req.RepairConnectionString) != "" {
 		repairString, err := s.validConnString(req.RepairConnectionString)
 		if err != nil {
