@@ -26,6 +26,9 @@ import (
 
 const cliStripeKey = "sk_test_parityrailCLIWorld0000000001"
 
+// cliWebhookSecret signs the world's Stripe events.
+const cliWebhookSecret = "whsec_parityrailCLIWorld000000000001"
+
 // cliWorld is a data folder holding a project whose Stripe and Clerk are
 // fakes served by this test process, with `customers` customers whose app
 // users all lack the plan they pay for.
@@ -34,6 +37,7 @@ type cliWorld struct {
 	stripe       *stripefake.Server
 	clerk        *clerkfake.Server
 	users        []string // Clerk user ids, the i-th paying as cus_0000i+1
+	subs         []string // subscription ids, in the same order
 }
 
 func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWorld {
@@ -51,10 +55,11 @@ func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWo
 	t.Setenv("PARITYRAIL_DATA_DIR", dir)
 
 	sf.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+	var subs []string
 	for i := 1; i <= customers; i++ {
 		id := fmt.Sprintf("cus_%05d", i)
 		sf.AddCustomer(stripefake.CustomerSpec{ID: id})
-		sf.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: id, PriceIDs: []string{"price_pro"}})
+		subs = append(subs, sf.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: id, PriceIDs: []string{"price_pro"}}))
 	}
 	users := cf.GenerateUsers(customers, func(i int) map[string]any {
 		return map[string]any{"stripe_customer_id": fmt.Sprintf("cus_%05d", i), "plan": "free"}
@@ -78,7 +83,8 @@ func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWo
 	p, _ := store.CreateProject(ctx, "CLI")
 	store.SaveStack(ctx, p.ID, "CLI", "stripe", "clerk", owner.ID)
 	sealed, _ := v.Seal(cliStripeKey)
-	if err := store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID}); err != nil {
+	whsec, _ := v.Seal(cliWebhookSecret)
+	if err := store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, SealedExtra: whsec, Label: "x", ConnectedBy: owner.ID}); err != nil {
 		t.Fatal(err)
 	}
 	sealed, _ = v.Seal(clerkfake.DefaultSecretKey)
@@ -93,7 +99,7 @@ func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWo
 	if err := store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6); err != nil {
 		t.Fatal(err)
 	}
-	return &cliWorld{dir: dir, project: p.ID, stripe: sf, clerk: cf, users: users}
+	return &cliWorld{dir: dir, project: p.ID, stripe: sf, clerk: cf, users: users, subs: subs}
 }
 
 func TestCheckAndLedgerCommands(t *testing.T) {
