@@ -10,7 +10,7 @@ run: build
 
 build: ui
 	@echo "--- building the Go binary (the first build compiles SQLite's C code: several minutes on 2 cores; later builds take seconds)"
-	$(GO) build -ldflags "$(LDFLAGS)" -o parityrail .
+	$(GO) build -tags release -ldflags "$(LDFLAGS)" -o parityrail .
 
 # JS packages are installed once (and again when the lock file changes).
 node_modules/.package-lock.json: package.json package-lock.json

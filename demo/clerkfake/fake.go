@@ -273,26 +273,6 @@ func (s *Server) SetOrganizationMetadata(id, container string, m map[string]any)
 	return fmt.Errorf("clerkfake: no organization %q", id)
 }
 
-// RateLimitNext makes the next n authenticated requests answer 429 with
-// Retry-After: retryAfterSeconds (omitted when 0).
-func (s *Server) RateLimitNext(n, retryAfterSeconds int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.script = append(s.script, scripted{status: http.StatusTooManyRequests, retryAfter: retryAfterSeconds})
-	}
-}
-
-// FailNext makes the next n authenticated requests answer status (e.g. 503)
-// with Clerk's error body.
-func (s *Server) FailNext(n, status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.script = append(s.script, scripted{status: status})
-	}
-}
-
 // Requests returns the request log (the most recent 10,000), oldest first.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -387,17 +367,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authorized(header string) bool {
 	key, ok := strings.CutPrefix(header, "Bearer ")
 	return ok && key != "" && slices.Contains(s.opts.SecretKeys, key)
-}
-
-func (s *Server) popScript() (scripted, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.script) == 0 {
-		return scripted{}, false
-	}
-	sc := s.script[0]
-	s.script = s.script[1:]
-	return sc, true
 }
 
 // listUsers: bare JSON array; limit/offset, order_by on created_at or

@@ -180,21 +180,6 @@ func (s *Server) AddRestrictedKey(key string, perms ...string) {
 	s.keys[key] = keyInfo{restricted: true, perms: set}
 }
 
-// FailNext makes the next n matching requests fail as f describes.
-func (s *Server) FailNext(n int, f Failure) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := 0; i < n; i++ {
-		s.failures = append(s.failures, f)
-	}
-}
-
-// RateLimitNext makes the next n requests answer 429 rate_limit with
-// Stripe-Should-Retry: true.
-func (s *Server) RateLimitNext(n int) {
-	s.FailNext(n, Failure{Status: http.StatusTooManyRequests, ShouldRetry: "true"})
-}
-
 // Requests returns a copy of the request log.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -352,18 +337,6 @@ func (s *Server) handle(r *http.Request, key string, hasKey bool) (any, *apiErro
 		return nil, err
 	}
 	return s.route(r, key, ki)
-}
-
-func (s *Server) takeFailure(path string) (Failure, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.failures {
-		if f.Path == "" || strings.HasPrefix(path, f.Path) {
-			s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			return f, true
-		}
-	}
-	return Failure{}, false
 }
 
 func failureError(f Failure) *apiError {

@@ -1,3 +1,5 @@
+//go:build !release
+
 // Command fakeapis serves the Stripe and Clerk fakes over HTTP for browser
 // tests and local development, with a small JSON control API to shape their
 // data. It is a development tool: the product binary never includes it.
