@@ -12,6 +12,8 @@ import (
 	"parityrail/check"
 	"parityrail/db"
 	"parityrail/demo/world"
+	"parityrail/fulfillment"
+	"parityrail/repair"
 )
 
 // demoProjectName is what "Explore with demo data" calls its project.
@@ -153,4 +155,37 @@ func (s *Server) forgetDemo(projectID string) {
 	if s.cfg.Demo != nil {
 		s.cfg.Demo.Forget(projectID)
 	}
+}
+
+// demoApplied answers "Apply this change in the demo".
+type demoApplied struct {
+	SubjectKind string                    `json:"subject_kind"`
+	SubjectID   string                    `json:"subject_id"`
+	Metadata    map[string]map[string]any `json:"metadata"`
+}
+
+// applyDemoFix plays a person's guided Clerk edit on a demo project's
+// in-process Clerk — never a real Clerk — so a newcomer sees a fix work:
+// apply, then "Re-run check" resolves the incident.
+func (s *Server) applyDemoFix(c echo.Context) error {
+	inc, p := currentIncident(c), currentProject(c)
+	if !isDemo(p) || s.cfg.Demo == nil {
+		return newError(http.StatusConflict, "not_demo", "Only a demo project's changes can be applied from here; make this one in Clerk, then re-run the check.")
+	}
+	var f fulfillment.Finding
+	if err := json.Unmarshal(inc.Finding, &f); err != nil {
+		return err
+	}
+	g, ok := repair.Guide(f)
+	if !ok {
+		return newError(http.StatusConflict, "no_guided_fix", "This incident has no metadata change to apply.")
+	}
+	clerk := s.cfg.Demo.World(p.ID).Clerk
+	for container, patch := range g.Metadata {
+		if err := clerk.MergeMetadata(g.SubjectKind, g.SubjectID, container, patch); err != nil {
+			return err
+		}
+	}
+	s.log.Info("demo: guided fix applied to the demo Clerk", "project", p.ID, "incident", inc.ID, "subject", g.SubjectID)
+	return c.JSON(http.StatusOK, demoApplied{SubjectKind: g.SubjectKind, SubjectID: g.SubjectID, Metadata: g.Metadata})
 }

@@ -320,3 +320,38 @@ func TestRealProjectNeverReachesDemoWorld(t *testing.T) {
 		t.Error("the demo project's check reached the configured Stripe or Clerk")
 	}
 }
+
+// A newcomer fixes a demo incident: "Apply this change in the demo" makes
+// the guided Clerk edit on the demo's own Clerk, and "Re-run check" then
+// verifies it and resolves the incident.
+func TestApplyAGuidedFixInTheDemo(t *testing.T) {
+	app := newTestApp(t)
+	t.Cleanup(app.s.checks.Wait)
+	owner, _ := app.setupOwner()
+	member, _ := app.addUser(owner, "m@example.com", db.RoleMember)
+	p, _ := app.exploreDemo(owner)
+	var l list[incidentView]
+	member.mustDo("GET", "/api/projects/"+p.ID+"/incidents?kind=paid_without_access&status=open", nil, 200).json(t, &l)
+	var target *incidentDetail
+	for _, i := range l.Items {
+		var d incidentDetail
+		member.mustDo("GET", "/api/incidents/"+i.ID, nil, 200).json(t, &d)
+		if d.GuidedFix != nil {
+			target = &d
+			break
+		}
+	}
+	if target == nil {
+		t.Fatal("no demo incident with a guided fix")
+	}
+	var applied demoApplied
+	member.mustDo("POST", "/api/incidents/"+target.ID+"/demo/apply", nil, 200).json(t, &applied)
+	if applied.SubjectID != target.GuidedFix.SubjectID || len(applied.Metadata) == 0 {
+		t.Fatalf("applied: %+v", applied)
+	}
+	var rc recheckView
+	member.mustDo("POST", "/api/incidents/"+target.ID+"/recheck", nil, 200).json(t, &rc)
+	if !rc.Held || rc.Incident.Status != "resolved" {
+		t.Fatalf("after the demo fix: %+v", rc)
+	}
+}

@@ -86,6 +86,8 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"POST", "/api/incidents/{incident}/acknowledge", "member", 200, nil},
 		{"POST", "/api/incidents/{incident}/ignore", "member", 200, func(fixture) any { return map[string]string{"reason": "test account"} }},
 		{"POST", "/api/incidents/{incident}/recheck", "member", 200, nil},
+		// The fixture is a real project: a member passes the guard and is told it is not a demo.
+		{"POST", "/api/incidents/{incident}/demo/apply", "member", 409, nil},
 		{"GET", "/api/projects/{project}/customers/{customer}", "member", 200, nil},
 		{"GET", "/api/projects/{project}/schedules", "member", 200, nil},
 		{"PUT", "/api/projects/{project}/schedules", "admin", 200, func(fixture) any {

@@ -60,6 +60,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/api/incidents/:incidentId/acknowledge", s.acknowledgeIncident, member, incident)
 	e.POST("/api/incidents/:incidentId/ignore", s.ignoreIncident, member, incident)
 	e.POST("/api/incidents/:incidentId/recheck", s.recheckIncident, member, incident)
+	e.POST("/api/incidents/:incidentId/demo/apply", s.applyDemoFix, member, incident) // demo projects only
 	e.GET("/api/projects/:id/customers/:customerId", s.getCustomer, member, project)
 	e.GET("/api/projects/:id/schedules", s.getSchedules, member, project)
 	e.PUT("/api/projects/:id/schedules", s.saveSchedules, admin, project)

@@ -234,6 +234,11 @@ export const api = {
     request<Incident>('POST', `/api/incidents/${enc(incidentId)}/ignore`, { reason }),
   acknowledgeIncidents: (id: string, ids: string[]) =>
     request<BulkAcknowledgeResult>('POST', `/api/projects/${enc(id)}/incidents/acknowledge`, { ids }),
+  applyDemoFix: (incidentId: string) =>
+    request<{ subject_kind: string; subject_id: string; metadata: Record<string, Record<string, unknown>> }>(
+      'POST',
+      `/api/incidents/${enc(incidentId)}/demo/apply`,
+    ),
   recheckIncident: (incidentId: string) =>
     request<RecheckResult>('POST', `/api/incidents/${enc(incidentId)}/recheck`),
 

@@ -13,7 +13,8 @@ import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Modal } from '../../components/Modal';
 import { Button, Card, CopyButton, ErrorAlert, Mono, Notice, cx } from '../../components/ui';
-import { formatDateTime } from '../../format';
+import { formatDateTime, isDemo } from '../../format';
+import { useOptionalProject } from '../project/ProjectLayout';
 import { hasRole, useMe } from '../../session';
 import type { GuidedFix, IncidentDetail, RecheckResult, RepairProposal } from '../../types';
 
@@ -396,6 +397,17 @@ function GuidedFixPanel({ incident, fix }: { incident: IncidentDetail; fix: Guid
   });
   const who = fix.subject_kind === 'organization' ? 'Organization' : 'User';
   const label = fix.email || fix.name;
+  const project = useOptionalProject();
+  const demo = !!project && isDemo(project);
+  const [applied, setApplied] = useState(false);
+  const apply = useMutation({
+    mutationFn: () => api.applyDemoFix(incident.id),
+    onSuccess: () => {
+      setApplied(true);
+      toast.success('Applied in the demo’s Clerk — now re-run the check');
+    },
+    onError: (err) => toast.error(errorMessage(err)),
+  });
   return (
     <Card className="p-5">
       <section aria-labelledby="guided-heading" className="space-y-4">
@@ -463,6 +475,22 @@ function GuidedFixPanel({ incident, fix }: { incident: IncidentDetail; fix: Guid
           copyLabel="Copy API request"
           what="API request"
         />
+
+        {demo && incident.status !== 'resolved' && (
+          <Notice tone="info" title="This is demo data">
+            <p>The demo's Clerk lives inside ParityRail, so you can play the person's edit here and watch the check verify it.</p>
+            <Button
+              variant="secondary"
+              className="mt-2"
+              onClick={() => apply.mutate()}
+              busy={apply.isPending}
+              busyLabel="Applying…"
+              disabled={applied}
+            >
+              {applied ? 'Applied in the demo' : 'Apply this change in the demo'}
+            </Button>
+          </Notice>
+        )}
 
         <div className="flex flex-wrap items-center gap-3">
           <Button onClick={() => recheck.mutate()} busy={recheck.isPending} busyLabel="Re-checking…" disabled={incident.status === 'resolved'}>

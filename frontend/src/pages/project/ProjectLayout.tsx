@@ -18,6 +18,11 @@ interface ProjectContext {
   project: Project;
 }
 
+/** The project of the layout around, if any (components used in and out of it). */
+export function useOptionalProject(): Project | undefined {
+  return useOutletContext<ProjectContext | undefined>()?.project;
+}
+
 /** The project the layout loaded, for pages nested under it. */
 export function useProject(): Project {
   return useOutletContext<ProjectContext>().project;
