@@ -182,7 +182,9 @@ test('steps 5–8 → dry run numbers match the API → Finish → dashboard and
       assert.ok(await form.getByRole('checkbox', { name: /Hourly recent check/ }).isChecked());
       assert.equal(await form.getByRole('checkbox', { name: /Allow approved repairs/ }).count(), 0, 'no repairs for Clerk');
       await form.getByText(/never writes to Clerk/).waitFor();
-      await form.getByText(/not available in this build/).waitFor();
+      // Notification channels are set up right here.
+      await form.getByText('No channels yet').waitFor();
+      assert.ok(await form.getByRole('checkbox', { name: /Weekly digest/ }).first().isChecked());
       await screenshot(page, '62-go-live');
       await phone.page.goto(`${base}/8`);
       await phone.page.getByRole('form', { name: 'Go live' }).getByText('rk_test_…1234', { exact: true }).waitFor();
