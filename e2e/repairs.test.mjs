@@ -145,6 +145,10 @@ test('an admin approves a Postgres repair and sees it verified', { timeout: 240_
       await screenshot(page, '90-repair-proposed');
 
       await section.getByRole('button', { name: 'Approve repair' }).click();
+      const confirm = page.getByRole('alertdialog', { name: 'Write this change to your database?' });
+      await confirm.getByText(/IS NOT DISTINCT FROM/).waitFor();
+      await screenshot(page, '90b-repair-confirm');
+      await confirm.getByRole('button', { name: 'Approve and write' }).click();
       await page.getByText(/Repair applied: one row written/).waitFor();
       await section.getByText('Verified after repair', { exact: true }).waitFor({ timeout: 30_000 });
       await page.getByText(/the promise holds and the incident is resolved/).first().waitFor();

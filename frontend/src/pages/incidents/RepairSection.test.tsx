@@ -122,6 +122,12 @@ describe('Postgres repair', () => {
     expect(within(premium).getAllByRole('cell').map((c) => c.textContent)).toEqual(['false', 'true']);
 
     await userEvent.click(await screen.findByRole('button', { name: 'Approve repair' }));
+    // It asks first, with the UPDATE in view; nothing is sent until then.
+    const confirm = await screen.findByRole('alertdialog', { name: 'Write this change to your database?' });
+    expect(within(confirm).getByText(/"plan" = 'pro'/)).toBeInTheDocument();
+    expect(within(confirm).getByText(/"plan" IS NOT DISTINCT FROM 'free'/)).toBeInTheDocument();
+    expect(calls.some((c) => c.path === '/api/repairs/rep_1/approve')).toBe(false);
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Approve and write' }));
     expect(calls.some((c) => c.method === 'POST' && c.path === '/api/repairs/rep_1/approve')).toBe(true);
     expect(await screen.findByText(/Repair applied: one row written/)).toBeInTheDocument();
     expect(await screen.findByRole('status')).toHaveTextContent('Verifying: re-checking the customer from fresh reads');
@@ -145,6 +151,7 @@ describe('Postgres repair', () => {
       },
     });
     await userEvent.click(await screen.findByRole('button', { name: 'Approve repair' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Approve and write' }));
     expect(await screen.findByText('This row changed since the check — re-run the check')).toBeInTheDocument();
     expect(screen.getByText(/Nothing was written/)).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Re-run check' })).toBeInTheDocument();

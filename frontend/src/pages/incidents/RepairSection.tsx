@@ -63,6 +63,17 @@ export function RepairSection({ incident }: { incident: IncidentDetail }) {
     wasInFlight.current = now;
   }, [inc, incident.id, queryClient]);
 
+  if (inc.guided_fix && inc.status === 'resolved') {
+    return (
+      <Card className="p-5">
+        <h2 className="text-base font-semibold text-emerald-800">{inc.resolution ? `Held — ${inc.resolution}` : 'Resolved'}</h2>
+        <p className="mt-2 text-sm text-gray-600">
+          Resolved {formatDateTime(inc.resolved_at)}: Clerk now holds what billing promises, so there is nothing left to
+          change. The timeline has each step.
+        </p>
+      </Card>
+    );
+  }
   if (inc.guided_fix) return <GuidedFixPanel incident={inc} fix={inc.guided_fix} />;
   if (inc.proposal) return <PostgresRepair incident={inc} proposal={inc.proposal} />;
   if (inc.subject?.kind === 'row' && inc.repair && inc.status !== 'resolved' && inc.status !== 'ignored') {
@@ -77,6 +88,16 @@ export function RepairSection({ incident }: { incident: IncidentDetail }) {
 }
 
 /** Refreshes every query that shows this incident after an action. */
+/** The UPDATE an approval runs, as a person reads it: the new values, the
+ * row, and the guard that every column still holds what the check read. */
+function updatePreview(p: RepairProposal): string {
+  const lit = (v: unknown) =>
+    v === null || v === undefined ? 'NULL' : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : JSON.stringify(v);
+  const set = p.fields.map((f) => `  "${f.path}" = ${lit(f.after)}`).join(',\n');
+  const guard = p.fields.map((f) => `  AND "${f.path}" IS NOT DISTINCT FROM ${lit(f.before)}`).join('\n');
+  return `UPDATE ${p.table ?? ''}\nSET\n${set}\nWHERE <primary key> = ${lit(p.subject_id)}\n${guard};`;
+}
+
 function useRefreshIncident(incidentId: string) {
   const queryClient = useQueryClient();
   return () =>
@@ -104,15 +125,18 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
   const isAdmin = hasRole(me, 'admin');
   const refresh = useRefreshIncident(incident.id);
   const [rejecting, setRejecting] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
 
   const approve = useMutation({
     mutationFn: () => api.approveRepair(proposal.id),
     onSuccess: () => {
+      setConfirming(false);
       setFailure(null);
       toast.success('Repair applied: one row written. Verifying…');
     },
     onError: (err) => {
+      setConfirming(false);
       setFailure(errorMessage(err));
       toast.error(errorMessage(err));
     },
@@ -197,7 +221,7 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
             {isAdmin ? (
               <div className="flex flex-wrap items-center gap-2">
                 <Button
-                  onClick={() => approve.mutate()}
+                  onClick={() => setConfirming(true)}
                   disabled={!!blocked}
                   busy={approve.isPending}
                   busyLabel="Applying the repair…"
@@ -222,6 +246,26 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
             )}
           </div>
         )}
+
+        <Modal
+          open={confirming}
+          onOpenChange={(o) => !approve.isPending && setConfirming(o)}
+          role="alertdialog"
+          title="Write this change to your database?"
+          description={`One row of ${proposal.table}, only if it still holds the values the check read; in one transaction.`}
+        >
+          <pre className="overflow-x-auto rounded-md bg-gray-900 p-3 font-mono text-xs leading-relaxed text-gray-100">
+            {updatePreview(proposal)}
+          </pre>
+          <div className="mt-4 flex justify-end gap-2">
+            <Button variant="secondary" onClick={() => setConfirming(false)} disabled={approve.isPending}>
+              Cancel
+            </Button>
+            <Button onClick={() => approve.mutate()} busy={approve.isPending} busyLabel="Applying the repair…">
+              Approve and write
+            </Button>
+          </div>
+        </Modal>
 
         {failure && !rowChanged && <ErrorAlert message={failure} />}
         {rowChanged && (
