@@ -3,7 +3,7 @@
 // proposed repair, its ledger timeline, and the actions its status allows.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ArrowLeft, CheckCircle2, RefreshCw, XCircle } from 'lucide-react';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, isApiError } from '../../api';
@@ -325,13 +325,16 @@ export function IncidentPage() {
           {inc.fields.length > 0 ? (
             <FieldComparison fields={diffsToCompared(inc.fields)} caption="Promised vs granted" past={inc.status === 'resolved'} />
           ) : (
-            <p className="text-sm text-gray-600">
-              {inc.kind === 'unmatched_customer'
-                ? 'Stripe bills this customer, but no app account names it.'
-                : inc.kind === 'ambiguous_match'
-                  ? 'More than one app account names this customer; see the candidates below.'
-                  : 'No single field differs; the summary says what is wrong.'}
-            </p>
+            <>
+              <p className="text-sm text-gray-600">
+                {inc.kind === 'unmatched_customer'
+                  ? 'Stripe bills this customer, but no app account names it.'
+                  : inc.kind === 'ambiguous_match'
+                    ? 'More than one app account names this customer; see the candidates below.'
+                    : 'No single field differs; the summary says what is wrong.'}
+              </p>
+              <NextSteps incident={inc} />
+            </>
           )}
         </Section>
         <RepairSection incident={inc} />
@@ -390,6 +393,61 @@ export function IncidentPage() {
           <LedgerTimeline entries={inc.timeline} projectId={projectId} label="Incident timeline" />
         </Section>
       </div>
+    </div>
+  );
+}
+
+/** What to check for the kinds no field change fixes. */
+function NextSteps({ incident: inc }: { incident: IncidentDetail }) {
+  const customer = inc.customer_id || inc.evidence?.linked_value || 'this customer';
+  const email = inc.evidence?.promise?.customer?.email;
+  const identity = (
+    <Link to={`/projects/${inc.project_id}/onboarding/4`} className="font-medium text-indigo-700 underline hover:text-indigo-600">
+      step 4 (Identity mapping)
+    </Link>
+  );
+  let steps: ReactNode[] = [];
+  if (inc.kind === 'unmatched_customer') {
+    steps = [
+      <>Find the person's account in your app{email ? <> — Stripe's email is <code className="font-mono text-xs">{email}</code></> : null}.</>,
+      <>
+        Check that the field {identity} uses holds exactly <code className="font-mono text-xs">{customer}</code> (no spaces, the
+        same Stripe account and mode).
+      </>,
+      <>If the account uses another email, correct it in Stripe or in the app; then re-run the check.</>,
+    ];
+  } else if (inc.kind === 'ambiguous_match') {
+    const ids = [...(inc.evidence?.candidates ?? []).map((c) => c.id), ...(inc.evidence?.shared_with ?? [])];
+    steps = [
+      <>
+        Decide which one account should have this customer's access
+        {ids.length ? (
+          <>
+            {' '}(
+            {ids.map((id, i) => (
+              <span key={id}>
+                {i > 0 && ', '}
+                <code className="font-mono text-xs">{id}</code>
+              </span>
+            ))}
+            )
+          </>
+        ) : null}
+        .
+      </>,
+      <>Remove {customer} from the others, or merge the duplicate accounts.</>,
+      <>Check that {identity} links on a field that is unique per account; then re-run the check.</>,
+    ];
+  }
+  if (steps.length === 0) return null;
+  return (
+    <div className="mt-3 rounded-md bg-gray-50 p-3 text-sm text-gray-700">
+      <p className="font-medium text-gray-900">What to check</p>
+      <ol className="mt-1 list-decimal space-y-1 pl-5">
+        {steps.map((st, i) => (
+          <li key={i}>{st}</li>
+        ))}
+      </ol>
     </div>
   );
 }
