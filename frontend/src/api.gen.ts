@@ -1220,6 +1220,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/incidents/{incidentId}/demo/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The incident id (inc_…). */
+                incidentId: components["parameters"]["incidentId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a guided Clerk fix in a demo project's own Clerk
+         * @description Demo projects only: plays the person's edit (the guided fix's metadata
+         *     merge) on the demo's in-process Clerk, never a real one; "Re-run
+         *     check" then verifies it. 409 `not_demo` for a real project, 409
+         *     `no_guided_fix` when the incident has no metadata change.
+         */
+        post: operations["applyDemoFix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/api-keys": {
         parameters: {
             query?: never;
@@ -4499,6 +4525,39 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    applyDemoFix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The incident id (inc_…). */
+                incidentId: components["parameters"]["incidentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was merged into which subject. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        subject_kind: "user" | "organization";
+                        subject_id: string;
+                        metadata: {
+                            [key: string]: Record<string, never>;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };
