@@ -81,6 +81,38 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     console.log(`digest: queued → received by the Slack receiver in ${Date.now() - queued} ms`);
     await page.getByRole('cell', { name: 'Weekly digest' }).first().waitFor({ timeout: 15_000 });
 
+    // A demo incident fixed in the demo's Clerk, then the demo reset: the
+    // fresh check finds it broken again — one new incident — and Slack hears.
+    const open = await api.request('GET', `/api/projects/${project.id}/incidents?kind=paid_without_access&status=open`);
+    let target;
+    for (const i of open.items) {
+      const d = await api.request('GET', `/api/incidents/${i.id}`);
+      if (d.guided_fix) {
+        target = d;
+        break;
+      }
+    }
+    assert.ok(target, 'a demo incident with a guided fix');
+    await page.goto(`/projects/${project.id}/incidents/${target.id}`);
+    await page.getByRole('button', { name: 'Apply this change in the demo' }).click();
+    await page.getByRole('button', { name: 'Applied in the demo' }).waitFor();
+    await page.getByRole('button', { name: 'Re-run check' }).last().click();
+    await page.getByText('Held — verified after guided fix').first().waitFor({ timeout: 20_000 });
+    await screenshot(page, '95-demo-fix-verified');
+    const before = slack.got.length;
+    const reset = await api.request('POST', `/api/projects/${project.id}/demo/reset`);
+    let ended;
+    await eventually(async () => {
+      const c = await api.request('GET', `/api/projects/${project.id}/checks/${reset.check.id}`);
+      if (c.status !== 'running' && !ended) ended = Date.now();
+      return c.status === 'finished';
+    }, 'the reset check finished', { timeoutMs: 30_000, intervalMs: 20 });
+    await eventually(() => slack.got.slice(before).some((m) => /1 new access incident in Demo project/.test(m.text)), 'the new incident reached Slack', {
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
+    console.log(`new incident: check end → Slack receipt in ${Date.now() - ended} ms (≤ the outbox poll of 1 s + sending)`);
+
     // Step 8 lists the same channels.
     await page.goto(`/projects/${project.id}/onboarding/8`);
     await page.getByRole('heading', { name: 'Notification channels' }).waitFor();
