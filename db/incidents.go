@@ -203,6 +203,10 @@ type IncidentFilter struct {
 	Kind       string
 	Severity   string
 	CustomerID string
+	// CheckID: the incidents this check opened or resolved (CheckEvent
+	// "opened" or "resolved" narrows it to one).
+	CheckID    string
+	CheckEvent string
 	Q          string // substring of customer id, subject id, email or name
 	Sort       string // SortSeverity (default), SortLastSeen, SortFirstSeen, SortAtStake
 	Currency   string // incidents whose money at stake is in this currency (required by SortAtStake)
@@ -251,6 +255,17 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 	}
 	if f.CustomerID != "" {
 		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
+	}
+	if f.CheckID != "" {
+		kinds := `'incident_opened', 'incident_resolved'`
+		switch f.CheckEvent {
+		case "opened":
+			kinds = `'incident_opened'`
+		case "resolved":
+			kinds = `'incident_resolved'`
+		}
+		where = append(where, `id IN (SELECT incident_id FROM ledger WHERE project_id = ? AND check_id = ? AND kind IN (`+kinds+`))`)
+		args = append(args, projectID, f.CheckID)
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
 		q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)

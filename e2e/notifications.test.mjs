@@ -113,6 +113,16 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     });
     console.log(`new incident: check end → Slack receipt in ${Date.now() - ended} ms (≤ the outbox poll of 1 s + sending)`);
 
+    // The reset check's page: who started it, its counts, and the incident
+    // it opened (linked).
+    await page.goto(`/projects/${project.id}/checks`);
+    await page.locator(`[data-check-id="${reset.check.id}"]`).getByRole('link').first().click();
+    await page.waitForURL(`**/checks/${reset.check.id}`);
+    const openedByCheck = page.getByRole('region', { name: 'Opened by this check' });
+    await openedByCheck.getByRole('link', { name: 'Paid without access' }).waitFor();
+    await page.getByText('Stripe requests').waitFor();
+    await screenshot(page, '96-check-page');
+
     // Step 8 lists the same channels.
     await page.goto(`/projects/${project.id}/onboarding/8`);
     await page.getByRole('heading', { name: 'Notification channels' }).waitFor();
@@ -137,6 +147,11 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     await phone.page.getByLabel('Password').fill('correct horse battery staple');
     await phone.page.getByRole('button', { name: 'Sign in' }).click();
     await phone.page.waitForURL('**/projects');
+    await phone.page.goto(`/projects/${project.id}/checks/${reset.check.id}`);
+    await phone.page.getByRole('region', { name: 'Opened by this check' }).getByRole('link').first().waitFor();
+    const checkWidths = await phone.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(checkWidths[0] <= checkWidths[1], `check page: no horizontal scroll at 360 px: ${checkWidths}`);
+    await screenshot(phone.page, '97-check-page-360');
     await phone.page.goto(`/projects/${project.id}/settings`);
     await phone.page.getByRole('listitem').filter({ hasText: '#billing-alerts' }).waitFor();
     await screenshot(phone.page, '92-notifications-360');

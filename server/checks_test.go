@@ -407,3 +407,34 @@ func TestWebhookRechecksOnlyItsCustomer(t *testing.T) {
 		t.Errorf("ledger %v, chain %s", own, cv.Ledger.Chain)
 	}
 }
+
+// The check page lists the incidents a check opened and resolved.
+func TestIncidentsOfACheck(t *testing.T) {
+	w := newCheckWorld(t)
+	first := w.runCheck(w.owner, map[string]any{"scope": "full"})
+	opened := w.incidents(w.member, "?check_id="+first.ID+"&check_event=opened")
+	if len(opened.Items) != 2 {
+		t.Fatalf("the first check opened %d incidents: %+v", len(opened.Items), opened.Items)
+	}
+	// The app fixes cus_noaccess; the next check resolves its incident.
+	for email, id := range w.users {
+		if email == "noaccess@app.test" {
+			if err := w.app.clerk.SetUserMetadata(id, "public_metadata", map[string]any{"stripe_customer_id": "cus_noaccess", "plan": "pro"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	second := w.runCheck(w.owner, map[string]any{"scope": "full"})
+	resolved := w.incidents(w.member, "?check_id="+second.ID+"&check_event=resolved")
+	if len(resolved.Items) != 1 || resolved.Items[0].CustomerID != "cus_noaccess" || resolved.Items[0].Status != "resolved" {
+		t.Fatalf("resolved by the second check: %+v", resolved.Items)
+	}
+	if l := w.incidents(w.member, "?check_id="+second.ID+"&check_event=opened"); len(l.Items) != 0 {
+		t.Errorf("the second check opened %d", len(l.Items))
+	}
+	var e errorBody
+	w.member.mustDo("GET", "/api/projects/"+w.project+"/incidents?check_id="+second.ID+"&check_event=seen", nil, 400).json(t, &e)
+	if e.Error.Field != "check_event" {
+		t.Errorf("bad check_event: %+v", e.Error)
+	}
+}

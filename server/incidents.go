@@ -117,7 +117,11 @@ func (s *Server) listIncidents(c echo.Context) error {
 // tool's arguments of the same names).
 func incidentFilter(param func(string) string) (db.IncidentFilter, error) {
 	f := db.IncidentFilter{Kind: param("kind"), Severity: param("severity"), Q: param("q"),
-		Cursor: param("cursor"), CustomerID: param("customer_id"), Sort: param("sort"), Limit: 50}
+		Cursor: param("cursor"), CustomerID: param("customer_id"), Sort: param("sort"), Limit: 50,
+		CheckID: strings.TrimSpace(param("check_id")), CheckEvent: param("check_event")}
+	if f.CheckEvent != "" && f.CheckEvent != "opened" && f.CheckEvent != "resolved" {
+		return f, badRequest("invalid_filter", "check_event is opened or resolved.").on("check_event")
+	}
 	// A search is a substring of an id, email or name: 200 characters is
 	// more than any of them, and longer patterns make SQLite refuse the LIKE.
 	if len([]rune(f.Q)) > maxSearchLen {

@@ -11,6 +11,7 @@ import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OnboardingPage } from './pages/OnboardingPage';
 import { ChecksPage } from './pages/project/ChecksPage';
+import { CheckPage } from './pages/project/CheckPage';
 import { DashboardPage } from './pages/project/DashboardPage';
 import { ProjectLayout } from './pages/project/ProjectLayout';
 import { ProjectsPage } from './pages/ProjectsPage';
@@ -101,6 +102,7 @@ export function App() {
           <Route path="/projects/:projectId" element={<ProjectLayout />}>
             <Route index element={<DashboardPage />} />
             <Route path="checks" element={<ChecksPage />} />
+            <Route path="checks/:checkId" element={<CheckPage />} />
             <Route path="incidents" element={<IncidentsPage />} />
             <Route path="incidents/:incidentId" element={<IncidentPage />} />
             <Route path="customers/:customerId" element={<CustomerPage />} />

@@ -3524,6 +3524,10 @@ export interface operations {
                 kind?: string;
                 severity?: components["schemas"]["Severity"];
                 customer_id?: string;
+                /** @description The incidents this check opened or resolved. */
+                check_id?: string;
+                /** @description With check_id, only those it opened or only those it resolved. */
+                check_event?: "opened" | "resolved";
                 /** @description Free-text search. */
                 q?: string;
                 /** @description `severity` (default: critical first, then newest), `last_seen` or `first_seen` (newest first), or `at_stake` (most money at stake per month first; needs `currency`, lists only incidents with an amount in it). */

@@ -244,6 +244,9 @@ export type Incident = Schemas['Incident'];
 
 export interface IncidentFilter {
   status?: string;
+  /** The incidents this check opened or resolved (check_event narrows it). */
+  check_id?: string;
+  check_event?: 'opened' | 'resolved';
   kind?: string;
   severity?: string;
   customer_id?: string;

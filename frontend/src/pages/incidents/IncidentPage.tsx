@@ -199,8 +199,18 @@ function StatusDetails({ incident }: { incident: IncidentDetail }) {
       <Term label="Status">
         <IncidentStatusText status={incident.status} />
       </Term>
-      <Term label="First seen">{formatDateTime(incident.first_seen_at)}</Term>
-      <Term label="Last seen">{formatDateTime(incident.last_seen_at)}</Term>
+      <Term label="First seen">
+        {formatDateTime(incident.first_seen_at)}{' '}
+        <Link to={`/projects/${incident.project_id}/checks/${incident.first_check_id}`} className="text-xs text-indigo-700 hover:underline">
+          by this check
+        </Link>
+      </Term>
+      <Term label="Last seen">
+        {formatDateTime(incident.last_seen_at)}{' '}
+        <Link to={`/projects/${incident.project_id}/checks/${incident.last_check_id}`} className="text-xs text-indigo-700 hover:underline">
+          by this check
+        </Link>
+      </Term>
       {incident.acknowledged_at && (
         <Term label="Acknowledged">
           {formatDateTime(incident.acknowledged_at)} by {actorName(incident.acknowledged_by, people)}

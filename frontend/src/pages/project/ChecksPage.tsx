@@ -5,6 +5,7 @@
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { Play } from 'lucide-react';
 import { useEffect, useRef } from 'react';
+import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import {
@@ -130,7 +131,9 @@ function CheckRow({ check: c }: { check: Check }) {
     <>
       <tr className={cx('align-top', running && 'bg-indigo-50/40')} data-check-id={c.id}>
         <td className="whitespace-nowrap px-3 py-2.5 text-gray-900">
-          {formatDateTime(c.started_at)}
+          <Link to={c.id} className="font-medium text-indigo-700 hover:underline">
+            {formatDateTime(c.started_at)}
+          </Link>
           <div className="mt-0.5">
             <Mono value={c.id} what="Check id" />
           </div>
