@@ -281,7 +281,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	// One runner for the API, the schedules and the webhook worker.
 	checks := &check.Runner{DB: store, Log: log, Ended: checkEnded(meters), Opener: &check.Opener{DB: store, Vault: v,
 		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, StripeRate: cfg.StripeMaxRPS, Log: log,
-		OnStripeThrottle: func() { meters.SourceRateLimited("stripe") },
+		OnSourceResponse: meters.SourceResponse,
 		Demo:             &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}}
 
 	// A repair whose UPDATE ran when the process stopped is marked failed
@@ -402,15 +402,14 @@ func openVault(cfg config) (*vault.Vault, error) {
 	return vault.New(key)
 }
 
-// checkEnded counts a check's end in the metrics: its duration, status and
-// the requests it made to each source.
+// checkEnded counts a check's end in the metrics: its duration and status
+// (source requests are counted as they are answered: Opener.OnSourceResponse).
 func checkEnded(m *metrics.Metrics) func(db.Project, db.Check, check.Summary) {
 	return func(p db.Project, c db.Check, sum check.Summary) {
 		at := time.Now()
 		if c.FinishedAt != nil {
 			at = *c.FinishedAt
 		}
-		m.CheckEnded(p.ID, c.Scope, c.Status, time.Duration(sum.DurationMS)*time.Millisecond, at,
-			map[string]int64{"stripe": sum.StripeRequests, p.AccessSource: sum.AccessRequests})
+		m.CheckEnded(p.ID, c.Scope, c.Status, time.Duration(sum.DurationMS)*time.Millisecond, at)
 	}
 }

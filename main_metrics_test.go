@@ -93,12 +93,12 @@ func TestMetricsAfterADemoCheck(t *testing.T) {
 	}
 	var stripe float64
 	for _, m := range fams["parityrail_source_requests_total"].GetMetric() {
-		if label(m, "source") == "stripe" {
+		if label(m, "source") == "stripe" && label(m, "status_class") == "2xx" {
 			stripe = m.Counter.GetValue()
 		}
 	}
 	if stripe < 1 {
-		t.Errorf("no Stripe requests counted")
+		t.Errorf("no answered Stripe requests counted by status class")
 	}
 	if fams["go_goroutines"] == nil || fams["process_resident_memory_bytes"] == nil {
 		t.Error("no runtime or process metrics")

@@ -59,6 +59,9 @@ type Config struct {
 	Transport http.RoundTripper
 	// Timeout bounds one API call including its retries; 0 → 2 minutes.
 	Timeout time.Duration
+	// OnResponse, when set, sees each request's HTTP status (0: no answer),
+	// for metrics.
+	OnResponse func(status int)
 }
 
 // Client reads one Stripe account. It is safe for concurrent use.
@@ -123,7 +126,7 @@ func New(cfg Config) (*Client, error) {
 		timeout = 2 * time.Minute
 	}
 	count := &atomic.Int64{}
-	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count}
+	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count, observe: cfg.OnResponse}
 
 	httpc := &http.Client{Transport: rt, Timeout: timeout}
 	backend := stripe.GetBackendWithConfig(stripe.APIBackend, &stripe.BackendConfig{
@@ -172,6 +175,7 @@ type transport struct {
 	maxRetries int
 	backoff    func(int) time.Duration
 	count      *atomic.Int64
+	observe    func(int)
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -195,6 +199,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Body, r.GetBody, r.ContentLength = http.NoBody, nil, 0
 		t.count.Add(1)
 		resp, err := t.next.RoundTrip(r)
+		if t.observe != nil {
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+			}
+			t.observe(status)
+		}
 		if b, ok := t.limiter.(*Budget); ok && err == nil && resp.StatusCode == http.StatusTooManyRequests {
 			b.Throttled(resp)
 		}

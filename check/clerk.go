@@ -53,7 +53,7 @@ func (o *Opener) openClerk(ctx context.Context, p db.Project, m mapping.Mapping)
 	if err != nil {
 		return nil, err
 	}
-	c, err := clerk.New(clerk.Config{BaseURL: o.ClerkAPIBase, SecretKey: key})
+	c, err := clerk.New(clerk.Config{BaseURL: o.ClerkAPIBase, SecretKey: key, OnResponse: o.Observer("clerk")})
 	if err != nil {
 		return nil, &SourceError{Code: "clerk_invalid_key", Message: err.Error(), Err: err}
 	}

@@ -40,7 +40,8 @@ func (o *Opener) openDemoBilling(p db.Project) (Billing, error) {
 	}
 	stripeBase, _ := d.Bases(p.ID)
 	// The demo world is in-process: no request cap to respect.
-	c, err := billing.New(billing.Config{Key: d.StripeKey, APIBase: stripeBase, Limiter: rate.NewLimiter(rate.Inf, 1)})
+	c, err := billing.New(billing.Config{Key: d.StripeKey, APIBase: stripeBase, Limiter: rate.NewLimiter(rate.Inf, 1),
+		OnResponse: o.Observer("stripe")})
 	if err != nil {
 		return nil, sourceError("demo_unavailable", "The demo Stripe account cannot be opened: %s", err.Error())
 	}
@@ -53,7 +54,7 @@ func (o *Opener) openDemoAccess(_ context.Context, p db.Project, m mapping.Mappi
 		return nil, err
 	}
 	_, clerkBase := d.Bases(p.ID)
-	c, err := clerk.New(clerk.Config{BaseURL: clerkBase, SecretKey: d.ClerkKey})
+	c, err := clerk.New(clerk.Config{BaseURL: clerkBase, SecretKey: d.ClerkKey, OnResponse: o.Observer("clerk")})
 	if err != nil {
 		return nil, &SourceError{Code: "demo_unavailable", Message: err.Error(), Err: err}
 	}

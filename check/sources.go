@@ -103,9 +103,20 @@ type Opener struct {
 	// them (metrics).
 	Log              *slog.Logger
 	OnStripeThrottle func()
+	// OnSourceResponse sees the HTTP status of every request a source
+	// makes (metrics by source and status class).
+	OnSourceResponse func(source string, status int)
 
 	mu      sync.Mutex
 	budgets map[string]*billing.Budget // one per project: everything reading its account shares it
+}
+
+// Observer is the response hook of one source (nil without OnSourceResponse).
+func (o *Opener) Observer(source string) func(int) {
+	if o.OnSourceResponse == nil {
+		return nil
+	}
+	return func(status int) { o.OnSourceResponse(source, status) }
 }
 
 // Budget sources, as the settings page names them.
@@ -243,7 +254,7 @@ func (o *Opener) openBilling(ctx context.Context, p db.Project) (Billing, error)
 	if err != nil {
 		return nil, sourceError("stripe_invalid_key", "%s", err.Error())
 	}
-	cfg := billing.Config{Key: key, APIBase: o.StripeAPIBase, Limiter: o.StripeBudget(p, mode)}
+	cfg := billing.Config{Key: key, APIBase: o.StripeAPIBase, Limiter: o.StripeBudget(p, mode), OnResponse: o.Observer("stripe")}
 	c, err := billing.New(cfg)
 	if err != nil {
 		return nil, sourceError("stripe_invalid_key", "%s", err.Error())

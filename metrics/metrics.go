@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,8 +56,8 @@ func New(open OpenIncidents) *Metrics {
 		}, []string{"project"}),
 		sourceRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parityrail_source_requests_total",
-			Help: "Requests checks made to their sources, by source (stripe, clerk, postgres, demo).",
-		}, []string{"source"}),
+			Help: "HTTP requests made to sources, by source (stripe, clerk) and status class (2xx, 3xx, 4xx, 5xx, or error when nothing answered).",
+		}, []string{"source", "status_class"}),
 		webhookEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parityrail_webhook_events_total",
 			Help: "Stripe webhook deliveries, by event type and result (acted_on, ignored, refused).",
@@ -67,7 +68,7 @@ func New(open OpenIncidents) *Metrics {
 		}, []string{"channel_kind", "result"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parityrail_source_rate_limited_total",
-			Help: "Requests a source answered 429 (rate limited), by source; each halves the Stripe budget for 10 s.",
+			Help: "Requests a source answered 429 (rate limited), by source; on Stripe each halves the project's budget for 10 s.",
 		}, []string{"source"}),
 	}
 	m.Registry.MustRegister(m.checkDuration, m.checks, m.lastSuccess, m.sourceRequests, m.webhookEvents, m.deliveries, m.rateLimited,
@@ -79,7 +80,7 @@ func New(open OpenIncidents) *Metrics {
 }
 
 // CheckEnded records one check's end.
-func (m *Metrics) CheckEnded(project, scope, status string, took time.Duration, at time.Time, requests map[string]int64) {
+func (m *Metrics) CheckEnded(project, scope, status string, took time.Duration, at time.Time) {
 	if m == nil {
 		return
 	}
@@ -88,10 +89,20 @@ func (m *Metrics) CheckEnded(project, scope, status string, took time.Duration, 
 	if status == "finished" && scope == "full" {
 		m.lastSuccess.WithLabelValues(project).Set(float64(at.Unix()))
 	}
-	for source, n := range requests {
-		if n > 0 {
-			m.sourceRequests.WithLabelValues(source).Add(float64(n))
-		}
+}
+
+// SourceResponse records one request to a source by its status class.
+func (m *Metrics) SourceResponse(source string, status int) {
+	if m == nil {
+		return
+	}
+	class := "error"
+	if status >= 100 && status < 600 {
+		class = fmt.Sprintf("%dxx", status/100)
+	}
+	m.sourceRequests.WithLabelValues(source, class).Inc()
+	if status == 429 {
+		m.rateLimited.WithLabelValues(source).Inc()
 	}
 }
 
@@ -105,14 +116,6 @@ func (m *Metrics) WebhookEvent(eventType, result string) {
 		eventType = "other"
 	}
 	m.webhookEvents.WithLabelValues(eventType, result).Inc()
-}
-
-// SourceRateLimited records a 429 from a source.
-func (m *Metrics) SourceRateLimited(source string) {
-	if m == nil {
-		return
-	}
-	m.rateLimited.WithLabelValues(source).Inc()
 }
 
 // NotificationDelivery records one delivery attempt.

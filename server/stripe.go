@@ -117,7 +117,7 @@ func (s *Server) newStripe(p db.Project, key string) (*billing.Client, error) {
 	cfg := billing.Config{Key: key, APIBase: s.cfg.StripeAPIBase}
 	if _, mode, err := billing.ValidateKey(key); err == nil {
 		if o := s.opener(); o != nil {
-			cfg.Limiter = o.StripeBudget(p, mode)
+			cfg.Limiter, cfg.OnResponse = o.StripeBudget(p, mode), o.Observer("stripe")
 		}
 	}
 	return billing.New(cfg)

@@ -50,6 +50,9 @@ type Config struct {
 	// Sleep waits between retries; tests inject one that records durations.
 	// It must return early with ctx.Err() when ctx ends.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// OnResponse, when set, sees each request's HTTP status (0: no answer),
+	// for metrics.
+	OnResponse func(status int)
 }
 
 // Client reads from one Clerk instance. It is safe for concurrent use.
@@ -61,6 +64,7 @@ type Client struct {
 	maxRetryWait time.Duration
 	sleep        func(context.Context, time.Duration) error
 	requests     atomic.Int64
+	onResponse   func(int)
 }
 
 // New validates the key and base URL and builds a client on clerk-sdk-go's
@@ -98,6 +102,7 @@ func New(cfg Config) (*Client, error) {
 		}),
 		key:          key,
 		host:         u.Host,
+		onResponse:   cfg.OnResponse,
 		maxAttempts:  cfg.MaxAttempts,
 		maxRetryWait: cfg.MaxRetryWait,
 		sleep:        cfg.Sleep,
@@ -136,6 +141,9 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, what st
 		err := c.backend.Call(context.WithValue(ctx, attemptInfoKey{}, info), req, body)
 		if info.sent {
 			c.requests.Add(1)
+			if c.onResponse != nil {
+				c.onResponse(info.status)
+			}
 		}
 		if err == nil {
 			return body.data, nil
