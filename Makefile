@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: run build ui test test-go test-ui test-e2e vet clean fuzz bench
+.PHONY: run build ui test test-go test-ui test-e2e vet clean fuzz bench release
 
 run: build
 	./parityrail
@@ -68,5 +68,20 @@ bench:
 	PARITYRAIL_BENCH=1 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v | grep -E 'webhook →|FAIL|ok'
 	PARITYRAIL_BENCH=1 PARITYRAIL_BENCH_BUDGET=25 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v | grep -E 'webhook →|FAIL|ok'
 
+# Release binaries for linux/amd64 and linux/arm64 (cgo: SQLite; arm64 is
+# cross-compiled with Debian's gcc-aarch64-linux-gnu), stamped with the
+# version from git describe, with a SHA256SUMS. Not part of make test; the
+# arm64 build compiles SQLite's C code again (several minutes).
+ARM64_CC ?= aarch64-linux-gnu-gcc
+release: ui
+	@command -v $(ARM64_CC) >/dev/null || { echo "release: $(ARM64_CC) is missing (apt-get install gcc-aarch64-linux-gnu)"; exit 1; }
+	rm -rf dist && mkdir -p dist
+	@echo "--- linux/amd64"
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -tags release -trimpath -ldflags "$(LDFLAGS) -s -w" -o dist/parityrail_$(VERSION)_linux_amd64 .
+	@echo "--- linux/arm64 (cross-compiling SQLite: several minutes)"
+	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=$(ARM64_CC) $(GO) build -tags release -trimpath -ldflags "$(LDFLAGS) -s -w" -o dist/parityrail_$(VERSION)_linux_arm64 .
+	cd dist && sha256sum parityrail_$(VERSION)_linux_* > SHA256SUMS
+	@cat dist/SHA256SUMS
+
 clean:
-	rm -rf parityrail bin frontend/dist/app node_modules
+	rm -rf parityrail bin dist frontend/dist/app node_modules
