@@ -211,3 +211,35 @@ func (d *DB) CompleteSteps(ctx context.Context, projectID, userID string, steps 
 	}
 	return tx.Commit()
 }
+
+// RoleCredential is a suggested role of a project, its password sealed.
+type RoleCredential struct {
+	Role           string
+	SealedPassword string
+}
+
+// GetRoleCredential returns the project's suggested role of a kind (read,
+// repair); ErrNotFound when none was made yet.
+func (d *DB) GetRoleCredential(ctx context.Context, projectID, kind string) (RoleCredential, error) {
+	var c RoleCredential
+	err := d.read.QueryRowContext(ctx, `SELECT role, sealed_password FROM role_credentials WHERE project_id = ? AND kind = ?`,
+		projectID, kind).Scan(&c.Role, &c.SealedPassword)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("role credential: %w", err)
+	}
+	return c, nil
+}
+
+// SaveRoleCredential stores (or replaces) a project's suggested role.
+func (d *DB) SaveRoleCredential(ctx context.Context, projectID, kind string, c RoleCredential) error {
+	_, err := d.write.ExecContext(ctx, `INSERT INTO role_credentials (project_id, kind, role, sealed_password, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (project_id, kind) DO UPDATE SET role = excluded.role, sealed_password = excluded.sealed_password, created_at = excluded.created_at`,
+		projectID, kind, c.Role, c.SealedPassword, formatTime(d.now()))
+	if err != nil {
+		return fmt.Errorf("save role credential: %w", err)
+	}
+	return nil
+}

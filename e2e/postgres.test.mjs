@@ -144,7 +144,9 @@ async function bothWidths(page, name) {
 }
 
 test('Postgres: role SQL from the UI, actionable connect errors, suggested identity and access mappings, repair role', { timeout: 300_000 }, async (t) => {
-  const database = appDatabase(t, ['parityrail_read', 'parityrail_repair']);
+  // The project's own role names come from its role SQL; cleaned up after.
+  const roles = [];
+  const database = appDatabase(t, roles);
   const refusesPassword = await wrongPasswordServer(t);
   const closedPort = await freePort();
 
@@ -192,24 +194,25 @@ test('Postgres: role SQL from the UI, actionable connect errors, suggested ident
       // The role SQL, read from the page and run by the superuser.
       await page.getByRole('button', { name: 'How to create a read-only role' }).click();
       const roleSQL = await page.getByLabel('Role SQL', { exact: true }).innerText();
-      const m = roleSQL.match(/CREATE ROLE "parityrail_read" LOGIN PASSWORD '([A-Za-z0-9]+)';/);
+      const m = roleSQL.match(/CREATE ROLE "(parityrail_read_acme_[a-z0-9]{4})" LOGIN PASSWORD '([A-Za-z0-9]+)';/);
       assert.ok(m, `role SQL:\n${roleSQL}`);
-      const password = m[1];
-      assert.match(roleSQL, /GRANT SELECT ON ALL TABLES IN SCHEMA public TO "parityrail_read";/);
-      assert.match(roleSQL, /ALTER ROLE "parityrail_read" SET default_transaction_read_only = on;/);
-      await page.getByText(`postgres://parityrail_read:${password}@<host>:5432/<database>?sslmode=require`).waitFor();
+      const [, readRole, password] = m;
+      roles.push(readRole);
+      assert.ok(roleSQL.includes(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${readRole}";`), roleSQL);
+      assert.ok(roleSQL.includes(`ALTER ROLE "${readRole}" SET default_transaction_read_only = on;`), roleSQL);
+      await page.getByText(`postgres://${readRole}:${password}@<host>:5432/<database>?sslmode=require`).waitFor();
       await page.getByRole('button', { name: 'Copy SQL' }).waitFor();
       await bothWidths(page, '72-postgres-role-sql');
       psql(database, roleSQL);
 
-      await connField.fill(`postgres://parityrail_read:${password}@127.0.0.1:5432/${database}?sslmode=disable`);
+      await connField.fill(`postgres://${readRole}:${password}@127.0.0.1:5432/${database}?sslmode=disable`);
       await connectBtn.click();
       await page.getByText(`Postgres connected — 127.0.0.1 / ${database}`).waitFor({ timeout: 30_000 });
       const card = page.getByTestId('postgres-connected-card');
       await card.getByText('127.0.0.1', { exact: true }).waitFor();
       await card.getByText(database, { exact: true }).waitFor();
       const cardText = await card.innerText();
-      assert.ok(!cardText.includes(password) && !cardText.includes('parityrail_read'), `card shows more than host and database: ${cardText}`);
+      assert.ok(!cardText.includes(password) && !cardText.includes(readRole), `card shows more than host and database: ${cardText}`);
       assert.equal(await connField.count(), 0, 'the form closes; the string is not echoed back');
       await bothWidths(page, '73-postgres-connected');
 
@@ -221,7 +224,7 @@ test('Postgres: role SQL from the UI, actionable connect errors, suggested ident
         `CREATE TABLE parityrail_was_here (id int);`,
         `BEGIN READ WRITE; UPDATE users SET is_premium = true; COMMIT;`,
       ]) {
-        const err = psqlRefused(database, sql, { user: 'parityrail_read' });
+        const err = psqlRefused(database, sql, { user: readRole });
         assert.match(err, /read-only transaction|permission denied/, `${sql} → ${err}`);
       }
       assert.equal(psql(database, `SELECT count(*) FROM users WHERE plan = 'pro' OR is_premium;`).trim(), '1', 'no row changed');
@@ -286,21 +289,24 @@ test('Postgres: role SQL from the UI, actionable connect errors, suggested ident
       await page.getByTestId('postgres-connected-card').getByRole('button', { name: 'Reconnect' }).click();
       await page.getByRole('button', { name: 'How to create the repair role' }).click();
       const repairSQL = await page.getByLabel('Repair role SQL', { exact: true }).innerText();
-      assert.match(repairSQL, /GRANT UPDATE \("plan", "is_premium", "trial_ends_at", "entitlements"\) ON "public"\."users" TO "parityrail_repair";/);
-      assert.match(repairSQL, /GRANT UPDATE \("plan"\) ON "public"\."organizations" TO "parityrail_repair";/);
-      const repairPassword = repairSQL.match(/CREATE ROLE "parityrail_repair" LOGIN PASSWORD '([A-Za-z0-9]+)';/)?.[1];
+      const repairRole = repairSQL.match(/CREATE ROLE "(parityrail_repair_acme_[a-z0-9]{4})"/)?.[1];
+      assert.ok(repairRole, repairSQL);
+      roles.push(repairRole);
+      assert.ok(repairSQL.includes(`GRANT UPDATE ("plan", "is_premium", "trial_ends_at", "entitlements") ON "public"."users" TO "${repairRole}";`), repairSQL);
+      assert.ok(repairSQL.includes(`GRANT UPDATE ("plan") ON "public"."organizations" TO "${repairRole}";`), repairSQL);
+      const repairPassword = repairSQL.match(/LOGIN PASSWORD '([A-Za-z0-9]+)';/)?.[1];
       assert.ok(repairPassword, repairSQL);
       await screenshot(page, '76-postgres-repair-sql');
       psql(database, repairSQL);
-      await page.getByLabel('Read-only connection string').fill(`postgres://parityrail_read:${password}@127.0.0.1:5432/${database}?sslmode=disable`);
+      await page.getByLabel('Read-only connection string').fill(`postgres://${readRole}:${password}@127.0.0.1:5432/${database}?sslmode=disable`);
       await page
         .getByLabel('Repair connection string (optional)')
-        .fill(`postgres://parityrail_repair:${repairPassword}@127.0.0.1:5432/${database}?sslmode=disable`);
+        .fill(`postgres://${repairRole}:${repairPassword}@127.0.0.1:5432/${database}?sslmode=disable`);
       await page.getByRole('button', { name: 'Test & connect' }).click();
       await page.getByText(`Postgres connected — 127.0.0.1 / ${database}`).waitFor({ timeout: 30_000 });
-      await page.getByTestId('postgres-connected-card').getByText('parityrail_repair', { exact: true }).waitFor();
+      await page.getByTestId('postgres-connected-card').getByText(repairRole, { exact: true }).waitFor();
       // The repair role may write the mapped columns, nothing else.
-      const err = psqlRefused(database, `UPDATE users SET email = 'x@example.com' WHERE id = 1;`, { user: 'parityrail_repair' });
+      const err = psqlRefused(database, `UPDATE users SET email = 'x@example.com' WHERE id = 1;`, { user: repairRole });
       assert.match(err, /permission denied/);
 
       assert.deepEqual(problems, [], 'no page errors');

@@ -141,6 +141,33 @@ type setupSQLView struct {
 	RepairUnavailable string `json:"repair_unavailable,omitempty"`
 }
 
+// roleCredential is the project's suggested role of a kind: the same on
+// every visit (name and password) until regenerated.
+func (s *Server) roleCredential(ctx context.Context, p db.Project, kind string, regenerate bool) (postgres.Credential, error) {
+	stored, err := s.db.GetRoleCredential(ctx, p.ID, kind)
+	if err == nil && !regenerate {
+		pw, err := s.vault.Open(stored.SealedPassword)
+		if err == nil {
+			return postgres.Credential{Role: stored.Role, Password: pw}, nil
+		}
+	} else if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return postgres.Credential{}, err
+	}
+	prefix := postgres.ReadRole
+	if kind == "repair" {
+		prefix = postgres.RepairRole
+	}
+	cred := postgres.NewCredential(prefix, p.Name, p.ID)
+	if err == nil {
+		cred.Role = stored.Role // regenerating changes the password, not the name
+	}
+	sealed, err := s.vault.Seal(cred.Password)
+	if err != nil {
+		return cred, err
+	}
+	return cred, s.db.SaveRoleCredential(ctx, p.ID, kind, db.RoleCredential{Role: cred.Role, SealedPassword: sealed})
+}
+
 // setupSQL gives the SQL that creates the read-only role (for the tables
 // mapped so far, or the public schema) and, once the access columns are
 // mapped, the column-scoped repair role.
@@ -154,7 +181,16 @@ func (s *Server) setupSQL(c echo.Context) error {
 	if m.Identity != nil && m.Identity.Table != "" {
 		tables = m.Postgres().Tables()
 	}
-	out := setupSQLView{ReadOnly: postgres.ReadOnlyRoleSQL(tables)}
+	ctx0 := c.Request().Context()
+	regenerate := c.QueryParam("regenerate")
+	if regenerate != "" && regenerate != "read" && regenerate != "repair" {
+		return badRequest("invalid_filter", "regenerate is read or repair.").on("regenerate")
+	}
+	readCred, err := s.roleCredential(ctx0, p, "read", regenerate == "read")
+	if err != nil {
+		return err
+	}
+	out := setupSQLView{ReadOnly: postgres.ReadOnlyRoleSQL(readCred, tables)}
 	if m.Identity == nil || m.Access == nil || p.AccessSource != "postgres" {
 		out.RepairUnavailable = "Map the access columns on step 6 first: the repair role may update only those columns."
 		return c.JSON(http.StatusOK, out)
@@ -170,7 +206,11 @@ func (s *Server) setupSQL(c echo.Context) error {
 	if err != nil {
 		return pgError(err)
 	}
-	repair, err := postgres.RepairRoleSQL(sch, m.Postgres())
+	repairCred, err := s.roleCredential(ctx, p, "repair", regenerate == "repair")
+	if err != nil {
+		return err
+	}
+	repair, err := postgres.RepairRoleSQL(sch, m.Postgres(), repairCred)
 	if err != nil {
 		return pgError(err)
 	}

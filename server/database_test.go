@@ -119,6 +119,26 @@ func TestConnectPostgresAndMapFromTheSchema(t *testing.T) {
 		!strings.Contains(sql.Repair.SQL, "GRANT UPDATE") || !strings.Contains(sql.Repair.SQL, `"is_premium"`) || strings.Contains(sql.Repair.SQL, `"email"`) && strings.Contains(sql.Repair.SQL, `UPDATE ("email"`) {
 		t.Errorf("setup SQL = %+v", sql)
 	}
+	// The same roles and passwords on the next visit; a regenerated
+	// password keeps the name; the roles are this project's own.
+	var again, regen setupSQLView
+	owner.mustDo("GET", path+"/database/setup-sql", nil, 200).json(t, &again)
+	if again.ReadOnly.Role != sql.ReadOnly.Role || again.ReadOnly.Password != sql.ReadOnly.Password ||
+		again.Repair.Password != sql.Repair.Password || !strings.HasPrefix(sql.ReadOnly.Role, "parityrail_read_") {
+		t.Errorf("a second visit changed the roles: %+v → %+v", sql.ReadOnly, again.ReadOnly)
+	}
+	owner.mustDo("GET", path+"/database/setup-sql?regenerate=read", nil, 200).json(t, &regen)
+	if regen.ReadOnly.Role != sql.ReadOnly.Role || regen.ReadOnly.Password == sql.ReadOnly.Password || regen.Repair.Password != sql.Repair.Password {
+		t.Errorf("regenerate read: %+v", regen.ReadOnly)
+	}
+	var other projectView
+	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Other"}, 201).json(t, &other)
+	owner.mustDo("PUT", "/api/projects/"+other.ID+"/stack", map[string]string{"name": "Other", "billing_source": "stripe", "access_source": "postgres"}, 200)
+	var otherSQL setupSQLView
+	owner.mustDo("GET", "/api/projects/"+other.ID+"/database/setup-sql", nil, 200).json(t, &otherSQL)
+	if otherSQL.ReadOnly.Role == sql.ReadOnly.Role {
+		t.Errorf("two projects share the role %s", sql.ReadOnly.Role)
+	}
 
 	var got projectView
 	owner.mustDo("GET", path, nil, 200).json(t, &got)

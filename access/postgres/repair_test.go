@@ -46,14 +46,14 @@ func (db *testDB) runRoleSQL(r RoleSQL) (name, connString string) {
 // reads through row-level security, and can write nothing.
 func TestReadOnlyRoleSQL(t *testing.T) {
 	db := repairDB(t)
-	r := ReadOnlyRoleSQL(profilesMapping.Tables())
+	r := ReadOnlyRoleSQL(Credential{Role: ReadRole, Password: newPassword()}, profilesMapping.Tables())
 	for _, want := range []string{`CREATE ROLE "parityrail_read" LOGIN PASSWORD '` + r.Password + `'`, `GRANT USAGE ON SCHEMA "public"`,
 		`GRANT SELECT ON "public"."profiles"`, `ALTER ROLE "parityrail_read" SET default_transaction_read_only = on`} {
 		if !strings.Contains(r.SQL, want) {
 			t.Errorf("role SQL lacks %q:\n%s", want, r.SQL)
 		}
 	}
-	if all := ReadOnlyRoleSQL(nil).SQL; !strings.Contains(all, "GRANT SELECT ON ALL TABLES IN SCHEMA public") {
+	if all := ReadOnlyRoleSQL(Credential{Role: ReadRole, Password: "x"}, nil).SQL; !strings.Contains(all, "GRANT SELECT ON ALL TABLES IN SCHEMA public") {
 		t.Errorf("no tables mapped yet: %s", all)
 	}
 	_, cs := db.runRoleSQL(r)
@@ -80,7 +80,7 @@ func TestRepairRoleSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := RepairRoleSQL(schema, profilesMapping)
+	r, err := RepairRoleSQL(schema, profilesMapping, Credential{Role: RepairRole, Password: newPassword()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestRepairRoleSQL(t *testing.T) {
 			t.Errorf("repair SQL lacks %q:\n%s", want, r.SQL)
 		}
 	}
-	if _, err := RepairRoleSQL(schema, Mapping{Users: TableMapping{Table: "events", Identity: "stripe_customer_id", Plan: "plan"}}); err == nil ||
+	if _, err := RepairRoleSQL(schema, Mapping{Users: TableMapping{Table: "events", Identity: "stripe_customer_id", Plan: "plan"}}, Credential{Role: RepairRole}); err == nil ||
 		!strings.Contains(err.Error(), "not repairable: the table has no primary key") {
 		t.Errorf("table without a key: %v", err)
 	}
@@ -292,5 +292,22 @@ func TestApplyRepairColumnForms(t *testing.T) {
 	db.admin.QueryRow(ctxT(t), `SELECT "IsPaid", "TrialEnd" FROM "Legacy Accounts"`).Scan(&paid, &epoch)
 	if paid != "true" || epoch != trial.UnixMilli() {
 		t.Errorf("wrote %q, %d", paid, epoch)
+	}
+}
+
+// Each project's roles have their own name (its slug and a piece of its id),
+// so two projects on one database do not collide.
+func TestCredentialNamesAreProjectsOwn(t *testing.T) {
+	a := NewCredential(ReadRole, "Acme Billing (prod)", "prj_0123456789abcdef")
+	b := NewCredential(ReadRole, "Acme Billing (prod)", "prj_fedcba9876543210")
+	if a.Role != "parityrail_read_acme_billing_prod_cdef" || b.Role == a.Role || len(a.Password) < 20 || a.Password == b.Password {
+		t.Errorf("credentials %+v %+v", a, b)
+	}
+	if c := NewCredential(RepairRole, "日本", "prj_1"); c.Role != "parityrail_repair_1" {
+		t.Errorf("no ASCII in the name: %q", c.Role)
+	}
+	long := NewCredential(ReadRole, strings.Repeat("very long name ", 10), "prj_abcd")
+	if len(long.Role) > 63 {
+		t.Errorf("role name longer than PostgreSQL allows: %q", long.Role)
 	}
 }

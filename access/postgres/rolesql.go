@@ -8,15 +8,50 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Role names in the SQL we suggest.
+// Role name prefixes in the SQL we suggest.
 const (
 	ReadRole   = "parityrail_read"
 	RepairRole = "parityrail_repair"
 )
 
+// Credential is the role and password a project's suggested SQL creates; it
+// stays the same on every visit until someone regenerates it.
+type Credential struct {
+	Role     string
+	Password string
+}
+
+// NewCredential makes a credential for one project: the prefix, the project's
+// slug and four characters of its id (two projects on one database do not
+// collide), and a fresh URL-safe password.
+func NewCredential(prefix, projectName, projectID string) Credential {
+	var slug strings.Builder
+	for _, r := range strings.ToLower(projectName) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			slug.WriteRune(r)
+		case slug.Len() > 0 && !strings.HasSuffix(slug.String(), "_"):
+			slug.WriteByte('_')
+		}
+	}
+	name := strings.Trim(slug.String(), "_")
+	if len(name) > 30 {
+		name = strings.Trim(name[:30], "_")
+	}
+	id := strings.TrimPrefix(projectID, "prj_")
+	if len(id) > 4 {
+		id = id[len(id)-4:]
+	}
+	role := prefix
+	if name != "" {
+		role += "_" + name
+	}
+	return Credential{Role: strings.ToLower(role + "_" + id), Password: newPassword()}
+}
+
 // RoleSQL is a script an admin runs as the database owner (Supabase: the SQL
-// editor) to create one of our roles. The password is freshly generated and
-// URL-safe, so it can go into a connection string as is.
+// editor) to create one of our roles. The password is URL-safe, so it can go
+// into a connection string as is.
 type RoleSQL struct {
 	Role     string `json:"role"`
 	Password string `json:"password"`
@@ -38,14 +73,22 @@ func (m Mapping) Tables() []TableRef {
 	return out
 }
 
-// ReadOnlyRoleSQL creates parityrail_read with SELECT on the given tables
+// createRole starts a role script: CREATE ROLE, or for a role made on an
+// earlier visit, the password to set instead.
+func createRole(b *strings.Builder, r RoleSQL) {
+	role := ident(r.Role)
+	fmt.Fprintf(b, "CREATE ROLE %s LOGIN PASSWORD '%s';\n", role, r.Password)
+	fmt.Fprintf(b, "-- Created it before? Run this line instead of the one above: ALTER ROLE %s PASSWORD '%s';\n", role, r.Password)
+}
+
+// ReadOnlyRoleSQL creates the read role with SELECT on the given tables
 // (every table of schema public when none are mapped yet), a read-only
 // default, and SELECT policies so row-level security (Supabase) hides no row.
-func ReadOnlyRoleSQL(tables []TableRef) RoleSQL {
-	r := RoleSQL{Role: ReadRole, Password: newPassword()}
+func ReadOnlyRoleSQL(c Credential, tables []TableRef) RoleSQL {
+	r := RoleSQL{Role: c.Role, Password: c.Password}
 	role := ident(r.Role)
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE ROLE %s LOGIN PASSWORD '%s';\n", role, r.Password)
+	createRole(&b, r)
 	if len(tables) == 0 {
 		fmt.Fprintf(&b, "GRANT USAGE ON SCHEMA public TO %s;\n", role)
 		fmt.Fprintf(&b, "-- Narrow this to your access tables once they are mapped.\n")
@@ -67,11 +110,11 @@ func ReadOnlyRoleSQL(tables []TableRef) RoleSQL {
 	return r
 }
 
-// RepairRoleSQL creates parityrail_repair with SELECT on each mapped table's
+// RepairRoleSQL creates the repair role with SELECT on each mapped table's
 // primary key and access columns and UPDATE on the access columns only. The
 // schema supplies the primary keys; a table that cannot be repaired is an
 // error.
-func RepairRoleSQL(s Schema, m Mapping) (RoleSQL, error) {
+func RepairRoleSQL(s Schema, m Mapping, c Credential) (RoleSQL, error) {
 	tables, v, err := bind(s, m)
 	if err != nil {
 		return RoleSQL{}, err
@@ -79,10 +122,10 @@ func RepairRoleSQL(s Schema, m Mapping) (RoleSQL, error) {
 	for t, why := range v.NotRepairable {
 		return RoleSQL{}, newError(CodeInvalidMapping, "table", "%s is not repairable: %s.", t, why)
 	}
-	r := RoleSQL{Role: RepairRole, Password: newPassword()}
+	r := RoleSQL{Role: c.Role, Password: c.Password}
 	role := ident(r.Role)
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE ROLE %s LOGIN PASSWORD '%s';\n", role, r.Password)
+	createRole(&b, r)
 	for _, sc := range schemas(m.Tables()) {
 		fmt.Fprintf(&b, "GRANT USAGE ON SCHEMA %s TO %s;\n", ident(sc), role)
 	}

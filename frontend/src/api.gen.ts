@@ -439,7 +439,9 @@ export interface paths {
         };
         /**
          * SQL to create the read-only and repair roles
-         * @description New role passwords on every call.
+         * @description Each project has its own role names (its slug and part of its id) and
+         *     passwords, the same on every call until `regenerate` asks for a new
+         *     password for one of them (the name stays).
          */
         get: operations["setupSQL"];
         put?: never;
@@ -3217,7 +3219,10 @@ export interface operations {
     };
     setupSQL: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A new password for the read or the repair role. */
+                regenerate?: "read" | "repair";
+            };
             header?: never;
             path: {
                 /** @description The project id (prj_…). */

@@ -215,7 +215,8 @@ export const api = {
   connectDatabase: (id: string, body: DatabaseConnectRequest) =>
     request<ConnectResult>('POST', `/api/projects/${enc(id)}/database`, body),
   /** Each call generates fresh role passwords. */
-  databaseSetupSQL: (id: string) => request<SetupSQL>('GET', `/api/projects/${enc(id)}/database/setup-sql`),
+  databaseSetupSQL: (id: string, regenerate?: 'read' | 'repair') =>
+    request<SetupSQL>('GET', `/api/projects/${enc(id)}/database/setup-sql${regenerate ? `?regenerate=${regenerate}` : ''}`),
   getSchema: (id: string) => request<DatabaseSchema>('GET', `/api/projects/${enc(id)}/schema`),
 
   startCheck: (id: string, body: StartCheckRequest) =>

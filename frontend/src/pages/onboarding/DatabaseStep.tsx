@@ -243,9 +243,9 @@ function ConnectPostgresForm({
   const [confirm, setConfirm] = useState<string | null>(null);
   const [sqlOpen, setSqlOpen] = useState(false);
   const mappings = useMappings(projectId);
-  // One fetch per visit: every request generates new passwords, and the one
-  // shown must be the one the admin runs. Dropped when the form goes away, so
-  // the next visit reflects what was mapped since (the repair SQL).
+  // The project's roles keep their names and passwords until regenerated;
+  // dropped when the form goes away, so the next visit reflects what was
+  // mapped since (the repair SQL).
   const setupSQL = useQuery({
     queryKey: setupSQLKey(projectId),
     queryFn: () => api.databaseSetupSQL(projectId),
@@ -318,7 +318,7 @@ function ConnectPostgresForm({
           <>
             <p>
               Run this as the database owner (Supabase: the SQL editor). It creates the role{' '}
-              <code className="font-mono text-xs">{d.read_only.role}</code> with a freshly generated password,{' '}
+              <code className="font-mono text-xs">{d.read_only.role}</code> with its own password,{' '}
               {mappedTable ? (
                 <>grants SELECT on the tables you mapped</>
               ) : (
@@ -327,6 +327,23 @@ function ConnectPostgresForm({
               and makes its sessions read-only.
             </p>
             <SQLBlock sql={d.read_only.sql} label="Role SQL" />
+            <p>
+              The role and password stay the same on every visit.{' '}
+              <button
+                type="button"
+                className="font-medium text-indigo-700 underline hover:text-indigo-600"
+                onClick={async () => {
+                  try {
+                    queryClient.setQueryData(setupSQLKey(projectId), await api.databaseSetupSQL(projectId, 'read'));
+                  } catch (err) {
+                    toast.error(errorMessage(err));
+                  }
+                }}
+              >
+                Generate a new password
+              </button>{' '}
+              (then run the ALTER ROLE line).
+            </p>
             <p>Then paste the role's connection string above, with your host and database:</p>
             <code className="block break-all rounded-md bg-gray-50 px-3 py-2 font-mono text-xs text-gray-900 ring-1 ring-inset ring-gray-200">
               postgres://{d.read_only.role}:{d.read_only.password}@&lt;host&gt;:5432/&lt;database&gt;?sslmode=require
