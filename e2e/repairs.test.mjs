@@ -220,7 +220,11 @@ test('a member follows the Clerk guided fix and re-runs the check', { timeout: 2
         metadata: { stripe_customer_id: 'cus_cleo', plan: 'pro' },
       });
       await section.getByRole('button', { name: 'Re-run check' }).click();
-      await section.getByText('Held — verified after guided fix').waitFor({ timeout: 20_000 });
+      // The re-check's outcome, then (once the incident reloads resolved) the
+      // panel that says what resolved it: both read "Held — verified after
+      // guided fix".
+      await page.getByText('Held — verified after guided fix').first().waitFor({ timeout: 20_000 });
+      await page.getByRole('heading', { name: 'Held — verified after guided fix' }).waitFor({ timeout: 10_000 });
       await screenshot(page, '93-clerk-guided-verified');
 
       const detail = await owner.api.request('GET', `/api/incidents/${incident.id}`);
