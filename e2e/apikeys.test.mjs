@@ -3,7 +3,7 @@
 // phone-width glance: no horizontal scroll.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiSession, newPage, screenshot, withApp } from './harness.mjs';
+import { ApiSession, newPage, screenshot, signIn, withApp } from './harness.mjs';
 
 const v1 = (baseURL, key) =>
   fetch(baseURL + '/api/v1/projects', { headers: { Authorization: `Bearer ${key}` } }).then(async (r) => ({
@@ -23,11 +23,7 @@ test('an admin creates an API key, a script uses it, revoking refuses it', { tim
 
     const { context, page, problems } = await newPage(browser, baseURL);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
-    await page.goto('/login');
-    await page.getByLabel('Email').fill('owner@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/projects');
+    await signIn(page, 'owner@example.com', 'correct horse battery staple');
 
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
@@ -79,11 +75,7 @@ test('an admin creates an API key, a script uses it, revoking refuses it', { tim
     assert.equal(refused.body.error.code, 'invalid_api_key');
 
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
-    await phone.page.goto('/login');
-    await phone.page.getByLabel('Email').fill('owner@example.com');
-    await phone.page.getByLabel('Password').fill('correct horse battery staple');
-    await phone.page.getByRole('button', { name: 'Sign in' }).click();
-    await phone.page.waitForURL('**/projects');
+    await signIn(phone.page, 'owner@example.com', 'correct horse battery staple');
     await phone.page.goto('/settings/api-keys');
     await phone.page.getByLabel('Name').fill('Phone key');
     await phone.page.getByRole('button', { name: 'Create key' }).click();

@@ -393,3 +393,12 @@ export async function eventually(fn, message, { timeoutMs = 10_000, intervalMs =
   }
   throw new Error(`${message} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
+
+/** Signs a page in through the login form and waits for the projects list. */
+export async function signIn(page, email, password) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/projects');
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { ApiSession, eventually, newPage, screenshot, withApp } from './harness.mjs';
+import { ApiSession, eventually, newPage, screenshot, signIn, withApp } from './harness.mjs';
 
 function slackReceiver() {
   const got = [];
@@ -34,11 +34,7 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     const { project } = await api.request('POST', '/api/projects/demo');
 
     const { page, problems } = await newPage(browser, baseURL);
-    await page.goto('/login');
-    await page.getByLabel('Email').fill('owner@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/projects');
+    await signIn(page, 'owner@example.com', 'correct horse battery staple');
     await page.goto(`/projects/${project.id}`);
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByText('No channels yet').waitFor();
@@ -142,11 +138,7 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     await screenshot(page, '94-stripe-budget');
 
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
-    await phone.page.goto('/login');
-    await phone.page.getByLabel('Email').fill('owner@example.com');
-    await phone.page.getByLabel('Password').fill('correct horse battery staple');
-    await phone.page.getByRole('button', { name: 'Sign in' }).click();
-    await phone.page.waitForURL('**/projects');
+    await signIn(phone.page, 'owner@example.com', 'correct horse battery staple');
     await phone.page.goto(`/projects/${project.id}/checks/${reset.check.id}`);
     await phone.page.getByRole('region', { name: 'Opened by this check' }).getByRole('link').first().waitFor();
     const checkWidths = await phone.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -12,7 +12,7 @@ import { reachableFromStripe } from '../pages/onboarding/StripeStep';
 import { formatDateTime } from '../format';
 import type { Channel, ChannelEvents, ChannelKind, Project, Severity, TestResult } from '../types';
 import { ConfirmDialog } from './Modal';
-import { Button, Card, CopyButton, EmptyState, ErrorAlert, ErrorState, LoadingState, Notice, TextField, cx, inputClass } from './ui';
+import { Button, Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Notice, ShownOnce, TextField, cx, inputClass } from './ui';
 
 export const channelsKey = (projectId: string) => ['projects', projectId, 'notification-channels'] as const;
 export const deliveriesKey = (projectId: string) => ['projects', projectId, 'notification-deliveries'] as const;
@@ -306,23 +306,19 @@ export function ChannelsManager({ project, canEdit }: { project: Project; canEdi
         </Card>
       )}
       {secret?.secret && (
-        <div className="rounded-lg border border-amber-300 bg-amber-50 p-4" aria-live="polite">
-          <p className="text-sm font-medium text-gray-900">Signing secret of “{secret.name}”: copy it now, it is shown only once.</p>
-          <div className="mt-2 flex flex-col gap-2 sm:flex-row">
-            <input
-              readOnly
-              aria-label="Signing secret"
-              value={secret.secret}
-              onFocus={(e) => e.currentTarget.select()}
-              className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs ring-1 ring-inset ring-gray-300"
-            />
-            <CopyButton value={secret.secret} label="Copy secret" what="Signing secret" />
-          </div>
-          <p className="mt-2 text-xs text-gray-600">
-            Each POST carries <code className="font-mono">ParityRail-Signature: t=…,v1=…</code>: the hex HMAC-SHA256 of
-            “t.body” keyed with this secret, like Stripe's own webhooks.
-          </p>
-        </div>
+        <ShownOnce
+          heading={<>Signing secret of “{secret.name}”: copy it now, it is shown only once.</>}
+          label="Signing secret"
+          value={secret.secret}
+          copyLabel="Copy secret"
+          what="Signing secret"
+          note={
+            <>
+              Each POST carries <code className="font-mono">ParityRail-Signature: t=…,v1=…</code>: the hex HMAC-SHA256 of
+              “t.body” keyed with this secret, like Stripe's own webhooks.
+            </>
+          }
+        />
       )}
       {canEdit && <AddChannel project={project} onAdded={(c) => setSecret(c.secret ? c : null)} />}
     </div>

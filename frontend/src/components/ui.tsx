@@ -407,3 +407,42 @@ export function DemoBadge({ className }: { className?: string }) {
     </span>
   );
 }
+
+/**
+ * A value shown once (an invite link, an API key, a signing secret): the
+ * heading, the value selectable in a read-only field, Copy, and a note.
+ */
+export function ShownOnce({
+  heading,
+  label,
+  value,
+  copyLabel,
+  what,
+  note,
+  className,
+}: {
+  heading: ReactNode;
+  label: string;
+  value: string;
+  copyLabel: string;
+  what: string;
+  note: ReactNode;
+  className?: string;
+}) {
+  return (
+    <div className={cx('rounded-lg border border-amber-300 bg-amber-50 p-4', className)} aria-live="polite">
+      <p className="flex items-center gap-2 text-sm font-medium text-gray-900">{heading}</p>
+      <div className="mt-3 flex flex-col gap-2 sm:flex-row">
+        <input
+          readOnly
+          aria-label={label}
+          value={value}
+          onFocus={(e) => e.currentTarget.select()}
+          className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs text-gray-800 ring-1 ring-inset ring-gray-300"
+        />
+        <CopyButton value={value} label={copyLabel} what={what} />
+      </div>
+      <p className="mt-2 text-xs text-gray-600">{note}</p>
+    </div>
+  );
+}

@@ -9,12 +9,12 @@ import { ConfirmDialog } from '../components/Modal';
 import {
   Button,
   Card,
-  CopyButton,
   EmptyState,
   ErrorAlert,
   ErrorState,
   LoadingState,
   PageHeader,
+  ShownOnce,
   TextField,
   cx,
   inputClass,
@@ -163,24 +163,15 @@ function CreateKeyForm() {
           </Button>
         </form>
         {created && (
-          <div className="mt-5 rounded-lg border border-amber-300 bg-amber-50 p-4" aria-live="polite">
-            <p className="text-sm font-medium text-gray-900">
-              Copy “{created.name}” now: it is shown only this once.
-            </p>
-            <div className="mt-3 flex flex-col gap-2 sm:flex-row">
-              <input
-                readOnly
-                aria-label="New API key"
-                value={created.key}
-                onFocus={(e) => e.currentTarget.select()}
-                className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs text-gray-800 ring-1 ring-inset ring-gray-300"
-              />
-              <CopyButton value={created.key} label="Copy key" what="API key" />
-            </div>
-            <p className="mt-2 text-xs text-gray-600">
-              ParityRail keeps only a hash of it. Lost it? Revoke it and create another.
-            </p>
-          </div>
+          <ShownOnce
+            className="mt-5"
+            heading={<>Copy “{created.name}” now: it is shown only this once.</>}
+            label="New API key"
+            value={created.key}
+            copyLabel="Copy key"
+            what="API key"
+            note="ParityRail keeps only a hash of it. Lost it? Revoke it and create another."
+          />
         )}
       </Card>
     </section>

@@ -11,13 +11,13 @@ import { RoleSelect } from '../components/RoleSelect';
 import {
   Button,
   Card,
-  CopyButton,
   EmptyState,
   ErrorAlert,
   ErrorState,
   LoadingState,
   PageHeader,
   RoleBadge,
+  ShownOnce,
   TextField,
 } from '../components/ui';
 import { formatDate, formatDateTime } from '../format';
@@ -217,26 +217,25 @@ function InviteForm() {
         </form>
         {invite.isError && <ErrorAlert message={errorMessage(invite.error)} className="mt-4" />}
         {created?.url && (
-          <div className="mt-5 rounded-lg border border-indigo-200 bg-indigo-50/60 p-4" aria-live="polite">
-            <p className="flex items-center gap-2 text-sm font-medium text-gray-900">
-              <Link2 aria-hidden className="size-4 text-indigo-600" />
-              Invite link for {created.email} ({created.role})
-            </p>
-            <div className="mt-3 flex flex-col gap-2 sm:flex-row">
-              <input
-                readOnly
-                aria-label="Invite link"
-                value={created.url}
-                onFocus={(e) => e.currentTarget.select()}
-                className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs text-gray-800 ring-1 ring-inset ring-gray-300"
-              />
-              <CopyButton value={created.url} label="Copy link" what="Invite link" />
-            </div>
-            <p className="mt-2 text-xs text-gray-600">
-              This link is shown only once and is valid for 7 days (until {formatDateTime(created.expires_at)}).
-              Anyone with it can join as {created.email}.
-            </p>
-          </div>
+          <ShownOnce
+            className="mt-5"
+            heading={
+              <>
+                <Link2 aria-hidden className="size-4 text-indigo-600" />
+                Invite link for {created.email} ({created.role})
+              </>
+            }
+            label="Invite link"
+            value={created.url}
+            copyLabel="Copy link"
+            what="Invite link"
+            note={
+              <>
+                This link is shown only once and is valid for 7 days (until {formatDateTime(created.expires_at)}). Anyone
+                with it can join as {created.email}.
+              </>
+            }
+          />
         )}
       </Card>
     </section>
