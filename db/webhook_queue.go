@@ -103,7 +103,25 @@ type WebhookHealth struct {
 	LastFailureAt     *time.Time `json:"last_failure_at"`
 	LastFailureReason string     `json:"last_failure_reason"`
 	Queued            int64      `json:"queued"` // customers waiting for a re-check
+	// Days are the last 7 days (UTC, oldest first): events received per
+	// type and refused signatures.
+	Days []WebhookDay `json:"days"`
+	// Silent warns when no event arrived for 24 h while checks saw
+	// subscriptions change ("" otherwise).
+	Silent string `json:"silent,omitempty"`
 }
+
+// WebhookDay is one day of a project's webhook deliveries.
+type WebhookDay struct {
+	Date              string         `json:"date"` // YYYY-MM-DD, UTC
+	Received          int            `json:"received"`
+	ByType            map[string]int `json:"by_type"`
+	SignatureFailures int            `json:"signature_failures"`
+}
+
+// SilentWebhooks is the warning of a project whose Stripe seems to send
+// nothing.
+const SilentWebhooks = "No Stripe event arrived for 24 hours while checks saw subscriptions change: Stripe may not be sending events here. Check the endpoint in Stripe (Developers → Webhooks)."
 
 // GetWebhookHealth returns the project's webhook counters (zero when none).
 func (d *DB) GetWebhookHealth(ctx context.Context, projectID string) (WebhookHealth, error) {
@@ -119,7 +137,71 @@ func (d *DB) GetWebhookHealth(ctx context.Context, projectID string) (WebhookHea
 	if err := d.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM recheck_queue WHERE project_id = ?`, projectID).Scan(&h.Queued); err != nil {
 		return h, fmt.Errorf("webhook health: %w", err)
 	}
+	now := d.now()
+	if err := d.webhookDays(ctx, projectID, now, &h); err != nil {
+		return h, err
+	}
+	if h.LastEventAt == nil || now.Sub(*h.LastEventAt) > 24*time.Hour {
+		var changed int
+		if err := d.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM checks WHERE project_id = ? AND status = 'finished' AND dry_run = 0
+			AND started_at >= ? AND COALESCE(json_extract(summary, '$.promises_changed'), 0) > 0`,
+			projectID, formatTime(now.Add(-24*time.Hour))).Scan(&changed); err != nil {
+			return h, fmt.Errorf("webhook health: %w", err)
+		}
+		if changed > 0 {
+			h.Silent = SilentWebhooks
+		}
+	}
 	return h, nil
+}
+
+// webhookDays fills the last 7 days of deliveries and refused signatures.
+func (d *DB) webhookDays(ctx context.Context, projectID string, now time.Time, h *WebhookHealth) error {
+	today := now.UTC().Truncate(24 * time.Hour)
+	from := today.AddDate(0, 0, -6)
+	index := map[string]int{}
+	for i := range 7 {
+		date := from.AddDate(0, 0, i).Format("2006-01-02")
+		index[date] = i
+		h.Days = append(h.Days, WebhookDay{Date: date, ByType: map[string]int{}})
+	}
+	rows, err := d.read.QueryContext(ctx, `SELECT substr(received_at, 1, 10), type, COUNT(*) FROM webhook_events
+		WHERE project_id = ? AND received_at >= ? GROUP BY 1, 2`, projectID, formatTime(from))
+	if err != nil {
+		return fmt.Errorf("webhook days: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var date, typ string
+		var n int
+		if err := rows.Scan(&date, &typ, &n); err != nil {
+			return fmt.Errorf("webhook days: %w", err)
+		}
+		if i, ok := index[date]; ok {
+			h.Days[i].ByType[typ] += n
+			h.Days[i].Received += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("webhook days: %w", err)
+	}
+	fails, err := d.read.QueryContext(ctx, `SELECT substr(at, 1, 10), COUNT(*) FROM webhook_signature_failures
+		WHERE project_id = ? AND at >= ? GROUP BY 1`, projectID, formatTime(from))
+	if err != nil {
+		return fmt.Errorf("webhook days: %w", err)
+	}
+	defer fails.Close()
+	for fails.Next() {
+		var date string
+		var n int
+		if err := fails.Scan(&date, &n); err != nil {
+			return fmt.Errorf("webhook days: %w", err)
+		}
+		if i, ok := index[date]; ok {
+			h.Days[i].SignatureFailures += n
+		}
+	}
+	return fails.Err()
 }
 
 // QueuedRecheck is one customer waiting for a webhook re-check.

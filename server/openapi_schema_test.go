@@ -91,6 +91,7 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"SMTPSettings":        smtpView{},
 		"SMTPRequest":         smtpRequest{},
 		"StripeBudget":        budgetView{},
+		"WebhookDay":          db.WebhookDay{},
 	}
 	// Request bodies: optional fields are not required even when Go has
 	// no omitempty on them.

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v76"
 
@@ -155,5 +157,43 @@ func TestStripeBudgetIsShownAndSetPerProject(t *testing.T) {
 	owner.mustDo("PUT", path, map[string]any{"max_rps": 5}, 409).json(t, &e)
 	if e.Error.Code != "budget_from_environment" {
 		t.Errorf("env refusal: %+v", e.Error)
+	}
+}
+
+// Webhook health: the last 7 days by day and type, refused signatures, and
+// a warning when Stripe sends nothing while subscriptions change.
+func TestWebhookHealthDaysAndSilence(t *testing.T) {
+	w := newCheckWorld(t)
+	url := w.app.srv.URL + "/api/webhooks/stripe/" + w.project
+	payload, err := w.app.stripe.Event("customer.subscription.updated", "subscription", w.subs["cus_kept"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := stripefake.SendWebhook(t.Context(), http.DefaultClient, url, testWebhookSecret, payload); err != nil || st != 200 {
+		t.Fatalf("delivery: %d %v", st, err)
+	}
+	if st, _ := stripefake.SendWebhook(t.Context(), http.DefaultClient, url, "whsec_wrongwrongwrongwrongwrong0000", payload); st != 400 {
+		t.Fatalf("a forged event answered %d", st)
+	}
+	var h db.WebhookHealth
+	w.member.mustDo("GET", "/api/projects/"+w.project+"/webhooks", nil, 200).json(t, &h)
+	today := h.Days[len(h.Days)-1]
+	if len(h.Days) != 7 || today.Received != 1 || today.ByType["customer.subscription.updated"] != 1 || today.SignatureFailures != 1 || h.Silent != "" {
+		t.Fatalf("health: %+v", h)
+	}
+	// Two days later nothing has arrived, and a check saw promises change.
+	later := time.Now().Add(49 * time.Hour)
+	w.app.setClock(later)
+	ctx := t.Context()
+	c, err := w.app.db.BeginCheck(ctx, db.Check{ProjectID: w.project, Scope: "full", Trigger: "schedule"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.db.FinishCheck(ctx, c, db.CheckCounts{}, map[string]any{"promises_changed": 3}, "", "test"); err != nil {
+		t.Fatal(err)
+	}
+	w.member.mustDo("GET", "/api/projects/"+w.project+"/webhooks", nil, 200).json(t, &h)
+	if h.Silent != db.SilentWebhooks {
+		t.Errorf("no silence warning: %+v", h)
 	}
 }

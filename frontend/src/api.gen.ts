@@ -1835,6 +1835,19 @@ export interface components {
             last_failure_reason: string;
             /** @description Customers waiting for a re-check. */
             queued: number;
+            /** @description The last 7 days (UTC, oldest first). */
+            days: components["schemas"]["WebhookDay"][];
+            /** @description A warning when no event arrived for 24 h while checks saw subscriptions change. */
+            silent?: string;
+        };
+        WebhookDay: {
+            /** Format: date */
+            date: string;
+            received: number;
+            by_type: {
+                [key: string]: number;
+            };
+            signature_failures: number;
         };
         SubjectRef: {
             key: string;

@@ -163,6 +163,10 @@ export function describeSchedule(spec: string): string {
     if (isNum(min) && isNum(hour)) return `Every day at ${pad(hour)}:${pad(min)} UTC`;
     if (isNum(min) && hour === '*') return min === '0' ? 'Every hour, on the hour' : `Every hour at :${pad(min)}`;
   }
+  const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+  if (dom === '*' && mon === '*' && /^[0-7]$/.test(dow) && isNum(min) && isNum(hour)) {
+    return `Every ${weekdays[Number(dow)]} at ${pad(hour)}:${pad(min)} UTC`;
+  }
   return `Custom: ${spec} (UTC)`;
 }
 

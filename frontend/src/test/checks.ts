@@ -57,6 +57,7 @@ export function dashboard(overrides: Partial<Dashboard> = {}): Dashboard {
       duplicates: 1,
       last_event_at: '2025-03-01T09:58:00Z',
       last_event_type: 'invoice.paid',
+      days: [],
       signature_failures: 2,
       last_failure_at: '2025-03-01T09:00:00Z',
       last_failure_reason: 'The Stripe-Signature header is missing or does not match.',

@@ -22,7 +22,7 @@ import {
   useWatchedCheck,
 } from '../../components/check';
 import { incidentKinds, kindLabel, severities, SeverityPill } from '../../components/incident';
-import { Button, Card, cx, ErrorState, LoadingState } from '../../components/ui';
+import { Button, Card, cx, ErrorState, LoadingState, Notice } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check, Dashboard, Project, Schedule, WebhookHealth } from '../../types';
 import { useProject } from './ProjectLayout';
@@ -315,6 +315,43 @@ function Webhooks({ health: h }: { health: WebhookHealth }) {
           </div>
         )}
       </dl>
+      {h.silent && (
+        <Notice tone="warning" title="Stripe may not be sending events here" className="mt-4">
+          {h.silent}
+        </Notice>
+      )}
+      {h.days.length > 0 && <WebhookDays days={h.days} />}
     </Panel>
+  );
+}
+
+/** Events per day over the last 7 days, with each day's types on hover and for screen readers. */
+function WebhookDays({ days }: { days: WebhookHealth['days'] }) {
+  const most = Math.max(1, ...days.map((d) => d.received));
+  return (
+    <figure className="mt-4">
+      <figcaption className="text-xs text-gray-500">Events per day, last 7 days (UTC)</figcaption>
+      <ol className="mt-2 flex h-20 items-end gap-1.5" aria-label="Events per day">
+        {days.map((d) => {
+          const types = Object.entries(d.by_type)
+            .sort((a, b) => b[1] - a[1])
+            .map(([t, n]) => `${t} ${n}`)
+            .join(', ');
+          const label = `${d.date}: ${d.received} event${d.received === 1 ? '' : 's'}${types ? ` (${types})` : ''}${
+            d.signature_failures ? `, ${d.signature_failures} refused for a bad signature` : ''
+          }`;
+          return (
+            <li key={d.date} className="flex h-full flex-1 flex-col items-center justify-end" title={label} aria-label={label}>
+              <span
+                className={cx('w-full rounded-t', d.received ? 'bg-indigo-500' : 'bg-gray-200')}
+                style={{ height: `${Math.max(4, (d.received / most) * 100)}%` }}
+              />
+              {d.signature_failures > 0 && <span className="mt-0.5 h-1 w-full rounded bg-red-500" />}
+              <span className="mt-1 text-[10px] tabular-nums text-gray-500">{d.date.slice(5)}</span>
+            </li>
+          );
+        })}
+      </ol>
+    </figure>
   );
 }
