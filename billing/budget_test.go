@@ -3,6 +3,7 @@ package billing
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -70,5 +71,25 @@ func TestBudgetHalvesOnA429ThenClimbsBack(t *testing.T) {
 	}
 	if budget.all.Limit() != 25 {
 		t.Errorf("did not climb back: %v/s", budget.all.Limit())
+	}
+}
+
+// Stripe out of reach reads as what happened and what to do, never as a
+// raw Go error chain.
+func TestUnreachableStripeSaysWhatToDo(t *testing.T) {
+	for base, reason := range map[string]string{
+		"http://127.0.0.1:1":          "the connection was refused",
+		"http://no-such-host.invalid": "its host name does not resolve",
+	} {
+		c, err := New(Config{Key: "sk_test_budget0000000000000000000001", APIBase: base, MaxRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.ReadCustomer(context.Background(), "cus_1")
+		var ne *NetworkError
+		if !errors.As(err, &ne) || ne.Reason != reason || !strings.Contains(err.Error(), "Check that this server can reach it") ||
+			strings.Contains(err.Error(), "dial tcp") || strings.Contains(err.Error(), `Get "`) {
+			t.Errorf("%s: %v", base, err)
+		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -325,5 +327,40 @@ func (c *Client) wrapErr(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("read %s: %w", what, err)
 	}
-	return fmt.Errorf("read %s: couldn't reach Stripe at %s: %w", what, c.base, err)
+	return fmt.Errorf("read %s: %w", what, &NetworkError{Base: c.base, Reason: netReason(err), Err: err})
+}
+
+// NetworkError is Stripe not answering at all. Its message says what
+// happened and what to do; the Go error chain stays behind Unwrap (logs).
+type NetworkError struct {
+	Base, Reason string
+	Err          error
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("Stripe could not be reached at %s (%s). Check that this server can reach it (outbound network, proxy, PARITYRAIL_STRIPE_API_BASE), then run the check again.", e.Base, e.Reason)
+}
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// netReason names a network failure in words.
+func netReason(err error) string {
+	msg := err.Error()
+	var dns *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dns):
+		return "its host name does not resolve"
+	case strings.Contains(msg, "connection refused"):
+		return "the connection was refused"
+	case strings.Contains(msg, "Client.Timeout") || strings.Contains(msg, "i/o timeout") || errors.Is(err, os.ErrDeadlineExceeded):
+		return "no answer in time"
+	case strings.Contains(msg, "certificate"):
+		return "its TLS certificate is not valid"
+	case strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF"):
+		return "the connection was cut"
+	case errors.As(err, &opErr):
+		return "the connection failed"
+	}
+	return "the request failed"
 }

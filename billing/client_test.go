@@ -534,7 +534,7 @@ func TestUnreachable(t *testing.T) {
 	srv.Close()
 	c, _ := New(Config{Key: testKey, APIBase: url, MaxRetries: -1})
 	_, err := c.TestConnection(t.Context(), ProbeOptions{})
-	if err == nil || !strings.Contains(err.Error(), "couldn't reach Stripe") || c.Requests() != 1 {
+	if err == nil || !strings.Contains(err.Error(), "Stripe could not be reached") || c.Requests() != 1 {
 		t.Fatalf("%v (%d requests)", err, c.Requests())
 	}
 }
