@@ -64,6 +64,12 @@ func digestText(d Digest) string {
 			fmt.Fprintf(&b, "  %-24s %d\n", k, d.OpenByKind[k])
 		}
 	}
+	if lines := d.stakeLines(); len(lines) > 0 {
+		b.WriteString("Money at stake:\n")
+		for _, l := range lines {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
 	fmt.Fprintf(&b, "\nThis week: %d opened, %d resolved, %d ignored\n", d.Opened, d.Resolved, d.Ignored)
 	fmt.Fprintf(&b, "Repairs: %d approved, %d verified\n", d.RepairsApproved, d.RepairsVerified)
 	fmt.Fprintf(&b, "Checks: %d run, %d failed\n", d.ChecksRun, d.ChecksFailed)
@@ -84,6 +90,9 @@ type emailData struct {
 	More       int
 	Severities []string
 }
+
+// StakeLines are the digest's money at stake for the template.
+func (d Digest) StakeLines() []string { return d.stakeLines() }
 
 var severityColor = map[string]string{"critical": "#b91c1c", "high": "#c2410c", "medium": "#a16207", "low": "#4b5563"}
 
@@ -116,6 +125,7 @@ var emailHTML = template.Must(template.New("email").Funcs(template.FuncMap{
 {{if .OpenByKind}}<table style="border-collapse:collapse;font-size:14px;margin-top:8px">
 {{range $k, $n := .OpenByKind}}<tr><td style="padding:2px 16px 2px 0"><code>{{$k}}</code></td><td>{{$n}}</td></tr>{{end}}
 </table>{{end}}
+{{if .StakeLines}}<p style="font-size:14px"><strong>Money at stake:</strong> {{range $i, $l := .StakeLines}}{{if $i}}, {{end}}{{$l}}{{end}}</p>{{end}}
 <h2 style="font-size:15px;margin:16px 0 8px">This week</h2>
 <table style="border-collapse:collapse;font-size:14px">
 <tr><td style="padding:2px 16px 2px 0">Incidents</td><td>{{.Opened}} opened, {{.Resolved}} resolved, {{.Ignored}} ignored</td></tr>

@@ -65,6 +65,42 @@ type Digest struct {
 	SignatureFailures int            `json:"signature_failures"`
 	Oldest            *Incident      `json:"oldest,omitempty"` // the oldest open incident
 	OldestSince       *time.Time     `json:"oldest_since,omitempty"`
+	// AtStake is the money the open incidents put at stake per month, per
+	// currency and kind (minor units), largest first.
+	AtStake []Stake `json:"at_stake,omitempty"`
+}
+
+// Stake is money at stake per month in one currency for one kind.
+type Stake struct {
+	Currency     string `json:"currency"`
+	Kind         string `json:"kind"`
+	MonthlyMinor int64  `json:"monthly_minor"`
+}
+
+// zeroDecimal are Stripe's currencies without minor units.
+var zeroDecimal = map[string]bool{"bif": true, "clp": true, "djf": true, "gnf": true, "jpy": true, "kmf": true, "krw": true,
+	"mga": true, "pyg": true, "rwf": true, "ugx": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true}
+
+// Money is an amount in minor units as people read it: "49.00 USD".
+func Money(minor int64, currency string) string {
+	c := strings.ToLower(currency)
+	if zeroDecimal[c] {
+		return fmt.Sprintf("%d %s", minor, strings.ToUpper(c))
+	}
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, minor/100, minor%100, strings.ToUpper(c))
+}
+
+// stakeLines are the digest's money at stake, one line per currency and kind.
+func (d Digest) stakeLines() []string {
+	var out []string
+	for _, st := range d.AtStake {
+		out = append(out, fmt.Sprintf("%s/month %s", Money(st.MonthlyMinor, st.Currency), st.Kind))
+	}
+	return out
 }
 
 // MaxShown is how many incidents a Slack message or email lists.

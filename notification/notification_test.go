@@ -281,17 +281,20 @@ func TestDigestRendersEverywhere(t *testing.T) {
 	m := Message{Event: EventDigest, ProjectName: "Acme", ProjectURL: "https://x/projects/p", Digest: &Digest{
 		WeekStart: since, WeekEnd: since.AddDate(0, 0, 7), OpenBySeverity: map[string]int{"critical": 1, "high": 2},
 		OpenByKind: map[string]int{"paid_without_access": 1, "wrong_plan": 2}, Opened: 4, Resolved: 1, ChecksRun: 30, ChecksFailed: 1,
-		WebhookDeliveries: 12, SignatureFailures: 2, Oldest: &Incident{Kind: "wrong_plan", CustomerID: "cus_9", Summary: "s"}, OldestSince: &since}}
+		WebhookDeliveries: 12, SignatureFailures: 2, Oldest: &Incident{Kind: "wrong_plan", CustomerID: "cus_9", Summary: "s"}, OldestSince: &since,
+		AtStake: []Stake{{Currency: "usd", Kind: "paid_without_access", MonthlyMinor: 4900}, {Currency: "jpy", Kind: "wrong_plan", MonthlyMinor: 1200}}}}
 	subject, text, html := EmailContent(m)
 	if subject != "Weekly digest of Acme: 3 open incidents" || !strings.Contains(text, "wrong_plan               2") ||
-		!strings.Contains(text, "12 received, 2 refused") || !strings.Contains(html, "Oldest open incident") {
+		!strings.Contains(text, "12 received, 2 refused") || !strings.Contains(html, "Oldest open incident") ||
+		!strings.Contains(text, "49.00 USD/month paid_without_access") || !strings.Contains(text, "1200 JPY/month wrong_plan") ||
+		!strings.Contains(html, "Money at stake") {
 		t.Errorf("digest email:\n%s\n%s", subject, text)
 	}
 	p, _ := SlackPayload(m)
 	var s slackMsg
 	json.Unmarshal(p, &s)
-	if !strings.Contains(s.Text, "4 opened, 1 resolved, 30 checks run (1 failed)") {
-		t.Errorf("digest slack text %q", s.Text)
+	if !strings.Contains(s.Text, "4 opened, 1 resolved, 30 checks run (1 failed)") || !strings.Contains(string(p), "49.00 USD/month") {
+		t.Errorf("digest slack: %s", p)
 	}
 	if _, err := WebhookBody(m, "ntf_d"); err != nil {
 		t.Error(err)

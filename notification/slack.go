@@ -115,6 +115,9 @@ func digestSlack(d Digest) string {
 			fmt.Fprintf(&b, " · %s %d %s", severityEmoji[s], n, s)
 		}
 	}
+	if lines := d.stakeLines(); len(lines) > 0 {
+		fmt.Fprintf(&b, "\n*Money at stake:* %s", slackEscape(strings.Join(lines, ", ")))
+	}
 	fmt.Fprintf(&b, "\n*This week:* %d opened, %d resolved, %d ignored · repairs %d approved, %d verified · checks %d run, %d failed · webhooks %d received, %d bad signatures",
 		d.Opened, d.Resolved, d.Ignored, d.RepairsApproved, d.RepairsVerified, d.ChecksRun, d.ChecksFailed, d.WebhookDeliveries, d.SignatureFailures)
 	if d.Oldest != nil && d.OldestSince != nil {

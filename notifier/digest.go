@@ -22,6 +22,13 @@ func (n *Notifier) DigestPayload(ctx context.Context, p db.Project) (db.NotifyPa
 		Opened: st.Opened, Resolved: st.Resolved, Ignored: st.Ignored, RepairsApproved: st.RepairsApproved,
 		RepairsVerified: st.RepairsVerified, ChecksRun: st.ChecksRun, ChecksFailed: st.ChecksFailed,
 		WebhookDeliveries: st.WebhookEvents, SignatureFailures: st.SignatureFailures}
+	stakes, err := n.DB.StakeTotals(ctx, p.ID)
+	if err != nil {
+		return db.NotifyPayload{}, err
+	}
+	for _, s := range stakes {
+		d.AtStake = append(d.AtStake, notification.Stake{Currency: s.Currency, Kind: s.Kind, MonthlyMinor: s.MonthlyMinor})
+	}
 	if o := st.Oldest; o != nil {
 		subject := o.SubjectEmail
 		if subject == "" {

@@ -315,7 +315,8 @@ func TestDigestPreviewAndSend(t *testing.T) {
 	w.runCheck(w.owner, map[string]any{"scope": "full"})
 	var p digestPreview
 	w.member.mustDo("GET", "/api/projects/"+w.project+"/digest/preview", nil, 200).json(t, &p)
-	if !strings.Contains(p.Subject, "Acme") || !strings.Contains(p.Text, "paid_without_access") || !strings.Contains(p.HTML, "<") {
+	if !strings.Contains(p.Subject, "Acme") || !strings.Contains(p.Text, "paid_without_access") || !strings.Contains(p.HTML, "<") ||
+		!strings.Contains(p.Text, "49.00 USD/month") {
 		t.Errorf("preview: %+v", p)
 	}
 	// No channel takes the digest: nothing is sent.
