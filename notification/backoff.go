@@ -13,8 +13,9 @@ const GiveUpAfter = 72 * time.Hour
 // receiver's Retry-After; ok false once three days since the first attempt
 // have passed.
 func NextAttempt(first time.Time, attempts int, now time.Time, retryAfter time.Duration) (time.Time, bool) {
+	attempts = max(attempts, 1)
 	wait := 24 * time.Hour
-	if attempts >= 1 && attempts <= len(retrySchedule) {
+	if attempts <= len(retrySchedule) {
 		wait = retrySchedule[attempts-1]
 	}
 	wait = max(wait, retryAfter)

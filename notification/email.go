@@ -41,8 +41,13 @@ func EmailContent(m Message) (subject, text, html string) {
 	t.WriteString("\n-- \nParityRail checks that your app grants exactly the access your billing promises.\n")
 
 	var h bytes.Buffer
-	if err := emailHTML.Execute(&h, emailData{Message: m, Subject: subject, Shown: m.shown(), More: m.total() - len(m.shown()),
-		Severities: severityOrder}); err != nil {
+	data := emailData{Message: m, Subject: subject, Shown: m.shown(), More: m.total() - len(m.shown()), Severities: severityOrder}
+	if m.Digest != nil {
+		for _, k := range m.Digest.kindsSorted() {
+			data.Kinds = append(data.Kinds, kindCount{k, m.Digest.OpenByKind[k]})
+		}
+	}
+	if err := emailHTML.Execute(&h, data); err != nil {
 		h.Reset()
 		h.WriteString("<pre>" + template.HTMLEscapeString(t.String()) + "</pre>")
 	}
@@ -89,6 +94,12 @@ type emailData struct {
 	Shown      []Incident
 	More       int
 	Severities []string
+	Kinds      []kindCount // the digest's open kinds, most first
+}
+
+type kindCount struct {
+	Kind string
+	N    int
 }
 
 // StakeLines are the digest's money at stake for the template.
@@ -98,7 +109,6 @@ var severityColor = map[string]string{"critical": "#b91c1c", "high": "#c2410c", 
 
 var emailHTML = template.Must(template.New("email").Funcs(template.FuncMap{
 	"color": func(s string) string { return severityColor[s] },
-	"date":  func(t any) string { return fmt.Sprint(t) },
 }).Parse(`<!doctype html>
 <html><body style="margin:0;padding:24px;background:#f9fafb;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#111827">
 <div style="max-width:600px;margin:0 auto;background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:24px">
@@ -122,8 +132,8 @@ var emailHTML = template.Must(template.New("email").Funcs(template.FuncMap{
 <table style="border-collapse:collapse;font-size:14px">
 {{range $.Severities}}{{$n := index $.Digest.OpenBySeverity .}}{{if $n}}<tr><td style="padding:2px 16px 2px 0;color:{{color .}};font-weight:600">{{.}}</td><td>{{$n}}</td></tr>{{end}}{{end}}
 </table>
-{{if .OpenByKind}}<table style="border-collapse:collapse;font-size:14px;margin-top:8px">
-{{range $k, $n := .OpenByKind}}<tr><td style="padding:2px 16px 2px 0"><code>{{$k}}</code></td><td>{{$n}}</td></tr>{{end}}
+{{if $.Kinds}}<table style="border-collapse:collapse;font-size:14px;margin-top:8px">
+{{range $.Kinds}}<tr><td style="padding:2px 16px 2px 0"><code>{{.Kind}}</code></td><td>{{.N}}</td></tr>{{end}}
 </table>{{end}}
 {{if .StakeLines}}<p style="font-size:14px"><strong>Money at stake:</strong> {{range $i, $l := .StakeLines}}{{if $i}}, {{end}}{{$l}}{{end}}</p>{{end}}
 <h2 style="font-size:15px;margin:16px 0 8px">This week</h2>

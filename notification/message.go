@@ -5,8 +5,10 @@
 package notification
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"sort"
 	"strings"
@@ -158,23 +160,24 @@ func (m Message) shown() []Incident {
 // Headline says the whole message in one line: the email subject, Slack's
 // header and the start of its text fallback.
 func Headline(m Message) string {
+	name := oneLine(m.ProjectName)
 	switch m.Event {
 	case EventIncidents:
-		return fmt.Sprintf("%s in %s", plural(m.total(), "new access incident", "new access incidents"), m.ProjectName)
+		return fmt.Sprintf("%s in %s", plural(m.total(), "new access incident", "new access incidents"), name)
 	case EventCheckFailing:
-		return fmt.Sprintf("Checks of %s are failing", m.ProjectName)
+		return fmt.Sprintf("Checks of %s are failing", name)
 	case EventCheckRecovered:
-		return fmt.Sprintf("Checks of %s work again", m.ProjectName)
+		return fmt.Sprintf("Checks of %s work again", name)
 	case EventDigest:
 		open := 0
 		if m.Digest != nil {
 			open = m.Digest.OpenTotal()
 		}
-		return fmt.Sprintf("Weekly digest of %s: %s", m.ProjectName, plural(open, "open incident", "open incidents"))
+		return fmt.Sprintf("Weekly digest of %s: %s", name, plural(open, "open incident", "open incidents"))
 	case EventTest:
-		return fmt.Sprintf("Test notification from ParityRail (%s)", m.ProjectName)
+		return fmt.Sprintf("Test notification from ParityRail (%s)", name)
 	}
-	return "ParityRail: " + m.ProjectName
+	return "ParityRail: " + name
 }
 
 // incidentLine is one incident in one line of plain text.
@@ -186,37 +189,41 @@ func incidentLine(i Incident) string {
 	if who == "" {
 		who = "-"
 	}
-	return fmt.Sprintf("[%s] %s %s: %s", i.Severity, i.Kind, who, i.Summary)
+	return fmt.Sprintf("[%s] %s %s: %s", i.Severity, i.Kind, who, oneLine(i.Summary))
 }
 
 // LabelURL masks a URL for display: the host, then "…/" and the last four
-// characters of the path — never the whole (secret) URL.
+// characters of the path ("hooks.slack.com/…/x7Qa") — never the whole
+// (secret) URL: no user info, no query, and of a short path at most half.
 func LabelURL(raw string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" {
 		return "(unreadable URL)"
 	}
-	p := strings.TrimRight(u.Path, "/")
-	if len(p) <= 1 {
+	p := []rune(strings.Trim(u.EscapedPath(), "/"))
+	n := min(4, len(p)/2)
+	if n == 0 {
 		return u.Host
 	}
-	tail := p
-	if len(tail) > 4 {
-		tail = tail[len(tail)-4:]
-	}
-	return u.Host + "/…/" + strings.TrimLeft(tail, "/")
+	return u.Host + "/…/" + string(p[len(p)-n:])
 }
 
-// LabelRecipients masks addresses: the first letter and the domain.
+// LabelRecipients masks addresses for display: the first letter of each
+// and its domain ("a…@example.com, b…@x.io").
 func LabelRecipients(to []string) string {
 	parts := make([]string, 0, len(to))
 	for _, a := range to {
-		local, domain, ok := strings.Cut(a, "@")
-		if !ok || local == "" {
+		a = strings.TrimSpace(a)
+		if addr, err := mail.ParseAddress(a); err == nil {
+			a = addr.Address
+		}
+		at := strings.LastIndex(a, "@")
+		if at <= 0 {
 			parts = append(parts, "…")
 			continue
 		}
-		parts = append(parts, local[:1]+"…@"+domain)
+		first := []rune(a[:at])[0]
+		parts = append(parts, string(first)+"…"+a[at:])
 	}
 	return strings.Join(parts, ", ")
 }
@@ -231,17 +238,24 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ValidateURL accepts https URLs, and http only for loopback hosts.
+// ValidateURL accepts https URLs, and http only for loopback hosts. Its
+// errors are for the person who pasted the URL and never repeat it (it may
+// be secret and errors get logged).
 func ValidateURL(raw string) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%q is not a URL; paste the whole address, starting with https://", raw)
+	if err != nil || u.Host == "" || u.Hostname() == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("this is not a URL ParityRail can post to; paste the whole address, starting with https://")
 	}
 	if u.User != nil {
-		return fmt.Errorf("put credentials in the receiver's own settings, not in the URL")
+		return errors.New("put credentials in the receiver's own settings, not in the URL")
 	}
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
-		return fmt.Errorf("use https:// (plain http is only allowed for a receiver on this machine): notifications carry customer ids")
+		return errors.New("use https:// (plain http is only allowed for a receiver on this machine): notifications carry customer ids")
 	}
 	return nil
+}
+
+// oneLine collapses runs of white space (newlines included) into one space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -196,7 +196,11 @@ func TestEmailArrivesAsMultipartThroughARealSMTPServer(t *testing.T) {
 		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
 		parts[ct] = string(b)
 	}
-	if !strings.Contains(parts["text/plain"], "cus_0") || !strings.Contains(parts["text/html"], "Acme") || strings.Contains(parts["text/html"], "<b>") {
+	if msg.Header.Get("Auto-Submitted") != "auto-generated" || msg.Header.Get("From") != "<parityrail@example.com>" && msg.Header.Get("From") != "parityrail@example.com" {
+		t.Errorf("headers: %v", msg.Header)
+	}
+	if len(parts) != 2 || !strings.Contains(parts["text/plain"], "cus_0") || !strings.Contains(parts["text/plain"], "Acme") ||
+		!strings.Contains(parts["text/html"], "Acme") || !strings.Contains(parts["text/html"], "cus_0") || strings.Contains(parts["text/html"], "<b>") {
 		t.Errorf("parts: %q", parts)
 	}
 

@@ -13,24 +13,41 @@ import (
 	"time"
 )
 
-// WebhookBody is the JSON a webhook channel receives:
+// WebhookBody is the JSON a webhook channel receives (snake_case; empty
+// optional fields are left out):
 //
 //	{
-//	  "id": "ntf_…",              // the delivery key, also the Idempotency-Key header
+//	  "id": "ntf_…",              // the delivery key, also the Idempotency-Key header: drop repeats
 //	  "event": "incidents",       // incidents, check_failing, check_recovered, digest, test
-//	  "created_at": "RFC3339",
+//	  "created_at": "2026-01-02T03:04:05Z", // RFC 3339, UTC
 //	  "project": {"id": "prj_…", "name": "Acme", "url": "https://…/projects/prj_…"},
-//	  "incidents": [{"id", "kind", "severity", "customer_id", "subject", "summary", "url"}],
-//	  "total": 3,                 // incidents this is about (the list holds at most 50)
-//	  "check_id": "chk_…",
-//	  "check_error": "…",         // check_failing
-//	  "digest": {…}               // digest: the week's counts
+//	  "incidents": [{             // incidents: the new ones (at most 50; "total" counts all)
+//	    "id": "inc_…", "kind": "paid_without_access", "severity": "critical",
+//	    "customer_id": "cus_…", "subject": "ann@example.com", "summary": "…", "url": "https://…"
+//	  }],
+//	  "total": 3,                 // incidents: how many the message is about
+//	  "check_id": "chk_…",        // the check that found them (or failed)
+//	  "check_error": "…",         // check_failing: why the last check failed
+//	  "digest": {                 // digest: the project's week
+//	    "week_start": "…", "week_end": "…",
+//	    "open_by_severity": {"critical": 1}, "open_by_kind": {"wrong_plan": 1},
+//	    "opened": 4, "resolved": 1, "ignored": 0, "repairs_approved": 0, "repairs_verified": 0,
+//	    "checks_run": 30, "checks_failed": 1, "webhook_deliveries": 12, "signature_failures": 0,
+//	    "oldest": {incident}, "oldest_since": "…",
+//	    "at_stake": [{"currency": "usd", "kind": "paid_without_access", "monthly_minor": 4900}]
+//	  }
 //	}
+//
+// It is signed with Sign and sent with HTTPSender.Webhook.
 func WebhookBody(m Message, deliveryKey string) ([]byte, error) {
 	type project struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 		URL  string `json:"url,omitempty"`
+	}
+	at := m.At
+	if at.IsZero() {
+		at = time.Now()
 	}
 	body := struct {
 		ID         string     `json:"id"`
@@ -42,8 +59,18 @@ func WebhookBody(m Message, deliveryKey string) ([]byte, error) {
 		CheckID    string     `json:"check_id,omitempty"`
 		CheckError string     `json:"check_error,omitempty"`
 		Digest     *Digest    `json:"digest,omitempty"`
-	}{ID: deliveryKey, Event: m.Event, CreatedAt: m.At.UTC().Format(time.RFC3339), Project: project{ID: m.ProjectID, Name: m.ProjectName, URL: m.ProjectURL},
-		Incidents: m.Incidents, CheckID: m.CheckID, CheckError: m.CheckError, Digest: m.Digest}
+	}{ID: deliveryKey, Event: m.Event, CreatedAt: at.UTC().Format(time.RFC3339), Project: project{ID: m.ProjectID, Name: m.ProjectName, URL: m.ProjectURL},
+		Incidents: m.Incidents, CheckID: m.CheckID, CheckError: m.CheckError}
+	if m.Digest != nil {
+		d := *m.Digest // counts read as {} rather than null
+		if d.OpenBySeverity == nil {
+			d.OpenBySeverity = map[string]int{}
+		}
+		if d.OpenByKind == nil {
+			d.OpenByKind = map[string]int{}
+		}
+		body.Digest = &d
+	}
 	if m.Event == EventIncidents {
 		body.Total = m.total()
 	}
