@@ -129,6 +129,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	count := &atomic.Int64{}
 	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count, observe: cfg.OnResponse}
+	rt.budget, _ = lim.(*Budget)
 
 	httpc := &http.Client{Transport: rt, Timeout: timeout}
 	backend := stripe.GetBackendWithConfig(stripe.APIBackend, &stripe.BackendConfig{
@@ -178,6 +179,7 @@ type transport struct {
 	backoff    func(int) time.Duration
 	count      *atomic.Int64
 	observe    func(int)
+	budget     *Budget // the limiter when it is a project's Budget
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -187,8 +189,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	for retry := 0; ; retry++ {
 		var err error
-		if b, ok := t.limiter.(*Budget); ok {
-			err = b.WaitFor(ctx, req.URL.Path)
+		if t.budget != nil {
+			err = t.budget.WaitFor(ctx, req.URL.Path)
 		} else {
 			err = t.limiter.Wait(ctx)
 		}
@@ -208,8 +210,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			t.observe(status)
 		}
-		if b, ok := t.limiter.(*Budget); ok && err == nil && resp.StatusCode == http.StatusTooManyRequests {
-			b.Throttled(resp)
+		if t.budget != nil && err == nil && resp.StatusCode == http.StatusTooManyRequests {
+			t.budget.Throttled(resp)
 		}
 		if retry >= t.maxRetries || !shouldRetry(ctx, resp, err) {
 			return resp, err

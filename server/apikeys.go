@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -45,7 +46,7 @@ func (s *Server) viewKey(c echo.Context, k db.APIKey) apiKeyView {
 		CreatedBy: k.CreatedBy, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, LastUsedIP: k.LastUsedIP}
 	ctx := c.Request().Context()
 	if u, err := s.db.GetUser(ctx, k.CreatedBy); err == nil {
-		v.CreatedByName = cmpOr(u.Name, u.Email)
+		v.CreatedByName = cmp.Or(u.Name, u.Email)
 	}
 	if k.ProjectID != "" {
 		if p, err := s.db.GetProject(ctx, k.ProjectID); err == nil {
@@ -53,13 +54,6 @@ func (s *Server) viewKey(c echo.Context, k db.APIKey) apiKeyView {
 		}
 	}
 	return v
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (s *Server) listAPIKeys(c echo.Context) error {

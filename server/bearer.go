@@ -79,8 +79,10 @@ func (s *Server) authenticateKey(c echo.Context) (db.APIKey, error) {
 		e.RetryAfter = int(math.Ceil(wait.Seconds()))
 		return db.APIKey{}, e
 	}
-	if err := s.db.TouchAPIKey(ctx, k.ID, c.RealIP()); err != nil {
-		s.log.Warn("api key last use not recorded", "key", k.ID, "err", err)
+	if s.limiters.touch(k.ID, c.RealIP(), time.Now()) {
+		if err := s.db.TouchAPIKey(ctx, k.ID, c.RealIP()); err != nil {
+			s.log.Warn("api key last use not recorded", "key", k.ID, "err", err)
+		}
 	}
 	return k, nil
 }
@@ -144,24 +146,36 @@ func (s *Server) keyProjectCtx(ctx context.Context, k db.APIKey, projectID strin
 	return p, err
 }
 
-// keyLimiters holds one token bucket per key.
+// keyLimiters holds each key's token bucket and when its last use was
+// written, so a busy script costs no write per request.
 type keyLimiters struct {
 	mu sync.Mutex
-	m  map[string]*rate.Limiter
+	m  map[string]*keyState
+}
+
+type keyState struct {
+	lim     *rate.Limiter
+	touched time.Time
+	ip      string
+}
+
+func (l *keyLimiters) state(id string) *keyState {
+	if l.m == nil {
+		l.m = map[string]*keyState{}
+	}
+	st, ok := l.m[id]
+	if !ok {
+		st = &keyState{lim: rate.NewLimiter(keyRate, keyBurst)}
+		l.m[id] = st
+	}
+	return st
 }
 
 // take spends one request of the key's budget; it returns how long to wait
 // when the budget is spent (nothing is spent then).
 func (l *keyLimiters) take(id string) time.Duration {
 	l.mu.Lock()
-	if l.m == nil {
-		l.m = map[string]*rate.Limiter{}
-	}
-	lim, ok := l.m[id]
-	if !ok {
-		lim = rate.NewLimiter(keyRate, keyBurst)
-		l.m[id] = lim
-	}
+	lim := l.state(id).lim
 	l.mu.Unlock()
 	r := lim.Reserve()
 	if d := r.Delay(); d > 0 {
@@ -169,6 +183,19 @@ func (l *keyLimiters) take(id string) time.Duration {
 		return d
 	}
 	return 0
+}
+
+// touch says whether the key's last use should be written now: once a
+// minute, or when the address changed.
+func (l *keyLimiters) touch(id, ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.state(id)
+	if ip == st.ip && now.Sub(st.touched) < time.Minute {
+		return false
+	}
+	st.touched, st.ip = now, ip
+	return true
 }
 
 func (l *keyLimiters) forget(id string) {

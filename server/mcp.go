@@ -123,11 +123,6 @@ type (
 	}
 )
 
-// projectOf resolves a tool's project for the key.
-func (s *Server) projectOf(ctx context.Context, k db.APIKey, id string) (db.Project, error) {
-	return s.keyProjectCtx(ctx, k, id)
-}
-
 func (s *Server) addMCPTools(srv *mcp.Server) {
 	mcp.AddTool(srv, &mcp.Tool{Name: "list_projects", Description: "List the ParityRail projects this API key reaches: " +
 		"each pairs a Stripe account with an app's access state (Postgres or Clerk)."},
@@ -137,7 +132,7 @@ func (s *Server) addMCPTools(srv *mcp.Server) {
 	mcp.AddTool(srv, &mcp.Tool{Name: "get_customer_state", Description: "Read one Stripe customer now: what billing promises " +
 		"(plan, premium, trial, entitlements), what the app grants, the verdict per field, open incidents and when it was last checked."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in customerInput) (*mcp.CallToolResult, any, error) {
-			p, err := s.projectOf(ctx, toolKey(req), in.ProjectID)
+			p, err := s.keyProjectCtx(ctx, toolKey(req), in.ProjectID)
 			if err != nil {
 				return s.toolAnswer(nil, err)
 			}
@@ -146,7 +141,7 @@ func (s *Server) addMCPTools(srv *mcp.Server) {
 	mcp.AddTool(srv, &mcp.Tool{Name: "list_incidents", Description: "List a project's access incidents (gaps between what a " +
 		"customer paid for and what the app grants), critical first. Filter by status, kind, severity, customer or text; page with cursor."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in incidentsInput) (*mcp.CallToolResult, any, error) {
-			p, err := s.projectOf(ctx, toolKey(req), in.ProjectID)
+			p, err := s.keyProjectCtx(ctx, toolKey(req), in.ProjectID)
 			if err != nil {
 				return s.toolAnswer(nil, err)
 			}
@@ -173,13 +168,13 @@ func (s *Server) addMCPTools(srv *mcp.Server) {
 	mcp.AddTool(srv, &mcp.Tool{Name: "get_access_ledger", Description: "Read a customer's Access Ledger, oldest first: every " +
 		"billing event, promise, check, incident, repair and verification about it, hash-chained (chain: intact or broken)."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in ledgerInput) (*mcp.CallToolResult, any, error) {
-			p, err := s.projectOf(ctx, toolKey(req), in.ProjectID)
+			p, err := s.keyProjectCtx(ctx, toolKey(req), in.ProjectID)
 			if err != nil {
 				return s.toolAnswer(nil, err)
 			}
-			limit, err := pageLimit(strconv.Itoa(max(in.Limit, 0)), 100)
-			if in.Limit == 0 {
-				limit, err = 100, nil
+			limit := 100
+			if in.Limit != 0 {
+				limit, err = pageLimit(strconv.Itoa(in.Limit), 100)
 			}
 			if err != nil {
 				return s.toolAnswer(nil, err)
@@ -190,7 +185,7 @@ func (s *Server) addMCPTools(srv *mcp.Server) {
 		"the verdict) or a whole project (returns the check id; follow it with the status_url of REST v1)."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in runInput) (*mcp.CallToolResult, any, error) {
 			k := toolKey(req)
-			p, err := s.projectOf(ctx, k, in.ProjectID)
+			p, err := s.keyProjectCtx(ctx, k, in.ProjectID)
 			if err != nil {
 				return s.toolAnswer(nil, err)
 			}

@@ -73,6 +73,16 @@ export function isApiError(err: unknown, status?: number): err is ApiError {
   return err instanceof ApiError && (status === undefined || err.status === status);
 }
 
+/**
+ * Where a form shows an error: `field` is the request field the server
+ * named (400 with error.field), `on(name)` the message for that field's
+ * input, undefined for the others.
+ */
+export function fieldErrors(err: unknown): { field?: string; on: (name: string) => string | undefined } {
+  const field = isApiError(err) ? err.field : undefined;
+  return { field, on: (name) => (field !== undefined && field === name ? errorMessage(err) : undefined) };
+}
+
 /** The message to show a person for any thrown value. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error && err.message) return err.message;

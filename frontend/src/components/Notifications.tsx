@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, CheckCircle2, Send, Trash2 } from 'lucide-react';
 import { useId, useState, type KeyboardEvent } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage, isApiError } from '../api';
+import { api, errorMessage, fieldErrors } from '../api';
 import { reachableFromStripe } from '../pages/onboarding/StripeStep';
 import { formatDateTime } from '../format';
 import type { Channel, ChannelEvents, ChannelKind, Project, Severity, TestResult } from '../types';
@@ -119,8 +119,7 @@ function AddChannel({ project, onAdded }: { project: Project; onAdded: (c: Chann
     },
   });
   const err = create.error;
-  const field = isApiError(err) ? err.field : undefined;
-  const fieldError = (f: string) => (field === f ? errorMessage(err) : undefined);
+  const { field, on: fieldError } = fieldErrors(err);
   const submitOnEnter = (e: KeyboardEvent) => {
     if (e.key === 'Enter') {
       e.preventDefault();

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
-import { api, errorMessage, isApiError } from '../api';
+import { api, errorMessage, fieldErrors } from '../api';
 import { Button, Card, ErrorAlert, PageHeader, TextField } from '../components/ui';
 import { meKey, setupKey, useMe } from '../session';
 
@@ -33,8 +33,7 @@ function ChangePassword() {
     },
   });
   const err = change.error;
-  const field = isApiError(err) ? err.field : undefined;
-  const fieldError = (name: string) => (field === name ? errorMessage(err) : undefined);
+  const { field, on: fieldError } = fieldErrors(err);
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage, isApiError } from '../api';
+import { api, errorMessage, fieldErrors } from '../api';
 import { ConfirmDialog } from '../components/Modal';
 import {
   Button,
@@ -73,8 +73,7 @@ function CreateKeyForm() {
     },
   });
   const err = create.error;
-  const field = isApiError(err) ? err.field : undefined;
-  const fieldError = (f: string) => (field === f ? errorMessage(err) : undefined);
+  const { field, on: fieldError } = fieldErrors(err);
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();

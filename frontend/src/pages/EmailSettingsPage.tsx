@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage, isApiError } from '../api';
+import { api, errorMessage, fieldErrors } from '../api';
 import { Button, Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Notice, PageHeader, TextField, cx, inputClass } from '../components/ui';
 import { hasRole, useMe } from '../session';
 import type { SMTPRequest, SMTPSettings } from '../types';
@@ -48,8 +48,7 @@ function SMTPForm() {
   }
   const fromEnv = settings.data.source === 'environment';
   const err = save.error;
-  const field = isApiError(err) ? err.field : undefined;
-  const fieldError = (f: string) => (field === f ? errorMessage(err) : undefined);
+  const { field, on: fieldError } = fieldErrors(err);
   const set = (patch: Partial<SMTPRequest>) => setForm((f) => ({ ...f, ...patch }));
 
   function onSubmit(e: FormEvent) {

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
-import { api, errorMessage, isApiError } from '../../api';
+import { api, errorMessage, fieldErrors } from '../../api';
 import { Button, Card, ErrorState, LoadingState, Notice, TextField } from '../../components/ui';
 import type { Project } from '../../types';
 import { ChannelsManager, DeliveryLog, DigestPanel } from '../../components/Notifications';
@@ -67,7 +67,7 @@ function StripeBudgetSection({ project, canEdit }: { project: Project; canEdit: 
     },
   });
   const err = save.error;
-  const fieldErr = isApiError(err) && err.field === 'max_rps' ? errorMessage(err) : undefined;
+  const fieldErr = fieldErrors(err).on('max_rps');
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     save.mutate(Number(value));
