@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"parityrail/sources"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -201,7 +202,7 @@ func localCheck(ctx context.Context, f checkFlags, stderr io.Writer) (checkOutco
 		return checkOutcome{}, err
 	}
 	runner := &check.Runner{DB: store, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Opener: &check.Opener{DB: store, Vault: v, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, StripeRate: cfg.StripeMaxRPS}}
+		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, StripeRate: cfg.StripeMaxRPS}}
 	req := check.Request{ProjectID: f.project, Scope: check.ScopeFull, Trigger: check.TriggerPerson, DryRun: f.dry, Actor: "cli"}
 	if f.customer != "" {
 		req.Scope, req.CustomerIDs = check.ScopeCustomer, []string{f.customer}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"parityrail/sources"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -279,10 +280,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		return out, err
 	})
 	// One runner for the API, the schedules and the webhook worker.
-	checks := &check.Runner{DB: store, Log: log, Ended: checkEnded(meters), Opener: &check.Opener{DB: store, Vault: v,
+	// One opener for every connector, so each project has one Stripe budget.
+	opener := &sources.Opener{DB: store, Vault: v,
 		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, StripeRate: cfg.StripeMaxRPS, Log: log,
 		OnSourceResponse: meters.SourceResponse,
-		Demo:             &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}}
+		Demo:             &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}
+	checks := &check.Runner{DB: store, Log: log, Ended: checkEnded(meters), Opener: opener}
 
 	// A repair whose UPDATE ran when the process stopped is marked failed
 	// (its transaction rolled back, or the next check sees it committed).
@@ -291,7 +294,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 	} else if n > 0 {
 		log.Warn("repairs interrupted by the last stop were marked failed", "repairs", n)
 	}
-	repairs := &repair.Service{DB: store, Vault: v, Checks: checks, Log: log}
+	repairs := &repair.Service{DB: store, Sources: opener, Checks: checks, Log: log}
 	// Notifications go out through the outbox; links need the public
 	// address, set below once the listener is up when none is configured.
 	notify := &notifier.Notifier{DB: store, Vault: v, BaseURL: cfg.BaseURL, EnvSMTP: cfg.SMTP, Log: log,

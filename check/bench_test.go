@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"parityrail/sources"
 	"runtime"
 	"strconv"
 	"strings"
@@ -259,7 +260,7 @@ func BenchmarkFullCheck(b *testing.B) {
 	store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6)
 
 	runner := &Runner{DB: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return benchNow },
-		Opener: &Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}
+		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}
 	minimum := int64(2 * ((n + 99) / 100)) // one subscription per customer
 
 	runtime.GC()

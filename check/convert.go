@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"parityrail/sources"
 	"sort"
 	"strings"
 	"time"
@@ -142,7 +143,7 @@ func diffHash(f fulfillment.Finding) string {
 		parts = append(parts, d.Field+"|"+d.Path+"|"+d.ExpectedText+"|"+d.ActualText)
 	}
 	for _, c := range f.Candidates {
-		parts = append(parts, "candidate|"+SubjectKey(c))
+		parts = append(parts, "candidate|"+sources.SubjectKey(c))
 	}
 	if st := f.AtStake; st != nil {
 		amount := "null"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"parityrail/sources"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +20,7 @@ import (
 type run struct {
 	r      *Runner
 	p      *prepared
-	src    *Sources
+	src    *sources.Sources
 	now    time.Time
 	plans  fulfillment.PlanMapping
 	policy fulfillment.Policy
@@ -183,7 +184,7 @@ func (x *run) fullCheck(ctx context.Context) error {
 			}
 		}
 		if tracks {
-			k := SubjectKey(s)
+			k := sources.SubjectKey(s)
 			old, had := links[k]
 			delete(links, k)
 			if (customer != "" && old != customer) || (customer == "" && had) {

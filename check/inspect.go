@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"errors"
+	"parityrail/sources"
 
 	"parityrail/billing"
 	"parityrail/db"
@@ -36,7 +37,7 @@ func (r *Runner) Inspect(ctx context.Context, p db.Project, customerID string) (
 			return out, err
 		}
 	}
-	linked, err := src.Access.ReadLinked(ctx, []LinkQuery{{Customer: cb.Customer, Known: out.Known, Keys: keys}})
+	linked, err := src.Access.ReadLinked(ctx, []sources.LinkQuery{{Customer: cb.Customer, Known: out.Known, Keys: keys}})
 	if err != nil {
 		return out, err
 	}

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"errors"
+	"parityrail/sources"
 	"slices"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestIgnoredStaysIgnoredUntilExpectationChanges(t *testing.T) {
 
 // failingAccess reads `ok` subjects, then fails like a dropped connection.
 type failingAccess struct {
-	Access
+	sources.Access
 	ok int
 }
 
@@ -89,11 +90,11 @@ func (f *failingAccess) ReadAll(ctx context.Context, fn func(fulfillment.Subject
 }
 
 type failingOpener struct {
-	*Opener
+	*sources.Opener
 	ok int
 }
 
-func (o failingOpener) Open(ctx context.Context, p db.Project) (*Sources, error) {
+func (o failingOpener) Open(ctx context.Context, p db.Project) (*sources.Sources, error) {
 	src, err := o.Opener.Open(ctx, p)
 	if err == nil {
 		src.Access = &failingAccess{Access: src.Access, ok: o.ok}

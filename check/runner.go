@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"parityrail/sources"
 	"slices"
 	"strings"
 	"sync"
@@ -122,7 +123,7 @@ type Outcome struct {
 
 // SourceOpener opens a project's sources; *Opener is the real one.
 type SourceOpener interface {
-	Open(ctx context.Context, p db.Project) (*Sources, error)
+	Open(ctx context.Context, p db.Project) (*sources.Sources, error)
 }
 
 // Runner runs checks. One runner serves the server, the scheduler and the
@@ -186,7 +187,7 @@ func (r *Runner) validate(req *Request) error {
 		}
 		req.CustomerIDs = ids
 		for _, k := range req.SubjectKeys {
-			if _, _, _, ok := parseSubjectKey(k); !ok {
+			if _, _, _, ok := sources.ParseSubjectKey(k); !ok {
 				return &RequestError{Code: "invalid_subject", Message: fmt.Sprintf("%q is not an app subject.", k)}
 			}
 		}
@@ -220,12 +221,12 @@ type prepared struct {
 	req     Request
 	project db.Project
 	check   db.Check
-	src     *Sources
+	src     *sources.Sources
 }
 
 // prepare validates the request, opens the sources and takes the project's
 // check lock: every reason a check cannot start surfaces here, before
-// anything runs (*RequestError, *SourceError, *db.BusyError).
+// anything runs (*RequestError, *sources.SourceError, *db.BusyError).
 func (r *Runner) prepare(ctx context.Context, req Request) (*prepared, error) {
 	if err := r.validate(&req); err != nil {
 		return nil, err
@@ -394,7 +395,7 @@ func failureMessage(ctx context.Context, err error) string {
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) || errors.Is(err, context.Canceled) {
 		return "interrupted: ParityRail stopped while the check ran"
 	}
-	var se *SourceError
+	var se *sources.SourceError
 	var ae *billing.AuthError
 	var pe *billing.PermissionError
 	var rl *billing.RateLimitError

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"parityrail/sources"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -81,7 +82,7 @@ func (s *sink) load(ctx context.Context, customers, subjectKeys []string) error 
 func keyOf(f fulfillment.Finding) db.IncidentKey {
 	k := db.IncidentKey{CustomerID: f.CustomerID, Kind: string(f.Kind)}
 	if f.Subject != nil {
-		k.SubjectKey = SubjectKey(*f.Subject)
+		k.SubjectKey = sources.SubjectKey(*f.Subject)
 	}
 	return k
 }

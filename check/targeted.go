@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"errors"
+	"parityrail/sources"
 	"slices"
 
 	"parityrail/billing"
@@ -114,7 +115,7 @@ func (x *run) customerOfSubject(ctx context.Context, s fulfillment.Subject) (str
 		return s.CustomerID, nil
 	}
 	found := ""
-	key := SubjectKey(s)
+	key := sources.SubjectKey(s)
 	err := x.r.DB.SubjectLinks(ctx, x.p.project.ID, func(k, c string) {
 		if k == key {
 			found = c
@@ -135,7 +136,7 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 		keys  []string
 	}
 	reads := make([]read, len(ids))
-	qs := make([]LinkQuery, len(ids))
+	qs := make([]sources.LinkQuery, len(ids))
 	for i, id := range ids {
 		cb, err := x.src.Billing.ReadCustomer(ctx, id)
 		switch {
@@ -154,7 +155,7 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 			}
 			reads[i].keys = keys
 		}
-		qs[i] = LinkQuery{Customer: reads[i].cb.Customer, Known: reads[i].known, Keys: reads[i].keys}
+		qs[i] = sources.LinkQuery{Customer: reads[i].cb.Customer, Known: reads[i].known, Keys: reads[i].keys}
 		x.sum.Customers++
 	}
 	linked, err := x.src.Access.ReadLinked(ctx, qs)
@@ -210,7 +211,7 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 		if x.tracksLinks() {
 			now := map[string]bool{}
 			for _, s := range subjects {
-				k := SubjectKey(s)
+				k := sources.SubjectKey(s)
 				now[k] = true
 				if !slices.Contains(rd.keys, k) {
 					if err := x.sink.link(ctx, k, id); err != nil {
@@ -290,7 +291,7 @@ func (x *run) notShared(customerID string, subjects []fulfillment.Subject) []ful
 	for _, s := range subjects {
 		f := x.src.Access.IdentityField(s)
 		if f != "" && f != mapping.BillingCustomerID &&
-			x.sink.keep(db.IncidentKey{CustomerID: customerID, SubjectKey: SubjectKey(s), Kind: string(fulfillment.AmbiguousMatch)}) {
+			x.sink.keep(db.IncidentKey{CustomerID: customerID, SubjectKey: sources.SubjectKey(s), Kind: string(fulfillment.AmbiguousMatch)}) {
 			continue
 		}
 		out = append(out, s)

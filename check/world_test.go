@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"parityrail/sources"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -71,7 +72,7 @@ type world struct {
 	owner     db.User
 	dbPath    string
 	vault     *vault.Vault
-	opener    *Opener
+	opener    *sources.Opener
 	subs      map[string]string // customer → its last subscription id
 }
 
@@ -120,7 +121,7 @@ func newWorld(t *testing.T, access string) *world {
 	}
 
 	w := &world{t: t, store: store, stripe: sf, stripeURL: ss.URL, owner: owner, dbPath: path, vault: v}
-	opener := &Opener{DB: store, Vault: v, StripeAPIBase: ss.URL, StripeRate: 1e9}
+	opener := &sources.Opener{DB: store, Vault: v, StripeAPIBase: ss.URL, StripeRate: 1e9}
 	var m mapping.Mapping
 	switch access {
 	case "clerk":

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"parityrail/ledger"
 	"time"
 )
 
@@ -59,7 +60,13 @@ func saveConnection(ctx context.Context, tx *sql.Tx, c Connection, at time.Time)
 	if err != nil {
 		return fmt.Errorf("save connection: %w", err)
 	}
-	return nil
+	// Every stored connection passed its test just before: the ledger says
+	// which account or database the checks read from then on.
+	detail := map[string]any{"source": c.Kind, "label": c.Label, "livemode": c.Livemode}
+	if c.ExtraLabel != "" {
+		detail["extra_label"] = c.ExtraLabel
+	}
+	return appendLedger(ctx, tx, c.ProjectID, at, []LedgerEntry{{Kind: ledger.ConnectionVerified, Actor: c.ConnectedBy, Detail: detail}})
 }
 
 func nullable(s string) any {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"parityrail/sources"
 	"path/filepath"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func newJobsWorld(t *testing.T) *jobsWorld {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v, StripeAPIBase: ss.URL, ClerkAPIBase: cs.URL + "/v1", StripeRate: 1e6}}
+	r := &check.Runner{DB: store, Log: log, Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: ss.URL, ClerkAPIBase: cs.URL + "/v1", StripeRate: 1e6}}
 	t.Cleanup(r.Wait)
 	return &jobsWorld{store: store, runner: r, project: p.ID, path: path, log: log}
 }

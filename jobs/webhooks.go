@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"parityrail/sources"
 	"time"
 
 	"parityrail/check"
@@ -75,7 +76,7 @@ func (w RecheckWorker) project(ctx context.Context, projectID string, items []db
 		Trigger: check.TriggerWebhook, Actor: "webhook"})
 	now := w.DB.Now()
 	var busy *db.BusyError
-	var se *check.SourceError
+	var se *sources.SourceError
 	switch {
 	case errors.As(err, &busy):
 		// Another check of the project is running: wait for it, without

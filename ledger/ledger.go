@@ -37,6 +37,9 @@ const (
 	// ProjectLive: onboarding finished (step 8): the schedules, whether
 	// repairs may write, and the first real check.
 	ProjectLive Kind = "project_live"
+	// ConnectionVerified: a Stripe key, Clerk key or database connection
+	// passed its test and was stored (masked labels only, never a secret).
+	ConnectionVerified Kind = "connection_verified"
 )
 
 // Entry is one ledger line. Detail is canonical JSON (see Canonical).

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"parityrail/sources"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +34,8 @@ var DefaultSchedule = []time.Duration{0, 5 * time.Second, 15 * time.Second, 30 *
 // server (decisions) and the verification worker (jobs).
 type Service struct {
 	DB     *db.DB
-	Vault  interface{ Open(string) (string, error) }
+	// Sources opens the repair connection (for one UPDATE at a time).
+	Sources *sources.Opener
 	Checks *check.Runner
 	Log    *slog.Logger
 	// Schedule overrides DefaultSchedule (tests run it fast).
@@ -180,7 +182,7 @@ func (s *Service) Approve(ctx context.Context, repairID, userID string) (db.Repa
 		return db.Repair{}, err
 	}
 
-	res, applyErr := s.apply(ctx, p.ID, m, plan)
+	res, applyErr := s.apply(ctx, p, m, plan)
 	// The outcome is recorded even if the request was canceled meanwhile.
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
@@ -233,16 +235,12 @@ func (s *Service) mapping(ctx context.Context, projectID string) (postgres.Mappi
 
 // apply opens the repair connection (used for this one UPDATE and nothing
 // else) and runs the plan.
-func (s *Service) apply(ctx context.Context, projectID string, m postgres.Mapping, plan fulfillment.RepairPlan) (postgres.RepairResult, error) {
-	conn, err := s.DB.GetConnection(ctx, projectID, "postgres")
-	if err != nil || conn.SealedExtra == "" {
-		return postgres.RepairResult{}, &Error{Code: CodeNoRepairConn, Message: "Add a repair connection on step 3 (Database) first. Nothing was changed."}
+func (s *Service) apply(ctx context.Context, p db.Project, m postgres.Mapping, plan fulfillment.RepairPlan) (postgres.RepairResult, error) {
+	rep, err := s.Sources.Repairer(ctx, p)
+	var se *sources.SourceError
+	if errors.As(err, &se) {
+		return postgres.RepairResult{}, &Error{Code: se.Code, Message: se.Message + " Nothing was changed."}
 	}
-	cs, err := s.Vault.Open(conn.SealedExtra)
-	if err != nil {
-		return postgres.RepairResult{}, &Error{Code: "credential_unreadable", Message: "The stored repair connection cannot be decrypted (the credentials key changed?). Reconnect it on step 3. Nothing was changed."}
-	}
-	rep, err := postgres.ConnectRepair(ctx, cs)
 	if err != nil {
 		return postgres.RepairResult{}, err
 	}
@@ -384,7 +382,7 @@ func stillWrongMessage(tries int, over time.Duration, last string) string {
 }
 
 func errorText(err error) string {
-	var se *check.SourceError
+	var se *sources.SourceError
 	if errors.As(err, &se) {
 		return se.Message
 	}
@@ -410,7 +408,7 @@ func Outcome(res check.Result, inc db.Incident) VerifyOutcome {
 	key := db.IncidentKey{CustomerID: inc.CustomerID, SubjectKey: inc.SubjectKey, Kind: inc.Kind}
 	for _, o := range res.Outcomes {
 		for _, sub := range o.Subjects {
-			if check.SubjectKey(sub) == inc.SubjectKey {
+			if sources.SubjectKey(sub) == inc.SubjectKey {
 				sub := sub
 				v.Subject = &sub
 			}

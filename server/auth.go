@@ -68,8 +68,11 @@ func (s *Server) login(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	email := strings.TrimSpace(req.Email)
-	if email == "" || req.Password == "" {
-		return badRequest("invalid_credentials", "Enter your email and password.")
+	if email == "" {
+		return badRequest("email_required", "Enter your email.").on("email")
+	}
+	if req.Password == "" {
+		return badRequest("password_required", "Enter your password.").on("password")
 	}
 	now, ip := s.now().UTC(), c.RealIP()
 	failures, err := s.db.RecentLoginFailures(ctx, email, ip, now.Add(-loginWindow))

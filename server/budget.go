@@ -3,11 +3,11 @@ package server
 import (
 	"errors"
 	"net/http"
+	"parityrail/sources"
 
 	"github.com/labstack/echo/v4"
 
 	"parityrail/billing"
-	"parityrail/check"
 	"parityrail/db"
 )
 
@@ -39,10 +39,7 @@ func (s *Server) budgetOf(c echo.Context, p db.Project) (budgetView, error) {
 		return budgetView{}, err
 	}
 	v := budgetView{Mode: string(mode), DefaultRPS: billing.DefaultBudget(mode), PerEndpointRPS: billing.PerEndpointBudget, ProjectRPS: p.StripeMaxRPS}
-	v.RPS, v.Source = billing.DefaultBudget(mode), check.BudgetDefault
-	if o := s.opener(); o != nil {
-		v.RPS, v.Source = o.StripeBudgetRate(p, mode)
-	}
+	v.RPS, v.Source = s.sources.StripeBudgetRate(p, mode)
 	return v, nil
 }
 
@@ -64,7 +61,7 @@ func (s *Server) saveBudget(c echo.Context) error {
 	p := currentProject(c)
 	if v, err := s.budgetOf(c, p); err != nil {
 		return err
-	} else if v.Source == check.BudgetFromEnvironment {
+	} else if v.Source == sources.BudgetFromEnvironment {
 		return newError(http.StatusConflict, "budget_from_environment",
 			"PARITYRAIL_STRIPE_MAX_RPS is set on the server and wins over this setting; change it there.")
 	}

@@ -134,7 +134,6 @@ func (s *Server) startCheck(c echo.Context) error {
 func checkError(err error) error {
 	var busy *db.BusyError
 	var re *check.RequestError
-	var se *check.SourceError
 	switch {
 	case errors.As(err, &busy):
 		return newError(http.StatusConflict, "check_running", "%s", busy.Error())
@@ -144,12 +143,10 @@ func checkError(err error) error {
 			status = http.StatusServiceUnavailable
 		}
 		return newError(status, re.Code, "%s", re.Message)
-	case errors.As(err, &se):
-		return newError(http.StatusConflict, se.Code, "%s", se.Message)
 	case errors.Is(err, db.ErrNotFound):
 		return newError(http.StatusNotFound, "not_found", "No such project.")
 	}
-	return err
+	return sourceAnswer(err)
 }
 
 func (s *Server) listChecks(c echo.Context) error {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -28,12 +27,12 @@ func (s *Server) connectClerk(c echo.Context) error {
 	if err := s.confirmReplace(c, p, "clerk", req.Replace); err != nil {
 		return err
 	}
-	client, err := s.newClerk(req.SecretKey)
+	client, err := s.sources.CandidateClerk(req.SecretKey)
 	if err != nil {
-		return clerkError(err)
+		return sourceAnswer(err)
 	}
 	if err := client.TestConnection(ctx); err != nil {
-		return clerkError(err)
+		return sourceAnswer(err)
 	}
 	sealed, err := s.vault.Seal(req.SecretKey)
 	if err != nil {
@@ -47,31 +46,12 @@ func (s *Server) connectClerk(c echo.Context) error {
 	return s.answerConnected(c, p.ID, "clerk", nil)
 }
 
-// newClerk builds a Clerk client for a pasted or stored key, against the
-// configured API base.
-func (s *Server) newClerk(secretKey string) (*clerk.Client, error) {
-	return clerk.New(clerk.Config{BaseURL: s.cfg.ClerkAPIBase, SecretKey: secretKey})
-}
-
-// projectClerk opens the project's stored Clerk key.
+// projectClerk opens the project's stored Clerk key (a demo project's world
+// otherwise).
 func (s *Server) projectClerk(c echo.Context) (*clerk.Client, error) {
-	if p := currentProject(c); isDemo(p) {
-		return s.demoClerk(p.ID)
-	}
-	conn, err := s.db.GetConnection(c.Request().Context(), currentProject(c).ID, "clerk")
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, newError(http.StatusConflict, "clerk_not_connected", "Connect Clerk on step 3 (Database) first.")
-	}
+	client, err := s.sources.ClerkClient(c.Request().Context(), currentProject(c))
 	if err != nil {
-		return nil, err
-	}
-	key, err := s.vault.Open(conn.SealedSecret)
-	if err != nil {
-		return nil, newError(http.StatusConflict, "credential_unreadable", "The stored Clerk key cannot be decrypted (the credentials key changed?). Reconnect Clerk on step 3.")
-	}
-	client, err := s.newClerk(key)
-	if err != nil {
-		return nil, clerkError(err)
+		return nil, sourceAnswer(err)
 	}
 	return client, nil
 }
@@ -93,7 +73,7 @@ func (s *Server) clerkMetadataKeys(c echo.Context) error {
 	withOrgs := c.QueryParam("organizations") == "true" || c.QueryParam("organizations") == "1"
 	sample, err := client.SampleMetadataKeys(c.Request().Context(), withOrgs)
 	if err != nil {
-		return clerkError(err)
+		return sourceAnswer(err)
 	}
 	v := metadataKeysView{UserKeys: sample.UserKeys, OrganizationKeys: sample.OrganizationKeys,
 		UsersSampled: sample.UsersSampled, OrganizationsSampled: sample.OrganizationsSampled}
@@ -106,23 +86,3 @@ func (s *Server) clerkMetadataKeys(c echo.Context) error {
 	return c.JSON(http.StatusOK, v)
 }
 
-// clerkError maps the Clerk package's errors (whose messages are already
-// written for a person, from the user's page) to API answers.
-func clerkError(err error) error {
-	var ce *clerk.Error
-	if !errors.As(err, &ce) {
-		return err
-	}
-	status := http.StatusBadGateway
-	switch ce.Code {
-	case clerk.CodeInvalidKey, clerk.CodeInvalidInput:
-		status = http.StatusBadRequest
-	case clerk.CodeUnauthorized, clerk.CodeForbidden, clerk.CodeRejected:
-		status = http.StatusUnprocessableEntity
-	case clerk.CodeRateLimited:
-		status = http.StatusTooManyRequests
-	case clerk.CodeNotFound:
-		status = http.StatusNotFound
-	}
-	return newError(status, ce.Code, "%s", ce.Message)
-}

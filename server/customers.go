@@ -68,7 +68,7 @@ func (s *Server) getCustomer(c echo.Context) error {
 		Ledger: customerLedger{Chain: "intact", Entries: []db.LedgerView{}}}
 
 	out, err := s.checks.Inspect(ctx, p, id)
-	var se *check.SourceError
+	var ae *apiError
 	switch {
 	case err == nil:
 		lv := &liveView{Known: out.Known, Held: len(out.Findings) == 0, Promise: out.Promise, Subjects: out.Subjects, Findings: []liveFinding{}}
@@ -78,8 +78,8 @@ func (s *Server) getCustomer(c echo.Context) error {
 				Summary: f.Summary, Fields: fieldDiffs(f)})
 		}
 		v.Live = lv
-	case errors.As(err, &se):
-		v.LiveError = se.Message
+	case errors.As(sourceAnswer(err), &ae):
+		v.LiveError = ae.Message
 	default:
 		s.log.Warn("customer view: live read failed", "project", p.ID, "customer", id, "err", err)
 		v.LiveError = "Reading Stripe or the app failed: " + err.Error()

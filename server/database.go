@@ -33,7 +33,7 @@ func (s *Server) connectDatabase(c echo.Context) error {
 	p := currentProject(c)
 	readString, err := s.validConnString(req.ConnectionString)
 	if err != nil {
-		return onField(pgError(err), "connection_string")
+		return onField(sourceAnswer(err), "connection_string")
 	}
 	if err := s.confirmReplace(c, p, "postgres", req.Replace); err != nil {
 		return err
@@ -41,9 +41,9 @@ func (s *Server) connectDatabase(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
 	defer cancel()
 
-	src, err := postgres.Connect(ctx, readString)
+	src, err := s.sources.CandidatePostgres(ctx, readString)
 	if err != nil {
-		return pgError(err)
+		return sourceAnswer(err)
 	}
 	defer src.Close()
 	conn := db.Connection{ProjectID: p.ID, Kind: "postgres", Label: src.Target().String(), ConnectedBy: currentUser(c).ID}
@@ -54,21 +54,21 @@ func (s *Server) connectDatabase(c echo.Context) error {
 	// A read role that could write is refused nothing, but said plainly.
 	warnings, err := src.ReadRoleWarnings(ctx)
 	if err != nil {
-		return pgError(err)
+		return sourceAnswer(err)
 	}
 	if strings.TrimSpace(req.RepairConnectionString) != "" {
 		repairString, err := s.validConnString(req.RepairConnectionString)
 		if err != nil {
-			return onField(pgError(err), "repair_connection_string")
+			return onField(sourceAnswer(err), "repair_connection_string")
 		}
-		rep, err := postgres.ConnectRepair(ctx, repairString)
+		rep, err := s.sources.CandidateRepairer(ctx, repairString)
 		if err != nil {
-			return pgError(err)
+			return sourceAnswer(err)
 		}
 		defer rep.Close()
 		if m, err := s.storedMapping(c, p); err == nil && m.Identity != nil && m.Access != nil {
 			if err := rep.CheckGrants(ctx, m.Postgres()); err != nil {
-				return pgError(err)
+				return sourceAnswer(err)
 			}
 		} else {
 			warnings = append(warnings, "The repair role's UPDATE grants are checked once the access columns are mapped on step 6.")
@@ -91,20 +91,9 @@ func (s *Server) connectDatabase(c echo.Context) error {
 
 // projectPostgres opens the project's read-only connection.
 func (s *Server) projectPostgres(ctx context.Context, p db.Project) (*postgres.Source, error) {
-	conn, err := s.db.GetConnection(ctx, p.ID, "postgres")
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, newError(http.StatusConflict, "database_not_connected", "Connect your Postgres / Supabase database on step 3 (Database) first.")
-	}
+	src, err := s.sources.PostgresSource(ctx, p)
 	if err != nil {
-		return nil, err
-	}
-	connString, err := s.vault.Open(conn.SealedSecret)
-	if err != nil {
-		return nil, newError(http.StatusConflict, "credential_unreadable", "The stored connection string cannot be decrypted (the credentials key changed?). Reconnect the database on step 3.")
-	}
-	src, err := postgres.Connect(ctx, connString)
-	if err != nil {
-		return nil, pgError(err)
+		return nil, sourceAnswer(err)
 	}
 	return src, nil
 }
@@ -125,7 +114,7 @@ func (s *Server) schema(c echo.Context) error {
 	defer src.Close()
 	sch, err := src.Schema(ctx)
 	if err != nil {
-		return pgError(err)
+		return sourceAnswer(err)
 	}
 	tables := sch.Tables
 	if tables == nil {
@@ -204,7 +193,7 @@ func (s *Server) setupSQL(c echo.Context) error {
 	defer src.Close()
 	sch, err := src.Schema(ctx)
 	if err != nil {
-		return pgError(err)
+		return sourceAnswer(err)
 	}
 	repairCred, err := s.roleCredential(ctx, p, "repair", regenerate == "repair")
 	if err != nil {
@@ -212,7 +201,7 @@ func (s *Server) setupSQL(c echo.Context) error {
 	}
 	repair, err := postgres.RepairRoleSQL(sch, m.Postgres(), repairCred)
 	if err != nil {
-		return pgError(err)
+		return sourceAnswer(err)
 	}
 	out.Repair = &repair
 	return c.JSON(http.StatusOK, out)
@@ -234,7 +223,7 @@ func (s *Server) validatePostgresMapping(c echo.Context, p db.Project, m mapping
 	defer src.Close()
 	sch, err := src.Schema(ctx)
 	if err != nil {
-		return nil, pgError(err)
+		return nil, sourceAnswer(err)
 	}
 	pm := m.Postgres()
 	if m.Access == nil {
@@ -249,7 +238,7 @@ func (s *Server) validatePostgresMapping(c echo.Context, p db.Project, m mapping
 	}
 	v, err := postgres.ValidateMapping(sch, pm)
 	if err != nil {
-		return nil, pgError(err)
+		return nil, sourceAnswer(err)
 	}
 	return v.Warnings, nil
 }
@@ -287,25 +276,3 @@ func (s *Server) validConnString(raw string) (string, error) {
 	return conn, err
 }
 
-// pgError maps the Postgres package's errors (written for a person, never
-// holding a password) to API answers.
-func pgError(err error) error {
-	var pe *postgres.Error
-	if !errors.As(err, &pe) {
-		return err
-	}
-	status := http.StatusUnprocessableEntity
-	switch pe.Code {
-	case "pg_invalid_connection_string", "pg_invalid_mapping":
-		status = http.StatusBadRequest
-	case "pg_unreachable", "pg_timeout", "pg_unavailable":
-		status = http.StatusBadGateway
-	case "pg_row_changed":
-		status = http.StatusConflict
-	}
-	code := pe.Code
-	if code == "pg_invalid_mapping" {
-		code = "invalid_mapping"
-	}
-	return newError(status, code, "%s", pe.Message)
-}

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"parityrail/sources"
 
 	"github.com/labstack/echo/v4"
 
-	"parityrail/access/clerk"
-	"parityrail/billing"
 	"parityrail/check"
 	"parityrail/db"
 	"parityrail/demo/world"
@@ -22,16 +21,16 @@ const demoProjectName = "Demo project"
 // isDemo: the project reads the built-in demo world (step 1 keeps billing and
 // access together, so either source says it).
 func isDemo(p db.Project) bool {
-	return p.BillingSource == check.SourceDemo || p.AccessSource == check.SourceDemo
+	return p.BillingSource == sources.SourceDemo || p.AccessSource == sources.SourceDemo
 }
 
 // demoOf wires the demo host into a check opener: each demo project's
 // world, with the world's own keys.
-func demoOf(h *world.Host) *check.Demo {
+func demoOf(h *world.Host) *sources.Demo {
 	if h == nil {
 		return nil
 	}
-	return &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: h.Bases}
+	return &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: h.Bases}
 }
 
 // demoMapping is the demo world's mapping document (the Clerk flavour, which
@@ -69,7 +68,7 @@ func (s *Server) createDemoProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.SwitchStack(ctx, p.ID, p.Name, check.SourceDemo, check.SourceDemo, u.ID, demoMapping()); err != nil {
+	if err := s.db.SwitchStack(ctx, p.ID, p.Name, sources.SourceDemo, sources.SourceDemo, u.ID, demoMapping()); err != nil {
 		return err
 	}
 	if err := s.db.OnboardDemo(ctx, p.ID, u.ID, demoMapping()); err != nil {
@@ -128,26 +127,6 @@ func (s *Server) ownDataOnly(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
-}
-
-// demoStripe is a demo project's Stripe: its world's, with the demo key.
-func (s *Server) demoStripe(projectID string) (*billing.Client, error) {
-	host, err := s.demoHost()
-	if err != nil {
-		return nil, err
-	}
-	base, _ := host.Bases(projectID)
-	return billing.New(billing.Config{Key: world.StripeKey, APIBase: base})
-}
-
-// demoClerk is a demo project's Clerk: its world's, with the demo key.
-func (s *Server) demoClerk(projectID string) (*clerk.Client, error) {
-	host, err := s.demoHost()
-	if err != nil {
-		return nil, err
-	}
-	_, base := host.Bases(projectID)
-	return clerk.New(clerk.Config{BaseURL: base, SecretKey: world.ClerkSecretKey})
 }
 
 // forgetDemo drops a deleted project's world.

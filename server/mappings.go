@@ -205,7 +205,7 @@ func (s *Server) probeChargesAndDisputes(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Minute)
 	defer cancel()
 	if _, err := cl.TestConnection(ctx, billing.ProbeOptions{ChargesAndDisputes: true}); err != nil {
-		return stripeError(err)
+		return sourceAnswer(err)
 	}
 	return nil
 }

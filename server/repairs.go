@@ -13,7 +13,6 @@ import (
 
 	"parityrail/access/postgres"
 	"parityrail/db"
-	"parityrail/repair"
 )
 
 const ctxRepair = "repair"
@@ -162,28 +161,10 @@ func (s *Server) answerRepair(c echo.Context, status int, r db.Repair) error {
 // repairError maps why a repair was refused or failed; nothing was written
 // in any of these cases.
 func repairError(err error) error {
-	var re *repair.Error
-	if !errors.As(err, &re) {
-		if errors.Is(err, db.ErrNotFound) {
-			return newError(http.StatusNotFound, "not_found", "No such repair.")
-		}
-		return err
+	if errors.Is(err, db.ErrNotFound) {
+		return newError(http.StatusNotFound, "not_found", "No such repair.")
 	}
-	status := http.StatusInternalServerError
-	switch re.Code {
-	case postgres.CodeRepairPermission, postgres.CodeRepairRefused, postgres.CodeRepairValue:
-		status = http.StatusUnprocessableEntity
-	case postgres.CodeRowChanged, repair.CodeDecided, repair.CodeClosed, repair.CodeRepairsOff, repair.CodeNoRepairConn,
-		repair.CodeGuided, repair.CodeNotMapped, "credential_unreadable":
-		status = http.StatusConflict
-	case postgres.CodeTimeout:
-		status = http.StatusServiceUnavailable
-	default:
-		if strings.HasPrefix(re.Code, "pg_") {
-			status = http.StatusBadGateway
-		}
-	}
-	return newError(status, re.Code, "%s", re.Message)
+	return sourceAnswer(err)
 }
 
 // approveRepair runs an approved repair now and answers with its result;

@@ -170,7 +170,7 @@ func (w *repairWorld) verify(repairID string, schedule ...time.Duration) db.Repa
 	if len(schedule) == 0 {
 		schedule = []time.Duration{0, 20 * time.Millisecond, 40 * time.Millisecond}
 	}
-	svc := &repair.Service{DB: w.app.db, Vault: w.app.s.vault, Checks: w.app.s.checks, Schedule: schedule}
+	svc := &repair.Service{DB: w.app.db, Sources: w.app.s.sources, Checks: w.app.s.checks, Schedule: schedule}
 	worker := jobs.RepairVerifier{Repairs: svc}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"parityrail/sources"
 	"strings"
 	"time"
 
@@ -83,6 +84,9 @@ type Server struct {
 	mcpHandler http.Handler
 	// notifier sends tests and digests (shared with the outbox worker).
 	notifier *notifier.Notifier
+	// sources opens every connector (the check runner's own opener, so a
+	// project's Stripe budget is one per process).
+	sources *sources.Opener
 }
 
 const (
@@ -103,12 +107,16 @@ func New(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) *
 func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) (*Server, *echo.Echo) {
 	s := &Server{cfg: cfg, db: store, vault: v, ui: ui, log: log, now: time.Now, checks: cfg.Checks}
 	if s.checks == nil {
-		s.checks = &check.Runner{DB: store, Log: log, Opener: &check.Opener{DB: store, Vault: v,
+		s.checks = &check.Runner{DB: store, Log: log, Opener: &sources.Opener{DB: store, Vault: v,
 			StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo)}}
+	}
+	s.sources, _ = s.checks.Opener.(*sources.Opener)
+	if s.sources == nil { // a test's own opener: connectors open like the default one
+		s.sources = &sources.Opener{DB: store, Vault: v, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo)}
 	}
 	s.repairs = cfg.Repairs
 	if s.repairs == nil {
-		s.repairs = &repair.Service{DB: store, Vault: v, Checks: s.checks, Log: log}
+		s.repairs = &repair.Service{DB: store, Sources: s.sources, Checks: s.checks, Log: log}
 	}
 	s.mcpHandler = s.newMCPHandler()
 	s.notifier = cfg.Notifier

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parityrail/billing"
-	"parityrail/check"
 	"parityrail/db"
 )
 
@@ -61,9 +60,9 @@ func (s *Server) connectStripe(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Minute)
 	defer cancel()
 
-	client, err := s.newStripe(p, key)
+	client, err := s.sources.CandidateStripe(p, key)
 	if err != nil {
-		return stripeError(err)
+		return sourceAnswer(err)
 	}
 	var warnings []string
 	_, err = client.TestConnection(ctx, billing.ProbeOptions{CheckoutSessions: true, Entitlements: true})
@@ -81,12 +80,12 @@ func (s *Server) connectStripe(c echo.Context) error {
 			}
 		}
 		if len(required.Missing) > 0 {
-			return stripeError(required)
+			return sourceAnswer(required)
 		}
 		warnings = append(warnings, "This key can't read "+strings.Join(optional, " or ")+
 			". That is optional: set it to Read on the restricted key if you want ParityRail to use it.")
 	} else if err != nil {
-		return stripeError(err)
+		return sourceAnswer(err)
 	}
 
 	conn := db.Connection{ProjectID: p.ID, Kind: "stripe", Label: billing.MaskedLabel(key), Livemode: mode == billing.ModeLive,
@@ -111,43 +110,12 @@ func (s *Server) connectStripe(c echo.Context) error {
 	return s.answerConnected(c, p.ID, "stripe", warnings)
 }
 
-// newStripe opens a Stripe client for the project's key; it draws from the
-// project's Stripe budget, shared with its checks, webhooks and repairs.
-func (s *Server) newStripe(p db.Project, key string) (*billing.Client, error) {
-	cfg := billing.Config{Key: key, APIBase: s.cfg.StripeAPIBase}
-	if _, mode, err := billing.ValidateKey(key); err == nil {
-		if o := s.opener(); o != nil {
-			cfg.Limiter, cfg.OnResponse = o.StripeBudget(p, mode), o.Observer("stripe")
-		}
-	}
-	return billing.New(cfg)
-}
-
-// opener is the check runner's source opener (nil when a test swapped it).
-func (s *Server) opener() *check.Opener {
-	o, _ := s.checks.Opener.(*check.Opener)
-	return o
-}
-
-// projectStripe opens the project's stored Stripe key.
+// projectStripe opens the project's stored Stripe key (a demo project's
+// world otherwise).
 func (s *Server) projectStripe(c echo.Context) (*billing.Client, error) {
-	if p := currentProject(c); isDemo(p) {
-		return s.demoStripe(p.ID)
-	}
-	conn, err := s.db.GetConnection(c.Request().Context(), currentProject(c).ID, "stripe")
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, newError(http.StatusConflict, "stripe_not_connected", "Connect Stripe on step 2 first.")
-	}
+	client, err := s.sources.StripeClient(c.Request().Context(), currentProject(c))
 	if err != nil {
-		return nil, err
-	}
-	key, err := s.vault.Open(conn.SealedSecret)
-	if err != nil {
-		return nil, newError(http.StatusConflict, "credential_unreadable", "The stored Stripe key cannot be decrypted (the credentials key changed?). Reconnect Stripe on step 2.")
-	}
-	client, err := s.newStripe(currentProject(c), key)
-	if err != nil {
-		return nil, stripeError(err)
+		return nil, sourceAnswer(err)
 	}
 	return client, nil
 }
@@ -174,7 +142,7 @@ func (s *Server) stripePrices(c echo.Context) error {
 	}
 	prices, err := client.PricesInUse(c.Request().Context())
 	if err != nil {
-		return stripeError(err)
+		return sourceAnswer(err)
 	}
 	views := make([]priceView, len(prices))
 	for i, p := range prices {
@@ -222,29 +190,3 @@ func maskSecret(s string) string {
 	return prefix + "…" + s[len(s)-4:]
 }
 
-// stripeError maps the billing package's errors (already written for a
-// person) to API answers.
-func stripeError(err error) error {
-	var (
-		ke   *billing.KeyError
-		ae   *billing.AuthError
-		pe   *billing.PermissionError
-		rle  *billing.RateLimitError
-		apie *billing.APIError
-	)
-	switch {
-	case errors.As(err, &ke):
-		return badRequest("stripe_invalid_key", "%s", ke.Message)
-	case errors.As(err, &ae):
-		return newError(http.StatusUnprocessableEntity, "stripe_unauthorized", "%s", ae.Error())
-	case errors.As(err, &pe):
-		return newError(http.StatusUnprocessableEntity, "stripe_missing_permissions", "%s", pe.Error())
-	case errors.As(err, &rle):
-		return newError(http.StatusTooManyRequests, "stripe_rate_limited", "%s", rle.Error())
-	case errors.As(err, &apie):
-		return newError(http.StatusBadGateway, "stripe_error", "%s", apie.Error())
-	case errors.Is(err, context.DeadlineExceeded):
-		return newError(http.StatusGatewayTimeout, "stripe_timeout", "Stripe did not answer in time. Try again in a moment.")
-	}
-	return newError(http.StatusBadGateway, "stripe_unreachable", "Could not reach Stripe: %s", err.Error())
-}

@@ -145,11 +145,11 @@ func TestStripeBudgetIsShownAndSetPerProject(t *testing.T) {
 	}
 	// Every reader of the account draws from the one budget at that rate.
 	pr, _ := app.db.GetProject(t.Context(), p)
-	if got := app.s.opener().StripeBudget(pr, billing.ModeTest).Rate(); got != 10 {
+	if got := app.s.sources.StripeBudget(pr, billing.ModeTest).Rate(); got != 10 {
 		t.Errorf("the shared budget runs at %v/s", got)
 	}
 	// The environment wins, and the page is told why it cannot change it.
-	app.s.opener().StripeRate = 40
+	app.s.sources.StripeRate = 40
 	member.mustDo("GET", path, nil, 200).json(t, &b)
 	if b.RPS != 40 || b.Source != "environment" || b.ProjectRPS != 10 {
 		t.Errorf("env: %+v", b)

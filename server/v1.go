@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"parityrail/sources"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +81,7 @@ func (s *Server) keyCustomerState(ctx context.Context, p db.Project, customerID 
 		return st, badRequest("customer_required", "Name the Stripe customer (cus_…).")
 	}
 	out, err := s.checks.Inspect(ctx, p, id)
-	var se *check.SourceError
+	var ae *apiError
 	switch {
 	case err == nil:
 		st.Known, st.Promise, st.AppState = out.Known, out.Promise, out.Subjects
@@ -96,7 +97,7 @@ func (s *Server) keyCustomerState(ctx context.Context, p db.Project, customerID 
 			}
 		}
 		for _, sub := range out.Subjects {
-			key := check.SubjectKey(sub)
+			key := sources.SubjectKey(sub)
 			for _, fv := range mappedFields(sub) {
 				v := fieldVerdict{SubjectKey: key, Field: fv.name, Path: fv.value.Path, Verdict: "held", ActualText: fieldText(fv.value)}
 				if d, ok := differs[key+"/"+fv.name]; ok {
@@ -105,8 +106,8 @@ func (s *Server) keyCustomerState(ctx context.Context, p db.Project, customerID 
 				st.Fields = append(st.Fields, v)
 			}
 		}
-	case errors.As(err, &se):
-		st.Error = se.Message
+	case errors.As(sourceAnswer(err), &ae):
+		st.Error = ae.Message
 	default:
 		s.log.Warn("customer state: live read failed", "project", p.ID, "err", err)
 		st.Error = "Reading Stripe or the app failed: " + err.Error()

@@ -38,9 +38,9 @@ func TestWebhookVerdictLatency(t *testing.T) {
 	// (PARITYRAIL_STRIPE_MAX_RPS=0); PARITYRAIL_BENCH_BUDGET=25 keeps a test
 	// key's budget, which bounds a 50-customer burst at 100 requests / 25 per s.
 	budget := os.Getenv("PARITYRAIL_BENCH_BUDGET")
-	app.s.opener().StripeRate = -1
+	app.s.sources.StripeRate = -1
 	if budget != "" {
-		fmt.Sscan(budget, &app.s.opener().StripeRate)
+		fmt.Sscan(budget, &app.s.sources.StripeRate)
 	}
 	owner, _ := app.setupOwner()
 	p := app.clerkProject(owner, "Latency")

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"parityrail/sources"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func testFullCheck(t *testing.T, access string) {
 
 	runner := &check.Runner{
 		DB:     store,
-		Opener: &check.Opener{DB: store, Vault: v, StripeAPIBase: stripeBase, ClerkAPIBase: clerkBase, StripeRate: 1e9},
+		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeBase, ClerkAPIBase: clerkBase, StripeRate: 1e9},
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:    func() time.Time { return w.Now },
 	}

@@ -2445,17 +2445,8 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Not available right now (`shutting_down`, `demo_unavailable`, a database timeout); try again. */
+        /** @description A source (Stripe, Clerk, Postgres) is down, unreachable or timing out (`stripe_unreachable`, `stripe_timeout`, `clerk_unavailable`, `pg_timeout`, …), or the app is shutting down; the Retry-After header says when to try again. */
         ServiceUnavailable: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Error"];
-            };
-        };
-        /** @description `stripe_timeout`: the source did not answer in time. */
-        GatewayTimeout: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2465,15 +2456,6 @@ export interface components {
         };
         /** @description The request body is too large. */
         PayloadTooLarge: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Error"];
-            };
-        };
-        /** @description A source (Stripe, Clerk, Postgres) failed or could not be reached. */
-        BadGateway: {
             headers: {
                 [name: string]: unknown;
             };
@@ -3155,8 +3137,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
-            502: components["responses"]["BadGateway"];
-            504: components["responses"]["GatewayTimeout"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     stripePrices: {
@@ -3188,8 +3169,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
-            502: components["responses"]["BadGateway"];
-            504: components["responses"]["GatewayTimeout"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     connectDatabase: {
@@ -3227,7 +3207,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     setupSQL: {
@@ -3265,7 +3245,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     schema: {
@@ -3302,7 +3282,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     connectClerk: {
@@ -3340,7 +3320,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     clerkMetadataKeys: {
@@ -3375,7 +3355,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMappings: {
@@ -3436,7 +3416,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listChecks: {
@@ -3737,7 +3717,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getCustomer: {
@@ -4018,7 +3998,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
-            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4939,7 +4918,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["KeyRateLimited"];
-            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     mcpStream: {

@@ -388,6 +388,8 @@ const triggerWords: Record<string, string> = {
   dry_run: 'dry run',
 };
 
+const sourceWords: Record<string, string> = { stripe: 'Stripe', clerk: 'Clerk', postgres: 'The database' };
+
 /** One readable sentence per entry kind. */
 export function ledgerSentence(e: LedgerEntry): string {
   const d = (e.detail && typeof e.detail === 'object' ? e.detail : {}) as Detail;
@@ -433,6 +435,10 @@ export function ledgerSentence(e: LedgerEntry): string {
     case 'repair_failed':
       // The failure's reason is stored as message (older entries: error).
       return `The repair failed${d.message || d.error ? `: ${str(d.message ?? d.error).replace(/\.$/, '')}` : ''}.`;
+    case 'connection_verified': {
+      const what = sourceWords[str(d.source)] ?? str(d.source);
+      return `${what} connected and tested (${str(d.label)}${d.livemode ? ', live mode' : ''}).`;
+    }
     case 'verification': {
       if (d.result === 'held') return 'Re-checked: the promise holds.';
       const now = (d.values_now ?? {}) as Record<string, unknown>;
@@ -458,6 +464,7 @@ const kindGroup: Record<string, string> = {
   repair_approved: 'Repair',
   repair_rejected: 'Repair',
   repair_failed: 'Repair',
+  connection_verified: 'Setup',
   verification: 'Verification',
 };
 

@@ -1,4 +1,4 @@
-package check
+package sources
 
 import (
 	"context"
@@ -49,13 +49,9 @@ func parseClerkFields(f mapping.Fields) (clerkFields, error) {
 }
 
 func (o *Opener) openClerk(ctx context.Context, p db.Project, m mapping.Mapping) (Access, error) {
-	_, key, err := o.secret(ctx, p.ID, "clerk", "Clerk (step 3)")
+	c, err := o.ClerkClient(ctx, p)
 	if err != nil {
-		return nil, err
-	}
-	c, err := clerk.New(clerk.Config{BaseURL: o.ClerkAPIBase, SecretKey: key, OnResponse: o.Observer("clerk")})
-	if err != nil {
-		return nil, &SourceError{Code: "clerk_invalid_key", Message: err.Error(), Err: err}
+		return nil, asSourceError(err, CodeClerkInvalidKey)
 	}
 	return newClerkAccess(c, m)
 }
@@ -66,12 +62,12 @@ func newClerkAccess(c *clerk.Client, m mapping.Mapping) (Access, error) {
 	var err error
 	a := &clerkAccess{c: c}
 	if a.users, err = parseClerkFields(m.Access.Users); err != nil {
-		return nil, sourceError("not_mapped", "Clerk user fields on step 6: %s.", err.Error())
+		return nil, sourceError(CodeNotMapped, "Clerk user fields on step 6: %s.", err.Error())
 	}
 	if m.Access.Organizations != nil {
 		orgs, err := parseClerkFields(*m.Access.Organizations)
 		if err != nil {
-			return nil, sourceError("not_mapped", "Clerk organization fields on step 6: %s.", err.Error())
+			return nil, sourceError(CodeNotMapped, "Clerk organization fields on step 6: %s.", err.Error())
 		}
 		a.orgs = &orgs
 	}
@@ -129,7 +125,7 @@ func (a *clerkAccess) ReadLinked(ctx context.Context, qs []LinkQuery) (map[strin
 }
 
 func (a *clerkAccess) ReadSubject(ctx context.Context, key string) (fulfillment.Subject, bool, error) {
-	kind, _, id, ok := parseSubjectKey(key)
+	kind, _, id, ok := ParseSubjectKey(key)
 	if !ok {
 		return fulfillment.Subject{}, false, nil
 	}

@@ -1,14 +1,14 @@
-package check_test
+package sources_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"parityrail/sources"
 	"path/filepath"
 	"testing"
 
-	"parityrail/check"
 	"parityrail/db"
 	"parityrail/demo/world"
 	"parityrail/vault"
@@ -44,8 +44,8 @@ func TestOpenerDemo(t *testing.T) {
 	}
 
 	// Without a demo world (the CLI): a clear refusal.
-	_, err = (&check.Opener{DB: store, Vault: v}).Open(ctx, p)
-	var se *check.SourceError
+	_, err = (&sources.Opener{DB: store, Vault: v}).Open(ctx, p)
+	var se *sources.SourceError
 	if !errors.As(err, &se) || se.Code != "demo_unavailable" {
 		t.Fatalf("demo project without a demo world: %v", err)
 	}
@@ -55,8 +55,8 @@ func TestOpenerDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer host.Close()
-	o := &check.Opener{DB: store, Vault: v, StripeAPIBase: "http://127.0.0.1:1", ClerkAPIBase: "http://127.0.0.1:1/v1",
-		Demo: &check.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: host.Bases}}
+	o := &sources.Opener{DB: store, Vault: v, StripeAPIBase: "http://127.0.0.1:1", ClerkAPIBase: "http://127.0.0.1:1/v1",
+		Demo: &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: host.Bases}}
 	src, err := o.Open(ctx, p)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestOpenerDemo(t *testing.T) {
 	}
 	p, _ = store.GetProject(ctx, p.ID)
 	_, err = o.Open(ctx, p)
-	if !errors.As(err, &se) || se.Code != "demo_mixed" {
+	if !errors.As(err, &se) || se.Code != sources.CodeDemoMixed {
 		t.Errorf("mixed stack: %v", err)
 	}
 }

@@ -1,14 +1,11 @@
-package check
+package sources
 
 import (
-	"context"
-
 	"golang.org/x/time/rate"
 
 	"parityrail/access/clerk"
 	"parityrail/billing"
 	"parityrail/db"
-	"parityrail/mapping"
 )
 
 // SourceDemo is the billing and access source of a demo project.
@@ -28,12 +25,13 @@ type Demo struct {
 
 func (o *Opener) demo() (*Demo, error) {
 	if o.Demo == nil || o.Demo.Bases == nil {
-		return nil, sourceError("demo_unavailable", "Demo data is only served by the running app (parityrail serve); start the check from the web app.")
+		return nil, sourceError(CodeDemoUnavailable, "Demo data is only served by the running app (parityrail serve); start the check from the web app.")
 	}
 	return o.Demo, nil
 }
 
-func (o *Opener) openDemoBilling(p db.Project) (Billing, error) {
+// demoStripe is a demo project's Stripe: its world's, with the world's key.
+func (o *Opener) demoStripe(p db.Project) (*billing.Client, error) {
 	d, err := o.demo()
 	if err != nil {
 		return nil, err
@@ -43,12 +41,13 @@ func (o *Opener) openDemoBilling(p db.Project) (Billing, error) {
 	c, err := billing.New(billing.Config{Key: d.StripeKey, APIBase: stripeBase, Limiter: rate.NewLimiter(rate.Inf, 1),
 		OnResponse: o.Observer("stripe")})
 	if err != nil {
-		return nil, sourceError("demo_unavailable", "The demo Stripe account cannot be opened: %s", err.Error())
+		return nil, sourceError(CodeDemoUnavailable, "The demo Stripe account cannot be opened: %s", err.Error())
 	}
 	return c, nil
 }
 
-func (o *Opener) openDemoAccess(_ context.Context, p db.Project, m mapping.Mapping) (Access, error) {
+// demoClerk is a demo project's Clerk: its world's, with the world's key.
+func (o *Opener) demoClerk(p db.Project) (*clerk.Client, error) {
 	d, err := o.demo()
 	if err != nil {
 		return nil, err
@@ -56,7 +55,7 @@ func (o *Opener) openDemoAccess(_ context.Context, p db.Project, m mapping.Mappi
 	_, clerkBase := d.Bases(p.ID)
 	c, err := clerk.New(clerk.Config{BaseURL: clerkBase, SecretKey: d.ClerkKey, OnResponse: o.Observer("clerk")})
 	if err != nil {
-		return nil, &SourceError{Code: "demo_unavailable", Message: err.Error(), Err: err}
+		return nil, &SourceError{Code: CodeDemoUnavailable, Message: err.Error(), Err: err}
 	}
-	return newClerkAccess(c, m)
+	return c, nil
 }

@@ -1,9 +1,8 @@
-package check
+package sources
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -65,21 +64,6 @@ func (s *Sources) Close() {
 	if s.Access != nil {
 		s.Access.Close()
 	}
-}
-
-// SourceError is a project that cannot be checked yet, or a connector that
-// cannot be opened: its message says what to do.
-type SourceError struct {
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *SourceError) Error() string { return e.Message }
-func (e *SourceError) Unwrap() error { return e.Err }
-
-func sourceError(code, format string, args ...any) *SourceError {
-	return &SourceError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // Opener opens a project's sources from its stored connections and mapping.
@@ -174,27 +158,20 @@ func (o *Opener) Open(ctx context.Context, p db.Project) (*Sources, error) {
 	// credential, and a real project never reaches the demo.
 	demoBilling, demoAccess := p.BillingSource == SourceDemo, p.AccessSource == SourceDemo
 	if demoBilling != demoAccess {
-		return nil, sourceError("demo_mixed", "Demo data covers billing and access state together: on step 1 (Stack) choose Demo data for both, or your own Stripe and app.")
+		return nil, sourceError(CodeDemoMixed, "Demo data covers billing and access state together: on step 1 (Stack) choose Demo data for both, or your own Stripe and app.")
 	}
-	if demoBilling {
-		src.Billing, err = o.openDemoBilling(p)
-	} else {
-		src.Billing, err = o.openBilling(ctx, p)
-	}
-	if err != nil {
+	if src.Billing, err = o.openBilling(ctx, p); err != nil {
 		return nil, err
 	}
 	switch p.AccessSource {
-	case SourceDemo:
-		src.Access, err = o.openDemoAccess(ctx, p, m)
-	case "clerk":
+	case SourceDemo, "clerk":
 		src.Access, err = o.openClerk(ctx, p, m)
 	case "postgres":
 		src.Access, err = o.openPostgres(ctx, p, m)
 	case "":
-		err = sourceError("no_access_source", "Choose the access-state source on step 1 (Stack) and connect it on step 3.")
+		err = sourceError(CodeNoAccessSource, "Choose the access-state source on step 1 (Stack) and connect it on step 3.")
 	default:
-		err = sourceError("unsupported_source", "The access-state source %q cannot be checked yet.", p.AccessSource)
+		err = sourceError(CodeUnsupportedSource, "The access-state source %q cannot be checked yet.", p.AccessSource)
 	}
 	if err != nil {
 		return nil, err
@@ -205,17 +182,17 @@ func (o *Opener) Open(ctx context.Context, p db.Project) (*Sources, error) {
 func (o *Opener) projectMapping(ctx context.Context, p db.Project) (mapping.Mapping, error) {
 	doc, err := o.DB.GetMapping(ctx, p.ID)
 	if errors.Is(err, db.ErrNotFound) {
-		return mapping.Mapping{}, sourceError("not_mapped", "Map the access fields on step 6 (Access mapping) before running a check.")
+		return mapping.Mapping{}, sourceError(CodeNotMapped, "Map the access fields on step 6 (Access mapping) before running a check.")
 	}
 	if err != nil {
 		return mapping.Mapping{}, err
 	}
 	m, err := mapping.Parse(doc)
 	if err != nil {
-		return mapping.Mapping{}, sourceError("mapping_unreadable", "The saved mapping cannot be read; save steps 4–6 again.")
+		return mapping.Mapping{}, sourceError(CodeMappingUnreadable, "The saved mapping cannot be read; save steps 4–6 again.")
 	}
 	if m.Access == nil {
-		return m, sourceError("not_mapped", "Map the access fields on step 6 (Access mapping) before running a check.")
+		return m, sourceError(CodeNotMapped, "Map the access fields on step 6 (Access mapping) before running a check.")
 	}
 	if m.Plans == nil {
 		m.Plans = &fulfillment.PlanMapping{NoPlanValue: fulfillment.DefaultNoPlanValue}
@@ -225,39 +202,44 @@ func (o *Opener) projectMapping(ctx context.Context, p db.Project) (mapping.Mapp
 		m.Policy = &pol
 	}
 	if p.AccessSource == "postgres" && m.Identity == nil {
-		return m, sourceError("not_mapped", "Map who a customer is on step 4 (Identity mapping) before running a check.")
+		return m, sourceError(CodeNotMapped, "Map who a customer is on step 4 (Identity mapping) before running a check.")
 	}
 	return m, nil
 }
 
-func (o *Opener) secret(ctx context.Context, projectID, kind, what string) (db.Connection, string, error) {
+// connectors name each stored connection kind: its not-connected code and
+// how a person reaches the step that connects it.
+var connectors = map[string]struct{ code, what, step string }{
+	"stripe":   {CodeStripeNotConnected, "Stripe", "step 2"},
+	"clerk":    {CodeClerkNotConnected, "Clerk", "step 3 (Database)"},
+	"postgres": {CodeDatabaseNotConnected, "your Postgres / Supabase database", "step 3 (Database)"},
+}
+
+// secret opens the stored credential of one connection kind.
+func (o *Opener) secret(ctx context.Context, projectID, kind string) (db.Connection, string, error) {
+	c := connectors[kind]
 	conn, err := o.DB.GetConnection(ctx, projectID, kind)
 	if errors.Is(err, db.ErrNotFound) {
-		return conn, "", sourceError(kind+"_not_connected", "Connect %s first.", what)
+		return conn, "", sourceError(c.code, "Connect %s on %s first.", c.what, c.step)
 	}
 	if err != nil {
 		return conn, "", err
 	}
 	secret, err := o.Vault.Open(conn.SealedSecret)
 	if err != nil {
-		return conn, "", sourceError("credential_unreadable", "The stored %s credentials cannot be decrypted (the credentials key changed?). Reconnect %s.", what, what)
+		return conn, "", sourceError(CodeCredentialUnreadable, "The stored %s credentials cannot be decrypted (the credentials key changed?). Reconnect on %s.", c.what, c.step)
 	}
 	return conn, secret, nil
 }
 
 func (o *Opener) openBilling(ctx context.Context, p db.Project) (Billing, error) {
-	_, key, err := o.secret(ctx, p.ID, "stripe", "Stripe (step 2)")
+	c, err := o.StripeClient(ctx, p)
+	var ke *billing.KeyError
+	if errors.As(err, &ke) {
+		return nil, sourceError(CodeStripeInvalidKey, "%s", ke.Message)
+	}
 	if err != nil {
 		return nil, err
-	}
-	_, mode, err := billing.ValidateKey(key)
-	if err != nil {
-		return nil, sourceError("stripe_invalid_key", "%s", err.Error())
-	}
-	cfg := billing.Config{Key: key, APIBase: o.StripeAPIBase, Limiter: o.StripeBudget(p, mode), OnResponse: o.Observer("stripe")}
-	c, err := billing.New(cfg)
-	if err != nil {
-		return nil, sourceError("stripe_invalid_key", "%s", err.Error())
 	}
 	return c, nil
 }
@@ -271,8 +253,8 @@ func SubjectKey(s fulfillment.Subject) string {
 	return string(s.Kind) + ":" + s.ID
 }
 
-// parseSubjectKey splits a key into kind, table (rows) and id.
-func parseSubjectKey(key string) (kind fulfillment.SubjectKind, table, id string, ok bool) {
+// ParseSubjectKey splits a key into kind, table (rows) and id.
+func ParseSubjectKey(key string) (kind fulfillment.SubjectKind, table, id string, ok bool) {
 	k, rest, found := strings.Cut(key, ":")
 	if !found || rest == "" {
 		return "", "", "", false
@@ -296,13 +278,9 @@ type postgresAccess struct {
 }
 
 func (o *Opener) openPostgres(ctx context.Context, p db.Project, m mapping.Mapping) (Access, error) {
-	_, connString, err := o.secret(ctx, p.ID, "postgres", "the database (step 3)")
+	src, err := o.PostgresSource(ctx, p)
 	if err != nil {
-		return nil, err
-	}
-	src, err := postgres.Connect(ctx, connString)
-	if err != nil {
-		return nil, &SourceError{Code: "postgres_unavailable", Message: err.Error(), Err: err}
+		return nil, asSourceError(err, CodePostgresUnavailable)
 	}
 	return &postgresAccess{src: src, m: m.Postgres()}, nil
 }
@@ -338,7 +316,7 @@ func (a *postgresAccess) ReadLinked(ctx context.Context, qs []LinkQuery) (map[st
 }
 
 func (a *postgresAccess) ReadSubject(ctx context.Context, key string) (fulfillment.Subject, bool, error) {
-	kind, table, id, ok := parseSubjectKey(key)
+	kind, table, id, ok := ParseSubjectKey(key)
 	if !ok || kind != fulfillment.SubjectRow {
 		return fulfillment.Subject{}, false, nil
 	}
@@ -375,4 +353,15 @@ func identityValue(q LinkQuery, f string) (string, bool) {
 		return v, v != ""
 	}
 	return "", false
+}
+
+// asSourceError keeps a *SourceError as it is and files any other failure
+// to open a connector under code, its message (written for a person by the
+// connector) kept.
+func asSourceError(err error, code string) error {
+	var se *SourceError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &SourceError{Code: code, Message: err.Error(), Err: err}
 }
