@@ -33,11 +33,11 @@ var DefaultSchedule = []time.Duration{0, 5 * time.Second, 15 * time.Second, 30 *
 // Service approves, rejects and verifies repairs. One is shared by the
 // server (decisions) and the verification worker (jobs).
 type Service struct {
-	DB     *db.DB
+	DB *db.DB
 	// Sources opens the repair connection (for one UPDATE at a time).
 	Sources *sources.Opener
-	Checks *check.Runner
-	Log    *slog.Logger
+	Checks  *check.Runner
+	Log     *slog.Logger
 	// Schedule overrides DefaultSchedule (tests run it fast).
 	Schedule []time.Duration
 	// inflight holds the ids of repairs being verified right now.

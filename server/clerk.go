@@ -85,4 +85,3 @@ func (s *Server) clerkMetadataKeys(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, v)
 }
-

@@ -275,4 +275,3 @@ func (s *Server) validConnString(raw string) (string, error) {
 	}
 	return conn, err
 }
-

@@ -189,4 +189,3 @@ func maskSecret(s string) string {
 	}
 	return prefix + "…" + s[len(s)-4:]
 }
-
