@@ -388,7 +388,9 @@ func (s *Server) recheckIncident(c echo.Context) error {
 		return checkError(err)
 	}
 	if res.Check.Status != "finished" {
-		return newError(http.StatusBadGateway, "check_failed", "The re-check could not read everything it needs: %s", res.Check.Error)
+		e := newError(http.StatusServiceUnavailable, "check_failed", "The re-check could not read everything it needs: %s", res.Check.Error)
+		e.RetryAfter = retryUnavailable
+		return e
 	}
 	// What the re-check read for this incident: shared with repair verification.
 	out := repair.Outcome(res, inc)
