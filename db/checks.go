@@ -17,6 +17,7 @@ import (
 type Check struct {
 	ID          string
 	ProjectID   string
+	Number      int64 // 1, 2, 3, … per project, in the order checks started
 	Scope       string // full, recent, customer
 	CustomerIDs []string
 	SubjectKeys []string
@@ -58,7 +59,7 @@ func (e *BusyError) Error() string {
 }
 
 const checkColumns = `id, project_id, scope, customer_ids, subject_keys, trigger, dry_run, status, started_by, started_at,
-	finished_at, heartbeat_at, phase, progress_done, progress_total, checked, held, opened, updated, resolved, errors, error, summary`
+	finished_at, heartbeat_at, phase, progress_done, progress_total, checked, held, opened, updated, resolved, errors, error, summary, number`
 
 func scanCheck(row interface{ Scan(...any) error }) (Check, error) {
 	var c Check
@@ -67,7 +68,7 @@ func scanCheck(row interface{ Scan(...any) error }) (Check, error) {
 	err := row.Scan(&c.ID, &c.ProjectID, &c.Scope, &customers, &subjects, &c.Trigger, &c.DryRun, &c.Status, &by, &started,
 		&finished, &heartbeat, &c.Progress.Phase, &c.Progress.Done, &c.Progress.Total,
 		&c.Counts.Checked, &c.Counts.Held, &c.Counts.Opened, &c.Counts.Updated, &c.Counts.Resolved, &c.Counts.Errors,
-		&c.Error, &summary)
+		&c.Error, &summary, &c.Number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Check{}, ErrNotFound
 	}
@@ -114,9 +115,14 @@ func (d *DB) BeginCheck(ctx context.Context, c Check, actor string) (Check, erro
 	default:
 		return Check{}, &BusyError{Running: running}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO checks (id, project_id, scope, customer_ids, subject_keys, trigger, dry_run, status,
-		started_by, started_at, heartbeat_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
-		c.ID, c.ProjectID, c.Scope, string(customers), string(subjects), c.Trigger, c.DryRun, nullable(c.StartedBy),
+	// Writes are serialized, so the next number read here is still free at
+	// the insert.
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM checks WHERE project_id = ?`, c.ProjectID).Scan(&c.Number); err != nil {
+		return Check{}, fmt.Errorf("begin check: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO checks (id, project_id, number, scope, customer_ids, subject_keys, trigger, dry_run, status,
+		started_by, started_at, heartbeat_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+		c.ID, c.ProjectID, c.Number, c.Scope, string(customers), string(subjects), c.Trigger, c.DryRun, nullable(c.StartedBy),
 		formatTime(now), formatTime(now), string(c.Summary))
 	var se sqlite3.Error
 	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
@@ -127,7 +133,7 @@ func (d *DB) BeginCheck(ctx context.Context, c Check, actor string) (Check, erro
 	}
 	if !c.DryRun {
 		err = appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: ledger.CheckStarted, CheckID: c.ID, Actor: actor,
-			Detail: map[string]any{"scope": c.Scope, "trigger": c.Trigger, "customers": nonNil(c.CustomerIDs), "subjects": nonNil(c.SubjectKeys)}}})
+			Detail: map[string]any{"number": c.Number, "scope": c.Scope, "trigger": c.Trigger, "customers": nonNil(c.CustomerIDs), "subjects": nonNil(c.SubjectKeys)}}})
 		if err != nil {
 			return Check{}, err
 		}
@@ -469,4 +475,35 @@ func (d *DB) ActiveSeverityCounts(ctx context.Context, projectID, customerID str
 		out[sev] = n
 	}
 	return out, rows.Err()
+}
+
+// CheckNumbers returns the numbers of the project's checks among ids.
+func (d *DB) CheckNumbers(ctx context.Context, projectID string, ids []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		args := []any{projectID}
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		rows, err := d.read.QueryContext(ctx, `SELECT id, number FROM checks WHERE project_id = ? AND id IN (`+placeholders(len(batch))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("check numbers: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("check numbers: %w", err)
+			}
+			out[id] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("check numbers: %w", err)
+		}
+	}
+	return out, nil
 }

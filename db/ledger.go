@@ -137,11 +137,10 @@ func scanLedger(row interface{ Scan(...any) error }) (ledger.Entry, error) {
 type LedgerQuery struct {
 	CustomerID string // entries about this customer
 	IncidentID string // entries about this incident
-	// CheckIDs: the check-level entries (no customer, no subject, no
-	// incident) of these checks: a customer's "checked in check #N" lines.
-	// A start naming several customers or any subject is left out, and so
-	// is every entry of those checks about another subject (an incident
-	// with no customer): nothing about anyone else.
+	// CheckIDs: how these checks ended (their check-level finished or
+	// failed entries): a customer's "checked in check #N" lines. Every
+	// entry of those checks about another customer or subject is left
+	// out: nothing about anyone else.
 	CheckIDs []string
 	Limit    int // newest first when set; 0 = all, oldest first
 }
@@ -161,9 +160,7 @@ func (d *DB) ListLedger(ctx context.Context, projectID string, q LedgerQuery) ([
 	}
 	if len(q.CheckIDs) > 0 {
 		where += ` AND customer_id = '' AND subject_key = '' AND incident_id = ''
-			AND (kind IN ('check_finished', 'check_failed') OR (kind = 'check_started'
-				AND json_array_length(json_extract(detail, '$.customers')) <= 1
-				AND json_array_length(json_extract(detail, '$.subjects')) = 0))
+			AND kind IN ('check_finished', 'check_failed')
 			AND check_id IN (` + placeholders(len(q.CheckIDs)) + `)`
 		for _, id := range q.CheckIDs {
 			args = append(args, id)
@@ -211,6 +208,9 @@ func (d *DB) ListLedger(ctx context.Context, projectID string, q LedgerQuery) ([
 type LedgerView struct {
 	ledger.Entry
 	Chain string `json:"chain"`
+	// CheckNumber is the entry's check's number in the project (#12), set
+	// where a timeline names checks by number.
+	CheckNumber int64 `json:"check_number,omitempty"`
 }
 
 // VerifyResult is the outcome of walking every chain.

@@ -20,6 +20,7 @@ import (
 type checkView struct {
 	ID          string          `json:"id"`
 	ProjectID   string          `json:"project_id"`
+	Number      int64           `json:"number"`
 	Scope       string          `json:"scope"`
 	CustomerIDs []string        `json:"customer_ids"`
 	SubjectKeys []string        `json:"subject_keys"`
@@ -56,7 +57,7 @@ var phaseSpan = map[string][2]float64{
 }
 
 func (s *Server) viewCheck(c db.Check) checkView {
-	v := checkView{ID: c.ID, ProjectID: c.ProjectID, Scope: c.Scope, CustomerIDs: c.CustomerIDs, SubjectKeys: c.SubjectKeys,
+	v := checkView{ID: c.ID, ProjectID: c.ProjectID, Number: c.Number, Scope: c.Scope, CustomerIDs: c.CustomerIDs, SubjectKeys: c.SubjectKeys,
 		Trigger: c.Trigger, DryRun: c.DryRun, Status: c.Status, StartedBy: c.StartedBy, StartedAt: c.StartedAt,
 		FinishedAt: c.FinishedAt, Counts: c.Counts, Error: c.Error, Summary: c.Summary}
 	if v.CustomerIDs == nil {

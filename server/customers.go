@@ -153,5 +153,19 @@ func (s *Server) customerLedger(ctx context.Context, projectID, id string) ([]db
 		entries = append(entries, more...)
 	}
 	slices.SortFunc(entries, func(a, b db.LedgerView) int { return cmp.Compare(a.N, b.N) })
+	// Checks are named by their number in the project ("check #12").
+	var ids []string
+	for _, e := range entries {
+		if e.CheckID != "" {
+			ids = append(ids, e.CheckID)
+		}
+	}
+	numbers, err := s.db.CheckNumbers(ctx, projectID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		entries[i].CheckNumber = numbers[entries[i].CheckID]
+	}
 	return entries, nil
 }

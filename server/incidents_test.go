@@ -224,7 +224,8 @@ func TestCustomerLedgerBrokenAt(t *testing.T) {
 	if cv.Ledger.Chain != "intact" || len(cv.Ledger.Entries) < 2 {
 		t.Fatalf("before: %+v", cv.Ledger)
 	}
-	// The customer's timeline holds the check that found the gap, in chain order.
+	// The customer's timeline starts with its first promise and holds how
+	// the check that found the gap ended, in chain order.
 	var kinds []string
 	for i, e := range cv.Ledger.Entries {
 		kinds = append(kinds, string(e.Kind))
@@ -232,7 +233,7 @@ func TestCustomerLedgerBrokenAt(t *testing.T) {
 			t.Errorf("ledger out of order at %d", e.N)
 		}
 	}
-	if got := strings.Join(kinds, ","); !strings.HasPrefix(got, "check_started,") || !strings.Contains(got, "incident_opened") ||
+	if got := strings.Join(kinds, ","); !strings.HasPrefix(got, "promise_changed,") || !strings.Contains(got, "incident_opened") ||
 		!strings.Contains(got, "check_finished") || !strings.HasSuffix(got, "incident_acknowledged") {
 		t.Errorf("customer timeline %s", got)
 	}
@@ -240,8 +241,12 @@ func TestCustomerLedgerBrokenAt(t *testing.T) {
 	count := len(cv.Ledger.Entries)
 	w.runCheck(m, map[string]any{"scope": "customer", "customer_id": "cus_noaccess"})
 	m.mustDo("GET", "/api/projects/"+w.project+"/customers/cus_noaccess", nil, 200).json(t, &cv)
-	if len(cv.Ledger.Entries) != count+2 || cv.Ledger.Entries[count].Kind != "check_started" || cv.Ledger.Entries[count+1].Kind != "check_finished" {
+	if len(cv.Ledger.Entries) != count+1 || cv.Ledger.Entries[count].Kind != "check_finished" {
 		t.Fatalf("after a customer check: %d entries, was %d", len(cv.Ledger.Entries), count)
+	}
+	// Each check line names its check by number: the second check is #2.
+	if first, last := cv.Ledger.Entries[2], cv.Ledger.Entries[count]; first.CheckNumber != 1 || last.CheckNumber != 2 {
+		t.Errorf("check numbers %d (%s) and %d (%s), want 1 and 2", first.CheckNumber, first.Kind, last.CheckNumber, last.Kind)
 	}
 	var kept customerView
 	m.mustDo("GET", "/api/projects/"+w.project+"/customers/cus_kept", nil, 200).json(t, &kept)

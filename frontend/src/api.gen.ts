@@ -1784,6 +1784,8 @@ export interface components {
         Check: {
             id: string;
             project_id: string;
+            /** @description The check's number in its project (1, 2, 3, … in the order checks started): check #12. */
+            number: number;
             /** @enum {string} */
             scope: "full" | "recent" | "customer";
             customer_ids: string[];
@@ -2020,6 +2022,8 @@ export interface components {
             hash: string;
             /** @description Whether this entry's link holds. */
             chain: string;
+            /** @description In a customer's ledger: the number of the entry's check (checked in check #12). */
+            check_number?: number;
         };
         Repair: {
             id: string;

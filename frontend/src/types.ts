@@ -201,6 +201,8 @@ export interface CheckSummary {
 export interface Check {
   id: string;
   project_id: string;
+  /** 1, 2, 3, … per project, in the order checks started. */
+  number: number;
   scope: CheckScope;
   customer_ids: string[];
   subject_keys: string[];
@@ -357,6 +359,8 @@ export interface LedgerEntry {
   hash: string;
   /** "intact" or "broken" at this entry. */
   chain: string;
+  /** In a customer's ledger: the number of the entry's check (#12). */
+  check_number?: number;
 }
 
 export interface IncidentDetail extends Incident {

@@ -15,6 +15,7 @@ const demoProject = project({ id: 'prj_demo', name: 'Demo project', billing_sour
 function check(overrides: Partial<Check> = {}): Check {
   return {
     id: 'chk_1',
+    number: 1,
     project_id: 'prj_demo',
     scope: 'full',
     customer_ids: [],

@@ -4,6 +4,7 @@ import type { Check, Dashboard } from '../types';
 export function check(overrides: Partial<Check> = {}): Check {
   return {
     id: 'chk_1',
+    number: 1,
     project_id: 'prj_abc',
     scope: 'full',
     customer_ids: [],

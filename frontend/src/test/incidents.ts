@@ -100,6 +100,7 @@ export function detail(overrides: Partial<IncidentDetail> = {}): IncidentDetail 
 export function check(overrides: Partial<Check> = {}): Check {
   return {
     id: 'chk_9',
+    number: 9,
     project_id: 'prj_abc',
     scope: 'customer',
     customer_ids: ['cus_bea'],

@@ -75,8 +75,8 @@ describe('customer page', () => {
             chain: 'intact',
             entries: [
               ...customer().ledger.entries,
-              entry(5, 'check_started', { scope: 'customer', trigger: 'person' }, { customer_id: '', check_id: 'chk_9' }),
-              entry(6, 'incident_resolved', { kind: 'paid_without_access', resolution: 'promise holds' }, { incident_id: 'inc_1' }),
+              entry(5, 'incident_resolved', { kind: 'paid_without_access', resolution: 'promise holds' }, { incident_id: 'inc_1', check_id: 'chk_9', check_number: 12 }),
+              entry(6, 'check_finished', { scope: 'customer', counts: { checked: 1 } }, { customer_id: '', check_id: 'chk_9', check_number: 12 }),
             ],
           },
         });
@@ -91,6 +91,9 @@ describe('customer page', () => {
     expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ scope: 'customer', customer_id: 'cus_bea' });
     await waitFor(() => expect(within(screen.getByRole('list', { name: 'Access Ledger' })).getAllByRole('listitem')).toHaveLength(6));
     expect(screen.getByText('The promise holds now')).toBeInTheDocument();
+    // The check line names the check by number and links to it, with no counts about anyone else.
+    expect(screen.getByText('Checked in check #12 (one-customer check).')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Open check #12' })).toHaveAttribute('href', '/projects/prj_abc/checks/chk_9');
     expect(screen.queryByRole('progressbar')).toBeNull();
   });
 

@@ -272,7 +272,7 @@ export function CustomerPage() {
             description="Billing events, promises, checks, incidents, repairs and verifications for this customer, oldest first. Each entry is hash-chained to the one before it."
             actions={<ChainStatus ledger={q.data.ledger} />}
           >
-            <LedgerTimeline entries={q.data.ledger.entries} projectId={projectId} label="Access Ledger" linkIncidents />
+            <LedgerTimeline entries={q.data.ledger.entries} projectId={projectId} label="Access Ledger" linkIncidents forCustomer />
           </Section>
         </div>
       )}

@@ -390,9 +390,26 @@ const triggerWords: Record<string, string> = {
 
 const sourceWords: Record<string, string> = { stripe: 'Stripe', clerk: 'Clerk', postgres: 'The database' };
 
+/**
+ * A check line in a customer's ledger: which check covered the customer
+ * (by its number in the project), never the counts about other customers.
+ */
+function customerCheckSentence(e: LedgerEntry, d: Detail): string | undefined {
+  if (!e.check_number) return undefined;
+  if (e.kind === 'check_finished') {
+    return `Checked in check #${e.check_number} (${scopeWords[str(d.scope)] ?? str(d.scope)} check).`;
+  }
+  if (e.kind === 'check_failed') {
+    return `Check #${e.check_number} could not finish: ${str(d.error) || 'a source could not be read'}.`;
+  }
+  return undefined;
+}
+
 /** One readable sentence per entry kind. */
-export function ledgerSentence(e: LedgerEntry): string {
+export function ledgerSentence(e: LedgerEntry, forCustomer = false): string {
   const d = (e.detail && typeof e.detail === 'object' ? e.detail : {}) as Detail;
+  const line = forCustomer ? customerCheckSentence(e, d) : undefined;
+  if (line) return line;
   const kind = kindName(str(d.kind));
   switch (e.kind) {
     case 'billing_event':
@@ -474,11 +491,14 @@ export function LedgerTimeline({
   projectId,
   label,
   linkIncidents = false,
+  forCustomer = false,
 }: {
   entries: LedgerEntry[];
   projectId: string;
   label: string;
   linkIncidents?: boolean;
+  /** A customer's ledger: check lines read "Checked in check #N" and link to the check. */
+  forCustomer?: boolean;
 }) {
   const people = usePeople();
   if (entries.length === 0) {
@@ -501,7 +521,15 @@ export function LedgerTimeline({
             <span>· {actorName(e.actor, people)}</span>
             <span className="font-mono">#{e.n}</span>
           </div>
-          <p className="mt-0.5 text-sm text-gray-900 [overflow-wrap:anywhere]">{ledgerSentence(e)}</p>
+          <p className="mt-0.5 text-sm text-gray-900 [overflow-wrap:anywhere]">{ledgerSentence(e, forCustomer)}</p>
+          {forCustomer && e.check_number && e.check_id && e.kind.startsWith('check_') && (
+            <Link
+              to={`/projects/${encodeURIComponent(projectId)}/checks/${encodeURIComponent(e.check_id)}`}
+              className="text-xs text-indigo-700 hover:underline"
+            >
+              Open check #{e.check_number}
+            </Link>
+          )}
           {linkIncidents && e.incident_id && (
             <Link to={incidentPath(projectId, e.incident_id)} className="text-xs text-indigo-700 hover:underline">
               Open incident <span className="font-mono">{e.incident_id}</span>

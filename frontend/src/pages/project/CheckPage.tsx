@@ -39,7 +39,7 @@ export function CheckPage() {
       </Link>
       <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
         <h2 className="text-xl font-semibold text-gray-900">
-          {c.dry_run ? 'Dry run' : `${scopeLabel[c.scope] ?? c.scope} check`} of {formatDateTime(c.started_at)}
+          {c.dry_run ? 'Dry run' : `${scopeLabel[c.scope] ?? c.scope} check`} #{c.number} of {formatDateTime(c.started_at)}
         </h2>
         <CheckStatusText check={c} />
         <Mono value={c.id} what="Check id" />

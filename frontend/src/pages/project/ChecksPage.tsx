@@ -132,7 +132,7 @@ function CheckRow({ check: c }: { check: Check }) {
       <tr className={cx('align-top', running && 'bg-indigo-50/40')} data-check-id={c.id}>
         <td className="whitespace-nowrap px-3 py-2.5 text-gray-900">
           <Link to={c.id} className="font-medium text-indigo-700 hover:underline">
-            {formatDateTime(c.started_at)}
+            <span className="text-gray-500">#{c.number}</span> {formatDateTime(c.started_at)}
           </Link>
           <div className="mt-0.5">
             <Mono value={c.id} what="Check id" />
