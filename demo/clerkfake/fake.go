@@ -164,7 +164,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case path == "/users":
 		s.listUsers(w, q)
 	case path == "/users/count":
-		s.countUsers(w)
+		s.countUsers(w, q)
 	case strings.HasPrefix(path, "/users/") && !strings.Contains(path[len("/users/"):], "/"):
 		s.getUser(w, path[len("/users/"):])
 	case path == "/organizations":

@@ -34,6 +34,42 @@ func (s *Server) paging(w http.ResponseWriter, q url.Values) (limit, offset int,
 	return limit, offset, true
 }
 
+// createdSpan is the created_at_after / created_at_before window, in
+// milliseconds. Clerk reads both bounds strictly ("created after", "created
+// before"): a user created exactly at a bound is outside the window.
+type createdSpan struct {
+	after, before int64
+	hasAfter      bool
+	hasBefore     bool
+}
+
+func (c createdSpan) holds(ms int64) bool {
+	return (!c.hasAfter || ms > c.after) && (!c.hasBefore || ms < c.before)
+}
+
+// createdWindow reads created_at_after and created_at_before: integers
+// (Unix milliseconds), anything else a 422 like Clerk's.
+func (s *Server) createdWindow(w http.ResponseWriter, q url.Values) (createdSpan, bool) {
+	var c createdSpan
+	for _, p := range []struct {
+		name string
+		v    *int64
+		set  *bool
+	}{{"created_at_after", &c.after, &c.hasAfter}, {"created_at_before", &c.before, &c.hasBefore}} {
+		v, ok := q[p.name]
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64)
+		if err != nil {
+			s.paramError(w, p.name, "must be an integer (a Unix time in milliseconds)")
+			return c, false
+		}
+		*p.v, *p.set = n, true
+	}
+	return c, true
+}
+
 // orderBy parses [+|-]field, default -created_at. A literal "+" that arrived
 // unencoded decodes to a space, which is read as "+" too.
 func orderBy(v string) (field string, desc bool, ok bool) {

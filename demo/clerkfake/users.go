@@ -118,9 +118,14 @@ func (s *Server) SetUserMetadata(id, container string, m map[string]any) error {
 
 // listUsers: bare JSON array; limit/offset, order_by on created_at or
 // updated_at, the starting_after cursor (with the API description's 422
-// rules), and the user_id filter (+/- prefixes).
+// rules), the user_id filter (+/- prefixes) and the created_at_after /
+// created_at_before window.
 func (s *Server) listUsers(w http.ResponseWriter, q url.Values) {
 	limit, offset, ok := s.paging(w, q)
+	if !ok {
+		return
+	}
+	created, ok := s.createdWindow(w, q)
 	if !ok {
 		return
 	}
@@ -144,6 +149,7 @@ func (s *Server) listUsers(w http.ResponseWriter, q url.Values) {
 	s.mu.Unlock()
 
 	users = filterIDs(users, q["user_id"], func(u *clerksdk.User) string { return u.ID })
+	users = slices.DeleteFunc(users, func(u *clerksdk.User) bool { return !created.holds(u.CreatedAt) })
 	slices.SortStableFunc(users, func(a, b *clerksdk.User) int {
 		ka, kb := a.CreatedAt, b.CreatedAt
 		if field == "updated_at" {
@@ -162,10 +168,22 @@ func (s *Server) listUsers(w http.ResponseWriter, q url.Values) {
 	writeJSON(w, http.StatusOK, window(users, offset, limit))
 }
 
-func (s *Server) countUsers(w http.ResponseWriter) {
+// countUsers answers GET /users/count, which takes the list's filters; the
+// fake knows the user_id filter and the created_at window.
+func (s *Server) countUsers(w http.ResponseWriter, q url.Values) {
+	created, ok := s.createdWindow(w, q)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
-	n := len(s.users)
+	users := filterIDs(slices.Clone(s.users), q["user_id"], func(u *clerksdk.User) string { return u.ID })
 	s.mu.Unlock()
+	n := 0
+	for _, u := range users {
+		if created.holds(u.CreatedAt) {
+			n++
+		}
+	}
 	writeJSON(w, http.StatusOK, &user.TotalCount{Object: "total_count", TotalCount: int64(n)})
 }
 
