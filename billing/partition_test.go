@@ -80,7 +80,7 @@ type wire struct {
 	next     http.Handler
 	inFlight atomic.Int32
 	most     atomic.Int32
-	before   func(n int)
+	before   func(n int, r *http.Request)
 	mu       sync.Mutex
 	n        int
 }
@@ -91,7 +91,7 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	n := w.n
 	w.mu.Unlock()
 	if w.before != nil {
-		w.before(n)
+		w.before(n, r)
 	}
 	cur := w.inFlight.Add(1)
 	for m := w.most.Load(); cur > m && !w.most.CompareAndSwap(m, cur); m = w.most.Load() {
@@ -135,12 +135,18 @@ func TestPartitionedListsAreOneCursor(t *testing.T) {
 	// Stripe stamps new objects. One cursor started before never sees them.
 	var created []string
 	var createdMu sync.Mutex
+	pastFirst := map[string]bool{}
 	var reading atomic.Bool
 	reading.Store(true)
-	w.before = func(n int) {
+	w.before = func(n int, r *http.Request) {
 		createdMu.Lock()
 		defer createdMu.Unlock()
-		if !reading.Load() || n%4 != 0 || len(created) >= 8 {
+		// Only once both lists are past their first page: one cursor
+		// started now would return what is created before its first page.
+		if r.URL.Query().Get("starting_after") != "" {
+			pastFirst[r.URL.Path] = true
+		}
+		if !reading.Load() || len(pastFirst) < 2 || n%4 != 0 || len(created) >= 8 {
 			return
 		}
 		for _, sec := range []int64{newest, newest + 1} {

@@ -208,11 +208,12 @@ func (r *run[T]) plan(rg Range, pg Page[T], first bool, pages int, firstKey int6
 		return nil
 	}
 	last := pg.Keys[len(pg.Keys)-1]
-	// Cutting at the cursor's own first position would read the same
-	// items again; and the first cursor of a newest-first list must not
-	// hand out its first position, where items created during the read
-	// land (a single cursor never returns those).
-	if last <= firstKey || last <= rg.From {
+	// The pieces read the items at the last position again, so every item
+	// there must be on this page (none handed over already): the page must
+	// start before it. That also keeps the first cursor of a newest-first
+	// list from handing out its first position, where items created during
+	// the read land (a single cursor never returns those).
+	if last <= pg.Keys[0] || last <= firstKey || last <= rg.From {
 		return nil
 	}
 	r.mu.Lock()
@@ -323,7 +324,10 @@ func (r *run[T]) finish(seg *segment[T], items []T, pieces []Range) error {
 		segs[i] = &segment[T]{next: seg.next}
 		seg.next = segs[i]
 	}
-	seg.done = true // its place went to its pieces
+	seg.done = true
+	if len(pieces) == 0 {
+		r.active-- // a cut cursor's place went to its pieces instead
+	}
 	var err error
 	for r.head != nil && r.head.done && err == nil {
 		r.head = r.head.next
