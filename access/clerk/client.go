@@ -20,6 +20,8 @@ import (
 
 	clerksdk "github.com/clerk/clerk-sdk-go/v2"
 	"golang.org/x/time/rate"
+
+	"parityrail/partition"
 )
 
 // DefaultBaseURL is Clerk's Backend API; PARITYRAIL_CLERK_API_BASE overrides it.
@@ -91,6 +93,9 @@ type Client struct {
 	pauseMu    sync.Mutex
 	pauseUntil time.Time
 	pauseGen   int
+
+	// onList, when set, sees each user list's numbers (tests).
+	onList func(partition.Stats)
 }
 
 // New validates the key and base URL and builds a client on clerk-sdk-go's

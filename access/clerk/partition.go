@@ -51,7 +51,10 @@ func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
 		},
 		Fetch: c.usersPage,
 	}
-	_, err := l.Run(ctx)
+	st, err := l.Run(ctx)
+	if c.onList != nil {
+		c.onList(st)
+	}
 	return err
 }
 
