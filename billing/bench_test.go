@@ -58,3 +58,46 @@ func BenchmarkFullRead(b *testing.B) {
 		b.Fatalf("requests %d exceed 1.05 × minimum %d", requests, minimum)
 	}
 }
+
+// BenchmarkFullReadLatency reads 10,000 customers and 12,000 subscriptions
+// (the full read alone) from the fake answering each page after 300 ms,
+// inside a test key's 25/s budget, and reports the wall time against its
+// floor: the minimum pages at 25 a second.
+// Run: go test ./billing -run '^$' -bench FullReadLatency -benchtime 1x
+func BenchmarkFullReadLatency(b *testing.B) {
+	const customers, subscriptions, budget = 10_000, 12_000, 25
+	const latency = 300 * time.Millisecond
+	f := stripefake.New()
+	f.AddKey(testKey)
+	f.Generate(stripefake.GenerateSpec{Customers: customers, Subscriptions: subscriptions, Seed: 42})
+	f.SetLatency(latency)
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	minimum := (customers+99)/100 + (subscriptions+99)/100
+	floor := time.Duration(float64(minimum) / budget * float64(time.Second))
+
+	var requests int64
+	var elapsed time.Duration
+	for b.Loop() {
+		c, err := New(Config{Key: testKey, APIBase: srv.URL, Limiter: NewBudget(budget, nil)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		all, err := c.ReadAll(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		if len(all) != customers {
+			b.Fatalf("read %d customers", len(all))
+		}
+		requests = c.Requests()
+	}
+	wall := elapsed / time.Duration(b.N)
+	b.ReportMetric(wall.Seconds(), "s/read")
+	b.ReportMetric(floor.Seconds(), "floor-s")
+	b.ReportMetric(wall.Seconds()/floor.Seconds(), "ratio")
+	b.ReportMetric(float64(requests), "requests")
+	b.ReportMetric(float64(minimum), "min-requests")
+}

@@ -18,6 +18,8 @@ import (
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 	"golang.org/x/time/rate"
+
+	"parityrail/partition"
 )
 
 // DefaultAPIBase is Stripe's API; PARITYRAIL_STRIPE_API_BASE overrides it
@@ -76,6 +78,14 @@ type Client struct {
 	label    string
 	base     string
 	requests *atomic.Int64
+	limiter  Limiter
+	// rtt is how long Stripe takes to answer (ns, a moving average), after
+	// the wait for the budget: it says how many cursors keep the budget busy.
+	rtt *atomic.Int64
+	// lists counts the lists being read at once; they share the budget.
+	lists atomic.Int32
+	// onList, when set, sees each partitioned list's numbers (tests).
+	onList func(path string, st partition.Stats)
 	// charges: subscriptions are read with their latest invoice's charge,
 	// its refunds and dispute (the refund and dispute policy is on).
 	charges atomic.Bool
@@ -128,7 +138,7 @@ func New(cfg Config) (*Client, error) {
 		timeout = 2 * time.Minute
 	}
 	count := &atomic.Int64{}
-	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count, observe: cfg.OnResponse}
+	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count, observe: cfg.OnResponse, rtt: &atomic.Int64{}}
 	rt.budget, _ = lim.(*Budget)
 
 	httpc := &http.Client{Transport: rt, Timeout: timeout}
@@ -151,6 +161,8 @@ func New(cfg Config) (*Client, error) {
 		label:    MaskedLabel(key),
 		base:     base,
 		requests: count,
+		limiter:  lim,
+		rtt:      rt.rtt,
 	}, nil
 }
 
@@ -180,6 +192,7 @@ type transport struct {
 	count      *atomic.Int64
 	observe    func(int)
 	budget     *Budget // the limiter when it is a project's Budget
+	rtt        *atomic.Int64
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -202,7 +215,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r := req.Clone(ctx)
 		r.Body, r.GetBody, r.ContentLength = http.NoBody, nil, 0
 		t.count.Add(1)
+		sent := time.Now()
 		resp, err := t.next.RoundTrip(r)
+		if err == nil {
+			observeRTT(t.rtt, time.Since(sent))
+		}
 		if t.observe != nil {
 			status := 0
 			if err == nil {

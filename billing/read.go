@@ -99,9 +99,10 @@ type CustomerBilling struct {
 	Subscriptions []Subscription
 }
 
-// ListCustomers streams every customer, 100 per request. Stripe's list
-// leaves deleted customers out; ReadAll finds those through their
-// subscriptions. Returning an error from fn stops the read.
+// ListCustomers streams every customer, 100 per request, newest first,
+// read as concurrent cursors over created ranges (fn is called one at a
+// time). Stripe's list leaves deleted customers out; ReadAll finds those
+// through their subscriptions. Returning an error from fn stops the read.
 func (c *Client) ListCustomers(ctx context.Context, fn func(Customer) error) error {
 	return c.listCustomersLean(ctx, func(page []wireCustomer) error {
 		for i := range page {
@@ -114,8 +115,9 @@ func (c *Client) ListCustomers(ctx context.Context, fn func(Customer) error) err
 }
 
 // ListSubscriptions streams every subscription in every status, 100 per
-// request, each with its items (price and product id inline) and its latest
-// invoice expanded. Returning an error from fn stops the read.
+// request, newest first, each with its items (price and product id inline)
+// and its latest invoice expanded, read like ListCustomers. Returning an
+// error from fn stops the read.
 func (c *Client) ListSubscriptions(ctx context.Context, fn func(Subscription) error) error {
 	return c.listSubscriptionsLean(ctx, "", func(page []wireSubscription) error {
 		for i := range page {
@@ -134,7 +136,8 @@ func (c *Client) ListSubscriptions(ctx context.Context, fn func(Subscription) er
 // subscription: deleted customers (Deleted set) or ones created while the
 // read ran.
 //
-// The two lists are read at the same time (they share the rate cap). A
+// The two lists are read at the same time, each as several cursors over
+// created ranges, all drawing on the one budget. A
 // subscription whose customer the customer list did not return belongs to
 // a deleted customer (Stripe lists those no more) or one created during
 // the read: each such customer is read once by id, which answers Stripe's

@@ -290,14 +290,17 @@ func (c *Client) wrapRead(what string, err error) error {
 	return c.wrapErr(what, err)
 }
 
-// listCustomersLean streams every customer page.
+// listCustomersLean streams every customer, newest first, read as
+// concurrent cursors over created ranges.
 func (c *Client) listCustomersLean(ctx context.Context, fn func([]wireCustomer) error) error {
-	err := eachPage(ctx, c, "/v1/customers", url.Values{}, decodeCustomerPage, func(w *wireCustomer) string { return w.ID }, func(p []wireCustomer) error {
-		if err := fn(p); err != nil {
-			return &callbackError{err}
-		}
-		return nil
-	})
+	err := listPartitioned(ctx, c, "/v1/customers", url.Values{}, decodeCustomerPage,
+		func(w *wireCustomer) string { return w.ID }, func(w *wireCustomer) int64 { return w.Created },
+		func(p []wireCustomer) error {
+			if err := fn(p); err != nil {
+				return &callbackError{err}
+			}
+			return nil
+		})
 	return c.wrapRead("customers", err)
 }
 
@@ -313,15 +316,22 @@ func (c *Client) listSubscriptionsLean(ctx context.Context, customerID string, f
 		q.Set("expand[1]", "data.latest_invoice.charge")
 		q.Set("expand[2]", "data.latest_invoice.charge.refunds")
 	}
-	if customerID != "" {
-		q.Set("customer", customerID)
-	}
-	err := eachPage(ctx, c, "/v1/subscriptions", q, decodeSubscriptionPage, func(w *wireSubscription) string { return w.ID }, func(p []wireSubscription) error {
+	id := func(w *wireSubscription) string { return w.ID }
+	each := func(p []wireSubscription) error {
 		if err := fn(p); err != nil {
 			return &callbackError{err}
 		}
 		return nil
-	})
+	}
+	var err error
+	if customerID != "" {
+		// One customer's few subscriptions: one cursor.
+		q.Set("customer", customerID)
+		err = eachPage(ctx, c, "/v1/subscriptions", q, decodeSubscriptionPage, id, each)
+	} else {
+		err = listPartitioned(ctx, c, "/v1/subscriptions", q, decodeSubscriptionPage, id,
+			func(w *wireSubscription) int64 { return w.Created }, each)
+	}
 	return c.wrapRead("subscriptions", err)
 }
 

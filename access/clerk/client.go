@@ -14,10 +14,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	clerksdk "github.com/clerk/clerk-sdk-go/v2"
+	"golang.org/x/time/rate"
+
+	"parityrail/partition"
 )
 
 // DefaultBaseURL is Clerk's Backend API; PARITYRAIL_CLERK_API_BASE overrides it.
@@ -34,6 +38,13 @@ const (
 	backoffExponent        = 1.5
 	backoffMax             = 10 * time.Second
 	defaultHTTPTimeout     = 30 * time.Second
+)
+
+// Clerk's Backend API allows 1000 requests per 10 seconds on production
+// instances (sk_live_ keys) and 100 on development instances (sk_test_).
+const (
+	LiveRequestsPer10s = 1000
+	TestRequestsPer10s = 100
 )
 
 // Config configures a Client. Only SecretKey is required.
@@ -53,6 +64,13 @@ type Config struct {
 	// OnResponse, when set, sees each request's HTTP status (0: no answer),
 	// for metrics.
 	OnResponse func(status int)
+	// RequestsPer10s caps the request rate: 0 → Clerk's limit for the key's
+	// instance (LiveRequestsPer10s or TestRequestsPer10s), negative → no cap
+	// (loopback benchmarks). Ignored when Limiter is set.
+	RequestsPer10s int
+	// Limiter, when set, is the cap to share with other clients of the same
+	// instance.
+	Limiter *rate.Limiter
 }
 
 // Client reads from one Clerk instance. It is safe for concurrent use.
@@ -65,6 +83,19 @@ type Client struct {
 	sleep        func(context.Context, time.Duration) error
 	requests     atomic.Int64
 	onResponse   func(int)
+	limiter      *rate.Limiter
+	// rtt is how long Clerk takes to answer (ns, a moving average): it says
+	// how many cursors keep the budget busy.
+	rtt atomic.Int64
+
+	// A 429 holds every request of this client until its wait is over, not
+	// just the one that got it: the limit is the instance's.
+	pauseMu    sync.Mutex
+	pauseUntil time.Time
+	pauseGen   int
+
+	// onList, when set, sees each user list's numbers (tests).
+	onList func(partition.Stats)
 }
 
 // New validates the key and base URL and builds a client on clerk-sdk-go's
@@ -116,6 +147,10 @@ func New(cfg Config) (*Client, error) {
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	}
+	c.limiter = cfg.Limiter
+	if c.limiter == nil {
+		c.limiter = NewLimiter(KeyMode(key), cfg.RequestsPer10s)
+	}
 	return c, nil
 }
 
@@ -133,13 +168,21 @@ func (c *Client) Requests() int64 { return c.requests.Load() }
 // Retry-After), 5xx and network failures, and returns the raw JSON body.
 // what names the resource for messages ("users", "user user_123").
 func (c *Client) get(ctx context.Context, path string, query url.Values, what string) ([]byte, error) {
+	seen := 0 // the last pause this request has waited out
 	for attempt := 1; ; attempt++ {
+		if err := c.waitTurn(ctx, &seen); err != nil {
+			return nil, canceled(ctx)
+		}
 		info := &attemptInfo{}
+		sent := time.Now()
 		req := clerksdk.NewAPIRequest(http.MethodGet, path)
 		req.SetParams(queryParams(query))
 		body := &rawBody{}
 		err := c.backend.Call(context.WithValue(ctx, attemptInfoKey{}, info), req, body)
 		if info.sent {
+			if info.status != 0 {
+				observeRTT(&c.rtt, time.Since(sent))
+			}
 			c.requests.Add(1)
 			if c.onResponse != nil {
 				c.onResponse(info.status)
@@ -163,8 +206,77 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, what st
 		if attempt >= limit {
 			return nil, e
 		}
-		if err := c.sleep(ctx, c.retryWait(attempt, info.retryAfter)); err != nil {
+		wait := c.retryWait(attempt, info.retryAfter)
+		if e.Code == CodeRateLimited {
+			seen = c.pause(wait)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
 			return nil, canceled(ctx)
+		}
+	}
+}
+
+// NewLimiter is a request cap for one Clerk instance: perTenSeconds
+// requests in any 10 seconds (0: Clerk's limit for the mode, "live" or
+// "test"; negative: no cap). Burst 1 at a rate one request short of the
+// limit keeps any 10-second window within it.
+func NewLimiter(mode string, perTenSeconds int) *rate.Limiter {
+	if perTenSeconds < 0 {
+		return rate.NewLimiter(rate.Inf, 1)
+	}
+	if perTenSeconds == 0 {
+		perTenSeconds = TestRequestsPer10s
+		if mode == "live" {
+			perTenSeconds = LiveRequestsPer10s
+		}
+	}
+	return rate.NewLimiter(rate.Limit(float64(max(perTenSeconds-1, 1))/10), 1)
+}
+
+// waitTurn waits out a pause another request's 429 started (once per
+// pause), then for room in the budget.
+func (c *Client) waitTurn(ctx context.Context, seen *int) error {
+	c.pauseMu.Lock()
+	until, gen := c.pauseUntil, c.pauseGen
+	c.pauseMu.Unlock()
+	if gen > *seen {
+		*seen = gen
+		if d := time.Until(until); d > 0 {
+			if err := c.sleep(ctx, d); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		// The wait would outlast the caller's deadline: it ends there.
+		<-ctx.Done()
+		return err
+	}
+	return nil
+}
+
+// pause holds every request for d after a 429 and returns the pause's
+// number (the request that got the 429 waits d itself).
+func (c *Client) pause(d time.Duration) int {
+	c.pauseMu.Lock()
+	defer c.pauseMu.Unlock()
+	if until := time.Now().Add(d); until.After(c.pauseUntil) {
+		c.pauseUntil = until
+	}
+	c.pauseGen++
+	return c.pauseGen
+}
+
+// observeRTT folds one answer's latency into the moving average.
+func observeRTT(avg *atomic.Int64, d time.Duration) {
+	for {
+		old := avg.Load()
+		next := int64(d)
+		if old != 0 {
+			next = old + (int64(d)-old)/4
+		}
+		if avg.CompareAndSwap(old, next) {
+			return
 		}
 	}
 }

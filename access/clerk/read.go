@@ -141,45 +141,6 @@ func sortedKeys(set map[string]bool) []string {
 	return out
 }
 
-// ListUsers streams every user to fn, 500 per request, oldest first, paged
-// with the starting_after cursor as Clerk's API description recommends
-// (a large offset walks and discards every row before it and eventually
-// times out). Ascending created_at means users who sign up during the walk
-// land after the cursor and are read too. It never calls /users/count:
-// a page shorter than the limit is the end. An error from fn stops the walk
-// and is returned as is.
-func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
-	cursor := ""
-	for {
-		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "order_by": {"created_at"}}
-		if cursor != "" {
-			q.Set("starting_after", cursor)
-		}
-		data, err := c.get(ctx, "/users", q, "users")
-		if err != nil {
-			return err
-		}
-		users, err := c.decodeUsers(data)
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			if err := fn(u); err != nil {
-				return err
-			}
-		}
-		if len(users) < pageSize {
-			return nil
-		}
-		next := users[len(users)-1].ID
-		if next == cursor || next == "" {
-			// A server ignoring the cursor would otherwise loop forever.
-			return c.badResponse("users", fmt.Errorf("cursor did not advance past %q", cursor))
-		}
-		cursor = next
-	}
-}
-
 // ListOrganizations streams every organization to fn, 500 per request with
 // offset (the API description offers no cursor for organizations). Oldest
 // first, so organizations created during the walk append at the end instead

@@ -179,6 +179,11 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 		}
 	}
 
+	created, cerr := createdRange(q)
+	if cerr != nil {
+		return nil, cerr
+	}
+
 	// The sorted order is cached (a full read pages a big account a thousand
 	// times); the cursor is found by index, so a page costs its own size.
 	sorted, pos := s.sortedSnapshot(res.kind)
@@ -190,7 +195,13 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 			return nil, err
 		}
 	}
+	// The created range is a run of the newest-first order, found by binary
+	// search: a page deep inside a big account costs its own size too.
+	lo, hi := created.span(sorted)
 	match := func(e *entry) bool {
+		if !created.holds(e.created) {
+			return false
+		}
 		ok, _ := res.filter(q, e.v)
 		return ok
 	}
@@ -210,14 +221,14 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 		if err != nil {
 			return nil, err
 		}
-		j := i - 1
-		for ; j >= 0 && len(page) < limit; j-- {
+		j := min(i, hi) - 1
+		for ; j >= lo && len(page) < limit; j-- {
 			if match(sorted[j]) {
 				page = append(page, sorted[j])
 			}
 		}
 		slices.Reverse(page)
-		for ; j >= 0 && !hasMore; j-- {
+		for ; j >= lo && !hasMore; j-- {
 			hasMore = match(sorted[j])
 		}
 	default:
@@ -229,13 +240,13 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 			}
 			start = i + 1
 		}
-		j := start
-		for ; j < len(sorted) && len(page) < limit; j++ {
+		j := max(start, lo)
+		for ; j < hi && len(page) < limit; j++ {
 			if match(sorted[j]) {
 				page = append(page, sorted[j])
 			}
 		}
-		for ; j < len(sorted) && !hasMore; j++ {
+		for ; j < hi && !hasMore; j++ {
 			hasMore = match(sorted[j])
 		}
 	}

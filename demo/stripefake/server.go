@@ -1,7 +1,8 @@
 // Package stripefake is an in-memory Stripe account that speaks Stripe's
 // HTTP API (the read endpoints ParityRail uses) with Stripe's own JSON: the
 // objects are stripe-go's types marshalled as-is, lists page with limit,
-// starting_after and ending_before, expand[] works, and failures look like
+// starting_after and ending_before and filter on created (=, [gt], [gte],
+// [lt], [lte]), expand[] works, and failures look like
 // Stripe's (401 for unknown keys, 403 naming the missing rak_* permission of
 // a restricted key, 429 with Stripe-Should-Retry, 5xx).
 //
