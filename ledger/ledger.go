@@ -37,6 +37,9 @@ const (
 	// ProjectLive: onboarding finished (step 8): the schedules, whether
 	// repairs may write, and the first real check.
 	ProjectLive Kind = "project_live"
+	// PolicyChanged: an admin saved another grant policy, before → after
+	// with both versions (checks judge under it from then on).
+	PolicyChanged Kind = "policy_changed"
 )
 
 // Entry is one ledger line. Detail is canonical JSON (see Canonical).
