@@ -433,6 +433,11 @@ export function ledgerSentence(e: LedgerEntry): string {
     case 'repair_failed':
       // The failure's reason is stored as message (older entries: error).
       return `The repair failed${d.message || d.error ? `: ${str(d.message ?? d.error).replace(/\.$/, '')}` : ''}.`;
+    case 'policy_changed': {
+      const changes = Object.entries((d.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>);
+      const parts = changes.map(([k, c]) => `${k.replace(/_/g, ' ')} ${str(c.from)} → ${str(c.to)}`);
+      return `The grant policy changed from v${str(d.from_version)} to v${str(d.to_version)}${parts.length ? ` (${parts.join(', ')})` : ''}.`;
+    }
     case 'verification': {
       if (d.result === 'held') return 'Re-checked: the promise holds.';
       const now = (d.values_now ?? {}) as Record<string, unknown>;
@@ -459,6 +464,7 @@ const kindGroup: Record<string, string> = {
   repair_rejected: 'Repair',
   repair_failed: 'Repair',
   verification: 'Verification',
+  policy_changed: 'Policy',
 };
 
 /** The ledger, newest last, one sentence per entry with its actor and time. */
