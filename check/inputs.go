@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"sort"
 
 	"parityrail/db"
 	"parityrail/fulfillment"
@@ -30,7 +31,17 @@ func encodeInputs(customerID string, in fulfillment.PolicyInputs) (db.PolicyInpu
 		s.Items = items
 		subs[i] = s
 	}
+	// Reads come back in no fixed order (concurrent cursors): sorted, the
+	// same reads hash the same and are not rewritten.
+	sort.Slice(subs, func(i, j int) bool { return subs[i].ID < subs[j].ID })
 	in.Billing.Subscriptions = subs
+	if in.Billing.Entitlements != nil {
+		ents := append([]string{}, in.Billing.Entitlements...)
+		sort.Strings(ents)
+		in.Billing.Entitlements = ents
+	}
+	in.Subjects = sortedSubjects(in.Subjects)
+	in.Shared = sortedSubjects(in.Shared)
 	if in.Subjects == nil {
 		in.Subjects = []fulfillment.Subject{}
 	}
@@ -40,6 +51,15 @@ func encodeInputs(customerID string, in fulfillment.PolicyInputs) (db.PolicyInpu
 	}
 	sum := sha256.Sum256(b)
 	return db.PolicyInputWrite{CustomerID: customerID, Inputs: b, Hash: hex.EncodeToString(sum[:12])}, nil
+}
+
+func sortedSubjects(in []fulfillment.Subject) []fulfillment.Subject {
+	if len(in) == 0 {
+		return in
+	}
+	out := append([]fulfillment.Subject(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return SubjectKey(out[i]) < SubjectKey(out[j]) })
+	return out
 }
 
 // keepInputs stores a customer's inputs when they differ from the stored
