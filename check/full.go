@@ -29,7 +29,8 @@ type run struct {
 	sink   *sink
 
 	outcomes []Outcome
-	stakes   stakes // prices seen, for money at stake
+	stakes   stakes     // prices seen, for money at stake
+	held     heldInputs // what a full check keeps for policy previews
 
 	phaseName  string
 	phaseStart time.Time
@@ -148,6 +149,9 @@ func (x *run) fullCheck(ctx context.Context) error {
 	if err := x.sink.load(ctx, nil, nil); err != nil {
 		return err
 	}
+	if err := x.startInputs(ctx, ci); err != nil {
+		return err
+	}
 	if err := x.recordPromises(ctx, ci); err != nil {
 		return err
 	}
@@ -215,6 +219,7 @@ func (x *run) fullCheck(ctx context.Context) error {
 					more[c] = append(more[c], leanSubject(s))
 				}
 				flagged[c] = true
+				x.held.add(c, s, true)
 				ps[j] = fulfillment.DerivePromise(ci.billingOf(c, x.src.Entitlements), x.plans, x.policy, x.now)
 			}
 			return x.addAll(ctx, fulfillment.CompareShared(ps, s, x.plans, x.policy, x.now))
@@ -227,6 +232,7 @@ func (x *run) fullCheck(ctx context.Context) error {
 		} else {
 			more[i] = append(more[i], leanSubject(s))
 		}
+		x.held.add(i, s, false)
 		p := fulfillment.DerivePromise(ci.billingOf(i, x.src.Entitlements), x.plans, x.policy, x.now)
 		fs := fulfillment.Compare(p, []fulfillment.Subject{s}, x.plans, x.policy, x.now)
 		if len(fs) > 0 {
@@ -268,11 +274,17 @@ func (x *run) fullCheck(ctx context.Context) error {
 				return err
 			}
 		}
+		if err := x.keepFullInputs(ctx, ci, idx); err != nil {
+			return err
+		}
 		x.n.checked.Add(1)
 		if !flagged[i] {
 			x.n.held.Add(1)
 		}
 		x.n.done.Add(1)
+	}
+	if err := x.dropGoneInputs(ctx); err != nil {
+		return err
 	}
 
 	// Links of subjects that are gone.

@@ -320,6 +320,7 @@ func (r *Runner) execute(ctx context.Context, p *prepared) Result {
 		sink: newSink(r.DB, p.check, p.req.Actor, n, sum, r.BatchSize)}
 	x.sink.resolveAs = p.req.ResolveAs
 	x.plans, x.policy = *p.src.Mapping.Plans, *p.src.Mapping.Policy
+	x.sink.policyVersion = fulfillment.PolicyVersion(x.policy)
 	// Charges and disputes are read only while a refund or dispute rule is on.
 	if c, ok := p.src.Billing.(interface{ ReadCharges(bool) }); ok {
 		c.ReadCharges(x.policy.ReadsCharges())

@@ -36,6 +36,9 @@ type sink struct {
 	summary *Summary
 	// resolveAs: the resolution of incidents this check verifies (repairs.go).
 	resolveAs map[string]string
+	// policyVersion names the policy this check judges under; every
+	// incident it files or finds again is stamped with it.
+	policyVersion string
 
 	// writes, when set, carries full batches to a writer goroutine, so the
 	// check goes on deriving and comparing while SQLite writes (a full
@@ -135,9 +138,19 @@ func (s *sink) add(ctx context.Context, f fulfillment.Finding) error {
 		s.sample(f, op)
 		return nil
 	}
-	w := db.IncidentWrite{Op: op, Key: k, Severity: string(f.Severity), Summary: f.Summary, Fingerprint: fp, DiffHash: dh}
+	w := db.IncidentWrite{Op: op, Key: k, Severity: string(f.Severity), Summary: f.Summary, Fingerprint: fp, DiffHash: dh,
+		PolicyVersion: s.policyVersion}
 	if a != nil {
 		w.ID = a.ID
+	}
+	if op == db.OpTouch && a.PolicyVersion != s.policyVersion {
+		// Same gap, judged under another policy: the evidence is
+		// rewritten so the policy it shows is the one named.
+		b, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		w.Finding = b
 	}
 	if f.Subject != nil {
 		w.SubjectKind, w.SubjectID, w.SubjectEmail, w.SubjectName = string(f.Subject.Kind), f.Subject.ID, f.Subject.Email, f.Subject.Name
@@ -220,7 +233,7 @@ func (s *sink) maybeFlush(ctx context.Context) error {
 	// their entries count as one write, so a first check takes a quarter of
 	// the transactions. Only promises are ledgered through the batch.
 	b := &s.batch
-	if len(b.Incidents)+len(b.Links)+(len(b.Ledger)+len(b.Promises))/8 >= s.size {
+	if len(b.Incidents)+len(b.Links)+len(b.PolicyInputs)+(len(b.Ledger)+len(b.Promises))/8 >= s.size {
 		return s.flush(ctx)
 	}
 	return nil
@@ -369,6 +382,16 @@ func (s *sink) promise(ctx context.Context, p fulfillment.Promise, fp string, bn
 		}
 		s.batch.Ledger = append(s.batch.Ledger, db.LedgerEntry{Kind: ledger.PromiseChanged, CustomerID: p.CustomerID, Detail: detail})
 	}
+	return s.maybeFlush(ctx)
+}
+
+// inputs stores what the check read of a customer for policy previews (nil
+// removes it).
+func (s *sink) inputs(ctx context.Context, w db.PolicyInputWrite) error {
+	if s.dry {
+		return nil
+	}
+	s.batch.PolicyInputs = append(s.batch.PolicyInputs, w)
 	return s.maybeFlush(ctx)
 }
 

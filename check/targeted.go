@@ -199,7 +199,13 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 				}
 				out.Findings = append(out.Findings, f)
 			}
+			if err := x.keepTargetedInputs(ctx, id, &b, subjects, judged); err != nil {
+				return err
+			}
 		} else {
+			if err := x.keepTargetedInputs(ctx, id, nil, nil, nil); err != nil {
+				return err
+			}
 			x.sum.UnlinkedSubjects += len(subjects)
 			for _, s := range subjects {
 				out.Findings = append(out.Findings, fulfillment.CompareUnlinked(s, x.plans, x.policy, x.now)...)

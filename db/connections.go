@@ -167,6 +167,13 @@ func (d *DB) ListConnections(ctx context.Context, projectID string) ([]Connectio
 // SaveMapping stores the project's mapping document and marks the given
 // onboarding steps done.
 func (d *DB) SaveMapping(ctx context.Context, projectID, document, userID string, steps ...int) error {
+	return d.SaveMappingLedgered(ctx, projectID, document, userID, nil, steps...)
+}
+
+// SaveMappingLedgered saves the mapping and appends entries (e.g. a policy
+// change) to the project's ledger in the same transaction: the ledger never
+// misses a change that was saved, nor records one that was not.
+func (d *DB) SaveMappingLedgered(ctx context.Context, projectID, document, userID string, entries []LedgerEntry, steps ...int) error {
 	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save mapping: %w", err)
@@ -182,6 +189,9 @@ func (d *DB) SaveMapping(ctx context.Context, projectID, document, userID string
 		if err := completeStep(ctx, tx, projectID, s, userID, now); err != nil {
 			return err
 		}
+	}
+	if err := appendLedger(ctx, tx, projectID, d.now(), entries); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save mapping: %w", err)

@@ -46,6 +46,9 @@ type IncidentWrite struct {
 	Repair *RepairProposal
 	// AtStake is written with open, update and reopen.
 	AtStake *AtStake
+	// PolicyVersion is the version of the policy the finding was judged
+	// under; a touch carries it (and Finding) only when it changed.
+	PolicyVersion string
 }
 
 // PromiseRow is the last promise seen for a customer.
@@ -69,10 +72,13 @@ type CheckBatch struct {
 	Promises  []PromiseRow
 	Links     []LinkWrite
 	Ledger    []LedgerEntry // e.g. promise changes
+	// PolicyInputs: what the check read of customers a policy change could
+	// judge differently (policy previews).
+	PolicyInputs []PolicyInputWrite
 }
 
 func (b CheckBatch) Len() int {
-	return len(b.Incidents) + len(b.Promises) + len(b.Links) + len(b.Ledger)
+	return len(b.Incidents) + len(b.Promises) + len(b.Links) + len(b.Ledger) + len(b.PolicyInputs)
 }
 
 // ApplyCheckBatch writes a batch of a check's results. actor is who ran the
@@ -105,25 +111,36 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 			w.ID = newID("inc_")
 			err = st.exec(ctx, `INSERT INTO incidents (id, project_id, customer_id, subject_key, subject_kind, subject_id,
 				subject_email, subject_name, kind, severity, severity_rank, status, summary, fingerprint, diff_hash, finding,
-				first_seen_at, last_seen_at, first_check_id, last_check_id, search, at_stake_minor, at_stake_currency, at_stake_basis)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				first_seen_at, last_seen_at, first_check_id, last_check_id, search, at_stake_minor, at_stake_currency, at_stake_basis,
+				policy_version)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				w.ID, projectID, w.Key.CustomerID, w.Key.SubjectKey, w.SubjectKind, w.SubjectID, w.SubjectEmail, w.SubjectName,
 				w.Key.Kind, w.Severity, SeverityRank(w.Severity), w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
-				ts, ts, checkID, checkID, searchText(w), stakeMinor(w.AtStake), stakeCurrency(w.AtStake), stakeBasis(w.AtStake))
+				ts, ts, checkID, checkID, searchText(w), stakeMinor(w.AtStake), stakeCurrency(w.AtStake), stakeBasis(w.AtStake),
+				w.PolicyVersion)
 			kind = ledger.IncidentOpened
 		case OpTouch:
+			if w.Finding != nil {
+				// The same gap judged under another policy: its evidence
+				// names the policy, so it follows (no ledger entry: the
+				// policy change has its own).
+				err = st.exec(ctx, `UPDATE incidents SET last_seen_at = ?, last_check_id = ?, finding = ?, policy_version = ? WHERE id = ?`,
+					ts, checkID, string(w.Finding), w.PolicyVersion, w.ID)
+				break
+			}
 			err = st.exec(ctx, `UPDATE incidents SET last_seen_at = ?, last_check_id = ? WHERE id = ?`, ts, checkID, w.ID)
 		case OpUpdate, OpReopen:
 			// customer_id follows the key: an incident filed under a value
 			// that is no Stripe customer is rekeyed to "" (check/sink.go).
 			q := `UPDATE incidents SET last_seen_at = ?, last_check_id = ?, summary = ?, fingerprint = ?, diff_hash = ?, finding = ?,
-				subject_email = ?, subject_name = ?, search = ?, customer_id = ?, at_stake_minor = ?, at_stake_currency = ?, at_stake_basis = ?`
+				subject_email = ?, subject_name = ?, search = ?, customer_id = ?, at_stake_minor = ?, at_stake_currency = ?, at_stake_basis = ?,
+				policy_version = ?`
 			if w.Op == OpReopen {
 				q += `, status = 'open', ignored_at = NULL, ignored_by = NULL, ignored_by_key = '', ignore_reason = ''`
 			}
 			err = st.exec(ctx, q+` WHERE id = ?`, ts, checkID, w.Summary, w.Fingerprint, w.DiffHash, string(w.Finding),
 				w.SubjectEmail, w.SubjectName, searchText(w), w.Key.CustomerID, stakeMinor(w.AtStake), stakeCurrency(w.AtStake),
-				stakeBasis(w.AtStake), w.ID)
+				stakeBasis(w.AtStake), w.PolicyVersion, w.ID)
 			kind = ledger.IncidentUpdated
 		case OpResolve:
 			err = st.exec(ctx, `UPDATE incidents SET status = 'resolved', resolved_at = ?, resolution = ?, last_check_id = ?
@@ -156,6 +173,9 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 		}
 	}
 	if err := writePromises(ctx, &st, projectID, ts, b.Promises); err != nil {
+		return err
+	}
+	if err := writePolicyInputs(ctx, &st, projectID, ts, b.PolicyInputs); err != nil {
 		return err
 	}
 	for _, l := range b.Links {

@@ -58,6 +58,9 @@ type Incident struct {
 	Resolution     string
 	// AtStake: what the gap is worth per month (issue 19); nil when none.
 	AtStake *AtStake
+	// PolicyVersion: the policy it was last judged under ('' before
+	// versions were recorded).
+	PolicyVersion string
 }
 
 // AtStake is an incident's money at stake: MonthlyMinor nil when no amount
@@ -81,6 +84,8 @@ type ActiveIncident struct {
 	Status      string
 	Fingerprint string
 	DiffHash    string
+	// PolicyVersion: the policy it was last judged under.
+	PolicyVersion string
 }
 
 // SeverityRank orders severities for lists: critical first.
@@ -102,7 +107,8 @@ var severityByRank = []string{"critical", "high", "medium", "low"}
 // of the project; with customers or subjectKeys set, only for those
 // customers and those unlinked subjects (whose customer id is empty).
 func (d *DB) ActiveIncidents(ctx context.Context, projectID string, customers, subjectKeys []string, fn func(IncidentKey, ActiveIncident)) error {
-	base := `SELECT customer_id, subject_key, kind, id, status, fingerprint, diff_hash FROM incidents WHERE project_id = ? AND status <> 'resolved'`
+	base := `SELECT customer_id, subject_key, kind, id, status, fingerprint, diff_hash, policy_version FROM incidents
+		WHERE project_id = ? AND status <> 'resolved'`
 	run := func(q string, args ...any) error {
 		rows, err := d.read.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -112,7 +118,7 @@ func (d *DB) ActiveIncidents(ctx context.Context, projectID string, customers, s
 		for rows.Next() {
 			var k IncidentKey
 			var a ActiveIncident
-			if err := rows.Scan(&k.CustomerID, &k.SubjectKey, &k.Kind, &a.ID, &a.Status, &a.Fingerprint, &a.DiffHash); err != nil {
+			if err := rows.Scan(&k.CustomerID, &k.SubjectKey, &k.Kind, &a.ID, &a.Status, &a.Fingerprint, &a.DiffHash, &a.PolicyVersion); err != nil {
 				return fmt.Errorf("active incidents: %w", err)
 			}
 			fn(k, a)
@@ -139,7 +145,7 @@ const incidentColumns = `seq, id, project_id, customer_id, subject_key, subject_
 	kind, severity, status, summary, fingerprint, diff_hash, first_seen_at, last_seen_at, first_check_id, last_check_id,
 	acknowledged_at, acknowledged_by, ignored_at,
 	COALESCE(ignored_by, CASE WHEN ignored_by_key <> '' THEN 'apikey:' || ignored_by_key END), ignore_reason, resolved_at, resolution,
-	at_stake_minor, at_stake_currency, at_stake_basis`
+	at_stake_minor, at_stake_currency, at_stake_basis, policy_version`
 
 func scanIncident(row interface{ Scan(...any) error }, extra ...any) (Incident, error) {
 	var i Incident
@@ -150,7 +156,7 @@ func scanIncident(row interface{ Scan(...any) error }, extra ...any) (Incident, 
 	dest := []any{&i.Seq, &i.ID, &i.ProjectID, &i.CustomerID, &i.SubjectKey, &i.SubjectKind, &i.SubjectID, &i.SubjectEmail,
 		&i.SubjectName, &i.Kind, &i.Severity, &i.Status, &i.Summary, &i.Fingerprint, &i.DiffHash, &first, &last,
 		&i.FirstCheckID, &i.LastCheckID, &ackAt, &ackBy, &ignAt, &ignBy, &i.IgnoreReason, &resAt, &i.Resolution,
-		&stakeMinor, &stakeCur, &stakeBasis}
+		&stakeMinor, &stakeCur, &stakeBasis, &i.PolicyVersion}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Incident{}, ErrNotFound

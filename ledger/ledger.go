@@ -40,6 +40,9 @@ const (
 	// ConnectionVerified: a Stripe key, Clerk key or database connection
 	// passed its test and was stored (masked labels only, never a secret).
 	ConnectionVerified Kind = "connection_verified"
+	// PolicyChanged: an admin saved another grant policy, before → after
+	// with both versions (checks judge under it from then on).
+	PolicyChanged Kind = "policy_changed"
 )
 
 // Entry is one ledger line. Detail is canonical JSON (see Canonical).

@@ -185,15 +185,23 @@ func ValidatePlans(p *fulfillment.PlanMapping) (*fulfillment.PlanMapping, error)
 	return &out, nil
 }
 
-// ValidatePolicy keeps the policy's numbers in sensible ranges.
+// ValidatePolicy keeps the policy's numbers in their ranges
+// (fulfillment.PolicyBounds); the field it names is "policy.<field>".
 func ValidatePolicy(p *fulfillment.Policy) error {
-	switch {
-	case p.PastDueGraceDays < 0 || p.PastDueGraceDays > 90:
-		return invalid("policy.past_due_grace_days", "The past-due grace must be between 0 and 90 days.")
-	case p.IncompletePendingHours < 0 || p.IncompletePendingHours > 72:
-		return invalid("policy.incomplete_pending_hours", "The pending window for incomplete subscriptions must be between 0 and 72 hours.")
-	case p.TrialToleranceHours < 0 || p.TrialToleranceHours > 168:
-		return invalid("policy.trial_tolerance_hours", "The trial-end tolerance must be between 0 and 168 hours.")
+	values := map[string]int{
+		"past_due_grace_days":      p.PastDueGraceDays,
+		"incomplete_pending_hours": p.IncompletePendingHours,
+		"trial_tolerance_hours":    p.TrialToleranceHours,
+	}
+	what := map[string]string{
+		"past_due_grace_days":      "The past-due grace",
+		"incomplete_pending_hours": "The pending window for incomplete subscriptions",
+		"trial_tolerance_hours":    "The trial-end tolerance",
+	}
+	for _, b := range fulfillment.PolicyBounds {
+		if v := values[b.Field]; v < b.Min || v > b.Max {
+			return invalid("policy."+b.Field, "%s must be between %d and %d %s.", what[b.Field], b.Min, b.Max, b.Unit)
+		}
 	}
 	return nil
 }

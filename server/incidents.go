@@ -240,6 +240,9 @@ type incidentDetail struct {
 	Fields   []fieldDiffView    `json:"fields"`
 	Evidence evidenceView       `json:"evidence"`
 	Policy   fulfillment.Policy `json:"policy"`
+	// PolicyVersion names the policy the incident was last judged under
+	// (fulfillment.PolicyVersion).
+	PolicyVersion string `json:"policy_version"`
 	// Repair is the proposed change of mapped fields (nil when a person must
 	// decide: unmatched, ambiguous, or an unmapped price).
 	Repair   *fulfillment.RepairPlan `json:"repair"`
@@ -268,7 +271,11 @@ func (s *Server) incidentDetail(ctx context.Context, inc db.Incident) (incidentD
 	if err := json.Unmarshal(inc.Finding, &f); err != nil {
 		return d, err
 	}
-	d.Fields, d.Policy = fieldDiffs(f), f.Policy
+	d.Fields, d.Policy, d.PolicyVersion = fieldDiffs(f), f.Policy, inc.PolicyVersion
+	if d.PolicyVersion == "" {
+		// Filed before versions were stored: the evidence names the policy.
+		d.PolicyVersion = fulfillment.PolicyVersion(f.Policy)
+	}
 	d.Evidence = evidenceView{Promise: f.Promise, Subject: f.Subject, Candidates: f.Candidates, SharedWith: f.SharedWith,
 		LinkedValue: f.LinkedValue}
 	if d.Evidence.Candidates == nil {

@@ -118,7 +118,11 @@ func (s *Server) saveMappings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.SaveMapping(c.Request().Context(), p.ID, string(doc), currentUser(c).ID, steps...); err != nil {
+	var entries []db.LedgerEntry
+	if update.Policy != nil && *update.Policy != *current.Policy {
+		entries = append(entries, policyChanged(*current.Policy, *update.Policy, currentUser(c).ID))
+	}
+	if err := s.db.SaveMappingLedgered(c.Request().Context(), p.ID, string(doc), currentUser(c).ID, entries, steps...); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, savedMapping{Mapping: merged, Warnings: warnings})

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"parityrail/access/postgres"
+	"parityrail/check"
 	"parityrail/db"
 	"parityrail/fulfillment"
 	"parityrail/mapping"
@@ -92,11 +93,16 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"SMTPRequest":         smtpRequest{},
 		"StripeBudget":        budgetView{},
 		"WebhookDay":          db.WebhookDay{},
+		"PolicyView":          policyView{},
+		"PolicyBound":         fulfillment.PolicyBound{},
+		"PolicyPreview":       previewView{},
+		"PreviewExample":      check.PreviewExample{},
+		"PolicyUpdate":        fulfillment.Policy{},
 	}
 	// Request bodies: optional fields are not required even when Go has
 	// no omitempty on them.
 	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true, "Mapping": true, "RunRequest": true, "CreateApiKeyRequest": true,
-		"ChannelRequest": true, "SMTPRequest": true}
+		"ChannelRequest": true, "SMTPRequest": true, "PolicyUpdate": true}
 	views["ProjectNameRequest"] = projectNameRequest{}
 	// The answers of goLive and createDemoProject share one schema.
 	if !reflect.DeepEqual(jsonFields(reflect.TypeOf(goLiveView{})), jsonFields(reflect.TypeOf(demoAnswer{}))) {
@@ -283,6 +289,7 @@ func TestOpenAPIBodiesMatchGoTypes(t *testing.T) {
 		"rejectRepair": rejectRequest{}, "changeRole": roleRequest{},
 		"createInvite": inviteRequest{}, "createApiKey": createKeyRequest{}, "v1Run": runRequest{},
 		"v1IgnoreMismatch": ignoreRequest{}, "saveStripeBudget": budgetRequest{},
+		"savePolicy": fulfillment.Policy{}, "previewPolicy": fulfillment.Policy{},
 	}
 	answers := map[string]struct {
 		status string

@@ -67,6 +67,9 @@ func TestEveryRouteByRole(t *testing.T) {
 			return map[string]any{"access": map[string]any{"users": map[string]string{
 				"stripe_customer_id": "public_metadata.stripe_customer_id", "plan": "public_metadata.plan"}}}
 		}},
+		{"GET", "/api/projects/{project}/policy", "member", 200, nil},
+		{"POST", "/api/projects/{project}/policy/preview", "member", 200, func(fixture) any { return map[string]any{"past_due_grace_days": 30} }},
+		{"PUT", "/api/projects/{project}/policy", "admin", 200, func(fixture) any { return map[string]any{"past_due_grace_days": 30} }},
 		{"GET", "/api/team/members", "member", 200, nil},
 		{"PATCH", "/api/team/members/{member}", "owner", 200, func(fixture) any { return map[string]string{"role": "admin"} }},
 		{"DELETE", "/api/team/members/{member}", "admin", 204, nil},

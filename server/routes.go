@@ -47,6 +47,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/projects/:id/clerk/metadata-keys", s.clerkMetadataKeys, member, project)
 	e.GET("/api/projects/:id/mappings", s.getMappings, member, project)
 	e.PUT("/api/projects/:id/mappings", s.saveMappings, admin, project)
+	e.GET("/api/projects/:id/policy", s.getPolicy, member, project)
+	e.POST("/api/projects/:id/policy/preview", s.previewPolicy, member, project) // judges stored reads only: no Stripe call
+	e.PUT("/api/projects/:id/policy", s.savePolicy, admin, project)
 
 	// Checks, incidents, customers, schedules, webhook health. Incident
 	// routes load the incident's project after the role check (withIncident).

@@ -542,6 +542,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project id (prj_…). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /** The project's grant policy, its version, the defaults and the fields' ranges */
+        get: operations["getPolicy"];
+        /**
+         * Save the grant policy
+         * @description Fields left out keep their value. A number outside its range is 400
+         *     `invalid_mapping` with `error.field` naming it (e.g.
+         *     `past_due_grace_days`). A change is recorded in the ledger as
+         *     `policy_changed` (before → after, with both versions); checks judge
+         *     under the new policy from the next one on. Turning a refund or
+         *     dispute rule on checks that the Stripe key can read Charges and
+         *     Disputes (422 stripe_missing_permissions when it cannot).
+         */
+        put: operations["savePolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}/policy/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project id (prj_…). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a candidate policy would change
+         * @description Judges again, under the current and the candidate policy, every
+         *     customer a policy can judge differently (past due, unpaid, paused,
+         *     incomplete, trialing, collection paused, refunded or disputed) from
+         *     what the last checks read and stored — Stripe and the app are not
+         *     called — and compares the difference with the open incidents.
+         *     Nothing is saved. Fields left out keep the current value; ranges as
+         *     for PUT.
+         */
+        post: operations["previewPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{id}/checks": {
         parameters: {
             query?: never;
@@ -1704,6 +1763,65 @@ export interface components {
              */
             open_dispute_revokes: boolean;
         };
+        /** @description A policy to preview or save; fields left out keep the current value. */
+        PolicyUpdate: {
+            past_due_grants?: boolean;
+            past_due_grace_days?: number;
+            unpaid_grants?: boolean;
+            paused_grants?: boolean;
+            active_pause_collection_grants?: boolean;
+            incomplete_pending_hours?: number;
+            trial_tolerance_hours?: number;
+            refunded_invoice_revokes?: boolean;
+            open_dispute_revokes?: boolean;
+        };
+        PolicyBound: {
+            field: string;
+            min: number;
+            max: number;
+            /** @enum {string} */
+            unit: "days" | "hours";
+        };
+        PolicyView: {
+            policy: components["schemas"]["Policy"];
+            /** @description First 8 hex digits of the SHA-256 of the policy's canonical JSON (keys sorted). */
+            version: string;
+            defaults: components["schemas"]["Policy"];
+            bounds: components["schemas"]["PolicyBound"][];
+        };
+        PreviewExample: {
+            customer_id: string;
+            email?: string;
+            subject?: string;
+            kind: components["schemas"]["IncidentKind"];
+            /** @enum {string} */
+            severity: "critical" | "high" | "medium" | "low";
+            /** @description The open incident that would resolve, or the ignored one that would reopen. */
+            incident_id?: string;
+            summary: string;
+            /** @description Why, under the candidate policy, in one line. */
+            promise: string;
+        };
+        PolicyPreview: {
+            /** @description Open incidents the candidate policy finds no more. */
+            would_resolve: number;
+            /** @description Gaps it finds that have no incident yet (or whose ignored incident would reopen). */
+            would_open: number;
+            /** @description Open incidents that stay. */
+            unchanged: number;
+            open_incidents: number;
+            /** @description Customers judged again. */
+            customers: number;
+            /** @description When the newest of the stored reads was made; null when none is stored. */
+            read_at: string | null;
+            resolve_examples: components["schemas"]["PreviewExample"][];
+            open_examples: components["schemas"]["PreviewExample"][];
+            /** @description What the preview cannot count, and why. */
+            notes: string[];
+            /** @description The candidate policy's version. */
+            version: string;
+            current_version: string;
+        };
         /** @description Steps 4–6. Each part is null until saved. */
         Mapping: {
             identity?: components["schemas"]["Identity"] | null;
@@ -2115,6 +2233,8 @@ export interface components {
                 linked_value?: string;
             };
             policy: components["schemas"]["Policy"];
+            /** @description The version of the policy the incident was last judged under (e.g. 1a2b3c4d). */
+            policy_version: string;
             /** @description The proposed field changes, or null when a person must decide. */
             repair: components["schemas"]["RepairPlan"] | null;
             timeline: components["schemas"]["LedgerEntry"][];
@@ -3421,6 +3541,94 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project id (prj_…). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    savePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project id (prj_…). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description The policy now stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    previewPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project id (prj_…). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyPreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
         };
     };
     listChecks: {

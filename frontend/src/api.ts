@@ -10,6 +10,9 @@ import type {
   SMTPRequest,
   SMTPSettings,
   StripeBudget,
+  PolicyPreview,
+  PolicyUpdate,
+  PolicyView,
   TestResult,
   CreateApiKeyRequest,
   CreatedApiKey,
@@ -299,6 +302,11 @@ export const api = {
   getBudget: (projectId: string) => request<StripeBudget>('GET', `/api/projects/${enc(projectId)}/stripe/budget`),
   saveBudget: (projectId: string, maxRPS: number) =>
     request<StripeBudget>('PUT', `/api/projects/${enc(projectId)}/stripe/budget`, { max_rps: maxRPS }),
+
+  getPolicy: (projectId: string) => request<PolicyView>('GET', `/api/projects/${enc(projectId)}/policy`),
+  previewPolicy: (projectId: string, body: PolicyUpdate) =>
+    request<PolicyPreview>('POST', `/api/projects/${enc(projectId)}/policy/preview`, body),
+  savePolicy: (projectId: string, body: PolicyUpdate) => request<PolicyView>('PUT', `/api/projects/${enc(projectId)}/policy`, body),
 
   listApiKeys: () => request<List<ApiKey>>('GET', '/api/api-keys'),
   createApiKey: (body: CreateApiKeyRequest) => request<CreatedApiKey>('POST', '/api/api-keys', body),

@@ -613,6 +613,8 @@ export interface GuidedFix {
 export interface IncidentDetail {
   proposal?: RepairProposal | null;
   guided_fix?: GuidedFix | null;
+  /** The version of the policy it was last judged under (8 hex digits). */
+  policy_version?: string;
 }
 
 export interface RepairAnswer {
@@ -649,3 +651,17 @@ export type SMTPRequest = Schemas['SMTPRequest'];
 
 /** A project's Stripe request budget (requests/s; 0 = no cap). */
 export type StripeBudget = Schemas['StripeBudget'];
+
+/** The grant policy: what each Stripe subscription state promises. */
+export type Policy = Schemas['Policy'];
+
+/** The policy with its version, the defaults and the numbers' ranges. */
+export type PolicyView = Schemas['PolicyView'];
+
+/** A policy to preview or save: fields left out keep their value. */
+export type PolicyUpdate = Schemas['PolicyUpdate'];
+
+/** What a candidate policy would change, judged from the last checks' reads. */
+export type PolicyPreview = Schemas['PolicyPreview'];
+
+export type PreviewExample = Schemas['PreviewExample'];

@@ -82,6 +82,7 @@ export function detail(overrides: Partial<IncidentDetail> = {}): IncidentDetail 
     ],
     evidence: { promise, subject, candidates: [] },
     policy: { past_due_grants: true, past_due_grace_days: 14 },
+    policy_version: '5039dc6b',
     repair: {
       kind: 'paid_without_access',
       customer_id: 'cus_bea',

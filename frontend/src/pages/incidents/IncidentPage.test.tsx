@@ -47,6 +47,7 @@ describe('incident page', () => {
     expect(within(evidence).getByText('Raw evidence (JSON)')).toBeInTheDocument();
 
     expect(screen.getByRole('region', { name: 'Policy' })).toHaveTextContent('Past-due grace (days)14');
+    expect(screen.getByRole('region', { name: 'Policy' })).toHaveTextContent('Judged under policy v5039dc6b');
     const timeline = screen.getByRole('list', { name: 'Incident timeline' });
     expect(timeline).toHaveTextContent('Paid without access opened: Stripe promises paid access (pro) but the app grants nothing');
     expect(timeline).toHaveTextContent('Schedule');

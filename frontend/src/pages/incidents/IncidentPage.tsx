@@ -11,7 +11,8 @@ import { IncidentStatusText, kindLabel, SeverityPill } from '../../components/in
 import { Modal, ModalClose } from '../../components/Modal';
 import { Button, ErrorAlert, ErrorState, LoadingState, Mono, Notice, PageHeader, cx, inputClass } from '../../components/ui';
 import { formatDateTime } from '../../format';
-import type { IncidentDetail, RecheckResult } from '../../types';
+import { policyFields } from '../../policy';
+import type { IncidentDetail, Policy, RecheckResult } from '../../types';
 import {
   FieldComparison,
   LedgerTimeline,
@@ -230,18 +231,6 @@ function StatusDetails({ incident }: { incident: IncidentDetail }) {
   );
 }
 
-const policyLabels: Record<string, string> = {
-  past_due_grace_days: 'Past-due grace (days)',
-  past_due_grants: 'Past due grants access',
-  unpaid_grants: 'Unpaid grants access',
-  incomplete_pending_hours: 'Incomplete payment window (hours)',
-  paused_grants: 'Paused subscriptions grant access',
-  active_pause_collection_grants: 'Paused collection keeps access',
-  trial_tolerance_hours: 'Trial end tolerance (hours)',
-  refunded_invoice_revokes: 'A fully refunded latest invoice ends access',
-  open_dispute_revokes: 'An open dispute on the latest charge ends access',
-};
-
 function PolicyList({ policy }: { policy: Record<string, unknown> }) {
   const entries = Object.entries(policy ?? {});
   if (entries.length === 0) return <p className="text-sm text-gray-500">The default policy.</p>;
@@ -249,7 +238,7 @@ function PolicyList({ policy }: { policy: Record<string, unknown> }) {
     <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
       {entries.map(([k, v]) => (
         <div key={k} className="flex justify-between gap-3 border-b border-gray-100 py-1">
-          <dt className="text-gray-600">{policyLabels[k] ?? k.replace(/_/g, ' ')}</dt>
+          <dt className="text-gray-600">{policyFields[k as keyof Policy]?.label ?? k.replace(/_/g, ' ')}</dt>
           <dd className="font-mono text-xs text-gray-900">{typeof v === 'boolean' ? (v ? 'yes' : 'no') : JSON.stringify(v)}</dd>
         </div>
       ))}
@@ -397,6 +386,15 @@ export function IncidentPage() {
           </div>
         </Section>
         <Section title="Policy" description="The access policy this incident was judged by.">
+          {inc.policy_version && (
+            <p className="mb-3 text-sm text-gray-700">
+              Judged under policy <code className="font-mono text-xs text-gray-900">v{inc.policy_version}</code>
+              {' · '}
+              <Link to={`/projects/${encodeURIComponent(projectId)}/settings`} className="text-indigo-700 hover:underline">
+                the project's policy now
+              </Link>
+            </p>
+          )}
           <PolicyList policy={inc.policy} />
         </Section>
         <Section title="Timeline" description="From the Access Ledger.">

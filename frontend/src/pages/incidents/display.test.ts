@@ -26,3 +26,16 @@ describe('ledger sentences for repairs', () => {
     expect(ledgerSentence(entry('repair_failed', {}))).toBe('The repair failed.');
   });
 });
+
+describe('ledger sentence for a policy change', () => {
+  it('names both versions and each changed rule', () => {
+    const s = ledgerSentence(
+      entry('policy_changed', {
+        from_version: '5039dc6b',
+        to_version: '58e72feb',
+        changes: { past_due_grace_days: { from: 14, to: 30 } },
+      }),
+    );
+    expect(s).toBe('The grant policy changed from v5039dc6b to v58e72feb (past due grace days 14 → 30).');
+  });
+});

@@ -456,6 +456,11 @@ export function ledgerSentence(e: LedgerEntry, forCustomer = false): string {
       const what = sourceWords[str(d.source)] ?? str(d.source);
       return `${what} connected and tested (${str(d.label)}${d.livemode ? ', live mode' : ''}).`;
     }
+    case 'policy_changed': {
+      const changes = Object.entries((d.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>);
+      const parts = changes.map(([k, c]) => `${k.replace(/_/g, ' ')} ${str(c.from)} → ${str(c.to)}`);
+      return `The grant policy changed from v${str(d.from_version)} to v${str(d.to_version)}${parts.length ? ` (${parts.join(', ')})` : ''}.`;
+    }
     case 'verification': {
       if (d.result === 'held') return 'Re-checked: the promise holds.';
       const now = (d.values_now ?? {}) as Record<string, unknown>;
@@ -483,6 +488,7 @@ const kindGroup: Record<string, string> = {
   repair_failed: 'Repair',
   connection_verified: 'Setup',
   verification: 'Verification',
+  policy_changed: 'Policy',
 };
 
 /** The ledger, newest last, one sentence per entry with its actor and time. */

@@ -1,6 +1,7 @@
-// /projects/:projectId/settings — the project's notifications (channels,
-// the delivery log, the weekly digest as it will arrive) and its Stripe
-// request budget. Members see them; admins change them.
+// /projects/:projectId/settings — the project's grant policy, its
+// notifications (channels, the delivery log, the weekly digest as it will
+// arrive) and its Stripe request budget. Members see them; admins change
+// them.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
@@ -10,6 +11,7 @@ import { Button, Card, ErrorState, LoadingState, Notice, TextField } from '../..
 import type { Project } from '../../types';
 import { ChannelsManager, DeliveryLog, DigestPanel } from '../../components/Notifications';
 import { hasRole, useMe } from '../../session';
+import { PolicySection } from './PolicySection';
 import { useProject } from './ProjectLayout';
 
 export function SettingsPage() {
@@ -18,6 +20,7 @@ export function SettingsPage() {
   const canEdit = hasRole(me.data, 'admin');
   return (
     <div className="space-y-10">
+      <PolicySection project={project} canEdit={canEdit} />
       <section aria-labelledby="notify-heading">
         <h2 id="notify-heading" className="text-base font-semibold text-gray-900">
           Notifications
