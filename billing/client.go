@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"os"
+	"parityrail/netcause"
 	"regexp"
 	"strconv"
 	"strings"
@@ -346,7 +345,7 @@ func (c *Client) wrapErr(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("read %s: %w", what, err)
 	}
-	return fmt.Errorf("read %s: %w", what, &NetworkError{Base: c.base, Reason: netReason(err), Err: err})
+	return fmt.Errorf("read %s: %w", what, &NetworkError{Base: c.base, Reason: netcause.Describe(err), Err: err})
 }
 
 // NetworkError is Stripe not answering at all. Its message says what
@@ -361,25 +360,3 @@ func (e *NetworkError) Error() string {
 }
 
 func (e *NetworkError) Unwrap() error { return e.Err }
-
-// netReason names a network failure in words.
-func netReason(err error) string {
-	msg := err.Error()
-	var dns *net.DNSError
-	var opErr *net.OpError
-	switch {
-	case errors.As(err, &dns):
-		return "its host name does not resolve"
-	case strings.Contains(msg, "connection refused"):
-		return "the connection was refused"
-	case strings.Contains(msg, "Client.Timeout") || strings.Contains(msg, "i/o timeout") || errors.Is(err, os.ErrDeadlineExceeded):
-		return "no answer in time"
-	case strings.Contains(msg, "certificate"):
-		return "its TLS certificate is not valid"
-	case strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF"):
-		return "the connection was cut"
-	case errors.As(err, &opErr):
-		return "the connection failed"
-	}
-	return "the request failed"
-}

@@ -9,9 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
+	"parityrail/netcause"
 	"strconv"
 	"strings"
 	"sync"
@@ -327,7 +327,7 @@ func (c *Client) classify(err error, info *attemptInfo, what string) *Error {
 		e.Message = "ParityRail refused to send a non-GET request to Clerk; it only ever reads."
 	case s == 0:
 		e.Code = CodeUnreachable
-		e.Message = fmt.Sprintf("Could not reach Clerk's Backend API at %s (%s). Check this server's network access, and PARITYRAIL_CLERK_API_BASE if it is set.", c.host, networkCause(err))
+		e.Message = fmt.Sprintf("Clerk's Backend API could not be reached at %s (%s). Check that this server can reach it (outbound network, proxy, PARITYRAIL_CLERK_API_BASE), then try again.", c.host, netcause.Describe(err))
 	case s >= 200 && s < 300:
 		e.Code = CodeBadResponse
 		e.Message = fmt.Sprintf("Clerk's answer for %s at %s could not be read as Clerk Backend API JSON. Check that the API base URL points at Clerk's Backend API (%s).", what, c.host, DefaultBaseURL)
@@ -361,28 +361,6 @@ func (c *Client) scrub(s string) string {
 
 func canceled(ctx context.Context) *Error {
 	return &Error{Code: CodeCanceled, Message: "The request to Clerk was cancelled before it finished.", Err: ctx.Err()}
-}
-
-// networkCause describes a transport failure without the request URL (which
-// carries nothing secret, but is noise for a person).
-func networkCause(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timed out"
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return "the host name could not be resolved"
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return "connection refused or unreachable"
-	}
-	return err.Error()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
