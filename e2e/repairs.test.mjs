@@ -1,4 +1,4 @@
-// Repairs in a real browser (SPEC §7), against the real binary, the fakes and
+// Repairs in a real browser, against the real binary, the fakes and
 // a real Postgres on 127.0.0.1:5432:
 // - Postgres: an admin approves a repair, sees the before/after diff and the
 //   incident turn resolved ("verified after repair"); the row is written once.
@@ -205,7 +205,9 @@ test('a member follows the Clerk guided fix and re-runs the check', { timeout: 2
       assert.deepEqual(await row.getByRole('cell').allInnerTexts(), ['free', 'pro']);
       await section.getByRole('button', { name: 'Copy metadata JSON' }).waitFor();
       await section.getByRole('button', { name: 'Copy API request' }).waitFor();
-      await section.getByText(`curl -X PATCH https://api.clerk.com/v1/users/${userId}/metadata`, { exact: false }).waitFor();
+      // The request goes where this server reads Clerk (PARITYRAIL_CLERK_API_BASE).
+      await section.getByText(`curl -X PATCH ${fakes.clerk_api_base}/users/${userId}/metadata`, { exact: false }).waitFor();
+      await section.getByText(/Make it in your app.s development instance/).waitFor();
       await section.getByText(/Automated Clerk metadata writes are on the roadmap/).waitFor();
       await screenshot(page, '92-clerk-guided-fix');
 

@@ -11,9 +11,18 @@ import (
 	"parityrail/fulfillment"
 )
 
-// ClerkAPIBase is the Backend API the guided request addresses: the
-// person's own Clerk instance, whatever API base ParityRail reads through.
+// ClerkAPIBase is Clerk's Backend API, which the guided request addresses
+// unless ParityRail reads Clerk through another base (a proxy): the person
+// then runs the request the same way.
 const ClerkAPIBase = "https://api.clerk.com/v1"
+
+// Instance is the Clerk instance a project reads: the API base its
+// requests go to, and whether the key is a development (sk_test_) or a
+// production (sk_live_) instance's.
+type Instance struct {
+	APIBase     string
+	Environment string // "development" or "production"
+}
 
 // Roadmap is the sentence every guided fix carries (seed, "Repairs are
 // guided, not automated").
@@ -24,12 +33,16 @@ const Roadmap = "Automated Clerk metadata writes are on the roadmap. Until then,
 // value, and a copy-paste snippet (the metadata to merge, and the same
 // change as a Backend API request). ParityRail never writes to Clerk.
 type GuidedFix struct {
-	SubjectKind  string        `json:"subject_kind"` // user or organization
-	SubjectID    string        `json:"subject_id"`
-	Email        string        `json:"email,omitempty"`
-	Name         string        `json:"name,omitempty"`
-	DashboardURL string        `json:"dashboard_url"`
-	Fields       []GuidedField `json:"fields"`
+	SubjectKind  string `json:"subject_kind"` // user or organization
+	SubjectID    string `json:"subject_id"`
+	Email        string `json:"email,omitempty"`
+	Name         string `json:"name,omitempty"`
+	DashboardURL string `json:"dashboard_url"`
+	// Environment names the Clerk instance to make the change in
+	// (development or production): the dashboard opens the last one used,
+	// which may be the other.
+	Environment string        `json:"environment,omitempty"`
+	Fields      []GuidedField `json:"fields"`
 	// Metadata is what to merge into the subject's metadata, per container
 	// (public_metadata, private_metadata, unsafe_metadata); a null removes
 	// the key.
@@ -57,7 +70,7 @@ type GuidedField struct {
 
 // Guide builds the guided fix of a Clerk finding (ok false when the finding
 // has no field change to make: unmatched, ambiguous, an unmapped price).
-func Guide(f fulfillment.Finding) (GuidedFix, bool) {
+func Guide(f fulfillment.Finding, in Instance) (GuidedFix, bool) {
 	if f.Subject == nil || (f.Subject.Kind != fulfillment.SubjectUser && f.Subject.Kind != fulfillment.SubjectOrganization) {
 		return GuidedFix{}, false
 	}
@@ -67,13 +80,18 @@ func Guide(f fulfillment.Finding) (GuidedFix, bool) {
 	}
 	s := f.Subject
 	g := GuidedFix{SubjectKind: string(s.Kind), SubjectID: s.ID, Email: s.Email, Name: s.Name, Reason: plan.Reason,
-		Roadmap: Roadmap, Fields: []GuidedField{}, Metadata: map[string]map[string]any{}, APIMethod: "PATCH"}
+		Roadmap: Roadmap, Fields: []GuidedField{}, Metadata: map[string]map[string]any{}, APIMethod: "PATCH",
+		Environment: in.Environment}
 	resource := "users"
 	if s.Kind == fulfillment.SubjectOrganization {
 		resource = "organizations"
 	}
 	g.DashboardURL = "https://dashboard.clerk.com/last-active?path=/" + resource + "/" + s.ID
-	g.APIURL = ClerkAPIBase + "/" + resource + "/" + s.ID + "/metadata"
+	base := strings.TrimRight(in.APIBase, "/")
+	if base == "" {
+		base = ClerkAPIBase
+	}
+	g.APIURL = base + "/" + resource + "/" + s.ID + "/metadata"
 	texts := map[string]fulfillment.FieldDiff{}
 	for _, d := range f.Fields {
 		texts[d.Field] = d

@@ -34,7 +34,7 @@ func TestGuideKeepsTheAppsShapes(t *testing.T) {
 			{Field: fulfillment.FieldEntitlements, Path: "public_metadata.entitlements", Expected: []string{"sso"},
 				Raw: map[string]any{"beta": true}},
 		}}
-	g, ok := Guide(roundTrip(t, f))
+	g, ok := Guide(roundTrip(t, f), Instance{})
 	if !ok {
 		t.Fatal("no guided fix")
 	}
@@ -57,7 +57,7 @@ func TestGuideRemovesATrialNoLongerOwed(t *testing.T) {
 			{Field: fulfillment.FieldTrialEnd, Path: "public_metadata.trial_ends_at", Expected: nil, Raw: "2030-01-01T00:00:00Z"},
 			{Field: fulfillment.FieldPremium, Path: "public_metadata.is_premium", Expected: false, Raw: "yes"},
 		}}
-	g, ok := Guide(roundTrip(t, f))
+	g, ok := Guide(roundTrip(t, f), Instance{})
 	if !ok {
 		t.Fatal("no guided fix")
 	}
@@ -69,12 +69,29 @@ func TestGuideRemovesATrialNoLongerOwed(t *testing.T) {
 func TestNoGuideForRowsOrUnknownValues(t *testing.T) {
 	row := fulfillment.Finding{Kind: fulfillment.WrongPlan, Subject: &fulfillment.Subject{Kind: fulfillment.SubjectRow, ID: "1", Table: "public.profiles"},
 		Fields: []fulfillment.FieldDiff{{Field: fulfillment.FieldPlan, Path: "plan", Expected: "pro", Raw: "free"}}}
-	if _, ok := Guide(row); ok {
+	if _, ok := Guide(row, Instance{}); ok {
 		t.Error("a Postgres row got a Clerk guided fix")
 	}
 	unknown := fulfillment.Finding{Kind: fulfillment.WrongPlan, Subject: &fulfillment.Subject{Kind: fulfillment.SubjectUser, ID: "user_1"},
 		Fields: []fulfillment.FieldDiff{{Field: fulfillment.FieldPlan, Path: "public_metadata.plan", ExpectedUnknown: true, Raw: "free"}}}
-	if _, ok := Guide(unknown); ok {
+	if _, ok := Guide(unknown, Instance{}); ok {
 		t.Error("an unmapped price's plan got a guided fix")
+	}
+}
+
+// A project reading Clerk through its own API base gets requests for that
+// base, and the fix names the instance its key belongs to.
+func TestGuideUsesTheProjectsClerkInstance(t *testing.T) {
+	f := fulfillment.Finding{Kind: fulfillment.PaidWithoutAccess, Subject: &fulfillment.Subject{Kind: fulfillment.SubjectUser, ID: "user_7"},
+		Fields: []fulfillment.FieldDiff{{Field: fulfillment.FieldPlan, Path: "public_metadata.plan", Expected: "pro", Raw: "free"}}}
+	g, ok := Guide(roundTrip(t, f), Instance{APIBase: "https://clerk-proxy.internal.example/v1/", Environment: "production"})
+	if !ok {
+		t.Fatal("no guided fix")
+	}
+	if g.APIURL != "https://clerk-proxy.internal.example/v1/users/user_7/metadata" || !strings.HasPrefix(g.APIRequest, "curl -X PATCH "+g.APIURL) {
+		t.Errorf("request for another base: %s / %s", g.APIURL, g.APIRequest)
+	}
+	if g.Environment != "production" {
+		t.Errorf("environment %q", g.Environment)
 	}
 }

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"parityrail/access/clerk"
 	"parityrail/db"
+	"parityrail/repair"
 )
 
 type clerkConnectRequest struct {
@@ -84,4 +86,22 @@ func (s *Server) clerkMetadataKeys(c echo.Context) error {
 		v.OrganizationKeys = []string{}
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// clerkInstance is the Clerk instance a guided fix addresses: the API base
+// ParityRail reads through (unless it is a demo world's), and whether the
+// stored key is a development or a production instance's.
+func (s *Server) clerkInstance(ctx context.Context, projectID string) repair.Instance {
+	in := repair.Instance{APIBase: s.cfg.ClerkAPIBase, Environment: "development"}
+	conn, err := s.db.GetConnection(ctx, projectID, "clerk")
+	if err != nil {
+		// A demo project (or none stored): the public API, as a person's own
+		// Clerk would be addressed.
+		in.APIBase = ""
+		return in
+	}
+	if conn.Livemode {
+		in.Environment = "production"
+	}
+	return in
 }

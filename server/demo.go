@@ -155,7 +155,7 @@ func (s *Server) applyDemoFix(c echo.Context) error {
 	if err := json.Unmarshal(inc.Finding, &f); err != nil {
 		return err
 	}
-	g, ok := repair.Guide(f)
+	g, ok := repair.Guide(f, repair.Instance{})
 	if !ok {
 		return newError(http.StatusConflict, "no_guided_fix", "This incident has no metadata change to apply.")
 	}

@@ -284,7 +284,7 @@ func (s *Server) incidentDetail(ctx context.Context, inc db.Incident) (incidentD
 	if plan, ok := fulfillment.Repair(f); ok {
 		d.Repair = &plan
 	}
-	if g, ok := repair.Guide(f); ok {
+	if g, ok := repair.Guide(f, s.clerkInstance(ctx, inc.ProjectID)); ok {
 		d.GuidedFix = &g
 	}
 	if r, err := s.db.LatestRepair(ctx, inc.ID); err == nil {

@@ -498,8 +498,11 @@ func TestClerkGuidedFixAndRecheck(t *testing.T) {
 	if len(g.Fields) != 1 || g.Fields[0].Path != "public_metadata.plan" || g.Fields[0].Current != "free" || g.Fields[0].Expected != "pro" {
 		t.Errorf("fields = %+v", g.Fields)
 	}
-	if g.APIMethod != "PATCH" || g.APIURL != "https://api.clerk.com/v1/users/"+userID+"/metadata" || g.APIBody != `{"public_metadata":{"plan":"pro"}}` ||
-		!strings.Contains(g.APIRequest, "curl -X PATCH https://api.clerk.com/v1/users/"+userID+"/metadata") ||
+	// The request goes where this server reads Clerk (here the fake, as a
+	// proxy would be), for the development instance of the sk_test_ key.
+	base := w.app.s.cfg.ClerkAPIBase
+	if g.APIMethod != "PATCH" || g.APIURL != base+"/users/"+userID+"/metadata" || g.APIBody != `{"public_metadata":{"plan":"pro"}}` ||
+		!strings.Contains(g.APIRequest, "curl -X PATCH "+base+"/users/"+userID+"/metadata") || g.Environment != "development" ||
 		!strings.Contains(g.MetadataJSON, `"plan": "pro"`) || !strings.Contains(g.Roadmap, "Automated Clerk metadata writes are on the roadmap") {
 		t.Errorf("snippet = %+v", g)
 	}

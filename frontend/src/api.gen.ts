@@ -2200,6 +2200,11 @@ export interface components {
             email?: string;
             name?: string;
             dashboard_url: string;
+            /**
+             * @description The Clerk instance to make the change in (the dashboard opens the last one used).
+             * @enum {string}
+             */
+            environment?: "development" | "production";
             fields: {
                 field: string;
                 path: string;

@@ -590,6 +590,8 @@ export interface GuidedFix {
   email?: string;
   name?: string;
   dashboard_url: string;
+  /** The Clerk instance to change: the dashboard opens the last one used. */
+  environment?: 'development' | 'production';
   fields: {
     field: string;
     path: string;

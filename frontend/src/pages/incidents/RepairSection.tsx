@@ -479,6 +479,13 @@ function GuidedFixPanel({ incident, fix }: { incident: IncidentDetail; fix: Guid
             <ExternalLink aria-hidden className="size-3.5" />
           </a>
         </div>
+        {fix.environment && (
+          <p className="text-xs text-gray-600">
+            Make it in your app&apos;s <strong>{fix.environment}</strong> instance (the key ParityRail reads is a{' '}
+            {fix.environment === 'production' ? 'production, sk_live_' : 'development, sk_test_'} key); the dashboard opens the
+            instance you used last, so switch there first if it shows the other one.
+          </p>
+        )}
 
         <div className="overflow-x-auto">
           <table aria-label="Clerk metadata change" className="min-w-full text-sm">
