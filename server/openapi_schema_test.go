@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"parityrail/access/postgres"
+	"parityrail/check"
 	"parityrail/db"
 	"parityrail/fulfillment"
 	"parityrail/mapping"
@@ -47,6 +48,8 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"Progress":            progressView{},
 		"CheckCounts":         db.CheckCounts{},
 		"Check":               checkView{},
+		"CheckSummary":        check.Summary{},
+		"SampleFinding":       check.SampleFinding{},
 		"Schedule":            scheduleView{},
 		"ScheduleUpdate":      scheduleUpdate{},
 		"WebhookHealth":       db.WebhookHealth{},

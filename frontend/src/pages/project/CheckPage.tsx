@@ -12,6 +12,7 @@ import {
   formatCount,
   formatDuration,
   scopeLabel,
+  summaryOf,
   triggerLabel,
   useWatchedCheck,
 } from '../../components/check';
@@ -60,7 +61,7 @@ export function CheckPage() {
 function CheckFacts({ check: c }: { check: Check }) {
   const people = usePeople();
   const who = c.started_by ? actorName(c.started_by, people) : (triggerLabel[c.trigger] ?? c.trigger);
-  const s = c.summary;
+  const s = summaryOf(c);
   const facts: [string, string][] = [
     ['Started by', who],
     ['Trigger', triggerLabel[c.trigger] ?? c.trigger],
