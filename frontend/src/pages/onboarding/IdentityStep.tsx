@@ -8,14 +8,16 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, Notice, TextField } from '../../components/ui';
-import type { DatabaseSchema, IdentityMapping, Mappings, Project, TableSuggestion } from '../../types';
+import type { DatabaseSchema, IdentityMapping, Mappings, TableSuggestion } from '../../types';
 import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor, tableKey } from './postgresSchema';
 import {
   AdminOnlyNote,
   Expander,
   OrgsToggle,
+  PerAccessSource,
   QueryGate,
   refreshProject,
+  SaveAndContinue,
   SavedWarnings,
   Select,
   StepFooter,
@@ -24,33 +26,13 @@ import {
   useMappings,
   useSchema,
   type StepProps,
-  ChooseSourceFirst,
 } from './shared';
 
-export function IdentityStep({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
-  if (project.access_source === 'clerk' || project.access_source === 'demo') {
-    return <ClerkIdentity project={project} canEdit={canEdit} goTo={goTo} />;
-  }
-  if (project.access_source === 'postgres') {
-    return <PostgresIdentity project={project} canEdit={canEdit} base={base} goTo={goTo} />;
-  }
-  return <ChooseSourceFirst base={base} />;
+export function IdentityStep(props: StepProps) {
+  return <PerAccessSource {...props} clerk={<ClerkIdentity {...props} />} postgres={<PostgresIdentity {...props} />} />;
 }
 
-function ClerkIdentity({
-  project,
-  canEdit,
-  goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  goTo: (step: number) => void;
-}) {
+function ClerkIdentity({ project, canEdit, goTo }: StepProps) {
   const queryClient = useQueryClient();
   const done = project.onboarding.steps.find((s) => s.number === 4)?.state === 'done';
   // The demo app is Clerk-style: its users and organizations carry the
@@ -180,12 +162,7 @@ function draftProblem(d: Draft, what: string): string | null {
   return null;
 }
 
-function PostgresIdentity({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
+function PostgresIdentity({ project, canEdit, base, goTo }: StepProps) {
   const mappings = useMappings(project.id);
   const schema = useSchema(project.id);
   return (
@@ -202,7 +179,7 @@ function PostgresIdentity({
                 ), then reload this page.
               </Notice>
             ) : (
-              <PostgresIdentityForm project={project} canEdit={canEdit} saved={m} schema={sch} goTo={goTo} />
+              <PostgresIdentityForm project={project} canEdit={canEdit} base={base} saved={m} schema={sch} goTo={goTo} />
             )
           }
         </QueryGate>
@@ -217,13 +194,7 @@ function PostgresIdentityForm({
   saved,
   schema,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  saved: Mappings;
-  schema: DatabaseSchema;
-  goTo: (step: number) => void;
-}) {
+}: StepProps & { saved: Mappings; schema: DatabaseSchema }) {
   const queryClient = useQueryClient();
   const savedIdentity = saved.identity?.automatic ? undefined : (saved.identity ?? undefined);
   const [users, setUsers] = useState<Draft>(() => initialDraft(schema, savedIdentity, schema.suggestion.users));
@@ -309,15 +280,7 @@ function PostgresIdentityForm({
         </Expander>
       </div>
 
-      {problem && <ErrorAlert message={problem} />}
-      {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
-      {canEdit && (
-        <StepFooter note="ParityRail only reads this table.">
-          <Button type="submit" busy={save.isPending} busyLabel="Saving…">
-            Save and continue
-          </Button>
-        </StepFooter>
-      )}
+      <SaveAndContinue canEdit={canEdit} save={save} problem={problem} note="ParityRail only reads this table." />
     </form>
   );
 }

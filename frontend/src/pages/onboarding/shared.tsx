@@ -22,6 +22,9 @@ export const connectionsKey = (projectId: string) => ['projects', projectId, 'co
 export const mappingsKey = (projectId: string) => ['projects', projectId, 'mappings'] as const;
 export const schemaKey = (projectId: string) => ['projects', projectId, 'schema'] as const;
 export const setupSQLKey = (projectId: string) => ['projects', projectId, 'database-setup-sql'] as const;
+/** Clerk metadata keys sampled from recent users (and organizations): step 6's options. */
+export const metadataKeysKey = (projectId: string, organizations: boolean) =>
+  ['projects', projectId, 'clerk-metadata-keys', organizations ? 'with-organizations' : 'users'] as const;
 
 export function useConnections(projectId: string) {
   return useQuery({ queryKey: connectionsKey(projectId), queryFn: () => api.listConnections(projectId) });
@@ -109,6 +112,22 @@ export function ChooseSourceFirst({ base }: { base: string }) {
   );
 }
 
+/**
+ * Steps 4 and 6 ask different things of each access-state source: Clerk
+ * metadata (the demo app is Clerk-style, pre-filled from the demo mapping)
+ * or Postgres columns. Before step 1 picks one there is nothing to ask.
+ */
+export function PerAccessSource({
+  project,
+  base,
+  clerk,
+  postgres,
+}: StepProps & { clerk: ReactNode; postgres: ReactNode }) {
+  if (project.access_source === 'clerk' || project.access_source === 'demo') return clerk;
+  if (project.access_source === 'postgres') return postgres;
+  return <ChooseSourceFirst base={base} />;
+}
+
 export function StepLink({ base, step, children }: { base: string; step: number; children: ReactNode }) {
   return (
     <Link to={`${base}/${step}`} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
@@ -124,6 +143,36 @@ export function StepFooter({ children, note }: { children: ReactNode; note?: Rea
       <div className="text-xs text-gray-500">{note}</div>
       <div className="flex flex-wrap items-center justify-end gap-2">{children}</div>
     </div>
+  );
+}
+
+/**
+ * The end of a step's form: why it cannot be saved (the form's own check,
+ * then the server's answer) and, for admins, "Save and continue".
+ */
+export function SaveAndContinue({
+  canEdit,
+  save,
+  problem,
+  note,
+}: {
+  canEdit: boolean;
+  save: { isPending: boolean; isError: boolean; error: unknown };
+  problem?: string | null;
+  note?: ReactNode;
+}) {
+  return (
+    <>
+      {problem && <ErrorAlert message={problem} />}
+      {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
+      {canEdit && (
+        <StepFooter note={note}>
+          <Button type="submit" busy={save.isPending} busyLabel="Saving…">
+            Save and continue
+          </Button>
+        </StepFooter>
+      )}
+    </>
   );
 }
 
@@ -359,17 +408,24 @@ export function OrgsToggle({
   );
 }
 
+/** What the server said is worth a look after a connect or save that worked. */
+export function WarningsNotice({ title, warnings }: { title: string; warnings: string[] }) {
+  return (
+    <Notice tone="warning" title={title}>
+      <ul className="list-disc space-y-1 pl-4">
+        {warnings.map((w) => (
+          <li key={w}>{w}</li>
+        ))}
+      </ul>
+    </Notice>
+  );
+}
+
 /** After a save that worked but has something worth a look: the list, then Continue. */
 export function SavedWarnings({ warnings, onContinue }: { warnings: string[]; onContinue: () => void }) {
   return (
     <div className="space-y-4">
-      <Notice tone="warning" title="Saved, with something to look at">
-        <ul className="list-disc space-y-1 pl-4">
-          {warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      </Notice>
+      <WarningsNotice title="Saved, with something to look at" warnings={warnings} />
       <StepFooter>
         <Button onClick={onContinue}>Continue</Button>
       </StepFooter>
