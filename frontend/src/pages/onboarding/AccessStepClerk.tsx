@@ -10,8 +10,8 @@ import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
 import type { AccessFields, AccessMapping } from '../../types';
 import {
-  AdminOnlyNote,
   FieldRow,
+  FormIntro,
   metadataKeysKey,
   OrgsToggle,
   QueryGate,
@@ -169,21 +169,19 @@ function ClerkAccessForm({ project, canEdit, saved, goTo }: StepProps & { saved:
 
   return (
     <form onSubmit={onSubmit} className="space-y-8" aria-labelledby="clerk-access-title">
-      <div className="max-w-2xl space-y-2">
-        <h3 id="clerk-access-title" className="text-base font-semibold text-gray-900">
-          Which Clerk fields say who has paid access?
-        </h3>
-        <p className="text-sm leading-6 text-gray-600">
-          ParityRail samples your recent users and offers the metadata keys it finds. Map at minimum the Stripe
-          customer id field and either a plan or premium field. Each path is shaped{' '}
-          <code className="font-mono text-xs">&lt;container&gt;.&lt;key&gt;</code>, where the container is{' '}
-          <code className="font-mono text-xs">public_metadata</code>,{' '}
-          <code className="font-mono text-xs">private_metadata</code> or{' '}
-          <code className="font-mono text-xs">unsafe_metadata</code>.
-        </p>
-      </div>
-
-      {!canEdit && <AdminOnlyNote>You can view the access mapping. Only an admin can change it.</AdminOnlyNote>}
+      <FormIntro
+        id="clerk-access-title"
+        title="Which Clerk fields say who has paid access?"
+        what="access mapping"
+        canEdit={canEdit}
+      >
+        ParityRail samples your recent users and offers the metadata keys it finds. Map at minimum the Stripe
+        customer id field and either a plan or premium field. Each path is shaped{' '}
+        <code className="font-mono text-xs">&lt;container&gt;.&lt;key&gt;</code>, where the container is{' '}
+        <code className="font-mono text-xs">public_metadata</code>,{' '}
+        <code className="font-mono text-xs">private_metadata</code> or{' '}
+        <code className="font-mono text-xs">unsafe_metadata</code>.
+      </FormIntro>
 
       <SampleStatus
         what="users"

@@ -8,8 +8,8 @@ import { cx, Notice } from '../../components/ui';
 import type { AccessFields, DatabaseSchema, Mappings, SchemaTable, TableSuggestion } from '../../types';
 import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor, tableKey, type PgField } from './postgresSchema';
 import {
-  AdminOnlyNote,
   FieldRow,
+  FormIntro,
   QueryGate,
   refreshProject,
   SaveAndContinue,
@@ -201,17 +201,15 @@ function PostgresAccessForm({
 
   return (
     <form onSubmit={onSubmit} className="space-y-8" aria-labelledby="pg-access-title">
-      <div className="max-w-2xl space-y-2">
-        <h3 id="pg-access-title" className="text-base font-semibold text-gray-900">
-          Which columns say who has paid access?
-        </h3>
-        <p className="text-sm leading-6 text-gray-600">
-          Pick the columns your app reads. Only columns of a fitting type are offered. Map at least the plan or the
-          premium flag; these are also the only columns a repair may ever write.
-        </p>
-      </div>
-
-      {!canEdit && <AdminOnlyNote>You can view the access mapping. Only an admin can change it.</AdminOnlyNote>}
+      <FormIntro
+        id="pg-access-title"
+        title="Which columns say who has paid access?"
+        what="access mapping"
+        canEdit={canEdit}
+      >
+        Pick the columns your app reads. Only columns of a fitting type are offered. Map at least the plan or the
+        premium flag; these are also the only columns a repair may ever write.
+      </FormIntro>
 
       <ColumnFieldset
         legend="Users"

@@ -13,6 +13,7 @@ import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor
 import {
   AdminOnlyNote,
   Expander,
+  FormIntro,
   OrgsToggle,
   PerAccessSource,
   QueryGate,
@@ -235,17 +236,15 @@ function PostgresIdentityForm({
   const members = schema.suggestion.members;
   return (
     <form onSubmit={onSubmit} className="space-y-8" aria-labelledby="pg-identity-title">
-      <div className="max-w-2xl space-y-2">
-        <h3 id="pg-identity-title" className="text-base font-semibold text-gray-900">
-          Which row of your app is each Stripe customer?
-        </h3>
-        <p className="text-sm leading-6 text-gray-600">
-          Pick the Stripe field and the app column that hold the same value. ParityRail reads the table once per check
-          and matches each row to its customer by that value.
-        </p>
-      </div>
-
-      {!canEdit && <AdminOnlyNote>You can view the identity mapping. Only an admin can change it.</AdminOnlyNote>}
+      <FormIntro
+        id="pg-identity-title"
+        title="Which row of your app is each Stripe customer?"
+        what="identity mapping"
+        canEdit={canEdit}
+      >
+        Pick the Stripe field and the app column that hold the same value. ParityRail reads the table once per check
+        and matches each row to its customer by that value.
+      </FormIntro>
 
       <IdentityFields
         legend="Users"

@@ -146,6 +146,35 @@ export function StepFooter({ children, note }: { children: ReactNode; note?: Rea
   );
 }
 
+/** The question a step's form answers, what it means and, for members, that they can only look. */
+export function FormIntro({
+  id,
+  title,
+  what,
+  canEdit,
+  children,
+}: {
+  /** The heading's id, for the form's aria-labelledby. */
+  id: string;
+  title: string;
+  /** What members may view, e.g. "access mapping". */
+  what: string;
+  canEdit: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <div className="max-w-2xl space-y-2">
+        <h3 id={id} className="text-base font-semibold text-gray-900">
+          {title}
+        </h3>
+        <p className="text-sm leading-6 text-gray-600">{children}</p>
+      </div>
+      {!canEdit && <AdminOnlyNote>You can view the {what}. Only an admin can change it.</AdminOnlyNote>}
+    </>
+  );
+}
+
 /**
  * The end of a step's form: why it cannot be saved (the form's own check,
  * then the server's answer) and, for admins, "Save and continue".
