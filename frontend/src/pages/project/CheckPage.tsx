@@ -17,6 +17,7 @@ import {
   useWatchedCheck,
 } from '../../components/check';
 import { kindLabel, SeverityPill } from '../../components/incident';
+import { incidentsKey } from '../incidents/IncidentsPage';
 import { Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check } from '../../types';
@@ -87,7 +88,7 @@ function CheckFacts({ check: c }: { check: Check }) {
 
 function CheckIncidents({ projectId, checkId, event, title }: { projectId: string; checkId: string; event: 'opened' | 'resolved'; title: string }) {
   const list = useQuery({
-    queryKey: ['projects', projectId, 'incidents', { check_id: checkId, check_event: event }],
+    queryKey: [...incidentsKey(projectId), { check_id: checkId, check_event: event }],
     queryFn: () => api.listIncidents(projectId, { check_id: checkId, check_event: event, limit: 100 }),
   });
   return (
