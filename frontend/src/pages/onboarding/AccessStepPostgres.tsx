@@ -4,17 +4,17 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api } from '../../api';
-import { cx, Notice } from '../../components/ui';
+import { Notice } from '../../components/ui';
 import type { AccessFields, DatabaseSchema, Mappings, SchemaTable, TableSuggestion } from '../../types';
-import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor, tableKey, type PgField } from './postgresSchema';
+import { compatibleColumns, findTable, notRepairable, suggestionFor, tableKey, type PgField } from './postgresSchema';
 import {
+  ColumnSelect,
   FieldRow,
   FormIntro,
   QueryGate,
   refreshProject,
   SaveAndContinue,
   SavedWarnings,
-  Select,
   StepLink,
   SuggestedChip,
   useMappings,
@@ -284,21 +284,15 @@ function ColumnFieldset({
               chip={value && value === suggested ? <SuggestedChip reason={suggestion?.reasons[spec.key]} /> : null}
             >
               {({ id, describedBy }) => (
-                <Select
+                <ColumnSelect
                   id={id}
+                  columns={options}
+                  empty={options.length ? 'Not mapped' : 'No column of a fitting type'}
                   value={value}
                   disabled={disabled}
                   aria-describedby={describedBy}
                   onChange={(e) => onChange((c) => ({ ...c, [spec.key]: e.target.value || undefined }))}
-                  className={cx(value && 'font-mono')}
-                >
-                  <option value="">{options.length ? 'Not mapped' : 'No column of a fitting type'}</option>
-                  {options.map((c) => (
-                    <option key={c.name} value={c.name}>
-                      {columnLabel(c)}
-                    </option>
-                  ))}
-                </Select>
+                />
               )}
             </FieldRow>
           );

@@ -9,9 +9,10 @@ import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, Notice, TextField } from '../../components/ui';
 import type { DatabaseSchema, IdentityMapping, Mappings, TableSuggestion } from '../../types';
-import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor, tableKey } from './postgresSchema';
+import { compatibleColumns, findTable, notRepairable, suggestionFor, tableKey } from './postgresSchema';
 import {
   AdminOnlyNote,
+  ColumnSelect,
   Expander,
   FormIntro,
   OrgsToggle,
@@ -385,20 +386,14 @@ function IdentityFields({
           >
             App column
           </Label>
-          <Select
+          <ColumnSelect
             id={id + '-column'}
+            columns={columns}
+            empty={table ? 'Choose a column…' : 'Choose a table first'}
             value={columns.some((c) => c.name === draft.column) ? draft.column : ''}
             disabled={disabled || !table}
             onChange={(e) => onChange({ ...draft, column: e.target.value })}
-            className={cx(draft.column && 'font-mono')}
-          >
-            <option value="">{table ? 'Choose a column…' : 'Choose a table first'}</option>
-            {columns.map((c) => (
-              <option key={c.name} value={c.name}>
-                {columnLabel(c)}
-              </option>
-            ))}
-          </Select>
+          />
         </div>
       </div>
       {forTable?.reasons.identity && draft.column === forTable.mapping.identity && (

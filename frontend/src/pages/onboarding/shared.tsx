@@ -7,7 +7,8 @@ import { useId, useState, type ReactNode, type SelectHTMLAttributes } from 'reac
 import { Link } from 'react-router';
 import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
-import type { Connection, ConnectionKind, List, Project } from '../../types';
+import type { Connection, ConnectionKind, List, Project, SchemaColumn } from '../../types';
+import { columnLabel } from './postgresSchema';
 
 /** What OnboardingPage hands every step. */
 export interface StepProps {
@@ -351,6 +352,26 @@ export function Select({ className, children, ...rest }: SelectHTMLAttributes<HT
         className="pointer-events-none absolute right-3 top-1/2 size-4 -translate-y-1/2 text-gray-400"
       />
     </div>
+  );
+}
+
+/** A select of a table's columns, each with its type, after an empty choice that says why it is empty. */
+export function ColumnSelect({
+  columns,
+  empty,
+  value,
+  className,
+  ...rest
+}: SelectHTMLAttributes<HTMLSelectElement> & { columns: SchemaColumn[]; empty: string; value: string }) {
+  return (
+    <Select {...rest} value={value} className={cx(value && 'font-mono', className)}>
+      <option value="">{empty}</option>
+      {columns.map((c) => (
+        <option key={c.name} value={c.name}>
+          {columnLabel(c)}
+        </option>
+      ))}
+    </Select>
   );
 }
 
