@@ -48,6 +48,8 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 		"Progress":            progressView{},
 		"CheckCounts":         db.CheckCounts{},
 		"Check":               checkView{},
+		"CheckSummary":        check.Summary{},
+		"SampleFinding":       check.SampleFinding{},
 		"Schedule":            scheduleView{},
 		"ScheduleUpdate":      scheduleUpdate{},
 		"WebhookHealth":       db.WebhookHealth{},

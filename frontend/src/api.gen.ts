@@ -1883,8 +1883,11 @@ export interface components {
             entitlements?: components["schemas"]["FieldValue"];
         };
         Progress: {
-            /** @enum {string} */
-            phase: "reading_billing" | "reading_entitlements" | "reading_app" | "comparing" | "saving" | "finished" | "failed";
+            /**
+             * @description "" until the check writes its first progress.
+             * @enum {string}
+             */
+            phase: "" | "starting" | "reading_billing" | "reading_entitlements" | "recording_promises" | "reading_app" | "comparing" | "saving" | "finished" | "failed";
             done: number;
             /** @description 0 while unknown. */
             total: number;
@@ -1922,8 +1925,66 @@ export interface components {
             counts: components["schemas"]["CheckCounts"];
             /** @description Why a failed check failed. */
             error?: string;
-            /** @description Empty while running; filled when the check ends (customers, subjects, kinds, unmapped_prices, …; a dry run adds sample and would_resolve). */
-            summary: Record<string, never>;
+            /** @description What the check found, written when it ends; `{}` while it runs and for a check interrupted before it could write one. */
+            summary: components["schemas"]["CheckSummary"] | Record<string, never>;
+        };
+        CheckSummary: {
+            /** @description Stripe customers read. */
+            customers: number;
+            /** @description App subjects read. */
+            subjects: number;
+            /** @description Findings per incident kind. */
+            kinds: {
+                [key: string]: number;
+            };
+            /** @description Findings per severity. */
+            severities: {
+                [key: string]: number;
+            };
+            /** @description Granting prices with no plan mapping row. */
+            unmapped_prices: {
+                price_id: string;
+                customers: number;
+            }[];
+            unmatched_customers: number;
+            unmatched_sample: string[];
+            /** @description App subjects linked to no Stripe customer, or to one Stripe does not know. */
+            unlinked_subjects: number;
+            /** @description Customers whose incomplete first payment is still pending. */
+            pending: number;
+            promises_changed: number;
+            /** @description Promises seen for the first time (a project's first full check records them silently). */
+            promises_recorded: number;
+            /** @description Dry runs: a few findings of each kind. */
+            sample?: components["schemas"]["SampleFinding"][];
+            /** @description Dry runs: open incidents a real check would resolve. */
+            would_resolve?: number;
+            stripe_requests: number;
+            access_requests?: number;
+            duration_ms: number;
+            /** @description A recent check had so many customers to re-check that it read the whole account instead. */
+            recent_as_full?: boolean;
+            /** @description How long each phase took (reading_billing, reading_app, …). */
+            phases_ms: {
+                [key: string]: number;
+            };
+        };
+        /** @description One finding of a dry run, as people read it. */
+        SampleFinding: {
+            kind: components["schemas"]["IncidentKind"];
+            severity: components["schemas"]["Severity"];
+            customer_id?: string;
+            subject?: string;
+            summary: string;
+            /** @description Expected and actual as text. */
+            fields: {
+                field: string;
+                path: string;
+                expected: string;
+                actual: string;
+            }[];
+            /** @description No incident is open for it yet. */
+            new: boolean;
         };
         Schedule: {
             /** @enum {string} */
@@ -2138,8 +2199,11 @@ export interface components {
             detail: unknown;
             prev_hash: string;
             hash: string;
-            /** @description Whether this entry's link holds. */
-            chain: string;
+            /**
+             * @description Whether this entry's link holds: edited when its content no longer matches its hash, broken when it does not follow the entry before it.
+             * @enum {string}
+             */
+            chain: "intact" | "edited" | "broken";
             /** @description In a customer's ledger: the number of the entry's check (checked in check #12). */
             check_number?: number;
         };
@@ -2182,7 +2246,10 @@ export interface components {
             next_verify_at: components["schemas"]["NullableTime"];
             verified_at: components["schemas"]["NullableTime"];
             verify_message?: string;
-            values_now?: Record<string, never>;
+            /** @description The fields as the last verification read them. */
+            values_now?: {
+                [key: string]: unknown;
+            };
             /** @description Why an admin cannot approve right now (only while proposed). */
             blocked?: string;
             /** @enum {string} */
@@ -2215,7 +2282,9 @@ export interface components {
             }[];
             /** @description Per container (public_metadata, …), the keys to merge; null removes a key. */
             metadata: {
-                [key: string]: Record<string, never>;
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
             metadata_json: string;
             api_method: string;
@@ -2258,7 +2327,7 @@ export interface components {
                 /** @description No gap now. */
                 held: boolean;
                 promise: components["schemas"]["Promise"] | null;
-                subjects: components["schemas"]["Subject"][] | null;
+                subjects: components["schemas"]["Subject"][];
                 findings: {
                     kind: string;
                     severity: components["schemas"]["Severity"];

@@ -148,77 +148,22 @@ export interface MappingsUpdate {
 export type CheckScope = 'full' | 'recent' | 'customer';
 export type CheckStatus = 'running' | 'finished' | 'failed';
 
-export interface CheckProgress {
-  phase: string;
-  done: number;
-  total: number;
-  percent: number;
-  indeterminate: boolean;
-}
+export type CheckProgress = Schemas['Progress'];
 
 export type CheckCounts = Schemas['CheckCounts'];
 
 export type FieldDiff = Schemas['FieldDiff'];
 
 /** A dry-run sample's field: expected and actual as text. */
-export interface SampleField {
-  field: string;
-  path: string;
-  expected: string;
-  actual: string;
-}
+export type SampleField = SampleFinding['fields'][number];
 
-export interface SampleFinding {
-  kind: string;
-  severity: Severity;
-  customer_id?: string;
-  subject?: string;
-  summary: string;
-  fields: SampleField[];
-  new: boolean;
-}
+export type SampleFinding = Schemas['SampleFinding'];
 
-export interface CheckSummary {
-  customers: number;
-  subjects: number;
-  kinds: Record<string, number>;
-  unmapped_prices: { price_id: string; customers: number }[];
-  unmatched_customers: number;
-  unmatched_sample: string[];
-  unlinked_subjects: number;
-  pending: number;
-  promises_changed: number;
-  promises_recorded: number;
-  sample?: SampleFinding[];
-  would_resolve?: number;
-  stripe_requests: number;
-  access_requests?: number;
-  duration_ms: number;
-  recent_as_full?: boolean;
-  phases_ms?: Record<string, number>;
-}
+/** What a check found; see summaryOf for a check that has none yet. */
+export type CheckSummary = Schemas['CheckSummary'];
 
-export interface Check {
-  id: string;
-  project_id: string;
-  /** 1, 2, 3, … per project, in the order checks started. */
-  number: number;
-  scope: CheckScope;
-  customer_ids: string[];
-  subject_keys: string[];
-  trigger: 'person' | 'schedule' | 'webhook' | 'api' | 'dry_run';
-  dry_run: boolean;
-  status: CheckStatus;
-  started_by?: string;
-  started_at: string;
-  finished_at: string | null;
-  duration_ms: number;
-  progress: CheckProgress;
-  counts: CheckCounts;
-  error?: string;
-  /** Filled when the check ends. */
-  summary: CheckSummary | null;
-}
+/** A check; its summary is `{}` until it ends (summaryOf in components/check.tsx). */
+export type Check = Schemas['Check'];
 
 export interface StartCheckRequest {
   scope?: CheckScope;
@@ -273,111 +218,24 @@ export interface BulkAcknowledgeResult {
 /** A field value of an app subject as read (column or metadata path). */
 export type FieldValue = Schemas['FieldValue'];
 
-export interface AppSubject {
-  kind: 'user' | 'organization' | 'row';
-  id: string;
-  table?: string;
-  email?: string;
-  name?: string;
-  customer_id?: string;
-  fields: {
-    plan?: FieldValue;
-    premium?: FieldValue;
-    trial_end?: FieldValue;
-    entitlements?: FieldValue;
-  };
-}
+/** An app user, organization or row as read. */
+export type AppSubject = Schemas['Subject'];
 
-export interface PricePlan {
-  price_id: string;
-  lookup_key?: string;
-  product_id?: string;
-  plan?: string;
-  mapped: boolean;
-}
+export type SubscriptionVerdict = Schemas['SubscriptionVerdict'];
 
-export interface SubscriptionVerdict {
-  id: string;
-  status: string;
-  grants: boolean;
-  pending?: boolean;
-  reason: string;
-  prices: PricePlan[];
-  trial_end?: string;
-  current_period_end?: string;
-  cancel_at_period_end?: boolean;
-  pause_collection?: boolean;
-  latest_invoice_id?: string;
-  latest_invoice_status?: string;
-  stake?: AtStake;
-  /** A refund or dispute ended the access it would grant (refund and dispute policy). */
-  revoked?: {
-    rule: string;
-    charge_id: string;
-    refund_id?: string;
-    dispute_id?: string;
-    amount: number;
-    currency: string;
-    status?: string;
-  };
-}
+/** One subscription price and the app plan it maps to. */
+export type PricePlan = SubscriptionVerdict['prices'][number];
 
-export interface BillingPromise {
-  customer_id: string;
-  customer: { id: string; email?: string; name?: string; deleted?: boolean; created: string };
-  grants: boolean;
-  pending?: boolean;
-  plan: string;
-  plan_known: boolean;
-  candidate_plans?: string[];
-  unmapped_prices?: string[];
-  premium: boolean;
-  trial: boolean;
-  trial_end?: string;
-  features_enabled: boolean;
-  features?: string[];
-  subscriptions: SubscriptionVerdict[];
-  reason: string;
-  policy: Record<string, unknown>;
-  derived_at: string;
-}
+/** What Stripe billing promises a customer. */
+export type BillingPromise = Schemas['Promise'];
 
 export type RepairPlan = Schemas['RepairPlan'];
 
-export interface LedgerEntry {
-  seq: number;
-  n: number;
-  at: string;
-  kind: string;
-  customer_id?: string;
-  subject_key?: string;
-  incident_id?: string;
-  check_id?: string;
-  actor?: string;
-  detail: unknown;
-  prev_hash: string;
-  hash: string;
-  /** "intact" or "broken" at this entry. */
-  chain: string;
-  /** In a customer's ledger: the number of the entry's check (#12). */
-  check_number?: number;
-}
+/** An Access Ledger entry with whether its link holds (chain). */
+export type LedgerEntry = Schemas['LedgerEntry'];
 
-export interface IncidentDetail extends Incident {
-  fields: FieldDiff[];
-  evidence: {
-    promise: BillingPromise;
-    subject: AppSubject | null;
-    candidates: AppSubject[];
-    /** Every Stripe customer pointing at the subject (several customers, one subject). */
-    shared_with?: string[];
-    /** The value of a subject linked to no customer Stripe holds (an unknown cus_ id, an email). */
-    linked_value?: string;
-  };
-  policy: Record<string, unknown>;
-  repair: RepairPlan | null;
-  timeline: LedgerEntry[];
-}
+/** An incident with its evidence, timeline, repair proposal and (Clerk) guided fix. */
+export type IncidentDetail = Schemas['IncidentDetail'];
 
 export interface RecheckResult {
   held: boolean;
@@ -389,23 +247,7 @@ export interface RecheckResult {
   incident: Incident;
 }
 
-export interface CustomerView {
-  customer_id: string;
-  project_id: string;
-  live: {
-    known: boolean;
-    held: boolean;
-    promise: BillingPromise | null;
-    subjects: AppSubject[];
-    findings: { kind: string; severity: Severity; subject_key?: string; summary: string; fields: FieldDiff[] }[];
-  } | null;
-  live_error?: string;
-  stored_promise: BillingPromise | null;
-  stored_promise_at: string | null;
-  incidents: Incident[];
-  /** broken_at: the n of the first entry whose link does not hold (when broken). */
-  ledger: { chain: 'intact' | 'broken'; broken_at?: number; entries: LedgerEntry[] };
-}
+export type CustomerView = Schemas['CustomerView'];
 
 export type Schedule = Schemas['Schedule'];
 
@@ -536,94 +378,19 @@ export interface Dashboard {
 
 // --- Repairs ---
 
-export type RepairStatus = 'proposed' | 'approved' | 'applied' | 'failed' | 'rejected' | 'superseded';
+/** A Postgres repair proposal with its decision, result and verification. */
+export type RepairProposal = Schemas['Repair'];
+
+export type RepairStatus = RepairProposal['status'];
 
 /** One field a repair changes: before (as the check read it) → after. */
-export interface RepairField {
-  field: string;
-  path: string;
-  before: unknown;
-  after: unknown;
-}
-
-/** A Postgres repair proposal with its decision, result and verification. */
-export interface RepairProposal {
-  id: string;
-  incident_id: string;
-  project_id: string;
-  status: RepairStatus;
-  subject_kind: string;
-  subject_id: string;
-  table?: string;
-  fields: RepairField[];
-  reason: string;
-  proposed_at: string;
-  proposed_check_id?: string;
-  decided_by?: string;
-  decided_by_name?: string;
-  decided_at: string | null;
-  decision_reason?: string;
-  applied_at: string | null;
-  result: {
-    table: string;
-    key: string;
-    changes: { field: string; column: string; before: unknown; after: unknown }[];
-    sql: string;
-  } | null;
-  error_code?: string;
-  error?: string;
-  verification: '' | 'pending' | 'held' | 'still_wrong';
-  verify_attempts: number;
-  next_verify_at: string | null;
-  verified_at: string | null;
-  verify_message?: string;
-  values_now?: Record<string, unknown>;
-  /** Why approving is unavailable right now (repairs off, no repair connection). */
-  blocked?: string;
-  blocked_code?: string;
-}
+export type RepairField = Schemas['FieldChange'];
 
 /** The exact Clerk change a person makes (ParityRail never writes to Clerk). */
-export interface GuidedFix {
-  subject_kind: 'user' | 'organization';
-  subject_id: string;
-  email?: string;
-  name?: string;
-  dashboard_url: string;
-  /** The Clerk instance to change: the dashboard opens the last one used. */
-  environment?: 'development' | 'production';
-  fields: {
-    field: string;
-    path: string;
-    current: unknown;
-    expected: unknown;
-    current_text: string;
-    expected_text: string;
-  }[];
-  metadata: Record<string, Record<string, unknown>>;
-  metadata_json: string;
-  api_method: string;
-  api_url: string;
-  api_body: string;
-  api_request: string;
-  reason: string;
-  roadmap: string;
-}
+export type GuidedFix = Schemas['GuidedFix'];
 
-// Declaration merging: the incident detail also carries the repair proposal
-// and, on Clerk projects, the guided fix.
-export interface IncidentDetail {
-  proposal?: RepairProposal | null;
-  guided_fix?: GuidedFix | null;
-  /** The version of the policy it was last judged under (8 hex digits). */
-  policy_version?: string;
-}
-
-export interface RepairAnswer {
-  repair: RepairProposal;
-  incident: Incident;
-}
-
+/** The answer to approve or reject. */
+export type RepairAnswer = Schemas['RepairAndIncident'];
 /** An API key as Settings → API keys lists it (never the key). */
 export type ApiKey = Schemas['ApiKey'];
 

@@ -9,6 +9,7 @@ import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
 import type { Check, DemoStarted, Project } from '../types';
+import { checkKey } from './check';
 import { Modal, ModalClose } from './Modal';
 import { Button, ErrorAlert } from './ui';
 
@@ -25,7 +26,7 @@ const phaseLabel: Record<string, string> = {
 /** Polls a running check until it ends. */
 function useCheckUntilDone(started: DemoStarted | null) {
   return useQuery({
-    queryKey: ['projects', started?.project.id ?? '', 'checks', started?.check.id ?? ''],
+    queryKey: checkKey(started?.project.id ?? '', started?.check.id ?? ''),
     queryFn: () => api.getCheck(started!.project.id, started!.check.id),
     enabled: started !== null,
     initialData: started?.check,

@@ -1,8 +1,9 @@
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import type { OnboardingStep } from '../types';
-import { StepRail } from './StepRail';
+import { StepCounter, StepRail } from './StepRail';
 
 const titles = ['Stack', 'Stripe', 'Database', 'Identity mapping', 'Plan mapping', 'Access mapping', 'Dry run', 'Go live'];
 
@@ -91,5 +92,33 @@ describe('StepRail', () => {
     );
     expect(screen.getAllByTestId('step-done-icon')).toHaveLength(8);
     expect(document.querySelector('[aria-current="step"]')).toBeNull();
+  });
+});
+
+describe('StepCounter', () => {
+  it('says which step is shown and how many are done, and opens the whole rail', async () => {
+    render(
+      <MemoryRouter>
+        <StepCounter steps={steps(3)} viewing={3} hrefFor={(n) => `/projects/prj_1/onboarding/${n}`} />
+      </MemoryRouter>,
+    );
+    expect(screen.getByTestId('step-counter')).toHaveTextContent('Step 3 of 8 · Database');
+    const toggle = screen.getByRole('button', { name: /Step 3 of 8 · Database.*2 of 8 done/ });
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByRole('navigation', { name: 'Onboarding steps' })).toBeNull();
+
+    await userEvent.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    const nav = screen.getByRole('navigation', { name: 'Onboarding steps' });
+    expect(within(nav).getByRole('link', { name: /Go live/ })).toHaveAttribute('href', '/projects/prj_1/onboarding/8');
+  });
+
+  it('names the viewed step, not the current one', () => {
+    render(
+      <MemoryRouter>
+        <StepCounter steps={steps(3)} viewing={6} hrefFor={(n) => `/x/${n}`} />
+      </MemoryRouter>,
+    );
+    expect(screen.getByTestId('step-counter')).toHaveTextContent('Step 6 of 8 · Access mapping');
   });
 });

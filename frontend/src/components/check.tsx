@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { api } from '../api';
-import type { Check, CheckCounts, CheckScope } from '../types';
+import type { Check, CheckCounts, CheckProgress, CheckScope, CheckSummary } from '../types';
 import { cx } from './ui';
 
 export const checksKey = (projectId: string) => ['projects', projectId, 'checks'] as const;
@@ -13,7 +13,8 @@ export const checkKey = (projectId: string, checkId: string) => ['projects', pro
 export const dashboardKey = (projectId: string) => ['projects', projectId, 'dashboard'] as const;
 export const schedulesKey = (projectId: string) => ['projects', projectId, 'schedules'] as const;
 
-export const phaseLabel: Record<string, string> = {
+/** Keyed by the contract's phases, so a new phase fails the type check until it has words. */
+export const phaseLabel: Record<Exclude<CheckProgress['phase'], ''>, string> = {
   starting: 'Starting',
   reading_billing: 'Reading Stripe',
   reading_entitlements: 'Reading Stripe entitlements',
@@ -24,6 +25,12 @@ export const phaseLabel: Record<string, string> = {
   finished: 'Finished',
   failed: 'Failed',
 };
+
+/** What a check found, or null until it ends: the API sends `{}` while it runs. */
+export function summaryOf(c: Check): CheckSummary | null {
+  // The contract's other alternative is `{}`, which lacks every key a summary always has.
+  return 'customers' in c.summary ? (c.summary as CheckSummary) : null;
+}
 
 export const triggerLabel: Record<Check['trigger'], string> = {
   person: 'Person',
@@ -69,7 +76,7 @@ export const formatCount = (n: number | undefined) => num.format(n ?? 0);
 export function CheckProgressBar({ check, label = 'Check progress' }: { check: Check; label?: string }) {
   const p = check.progress;
   const percent = Math.max(0, Math.min(100, Math.round(p.percent)));
-  const phase = phaseLabel[p.phase] ?? (p.phase ? p.phase.replace(/_/g, ' ') : 'Starting');
+  const phase = p.phase ? phaseLabel[p.phase] : 'Starting';
   const detail = p.total > 0 ? `${formatCount(p.done)} of ${formatCount(p.total)}` : p.done > 0 ? `${formatCount(p.done)} read` : '';
   return (
     <div className="w-full">

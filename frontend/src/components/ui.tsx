@@ -177,7 +177,8 @@ export function Notice({
       <span aria-hidden className={cx('mt-0.5 shrink-0', iconClass)}>
         {icon ?? <DefaultIcon className="size-4" />}
       </span>
-      <div className="min-w-0 flex-1 space-y-1 leading-6">
+      {/* Notices quote ids, emails and URLs: a long one wraps rather than widen a phone's page. */}
+      <div className="min-w-0 flex-1 space-y-1 leading-6 [overflow-wrap:anywhere]">
         {title && <p className="font-medium">{title}</p>}
         {children}
       </div>

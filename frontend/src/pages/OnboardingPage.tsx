@@ -1,10 +1,10 @@
 // /projects/:projectId/onboarding[/:step] — the wizard: rail on the left,
-// the viewed step on the right.
+// the viewed step on the right; on narrower screens a step counter above it.
 import { useQuery } from '@tanstack/react-query';
 import { CircleCheck, Construction } from 'lucide-react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorMessage, isApiError } from '../api';
-import { StepRail } from '../components/StepRail';
+import { StepCounter, StepRail } from '../components/StepRail';
 import { Card, ErrorState, LoadingState } from '../components/ui';
 import { hasRole, useMe } from '../session';
 import type { OnboardingStep } from '../types';
@@ -79,9 +79,14 @@ export function OnboardingPage() {
         )}
       </ProjectHeading>
 
-      <div className="grid gap-8 lg:grid-cols-[17rem_minmax(0,1fr)]">
+      <div className="grid gap-4 lg:grid-cols-[17rem_minmax(0,1fr)] lg:gap-8">
         <aside className="lg:sticky lg:top-6 lg:self-start">
-          <StepRail steps={steps} viewing={viewing} hrefFor={(n) => `${base}/${n}`} />
+          <div className="hidden lg:block">
+            <StepRail steps={steps} viewing={viewing} hrefFor={(n) => `${base}/${n}`} />
+          </div>
+          <div className="lg:hidden">
+            <StepCounter steps={steps} viewing={viewing} hrefFor={(n) => `${base}/${n}`} />
+          </div>
         </aside>
 
         <Card className="min-w-0 p-6 sm:p-10 lg:self-start">

@@ -28,7 +28,7 @@ function check(overrides: Partial<Check> = {}): Check {
     duration_ms: 0,
     progress: { phase: 'reading_billing', done: 0, total: 0, percent: 0, indeterminate: true },
     counts: { checked: 0, held: 0, opened: 0, updated: 0, resolved: 0, errors: 0 },
-    summary: null,
+    summary: {},
     ...overrides,
   };
 }

@@ -17,7 +17,7 @@ export function check(overrides: Partial<Check> = {}): Check {
     duration_ms: 12_000,
     progress: { phase: 'finished', done: 3, total: 3, percent: 100, indeterminate: false },
     counts: { checked: 3, held: 1, opened: 2, updated: 0, resolved: 0, errors: 0 },
-    summary: null,
+    summary: {},
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 // Incident, customer and ledger fixtures for the incident pages' tests.
-import type { Check, CustomerView, Incident, IncidentDetail, LedgerEntry } from '../types';
+import type { AppSubject, BillingPromise, Check, CustomerView, Incident, IncidentDetail, LedgerEntry } from '../types';
 
 export function incident(overrides: Partial<Incident> = {}): Incident {
   return {
@@ -26,6 +26,7 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
 export function entry(n: number, kind: string, detail: unknown, overrides: Partial<LedgerEntry> = {}): LedgerEntry {
   return {
     seq: n,
+    project_id: 'prj_abc',
     n,
     at: '2026-03-01T09:00:00Z',
     kind,
@@ -39,7 +40,20 @@ export function entry(n: number, kind: string, detail: unknown, overrides: Parti
   };
 }
 
-export const promise = {
+/** The policy a check judged by: the defaults, with past_due granting for 14 days. */
+export const policy: IncidentDetail['policy'] = {
+  past_due_grants: true,
+  past_due_grace_days: 14,
+  unpaid_grants: false,
+  paused_grants: false,
+  active_pause_collection_grants: true,
+  incomplete_pending_hours: 23,
+  trial_tolerance_hours: 24,
+  refunded_invoice_revokes: false,
+  open_dispute_revokes: false,
+};
+
+export const promise: BillingPromise = {
   customer_id: 'cus_bea',
   customer: { id: 'cus_bea', email: 'bea@billing.test', name: 'Bea', created: '2026-01-01T00:00:00Z' },
   grants: true,
@@ -61,12 +75,12 @@ export const promise = {
     },
   ],
   reason: 'owed paid access by sub_1 (active); plan pro',
-  policy: {},
+  policy,
   derived_at: '2026-03-02T10:30:00Z',
 };
 
-export const subject = {
-  kind: 'user' as const,
+export const subject: AppSubject = {
+  kind: 'user',
   id: 'user_bea',
   email: 'bea@example.com',
   name: 'Bea Tester',
@@ -81,7 +95,7 @@ export function detail(overrides: Partial<IncidentDetail> = {}): IncidentDetail 
       { field: 'plan', path: 'public_metadata.plan', expected: 'pro', expected_text: 'pro', actual: 'free', actual_text: 'free', raw: 'free' },
     ],
     evidence: { promise, subject, candidates: [] },
-    policy: { past_due_grants: true, past_due_grace_days: 14 },
+    policy,
     policy_version: '5039dc6b',
     repair: {
       kind: 'paid_without_access',
@@ -94,6 +108,8 @@ export function detail(overrides: Partial<IncidentDetail> = {}): IncidentDetail 
     timeline: [
       entry(3, 'incident_opened', { kind: 'paid_without_access', summary: 'Stripe promises paid access (pro) but the app grants nothing' }, { actor: 'schedule', incident_id: 'inc_1' }),
     ],
+    proposal: null,
+    guided_fix: null,
     ...overrides,
   };
 }
@@ -114,7 +130,7 @@ export function check(overrides: Partial<Check> = {}): Check {
     duration_ms: 0,
     progress: { phase: 'reading_billing', done: 0, total: 1, percent: 10, indeterminate: false },
     counts: { checked: 0, held: 0, opened: 0, updated: 0, resolved: 0, errors: 0 },
-    summary: null,
+    summary: {},
     ...overrides,
   };
 }

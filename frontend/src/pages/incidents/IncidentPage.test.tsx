@@ -56,7 +56,7 @@ describe('incident page', () => {
   it('names every customer sharing the subject, and a refund that ended access', async () => {
     const base = detail();
     const sub = { ...base.evidence.promise.subscriptions[0], grants: false,
-      revoked: { rule: 'refunded_invoice_revokes', charge_id: 'ch_1', refund_id: 're_1', amount: 4900, currency: 'usd' } };
+      revoked: { rule: 'refunded_invoice_revokes' as const, charge_id: 'ch_1', refund_id: 're_1', amount: 4900, currency: 'usd' } };
     routes(() =>
       detail({
         kind: 'ambiguous_match',

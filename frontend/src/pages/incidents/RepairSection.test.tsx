@@ -6,6 +6,7 @@ import { Providers } from '../../Providers';
 import { makeQueryClient } from '../../queryClient';
 import { stubApi, type Answer } from '../../test/fakeServer';
 import { admin, member, owner } from '../../test/fixtures';
+import { policy } from '../../test/incidents';
 import type { IncidentDetail, RepairProposal, User } from '../../types';
 import { RepairSection } from './RepairSection';
 
@@ -32,9 +33,12 @@ const base: IncidentDetail = {
   resolved_at: null,
   fields: [],
   evidence: { promise: {} as never, subject: null, candidates: [] },
-  policy: {},
+  policy,
+  policy_version: '5039dc6b',
   repair: null,
   timeline: [],
+  proposal: null,
+  guided_fix: null,
 };
 
 const proposal: RepairProposal = {
@@ -175,7 +179,7 @@ describe('Postgres repair', () => {
   });
 
   it('disables approval with the reason when repairs are off', async () => {
-    const off = { ...pgIncident, proposal: { ...proposal, blocked: 'Turn repairs on in step 8 (Go live) to approve repairs.', blocked_code: 'repairs_off' } };
+    const off = { ...pgIncident, proposal: { ...proposal, blocked: 'Turn repairs on in step 8 (Go live) to approve repairs.', blocked_code: 'repairs_off' as const } };
     show(admin, off);
     expect(await screen.findByRole('button', { name: 'Approve repair' })).toBeDisabled();
     expect(screen.getByRole('link', { name: 'Open step 8 (Go live)' })).toHaveAttribute('href', '/projects/prj_1/onboarding/8');

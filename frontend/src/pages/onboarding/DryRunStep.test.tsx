@@ -17,6 +17,7 @@ const summary: CheckSummary = {
   customers: 40,
   subjects: 38,
   kinds: { paid_without_access: 2, access_without_payment: 1 },
+  severities: { critical: 2, high: 1 },
   unmapped_prices: [{ price_id: 'price_legacy', customers: 3 }],
   unmatched_customers: 4,
   unmatched_sample: ['cus_lost1', 'cus_lost2'],
@@ -26,6 +27,7 @@ const summary: CheckSummary = {
   promises_recorded: 0,
   stripe_requests: 5,
   duration_ms: 2100,
+  phases_ms: { reading_billing: 900, reading_app: 1100 },
   sample: [
     {
       kind: 'paid_without_access',

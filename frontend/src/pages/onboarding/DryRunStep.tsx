@@ -14,6 +14,7 @@ import {
   checksKey,
   formatCount,
   formatDuration,
+  summaryOf,
   useWatchedCheck,
 } from '../../components/check';
 import { incidentKinds, kindLabel, kindName, kindSeverity, SeverityPill } from '../../components/incident';
@@ -45,7 +46,7 @@ export function DryRunStep({
 
   const watched = useWatchedCheck(project.id, checkId, (c) => {
     if (c.status === 'finished') {
-      const found = Object.values(c.summary?.kinds ?? {}).reduce((a, b) => a + b, 0);
+      const found = Object.values(summaryOf(c)?.kinds ?? {}).reduce((a, b) => a + b, 0);
       toast.success(`Dry run finished — ${found === 1 ? '1 finding' : `${formatCount(found)} findings`}`);
     } else {
       toast.error('The dry run failed. See why below, fix it, and run it again.');
@@ -149,22 +150,26 @@ export function DryRunStep({
   );
 }
 
+/** An interrupted dry run wrote no summary: it reads as zeros. */
+const noSummary: CheckSummary = {
+  customers: 0,
+  subjects: 0,
+  kinds: {},
+  severities: {},
+  unmapped_prices: [],
+  unmatched_customers: 0,
+  unmatched_sample: [],
+  unlinked_subjects: 0,
+  pending: 0,
+  promises_changed: 0,
+  promises_recorded: 0,
+  stripe_requests: 0,
+  duration_ms: 0,
+  phases_ms: {},
+};
+
 function DryRunResult({ check, base }: { check: Check; base: string }) {
-  const s: CheckSummary = {
-    customers: 0,
-    subjects: 0,
-    kinds: {},
-    unmapped_prices: [],
-    unmatched_customers: 0,
-    unmatched_sample: [],
-    unlinked_subjects: 0,
-    pending: 0,
-    promises_changed: 0,
-    promises_recorded: 0,
-    stripe_requests: 0,
-    duration_ms: 0,
-    ...(check.summary ?? {}),
-  };
+  const s = summaryOf(check) ?? noSummary;
   const total = incidentKinds.reduce((n, k) => n + (s.kinds[k] ?? 0), 0);
   return (
     <div className="space-y-8">

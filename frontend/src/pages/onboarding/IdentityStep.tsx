@@ -8,14 +8,18 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, Notice, TextField } from '../../components/ui';
-import type { DatabaseSchema, IdentityMapping, Mappings, Project, TableSuggestion } from '../../types';
-import { columnLabel, compatibleColumns, findTable, notRepairable, suggestionFor, tableKey } from './postgresSchema';
+import type { DatabaseSchema, IdentityMapping, Mappings, TableSuggestion } from '../../types';
+import { compatibleColumns, findTable, notRepairable, suggestionFor, tableKey } from './postgresSchema';
 import {
   AdminOnlyNote,
+  ColumnSelect,
   Expander,
+  FormIntro,
   OrgsToggle,
+  PerAccessSource,
   QueryGate,
   refreshProject,
+  SaveAndContinue,
   SavedWarnings,
   Select,
   StepFooter,
@@ -24,33 +28,13 @@ import {
   useMappings,
   useSchema,
   type StepProps,
-  ChooseSourceFirst,
 } from './shared';
 
-export function IdentityStep({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
-  if (project.access_source === 'clerk' || project.access_source === 'demo') {
-    return <ClerkIdentity project={project} canEdit={canEdit} goTo={goTo} />;
-  }
-  if (project.access_source === 'postgres') {
-    return <PostgresIdentity project={project} canEdit={canEdit} base={base} goTo={goTo} />;
-  }
-  return <ChooseSourceFirst base={base} />;
+export function IdentityStep(props: StepProps) {
+  return <PerAccessSource {...props} clerk={<ClerkIdentity {...props} />} postgres={<PostgresIdentity {...props} />} />;
 }
 
-function ClerkIdentity({
-  project,
-  canEdit,
-  goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  goTo: (step: number) => void;
-}) {
+function ClerkIdentity({ project, canEdit, goTo }: StepProps) {
   const queryClient = useQueryClient();
   const done = project.onboarding.steps.find((s) => s.number === 4)?.state === 'done';
   // The demo app is Clerk-style: its users and organizations carry the
@@ -180,12 +164,7 @@ function draftProblem(d: Draft, what: string): string | null {
   return null;
 }
 
-function PostgresIdentity({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
+function PostgresIdentity({ project, canEdit, base, goTo }: StepProps) {
   const mappings = useMappings(project.id);
   const schema = useSchema(project.id);
   return (
@@ -202,7 +181,7 @@ function PostgresIdentity({
                 ), then reload this page.
               </Notice>
             ) : (
-              <PostgresIdentityForm project={project} canEdit={canEdit} saved={m} schema={sch} goTo={goTo} />
+              <PostgresIdentityForm project={project} canEdit={canEdit} base={base} saved={m} schema={sch} goTo={goTo} />
             )
           }
         </QueryGate>
@@ -217,13 +196,7 @@ function PostgresIdentityForm({
   saved,
   schema,
   goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  saved: Mappings;
-  schema: DatabaseSchema;
-  goTo: (step: number) => void;
-}) {
+}: StepProps & { saved: Mappings; schema: DatabaseSchema }) {
   const queryClient = useQueryClient();
   const savedIdentity = saved.identity?.automatic ? undefined : (saved.identity ?? undefined);
   const [users, setUsers] = useState<Draft>(() => initialDraft(schema, savedIdentity, schema.suggestion.users));
@@ -264,17 +237,15 @@ function PostgresIdentityForm({
   const members = schema.suggestion.members;
   return (
     <form onSubmit={onSubmit} className="space-y-8" aria-labelledby="pg-identity-title">
-      <div className="max-w-2xl space-y-2">
-        <h3 id="pg-identity-title" className="text-base font-semibold text-gray-900">
-          Which row of your app is each Stripe customer?
-        </h3>
-        <p className="text-sm leading-6 text-gray-600">
-          Pick the Stripe field and the app column that hold the same value. ParityRail reads the table once per check
-          and matches each row to its customer by that value.
-        </p>
-      </div>
-
-      {!canEdit && <AdminOnlyNote>You can view the identity mapping. Only an admin can change it.</AdminOnlyNote>}
+      <FormIntro
+        id="pg-identity-title"
+        title="Which row of your app is each Stripe customer?"
+        what="identity mapping"
+        canEdit={canEdit}
+      >
+        Pick the Stripe field and the app column that hold the same value. ParityRail reads the table once per check
+        and matches each row to its customer by that value.
+      </FormIntro>
 
       <IdentityFields
         legend="Users"
@@ -309,15 +280,7 @@ function PostgresIdentityForm({
         </Expander>
       </div>
 
-      {problem && <ErrorAlert message={problem} />}
-      {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
-      {canEdit && (
-        <StepFooter note="ParityRail only reads this table.">
-          <Button type="submit" busy={save.isPending} busyLabel="Saving…">
-            Save and continue
-          </Button>
-        </StepFooter>
-      )}
+      <SaveAndContinue canEdit={canEdit} save={save} problem={problem} note="ParityRail only reads this table." />
     </form>
   );
 }
@@ -423,20 +386,14 @@ function IdentityFields({
           >
             App column
           </Label>
-          <Select
+          <ColumnSelect
             id={id + '-column'}
+            columns={columns}
+            empty={table ? 'Choose a column…' : 'Choose a table first'}
             value={columns.some((c) => c.name === draft.column) ? draft.column : ''}
             disabled={disabled || !table}
             onChange={(e) => onChange({ ...draft, column: e.target.value })}
-            className={cx(draft.column && 'font-mono')}
-          >
-            <option value="">{table ? 'Choose a column…' : 'Choose a table first'}</option>
-            {columns.map((c) => (
-              <option key={c.name} value={c.name}>
-                {columnLabel(c)}
-              </option>
-            ))}
-          </Select>
+          />
         </div>
       </div>
       {forTable?.reasons.identity && draft.column === forTable.mapping.identity && (

@@ -6,9 +6,9 @@ import { ArrowDown, ArrowUp, CloudDownload, Plus, Trash2 } from 'lucide-react';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
-import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice, TextField } from '../../components/ui';
-import type { PlanMapping, PriceUsage, Project } from '../../types';
-import { AdminOnlyNote, refreshProject, StepFooter, useMappings } from './shared';
+import { Button, cx, ErrorAlert, inputClass, Notice, TextField } from '../../components/ui';
+import type { PlanMapping, PriceUsage } from '../../types';
+import { AdminOnlyNote, QueryGate, refreshProject, SaveAndContinue, useMappings, type StepProps } from './shared';
 
 export const DEFAULT_NO_PLAN = 'free';
 
@@ -50,41 +50,16 @@ interface Row {
   app_value: string;
 }
 
-export function PlansStep({
-  project,
-  canEdit,
-  goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  goTo: (step: number) => void;
-}) {
-  const mappings = useMappings(project.id);
-  if (mappings.isPending) return <LoadingState label="Loading the plan mapping…" />;
-  if (mappings.isError) {
-    return (
-      <div className="space-y-4">
-        <ErrorAlert message={errorMessage(mappings.error)} />
-        <Button variant="secondary" onClick={() => mappings.refetch()}>
-          Try again
-        </Button>
-      </div>
-    );
-  }
-  return <PlansForm project={project} canEdit={canEdit} saved={mappings.data.plans} goTo={goTo} />;
+export function PlansStep(props: StepProps) {
+  const mappings = useMappings(props.project.id);
+  return (
+    <QueryGate query={mappings} loading="Loading the plan mapping…">
+      {(m) => <PlansForm {...props} saved={m.plans} />}
+    </QueryGate>
+  );
 }
 
-function PlansForm({
-  project,
-  canEdit,
-  saved,
-  goTo,
-}: {
-  project: Project;
-  canEdit: boolean;
-  saved: PlanMapping | null;
-  goTo: (step: number) => void;
-}) {
+function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanMapping | null }) {
   const queryClient = useQueryClient();
   const nextKey = useRef(0);
   const newRow = (r: Partial<Omit<Row, 'key'>> = {}): Row => ({
@@ -316,14 +291,7 @@ function PlansForm({
         />
       </section>
 
-      {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
-      {canEdit && (
-        <StepFooter>
-          <Button type="submit" busy={save.isPending} busyLabel="Saving…">
-            Save and continue
-          </Button>
-        </StepFooter>
-      )}
+      <SaveAndContinue canEdit={canEdit} save={save} />
     </form>
   );
 }

@@ -3,10 +3,11 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Lock } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../../api';
-import { Button, cx, ErrorAlert, Notice, TextField } from '../../components/ui';
+import { api } from '../../api';
+import { cx, Notice, TextField } from '../../components/ui';
 import { isDemo } from '../../format';
 import type { AccessSource, BillingSource, Project } from '../../types';
+import { SaveAndContinue } from './shared';
 
 interface Option<T extends string> {
   value: T;
@@ -196,14 +197,7 @@ export function StackStep({
         ParityRail only reads from these sources. Nothing is written anywhere until you turn repairs on in the last
         step.
       </p>
-      {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
-      {canEdit && (
-        <div className="flex justify-end border-t border-gray-100 pt-6">
-          <Button type="submit" busy={save.isPending} busyLabel="Saving…">
-            Save and continue
-          </Button>
-        </div>
-      )}
+      <SaveAndContinue canEdit={canEdit} save={save} />
     </form>
   );
 }

@@ -5,7 +5,7 @@ import { ArrowRight, CreditCard, Webhook } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
-import { Button, CopyButton, ErrorAlert, LoadingState, ModeBadge, Notice, SecretField } from '../../components/ui';
+import { Button, CopyButton, ErrorAlert, LoadingState, ModeBadge, SecretField } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { ConnectResult } from '../../types';
 import {
@@ -17,6 +17,7 @@ import {
   SectionHeading,
   StepFooter,
   useConnections,
+  WarningsNotice,
   type StepProps,
 } from './shared';
 
@@ -163,13 +164,7 @@ function ConnectStripeForm({
       />
       {connect.isError && <ErrorAlert message={errorMessage(connect.error)} />}
       {result && result.warnings.length > 0 && (
-        <Notice tone="warning" title="Connected, with something to look at">
-          <ul className="list-disc space-y-1 pl-4">
-            {result.warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </Notice>
+        <WarningsNotice title="Connected, with something to look at" warnings={result.warnings} />
       )}
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
         <Button type="submit" busy={connect.isPending} busyLabel="Testing & connecting…">

@@ -7,7 +7,8 @@ import { useId, useState, type ReactNode, type SelectHTMLAttributes } from 'reac
 import { Link } from 'react-router';
 import { api, errorMessage } from '../../api';
 import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
-import type { Connection, ConnectionKind, List, Project } from '../../types';
+import type { Connection, ConnectionKind, List, Project, SchemaColumn } from '../../types';
+import { columnLabel } from './postgresSchema';
 
 /** What OnboardingPage hands every step. */
 export interface StepProps {
@@ -22,6 +23,9 @@ export const connectionsKey = (projectId: string) => ['projects', projectId, 'co
 export const mappingsKey = (projectId: string) => ['projects', projectId, 'mappings'] as const;
 export const schemaKey = (projectId: string) => ['projects', projectId, 'schema'] as const;
 export const setupSQLKey = (projectId: string) => ['projects', projectId, 'database-setup-sql'] as const;
+/** Clerk metadata keys sampled from recent users (and organizations): step 6's options. */
+export const metadataKeysKey = (projectId: string, organizations: boolean) =>
+  ['projects', projectId, 'clerk-metadata-keys', organizations ? 'with-organizations' : 'users'] as const;
 
 export function useConnections(projectId: string) {
   return useQuery({ queryKey: connectionsKey(projectId), queryFn: () => api.listConnections(projectId) });
@@ -109,6 +113,22 @@ export function ChooseSourceFirst({ base }: { base: string }) {
   );
 }
 
+/**
+ * Steps 4 and 6 ask different things of each access-state source: Clerk
+ * metadata (the demo app is Clerk-style, pre-filled from the demo mapping)
+ * or Postgres columns. Before step 1 picks one there is nothing to ask.
+ */
+export function PerAccessSource({
+  project,
+  base,
+  clerk,
+  postgres,
+}: StepProps & { clerk: ReactNode; postgres: ReactNode }) {
+  if (project.access_source === 'clerk' || project.access_source === 'demo') return clerk;
+  if (project.access_source === 'postgres') return postgres;
+  return <ChooseSourceFirst base={base} />;
+}
+
 export function StepLink({ base, step, children }: { base: string; step: number; children: ReactNode }) {
   return (
     <Link to={`${base}/${step}`} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
@@ -124,6 +144,65 @@ export function StepFooter({ children, note }: { children: ReactNode; note?: Rea
       <div className="text-xs text-gray-500">{note}</div>
       <div className="flex flex-wrap items-center justify-end gap-2">{children}</div>
     </div>
+  );
+}
+
+/** The question a step's form answers, what it means and, for members, that they can only look. */
+export function FormIntro({
+  id,
+  title,
+  what,
+  canEdit,
+  children,
+}: {
+  /** The heading's id, for the form's aria-labelledby. */
+  id: string;
+  title: string;
+  /** What members may view, e.g. "access mapping". */
+  what: string;
+  canEdit: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <div className="max-w-2xl space-y-2">
+        <h3 id={id} className="text-base font-semibold text-gray-900">
+          {title}
+        </h3>
+        <p className="text-sm leading-6 text-gray-600">{children}</p>
+      </div>
+      {!canEdit && <AdminOnlyNote>You can view the {what}. Only an admin can change it.</AdminOnlyNote>}
+    </>
+  );
+}
+
+/**
+ * The end of a step's form: why it cannot be saved (the form's own check,
+ * then the server's answer) and, for admins, "Save and continue".
+ */
+export function SaveAndContinue({
+  canEdit,
+  save,
+  problem,
+  note,
+}: {
+  canEdit: boolean;
+  save: { isPending: boolean; isError: boolean; error: unknown };
+  problem?: string | null;
+  note?: ReactNode;
+}) {
+  return (
+    <>
+      {problem && <ErrorAlert message={problem} />}
+      {save.isError && <ErrorAlert message={errorMessage(save.error)} />}
+      {canEdit && (
+        <StepFooter note={note}>
+          <Button type="submit" busy={save.isPending} busyLabel="Saving…">
+            Save and continue
+          </Button>
+        </StepFooter>
+      )}
+    </>
   );
 }
 
@@ -276,6 +355,26 @@ export function Select({ className, children, ...rest }: SelectHTMLAttributes<HT
   );
 }
 
+/** A select of a table's columns, each with its type, after an empty choice that says why it is empty. */
+export function ColumnSelect({
+  columns,
+  empty,
+  value,
+  className,
+  ...rest
+}: SelectHTMLAttributes<HTMLSelectElement> & { columns: SchemaColumn[]; empty: string; value: string }) {
+  return (
+    <Select {...rest} value={value} className={cx(value && 'font-mono', className)}>
+      <option value="">{empty}</option>
+      {columns.map((c) => (
+        <option key={c.name} value={c.name}>
+          {columnLabel(c)}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
 /**
  * One mapped field of step 6 (Clerk path or Postgres column): label,
  * Required/Optional, why it matters on the left; the control on the right.
@@ -359,17 +458,24 @@ export function OrgsToggle({
   );
 }
 
+/** What the server said is worth a look after a connect or save that worked. */
+export function WarningsNotice({ title, warnings }: { title: string; warnings: string[] }) {
+  return (
+    <Notice tone="warning" title={title}>
+      <ul className="list-disc space-y-1 pl-4">
+        {warnings.map((w) => (
+          <li key={w}>{w}</li>
+        ))}
+      </ul>
+    </Notice>
+  );
+}
+
 /** After a save that worked but has something worth a look: the list, then Continue. */
 export function SavedWarnings({ warnings, onContinue }: { warnings: string[]; onContinue: () => void }) {
   return (
     <div className="space-y-4">
-      <Notice tone="warning" title="Saved, with something to look at">
-        <ul className="list-disc space-y-1 pl-4">
-          {warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      </Notice>
+      <WarningsNotice title="Saved, with something to look at" warnings={warnings} />
       <StepFooter>
         <Button onClick={onContinue}>Continue</Button>
       </StepFooter>

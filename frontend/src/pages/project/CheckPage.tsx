@@ -12,10 +12,12 @@ import {
   formatCount,
   formatDuration,
   scopeLabel,
+  summaryOf,
   triggerLabel,
   useWatchedCheck,
 } from '../../components/check';
 import { kindLabel, SeverityPill } from '../../components/incident';
+import { incidentsKey } from '../incidents/IncidentsPage';
 import { Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check } from '../../types';
@@ -60,7 +62,7 @@ export function CheckPage() {
 function CheckFacts({ check: c }: { check: Check }) {
   const people = usePeople();
   const who = c.started_by ? actorName(c.started_by, people) : (triggerLabel[c.trigger] ?? c.trigger);
-  const s = c.summary;
+  const s = summaryOf(c);
   const facts: [string, string][] = [
     ['Started by', who],
     ['Trigger', triggerLabel[c.trigger] ?? c.trigger],
@@ -86,7 +88,7 @@ function CheckFacts({ check: c }: { check: Check }) {
 
 function CheckIncidents({ projectId, checkId, event, title }: { projectId: string; checkId: string; event: 'opened' | 'resolved'; title: string }) {
   const list = useQuery({
-    queryKey: ['projects', projectId, 'incidents', { check_id: checkId, check_event: event }],
+    queryKey: [...incidentsKey(projectId), { check_id: checkId, check_event: event }],
     queryFn: () => api.listIncidents(projectId, { check_id: checkId, check_event: event, limit: 100 }),
   });
   return (
