@@ -80,7 +80,7 @@ type Client struct {
 	limiter  Limiter
 	// rtt is how long Stripe takes to answer (ns, a moving average), after
 	// the wait for the budget: it says how many cursors keep the budget busy.
-	rtt *atomic.Int64
+	rtt *partition.RTT
 	// lists counts the lists being read at once; they share the budget.
 	lists atomic.Int32
 	// onList, when set, sees each partitioned list's numbers (tests).
@@ -137,7 +137,7 @@ func New(cfg Config) (*Client, error) {
 		timeout = 2 * time.Minute
 	}
 	count := &atomic.Int64{}
-	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count, observe: cfg.OnResponse, rtt: &atomic.Int64{}}
+	rt := &transport{next: inner, limiter: lim, maxRetries: retries, backoff: backoff, count: count, observe: cfg.OnResponse, rtt: &partition.RTT{}}
 	rt.budget, _ = lim.(*Budget)
 
 	httpc := &http.Client{Transport: rt, Timeout: timeout}
@@ -191,7 +191,7 @@ type transport struct {
 	count      *atomic.Int64
 	observe    func(int)
 	budget     *Budget // the limiter when it is a project's Budget
-	rtt        *atomic.Int64
+	rtt        *partition.RTT
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -217,7 +217,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		sent := time.Now()
 		resp, err := t.next.RoundTrip(r)
 		if err == nil {
-			observeRTT(t.rtt, time.Since(sent))
+			t.rtt.Observe(time.Since(sent))
 		}
 		if t.observe != nil {
 			status := 0

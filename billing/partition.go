@@ -5,8 +5,6 @@ import (
 	"math"
 	"net/url"
 	"strconv"
-	"sync/atomic"
-	"time"
 
 	"golang.org/x/time/rate"
 
@@ -98,7 +96,7 @@ func (c *Client) cursors() int {
 	if _, ok := c.limiter.(*Budget); ok {
 		share = min(share, PerEndpointBudget)
 	}
-	rtt := time.Duration(c.rtt.Load()).Seconds()
+	rtt := c.rtt.Get().Seconds()
 	return int(min(maxCursors, max(2, math.Ceil(share*rtt)+1)))
 }
 
@@ -117,16 +115,3 @@ func (c *Client) rateHint() float64 {
 	return c.rps
 }
 
-// observeRTT folds one answer's latency into the moving average.
-func observeRTT(avg *atomic.Int64, d time.Duration) {
-	for {
-		old := avg.Load()
-		next := int64(d)
-		if old != 0 {
-			next = old + (int64(d)-old)/4
-		}
-		if avg.CompareAndSwap(old, next) {
-			return
-		}
-	}
-}

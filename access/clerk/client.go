@@ -86,7 +86,7 @@ type Client struct {
 	limiter      *rate.Limiter
 	// rtt is how long Clerk takes to answer (ns, a moving average): it says
 	// how many cursors keep the budget busy.
-	rtt atomic.Int64
+	rtt partition.RTT
 
 	// A 429 holds every request of this client until its wait is over, not
 	// just the one that got it: the limit is the instance's.
@@ -181,7 +181,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, what st
 		err := c.backend.Call(context.WithValue(ctx, attemptInfoKey{}, info), req, body)
 		if info.sent {
 			if info.status != 0 {
-				observeRTT(&c.rtt, time.Since(sent))
+				c.rtt.Observe(time.Since(sent))
 			}
 			c.requests.Add(1)
 			if c.onResponse != nil {
@@ -265,20 +265,6 @@ func (c *Client) pause(d time.Duration) int {
 	}
 	c.pauseGen++
 	return c.pauseGen
-}
-
-// observeRTT folds one answer's latency into the moving average.
-func observeRTT(avg *atomic.Int64, d time.Duration) {
-	for {
-		old := avg.Load()
-		next := int64(d)
-		if old != 0 {
-			next = old + (int64(d)-old)/4
-		}
-		if avg.CompareAndSwap(old, next) {
-			return
-		}
-	}
 }
 
 // retryWait honours Retry-After (seconds or an HTTP date) when Clerk sends it,

@@ -101,6 +101,6 @@ func (c *Client) cursors() int {
 	if c.limiter.Limit() == rate.Inf {
 		return uncappedCursors
 	}
-	rtt := time.Duration(c.rtt.Load()).Seconds()
+	rtt := c.rtt.Get().Seconds()
 	return int(min(maxCursors, max(2, math.Ceil(perSecond*rtt)+1)))
 }
