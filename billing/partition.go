@@ -114,4 +114,3 @@ func (c *Client) rateHint() float64 {
 	}
 	return c.rps
 }
-
