@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { apiError, stubApi } from '../../test/fakeServer';
 import { admin, member, project, rail } from '../../test/fixtures';
+import { policy } from '../../test/incidents';
 import { pageRoutes } from '../../test/onboarding';
 import { renderApp } from '../../test/renderApp';
 import type { Policy, PolicyPreview, PolicyView } from '../../types';
@@ -12,17 +13,7 @@ configure({ asyncUtilTimeout: 5000 });
 const live = () =>
   project({ billing_source: 'stripe', access_source: 'clerk', onboarded: true, onboarding: { current_step: 0, steps: rail(9) } });
 
-const defaults: Policy = {
-  past_due_grants: true,
-  past_due_grace_days: 14,
-  unpaid_grants: false,
-  paused_grants: false,
-  active_pause_collection_grants: true,
-  incomplete_pending_hours: 23,
-  trial_tolerance_hours: 24,
-  refunded_invoice_revokes: false,
-  open_dispute_revokes: false,
-};
+const defaults: Policy = policy;
 
 const view = (policy: Policy, version: string): PolicyView => ({
   policy,
