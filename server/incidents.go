@@ -334,16 +334,22 @@ type ignoreRequest struct {
 	Reason string `json:"reason"`
 }
 
-// ignoreReason is the reason an ignore must carry, trimmed.
-func ignoreReason(raw string) (string, error) {
+// ledgerReason is the reason a decision must carry (kept in the ledger),
+// trimmed; why says what the person is asked to explain.
+func ledgerReason(raw, why string) (string, error) {
 	reason := strings.TrimSpace(raw)
 	if reason == "" {
-		return "", badRequest("reason_required", "Say why this incident is intentional; the reason is kept in the ledger.")
+		return "", badRequest("reason_required", "Say why %s; the reason is kept in the ledger.", why)
 	}
 	if utf8.RuneCountInString(reason) > 1000 {
 		return "", badRequest("reason_too_long", "Keep the reason under 1,000 characters.")
 	}
 	return reason, nil
+}
+
+// ignoreReason is the reason an ignore must carry.
+func ignoreReason(raw string) (string, error) {
+	return ledgerReason(raw, "this incident is intentional")
 }
 
 func (s *Server) ignoreIncident(c echo.Context) error {

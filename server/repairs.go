@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -186,12 +184,9 @@ func (s *Server) rejectRepair(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(req.Reason)
-	if reason == "" {
-		return badRequest("reason_required", "Say why this repair is rejected; the reason is kept in the ledger.")
-	}
-	if utf8.RuneCountInString(reason) > 1000 {
-		return badRequest("reason_too_long", "Keep the reason under 1,000 characters.")
+	reason, err := ledgerReason(req.Reason, "this repair is rejected")
+	if err != nil {
+		return err
 	}
 	r, err := s.repairs.Reject(c.Request().Context(), currentRepair(c).ID, currentUser(c).ID, reason)
 	if err != nil {
