@@ -41,20 +41,44 @@ type createKeyRequest struct {
 	Capability string `json:"capability"`
 }
 
-func (s *Server) viewKey(c echo.Context, k db.APIKey) apiKeyView {
+// keyNames remembers the creators' and projects' names while one answer
+// is written: a list of keys reads each person and project once.
+type keyNames struct {
+	s        *Server
+	people   map[string]string
+	projects map[string]string
+}
+
+func (s *Server) keyNames() *keyNames {
+	return &keyNames{s: s, people: map[string]string{}, projects: map[string]string{}}
+}
+
+func (n *keyNames) view(c echo.Context, k db.APIKey) apiKeyView {
 	v := apiKeyView{ID: k.ID, Name: k.Name, ProjectID: k.ProjectID, Capability: k.Capability, Prefix: k.Prefix, Last4: k.Last4,
 		CreatedBy: k.CreatedBy, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, LastUsedIP: k.LastUsedIP}
 	ctx := c.Request().Context()
-	if u, err := s.db.GetUser(ctx, k.CreatedBy); err == nil {
-		v.CreatedByName = cmp.Or(u.Name, u.Email)
-	}
-	if k.ProjectID != "" {
-		if p, err := s.db.GetProject(ctx, k.ProjectID); err == nil {
-			v.ProjectName = p.Name
+	name, ok := n.people[k.CreatedBy]
+	if !ok {
+		if u, err := n.s.db.GetUser(ctx, k.CreatedBy); err == nil {
+			name = cmp.Or(u.Name, u.Email)
 		}
+		n.people[k.CreatedBy] = name
+	}
+	v.CreatedByName = name
+	if k.ProjectID != "" {
+		pname, ok := n.projects[k.ProjectID]
+		if !ok {
+			if p, err := n.s.db.GetProject(ctx, k.ProjectID); err == nil {
+				pname = p.Name
+			}
+			n.projects[k.ProjectID] = pname
+		}
+		v.ProjectName = pname
 	}
 	return v
 }
+
+func (s *Server) viewKey(c echo.Context, k db.APIKey) apiKeyView { return s.keyNames().view(c, k) }
 
 func (s *Server) listAPIKeys(c echo.Context) error {
 	keys, err := s.db.ListAPIKeys(c.Request().Context())
@@ -62,8 +86,9 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 		return err
 	}
 	views := make([]apiKeyView, 0, len(keys))
+	names := s.keyNames()
 	for _, k := range keys {
-		views = append(views, s.viewKey(c, k))
+		views = append(views, names.view(c, k))
 	}
 	return c.JSON(http.StatusOK, listOf(views))
 }
