@@ -14,7 +14,6 @@ import { formatDateTime } from '../../format';
 import type { AppSubject, Check, CustomerView } from '../../types';
 import {
   FieldComparison,
-  LedgerTimeline,
   PromiseDetails,
   RawJson,
   Section,
@@ -24,6 +23,7 @@ import {
   subjectKindLabel,
   subjectText,
 } from '../incidents/display';
+import { LedgerTimeline } from '../incidents/ledger';
 import { incidentsKey } from '../incidents/IncidentsPage';
 
 export function customerKey(projectId: string, customerId: string) {

@@ -15,20 +15,18 @@ import { policyFields } from '../../policy';
 import type { IncidentDetail, Policy, RecheckResult } from '../../types';
 import {
   FieldComparison,
-  LedgerTimeline,
   PromiseDetails,
   RawJson,
   Section,
   SubjectAsRead,
   Term,
   TermList,
-  actorName,
   customerPath,
   diffsToCompared,
   subjectKindLabel,
   subjectText,
-  usePeople,
 } from './display';
+import { LedgerTimeline, actorName, usePeople } from './ledger';
 import { incidentsKey } from './IncidentsPage';
 import { RepairSection } from './RepairSection';
 

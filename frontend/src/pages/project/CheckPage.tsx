@@ -21,7 +21,7 @@ import { incidentsKey } from '../incidents/IncidentsPage';
 import { Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check } from '../../types';
-import { actorName, usePeople } from '../incidents/display';
+import { actorName, usePeople } from '../incidents/ledger';
 import { useProject } from './ProjectLayout';
 
 export function CheckPage() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../types';
-import { ledgerSentence } from './display';
+import { ledgerSentence } from './ledger';
 
 function entry(kind: string, detail: Record<string, unknown>): LedgerEntry {
   return { kind, detail } as unknown as LedgerEntry;
