@@ -154,10 +154,21 @@ func TestTestConnectionMissingPermissionCombos(t *testing.T) {
 			t.Fatalf("mask %b: message %q", mask, msg)
 		}
 		for _, m := range pe.Missing {
-			wantOptional := m.Resource == ResourceCheckoutSessions || m.Resource == ResourceEntitlements
+			wantOptional := m.Resource == ResourceCheckoutSessions || m.Resource == ResourceEntitlements ||
+				m.Resource == ResourcePrices || m.Resource == ResourceProducts
 			if m.Optional != wantOptional || !strings.HasPrefix(m.Permission, "rak_") {
 				t.Fatalf("mask %b: %+v", mask, m)
 			}
+		}
+		// Required names exactly the missing reads a check can't do without.
+		var required []string
+		for _, r := range missing {
+			if r == ResourceCustomers || r == ResourceSubscriptions || r == ResourceInvoices {
+				required = append(required, r)
+			}
+		}
+		if req := pe.Required(); (req == nil) != (len(required) == 0) || (req != nil && strings.Join(req.Resources(), ",") != strings.Join(required, ",")) {
+			t.Fatalf("mask %b: required %v, want %v", mask, req, required)
 		}
 	}
 }
@@ -370,11 +381,47 @@ func TestPricesInUse(t *testing.T) {
 		t.Fatalf("requests: %v", w.fake.CountsByPath())
 	}
 
-	// Without Products read, prices still load, unnamed.
-	f.AddRestrictedKey("rk_test_noproducts", stripefake.PermSubscriptions, stripefake.PermPrices)
-	got, err = w.client(t, "rk_test_noproducts").PricesInUse(t.Context())
+	// Without Products (or Prices) read, prices still load, unnamed, and
+	// the missing read is named.
+	f.AddRestrictedKey("rk_test_noproducts", stripefake.PermSubscriptions)
+	found, err := w.client(t, "rk_test_noproducts").FindPrices(t.Context())
+	got = found.Prices
 	if err != nil || len(got) != 2 || got[0].ProductName != "" || got[0].ProductID != "prod_pro" {
 		t.Fatalf("no products: %+v %v", got, err)
+	}
+	if len(found.Missing) != 1 || found.Missing[0].Resource != ResourceProducts || found.Missing[0].Permission != stripefake.PermProducts || !found.Missing[0].Optional {
+		t.Fatalf("missing: %+v", found.Missing)
+	}
+	found, err = w.client(t, testKey).FindPrices(t.Context())
+	if err != nil || len(found.Missing) != 0 {
+		t.Fatalf("full key: %+v %v", found.Missing, err)
+	}
+}
+
+// A restricted key with only Customers, Subscriptions and Invoices read
+// passes the connect probe (Prices and Products come back optional) and
+// reads the whole account for a check.
+func TestThreeScopeKeyConnectsAndReads(t *testing.T) {
+	w := newWorld(t)
+	f := w.fake
+	f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+	cus := f.AddCustomer(stripefake.CustomerSpec{})
+	f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: cus, PriceIDs: []string{"price_pro"}})
+	key := "rk_test_threescopes"
+	f.AddRestrictedKey(key, stripefake.PermCustomers, stripefake.PermSubscriptions, stripefake.PermInvoices)
+	c := w.client(t, key)
+	res, err := c.TestConnection(t.Context(), ProbeOptions{})
+	var pe *PermissionError
+	if !errors.As(err, &pe) || pe.Required() != nil || strings.Join(pe.OptionalResources(), ",") != "Prices,Products" {
+		t.Fatalf("probe: %v", err)
+	}
+	if strings.Join(res.Checked, ",") != "Customers,Subscriptions,Invoices" {
+		t.Fatalf("checked %v", res.Checked)
+	}
+	all, err := c.ReadAll(t.Context())
+	if err != nil || len(all) != 1 || len(all[0].Subscriptions) != 1 || all[0].Subscriptions[0].Items[0].Price == nil ||
+		*all[0].Subscriptions[0].Items[0].Price.UnitAmount != 4900 {
+		t.Fatalf("read: %+v %v", all, err)
 	}
 }
 
