@@ -98,6 +98,14 @@ export interface PriceUsage {
   active_subscriptions: number;
 }
 
+/**
+ * GET …/stripe/prices: the prices found, and notes on what a missing optional
+ * read left out (e.g. product names without Products read).
+ */
+export interface PriceList extends List<PriceUsage> {
+  notes: string[];
+}
+
 /** Metadata keys sampled from recent Clerk users and organizations (step 6). */
 export interface MetadataKeys {
   user_keys: string[];

@@ -114,6 +114,26 @@ describe('step 5 (Plan mapping)', () => {
     });
   });
 
+  it('loads rows without product names and says which permission adds them', async () => {
+    const note = "Product names need 'Products: Read' on the restricted key.";
+    stubApi(
+      pageRoutes(project({ billing_source: 'stripe', access_source: 'clerk' }, 5), admin, {
+        'GET /api/projects/prj_abc/mappings': { status: 200, body: emptyMappings },
+        'GET /api/projects/prj_abc/stripe/prices': {
+          status: 200,
+          body: { items: [price({ price_id: 'price_pro', lookup_key: 'pro', product_name: '' })], notes: [note] },
+        },
+      }),
+    );
+    renderApp('/projects/prj_abc/onboarding/5');
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Load from Stripe' }));
+    await screen.findByRole('group', { name: 'Row 1' });
+    expect(rowValues(1)).toEqual(['price_pro', 'pro', 'pro']);
+    expect(screen.getByText(note)).toBeInTheDocument();
+    expect(screen.getByText(/^.*10\.00 \/ month · 1 active of 1 subscription$/)).toBeInTheDocument();
+  });
+
   it('shows the server messages for loading and saving verbatim', async () => {
     stubApi(
       pageRoutes(project({ billing_source: 'stripe', access_source: 'clerk' }, 5), admin, {
