@@ -371,8 +371,8 @@ func TestPricesInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []PriceUsage{
-		{PriceID: "price_pro_y", LookupKey: "pro_yearly", ProductID: "prod_pro", ProductName: "Pro plan", UnitAmount: 49000, Currency: "eur", Interval: "year", Subscriptions: 3, ActiveSubscriptions: 3},
-		{PriceID: "price_basic", LookupKey: "basic", Nickname: "Basic", ProductID: "prod_basic", ProductName: "Basic plan", UnitAmount: 900, Currency: "usd", Interval: "month", Subscriptions: 4, ActiveSubscriptions: 1},
+		{PriceID: "price_pro_y", LookupKey: "pro_yearly", ProductID: "prod_pro", ProductName: "Pro plan", UnitAmount: 49000, BillingScheme: "per_unit", Currency: "eur", Interval: "year", Subscriptions: 3, ActiveSubscriptions: 3},
+		{PriceID: "price_basic", LookupKey: "basic", Nickname: "Basic", ProductID: "prod_basic", ProductName: "Basic plan", UnitAmount: 900, BillingScheme: "per_unit", Currency: "usd", Interval: "month", Subscriptions: 4, ActiveSubscriptions: 1},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)

@@ -22,8 +22,11 @@ type PriceUsage struct {
 	ProductID   string
 	ProductName string // empty if the product could not be read
 	UnitAmount  int64  // in the currency's minor unit; 0 for tiered prices
-	Currency    string
-	Interval    string // day, week, month, year; empty for one-time prices
+	// BillingScheme is per_unit or tiered (the amount then depends on the
+	// quantity).
+	BillingScheme string
+	Currency      string
+	Interval      string // day, week, month, year; empty for one-time prices
 	// Subscriptions counts subscriptions using the price, in any status;
 	// ActiveSubscriptions those active, trialing or past_due.
 	Subscriptions       int
@@ -69,7 +72,7 @@ func (c *Client) FindPrices(ctx context.Context) (PricesFound, error) {
 			u, ok := byID[pr.ID]
 			if !ok {
 				u = &PriceUsage{PriceID: pr.ID, LookupKey: pr.LookupKey, Nickname: pr.Nickname,
-					UnitAmount: pr.UnitAmount, Currency: string(pr.Currency)}
+					UnitAmount: pr.UnitAmount, BillingScheme: string(pr.BillingScheme), Currency: string(pr.Currency)}
 				if pr.Product != nil {
 					u.ProductID = pr.Product.ID
 				}

@@ -64,6 +64,13 @@ func TestPriceTiers(t *testing.T) {
 			t.Errorf("%s?%s", r.Path, r.RawQuery)
 		}
 	}
+	// "Load from Stripe" says the price is tiered (its unit amount is 0).
+	cus := w.fake.AddCustomer(stripefake.CustomerSpec{})
+	w.fake.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: cus, PriceIDs: []string{"price_seats"}, Quantity: 4})
+	found, err := c.FindPrices(t.Context())
+	if err != nil || len(found.Prices) != 1 || found.Prices[0].BillingScheme != "tiered" || found.Prices[0].UnitAmount != 0 {
+		t.Fatalf("found %+v %v", found, err)
+	}
 	// Decimal amounts count when whole; a fraction of a cent can't be named.
 	one, half := "1200", "0.5"
 	if v, ok := minorAmount(nil, &one); !ok || v != 1200 {

@@ -146,6 +146,7 @@ type priceView struct {
 	ProductID           string `json:"product_id"`
 	ProductName         string `json:"product_name"`
 	UnitAmount          int64  `json:"unit_amount"`
+	BillingScheme       string `json:"billing_scheme"`
 	Currency            string `json:"currency"`
 	Interval            string `json:"interval"`
 	Subscriptions       int    `json:"subscriptions"`

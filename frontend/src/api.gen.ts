@@ -1712,8 +1712,12 @@ export interface components {
             lookup_key: string;
             nickname: string;
             product_id: string;
+            /** @description Empty when the key can't read Products. */
             product_name: string;
+            /** @description 0 for a tiered price. */
             unit_amount: number;
+            /** @enum {string} */
+            billing_scheme: "per_unit" | "tiered";
             currency: string;
             interval: string;
             subscriptions: number;

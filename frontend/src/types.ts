@@ -91,7 +91,10 @@ export interface PriceUsage {
   nickname: string;
   product_id: string;
   product_name: string;
+  /** 0 for a tiered price. */
   unit_amount: number;
+  /** Absent from older servers; per_unit when so. */
+  billing_scheme?: 'per_unit' | 'tiered';
   currency: string;
   interval: string;
   subscriptions: number;

@@ -51,6 +51,9 @@ describe('suggestAppValue and formatPrice', () => {
   it('formats amounts in the currency’s own minor unit', () => {
     expect(formatPrice({ unit_amount: 4900, currency: 'usd', interval: 'month' })).toMatch(/49\.00 \/ month$/);
     expect(formatPrice({ unit_amount: 500, currency: 'jpy', interval: '' })).toMatch(/500$/);
+    expect(formatPrice({ unit_amount: 0, currency: 'usd', interval: 'month', billing_scheme: 'tiered' })).toBe(
+      'tiered, USD / month',
+    );
   });
 });
 

@@ -23,8 +23,13 @@ export function suggestAppValue(p: Pick<PriceUsage, 'lookup_key' | 'product_name
     .replace(/^_+|_+$/g, '');
 }
 
-export function formatPrice(p: Pick<PriceUsage, 'unit_amount' | 'currency' | 'interval'>): string {
+export function formatPrice(p: Pick<PriceUsage, 'unit_amount' | 'currency' | 'interval' | 'billing_scheme'>): string {
   if (!p.currency) return '';
+  // A tiered price's amount depends on the quantity: its unit_amount is 0.
+  if (p.billing_scheme === 'tiered') {
+    const tiered = `tiered, ${p.currency.toUpperCase()}`;
+    return p.interval ? `${tiered} / ${p.interval}` : tiered;
+  }
   let text: string;
   try {
     const fmt = new Intl.NumberFormat(undefined, { style: 'currency', currency: p.currency.toUpperCase() });
