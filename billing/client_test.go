@@ -154,10 +154,21 @@ func TestTestConnectionMissingPermissionCombos(t *testing.T) {
 			t.Fatalf("mask %b: message %q", mask, msg)
 		}
 		for _, m := range pe.Missing {
-			wantOptional := m.Resource == ResourceCheckoutSessions || m.Resource == ResourceEntitlements
+			wantOptional := m.Resource == ResourceCheckoutSessions || m.Resource == ResourceEntitlements ||
+				m.Resource == ResourcePrices || m.Resource == ResourceProducts
 			if m.Optional != wantOptional || !strings.HasPrefix(m.Permission, "rak_") {
 				t.Fatalf("mask %b: %+v", mask, m)
 			}
+		}
+		// Required names exactly the missing reads a check can't do without.
+		var required []string
+		for _, r := range missing {
+			if r == ResourceCustomers || r == ResourceSubscriptions || r == ResourceInvoices {
+				required = append(required, r)
+			}
+		}
+		if req := pe.Required(); (req == nil) != (len(required) == 0) || (req != nil && strings.Join(req.Resources(), ",") != strings.Join(required, ",")) {
+			t.Fatalf("mask %b: required %v, want %v", mask, req, required)
 		}
 	}
 }
@@ -360,8 +371,8 @@ func TestPricesInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []PriceUsage{
-		{PriceID: "price_pro_y", LookupKey: "pro_yearly", ProductID: "prod_pro", ProductName: "Pro plan", UnitAmount: 49000, Currency: "eur", Interval: "year", Subscriptions: 3, ActiveSubscriptions: 3},
-		{PriceID: "price_basic", LookupKey: "basic", Nickname: "Basic", ProductID: "prod_basic", ProductName: "Basic plan", UnitAmount: 900, Currency: "usd", Interval: "month", Subscriptions: 4, ActiveSubscriptions: 1},
+		{PriceID: "price_pro_y", LookupKey: "pro_yearly", ProductID: "prod_pro", ProductName: "Pro plan", UnitAmount: 49000, BillingScheme: "per_unit", Currency: "eur", Interval: "year", Subscriptions: 3, ActiveSubscriptions: 3},
+		{PriceID: "price_basic", LookupKey: "basic", Nickname: "Basic", ProductID: "prod_basic", ProductName: "Basic plan", UnitAmount: 900, BillingScheme: "per_unit", Currency: "usd", Interval: "month", Subscriptions: 4, ActiveSubscriptions: 1},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
@@ -370,11 +381,20 @@ func TestPricesInUse(t *testing.T) {
 		t.Fatalf("requests: %v", w.fake.CountsByPath())
 	}
 
-	// Without Products read, prices still load, unnamed.
-	f.AddRestrictedKey("rk_test_noproducts", stripefake.PermSubscriptions, stripefake.PermPrices)
-	got, err = w.client(t, "rk_test_noproducts").PricesInUse(t.Context())
+	// Without Products (or Prices) read, prices still load, unnamed, and
+	// the missing read is named.
+	f.AddRestrictedKey("rk_test_noproducts", stripefake.PermSubscriptions)
+	found, err := w.client(t, "rk_test_noproducts").FindPrices(t.Context())
+	got = found.Prices
 	if err != nil || len(got) != 2 || got[0].ProductName != "" || got[0].ProductID != "prod_pro" {
 		t.Fatalf("no products: %+v %v", got, err)
+	}
+	if len(found.Missing) != 1 || found.Missing[0].Resource != ResourceProducts || found.Missing[0].Permission != stripefake.PermProducts || !found.Missing[0].Optional {
+		t.Fatalf("missing: %+v", found.Missing)
+	}
+	found, err = w.client(t, testKey).FindPrices(t.Context())
+	if err != nil || len(found.Missing) != 0 {
+		t.Fatalf("full key: %+v %v", found.Missing, err)
 	}
 }
 

@@ -59,6 +59,32 @@ func (e *PermissionError) Error() string {
 		strings.Join(names, ", "), joinAnd(names))
 }
 
+// Required is the part of e naming reads the product can't work without;
+// nil when every missing read is optional.
+func (e *PermissionError) Required() *PermissionError {
+	out := &PermissionError{}
+	for _, m := range e.Missing {
+		if !m.Optional {
+			out.Missing = append(out.Missing, m)
+		}
+	}
+	if len(out.Missing) == 0 {
+		return nil
+	}
+	return out
+}
+
+// OptionalResources is the missing optional resources in display order.
+func (e *PermissionError) OptionalResources() []string {
+	opt := &PermissionError{}
+	for _, m := range e.Missing {
+		if m.Optional {
+			opt.Missing = append(opt.Missing, m)
+		}
+	}
+	return opt.Resources()
+}
+
 // Resources is the distinct missing resources in display order.
 func (e *PermissionError) Resources() []string {
 	seen := map[string]bool{}
@@ -205,14 +231,17 @@ func (c *Client) TestConnection(ctx context.Context, opts ProbeOptions) (Connect
 			}
 			return it.Err()
 		}},
-		{ResourcePrices, false, func() error {
+		// Prices and Products are optional: a check reads prices inline on
+		// subscriptions; Prices read adds tiered prices' tiers (money at
+		// stake), Products read adds product names to plan mapping.
+		{ResourcePrices, true, func() error {
 			it := c.api.Prices.List(&stripe.PriceListParams{ListParams: one()})
 			if it.Next() {
 				note(it.Price().Livemode)
 			}
 			return it.Err()
 		}},
-		{ResourceProducts, false, func() error {
+		{ResourceProducts, true, func() error {
 			it := c.api.Products.List(&stripe.ProductListParams{ListParams: one()})
 			it.Next()
 			return it.Err()

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"errors"
-	"sort"
 	"time"
 
 	stripe "github.com/stripe/stripe-go/v76"
@@ -51,7 +50,9 @@ type Item struct {
 }
 
 // Price is what a subscription item's price charges, as Stripe lists it
-// (tiers are not listed with subscriptions: a tiered price reads "varies").
+// (tiers are not listed with subscriptions: Stripe's four-level expansion
+// limit keeps data.items.data.price.tiers out of reach, so they are read
+// per price).
 type Price struct {
 	Currency          string
 	UnitAmount        *int64 // nil for tiered prices
@@ -62,6 +63,10 @@ type Price struct {
 	UsageType         string // licensed, metered
 	TransformDivideBy int64
 	TransformRound    string // up, down
+	// Tiers of a tiered price, nil until read by PriceTiers (a check reads
+	// them once per distinct tiered price). A pointer keeps Price
+	// comparable for priceIntern.
+	Tiers *Tiers
 }
 
 // Invoice is a subscription's latest invoice: its creation starts the
@@ -245,106 +250,6 @@ func (c *Client) ReadCustomer(ctx context.Context, customerID string) (CustomerB
 		return CustomerBilling{}, err
 	}
 	return cb, nil
-}
-
-// PriceUsage is one price found on the account's subscriptions, for "Load
-// from Stripe" in plan mapping.
-type PriceUsage struct {
-	PriceID     string
-	LookupKey   string
-	Nickname    string
-	ProductID   string
-	ProductName string // empty if the product could not be read
-	UnitAmount  int64  // in the currency's minor unit; 0 for tiered prices
-	Currency    string
-	Interval    string // day, week, month, year; empty for one-time prices
-	// Subscriptions counts subscriptions using the price, in any status;
-	// ActiveSubscriptions those active, trialing or past_due.
-	Subscriptions       int
-	ActiveSubscriptions int
-}
-
-// PricesInUse lists the prices found on subscriptions (every status), most
-// used first, with their product names. It reads subscriptions without
-// expansions, then the products list (usually one request); a key that
-// can't read Products gets the prices without names.
-func (c *Client) PricesInUse(ctx context.Context) ([]PriceUsage, error) {
-	byID := map[string]*PriceUsage{}
-	var order []string
-	p := &stripe.SubscriptionListParams{ListParams: listParams(ctx), Status: stripe.String("all")}
-	it := c.api.Subscriptions.List(p)
-	for it.Next() {
-		s := it.Subscription()
-		if s.Items == nil {
-			continue
-		}
-		seen := map[string]bool{}
-		for _, item := range s.Items.Data {
-			pr := item.Price
-			if pr == nil || seen[pr.ID] {
-				continue
-			}
-			seen[pr.ID] = true
-			u, ok := byID[pr.ID]
-			if !ok {
-				u = &PriceUsage{PriceID: pr.ID, LookupKey: pr.LookupKey, Nickname: pr.Nickname,
-					UnitAmount: pr.UnitAmount, Currency: string(pr.Currency)}
-				if pr.Product != nil {
-					u.ProductID = pr.Product.ID
-				}
-				if pr.Recurring != nil {
-					u.Interval = string(pr.Recurring.Interval)
-				}
-				byID[pr.ID] = u
-				order = append(order, pr.ID)
-			}
-			u.Subscriptions++
-			switch s.Status {
-			case stripe.SubscriptionStatusActive, stripe.SubscriptionStatusTrialing, stripe.SubscriptionStatusPastDue:
-				u.ActiveSubscriptions++
-			}
-		}
-	}
-	if err := it.Err(); err != nil {
-		return nil, c.wrapErr("subscriptions", err)
-	}
-
-	if len(order) > 0 {
-		names, err := c.productNames(ctx)
-		var perr *PermissionError
-		if err != nil && !errors.As(err, &perr) {
-			// Without Products read the prices are still useful; only the
-			// names stay empty.
-			return nil, err
-		}
-		for _, u := range byID {
-			u.ProductName = names[u.ProductID]
-		}
-	}
-	out := make([]PriceUsage, 0, len(order))
-	for _, id := range order {
-		out = append(out, *byID[id])
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].ActiveSubscriptions != out[j].ActiveSubscriptions {
-			return out[i].ActiveSubscriptions > out[j].ActiveSubscriptions
-		}
-		return out[i].Subscriptions > out[j].Subscriptions
-	})
-	return out, nil
-}
-
-// productNames lists products (active and archived) by id.
-func (c *Client) productNames(ctx context.Context) (map[string]string, error) {
-	names := map[string]string{}
-	it := c.api.Products.List(&stripe.ProductListParams{ListParams: listParams(ctx)})
-	for it.Next() {
-		names[it.Product().ID] = it.Product().Name
-	}
-	if err := it.Err(); err != nil {
-		return nil, c.wrapErr("products", err)
-	}
-	return names, nil
 }
 
 // ActiveEntitlements returns the lookup keys of a customer's active

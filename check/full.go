@@ -133,7 +133,9 @@ func (x *run) fullCheck(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	x.stakes.learn(all)
+	if err := x.learnPrices(ctx, all); err != nil {
+		return err
+	}
 	ci := &customerIndex{all: all, byID: make(map[string]int32, len(all)), ents: map[int32][]string{}}
 	for i := range all {
 		ci.byID[all[i].Customer.ID] = int32(i)

@@ -47,6 +47,9 @@ func TestIncidentsCarryMoneyAtStake(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("at stake:\n got %v\nwant %v", got, want)
 	}
+	if n := len(priceReads(f)); n != 0 {
+		t.Errorf("no tiered price, yet %d prices read", n)
+	}
 	totals, err := w.store.StakeTotals(context.Background(), w.project.ID)
 	if err != nil || fmt.Sprint(totals) != "[{usd access_without_payment 4900} {usd paid_without_access 4900}]" {
 		t.Errorf("totals %v %v", totals, err)

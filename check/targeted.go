@@ -142,7 +142,9 @@ func (x *run) customerChunk(ctx context.Context, ids []string) error {
 		switch {
 		case err == nil:
 			reads[i] = read{cb: cb, known: true}
-			x.stakes.learn([]billing.CustomerBilling{cb})
+			if err := x.learnPrices(ctx, []billing.CustomerBilling{cb}); err != nil {
+				return err
+			}
 		case errors.Is(err, billing.ErrCustomerNotFound):
 			reads[i] = read{cb: billing.CustomerBilling{Customer: billing.Customer{ID: id}}}
 		default:

@@ -208,7 +208,17 @@ func (s *Server) probeChargesAndDisputes(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Minute)
 	defer cancel()
-	if _, err := cl.TestConnection(ctx, billing.ProbeOptions{ChargesAndDisputes: true}); err != nil {
+	_, err = cl.TestConnection(ctx, billing.ProbeOptions{ChargesAndDisputes: true})
+	var perr *billing.PermissionError
+	if errors.As(err, &perr) {
+		// Optional reads (Prices, Products) the key lacks don't block the
+		// policy; only Charges and Disputes, and the required reads, do.
+		if required := perr.Required(); required != nil {
+			return sourceAnswer(required)
+		}
+		return nil
+	}
+	if err != nil {
 		return sourceAnswer(err)
 	}
 	return nil

@@ -70,20 +70,10 @@ func (s *Server) connectStripe(c echo.Context) error {
 	if errors.As(err, &perr) {
 		// Name only the required reads in the error; optional ones are a
 		// warning once the required ones work.
-		required := &billing.PermissionError{}
-		var optional []string
-		for _, m := range perr.Missing {
-			if m.Optional {
-				optional = append(optional, m.Resource)
-			} else {
-				required.Missing = append(required.Missing, m)
-			}
-		}
-		if len(required.Missing) > 0 {
+		if required := perr.Required(); required != nil {
 			return sourceAnswer(required)
 		}
-		warnings = append(warnings, "This key can't read "+strings.Join(optional, " or ")+
-			". That is optional: set it to Read on the restricted key if you want ParityRail to use it.")
+		warnings = append(warnings, optionalReadWarnings(perr.OptionalResources())...)
 	} else if err != nil {
 		return sourceAnswer(err)
 	}
@@ -120,6 +110,35 @@ func (s *Server) projectStripe(c echo.Context) (*billing.Client, error) {
 	return client, nil
 }
 
+// optionalReads says what each optional read adds, for the warning a
+// key without it gets on "Test & connect".
+var optionalReads = map[string]string{
+	billing.ResourceProducts: "Without it, plan mapping lists prices without their product names.",
+	billing.ResourcePrices:   "Without it, money at stake shows no monthly amount for tiered prices.",
+}
+
+// optionalReadWarnings is one warning per optional read the key lacks,
+// naming the permission and what it adds.
+func optionalReadWarnings(resources []string) []string {
+	var out, rest []string
+	for _, r := range resources {
+		if why, ok := optionalReads[r]; ok {
+			out = append(out, "This key can't read "+r+" (optional). "+why+" Set "+r+" to Read on the restricted key in Stripe Dashboard → Developers → API keys to add it.")
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	if len(rest) > 0 {
+		out = append(out, "This key can't read "+strings.Join(rest, " or ")+
+			". That is optional: set it to Read on the restricted key if you want ParityRail to use it.")
+	}
+	return out
+}
+
+// productNamesNote is "Load from Stripe"'s note for a key without
+// Products read.
+const productNamesNote = "Product names need 'Products: Read' on the restricted key."
+
 type priceView struct {
 	PriceID             string `json:"price_id"`
 	LookupKey           string `json:"lookup_key"`
@@ -127,28 +146,43 @@ type priceView struct {
 	ProductID           string `json:"product_id"`
 	ProductName         string `json:"product_name"`
 	UnitAmount          int64  `json:"unit_amount"`
+	BillingScheme       string `json:"billing_scheme"`
 	Currency            string `json:"currency"`
 	Interval            string `json:"interval"`
 	Subscriptions       int    `json:"subscriptions"`
 	ActiveSubscriptions int    `json:"active_subscriptions"`
 }
 
+// priceListView is "Load from Stripe"'s answer: the prices, and notes on
+// what a missing optional read left out.
+type priceListView struct {
+	Items []priceView `json:"items"`
+	Notes []string    `json:"notes"`
+}
+
 // stripePrices lists the prices found on the account's subscriptions, for
-// step 5's "Load from Stripe".
+// step 5's "Load from Stripe". It needs only Subscriptions read; without
+// Products read the rows come without product names, and a note says which
+// permission adds them.
 func (s *Server) stripePrices(c echo.Context) error {
 	client, err := s.projectStripe(c)
 	if err != nil {
 		return err
 	}
-	prices, err := client.PricesInUse(c.Request().Context())
+	found, err := client.FindPrices(c.Request().Context())
 	if err != nil {
 		return sourceAnswer(err)
 	}
-	views := make([]priceView, len(prices))
-	for i, p := range prices {
-		views[i] = priceView(p)
+	out := priceListView{Items: make([]priceView, len(found.Prices)), Notes: []string{}}
+	for i, p := range found.Prices {
+		out.Items[i] = priceView(p)
 	}
-	return c.JSON(http.StatusOK, listOf(views))
+	for _, m := range found.Missing {
+		if m.Resource == billing.ResourceProducts {
+			out.Notes = append(out.Notes, productNamesNote)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // modeWarning says when a live access source is checked against a test-mode

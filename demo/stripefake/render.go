@@ -369,6 +369,7 @@ func (s *Server) render(kind string, v any, expand []string, need func(string) *
 // referenced object when expanded), nested objects and lists are walked, and
 // stripe-go's zero values Stripe sends as null are nulled.
 func (s *Server) walk(m *jval, typ string, expand []string, need func(string) *apiError) *apiError {
+	renderPriceFields(m, typ, expand)
 	refs := expandable[typ]
 	for i := range m.kids {
 		f := &m.kids[i]

@@ -49,6 +49,7 @@ func refObjectType(m map[string]any, fallback string) string {
 // referenced object when expanded), nested objects and lists are walked, and
 // stripe-go's zero values Stripe sends as null are nulled.
 func (s *Server) refWalkLocked(m map[string]any, typ string, expand []string, need func(string) *apiError) *apiError {
+	refPriceFields(m, typ, expand)
 	refs := expandable[typ]
 	for k, val := range m {
 		sub := subPaths(expand, k)
@@ -121,6 +122,45 @@ func (s *Server) refWalkLocked(m map[string]any, typ string, expand []string, ne
 	return nil
 }
 
+// refPriceFields is renderPriceFields on maps.
+func refPriceFields(m map[string]any, typ string, expand []string) {
+	incl, ok := priceIncludable[typ]
+	if !ok {
+		return
+	}
+	for _, k := range incl {
+		if _, ok := m[k]; ok && !contains(expand, k) {
+			delete(m, k)
+		}
+	}
+	if m["billing_scheme"] != "tiered" {
+		return
+	}
+	for _, k := range tierAmountFields[typ] {
+		if _, ok := m[k]; ok {
+			m[k] = nil
+		}
+	}
+	tiers, _ := m["tiers"].([]any)
+	for _, el := range tiers {
+		t, ok := el.(map[string]any)
+		if !ok {
+			continue
+		}
+		zero := func(k string) bool { n, ok := t[k].(json.Number); return ok && n.String() == "0" }
+		if zero("up_to") {
+			t["up_to"] = nil
+		}
+		flatSet := !zero("flat_amount")
+		if !flatSet {
+			t["flat_amount"], t["flat_amount_decimal"] = nil, nil
+		}
+		if flatSet && zero("unit_amount") {
+			t["unit_amount"], t["unit_amount_decimal"] = nil, nil
+		}
+	}
+}
+
 // TestRenderMatchesReference renders every stored object of a generated
 // account, with and without expansions, through both renderers and
 // compares the bytes.
@@ -134,9 +174,13 @@ func TestRenderMatchesReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.AddCheckoutSession(CheckoutSessionSpec{CustomerID: ids[1]})
+	f.AddPrice(PriceSpec{ID: "price_tiered", ProductName: "Seats", TiersMode: "graduated",
+		Tiers: []TierSpec{{UpTo: 5, FlatAmount: 1000}, {UpTo: 10, UnitAmount: 800}, {UnitAmount: 500, FlatAmount: 100}}})
+	f.MustAddSubscription(SubscriptionSpec{CustomerID: ids[1], PriceIDs: []string{"price_tiered"}, Quantity: 12})
 	all := func(string) *apiError { return nil }
 	expansions := [][]string{nil, {"customer"}, {"latest_invoice", "customer"}, {"product"}, {"default_price"},
-		{"items.data.price.product"}, {"subscription", "invoice"}, {"latest_invoice.customer"}}
+		{"items.data.price.product"}, {"subscription", "invoice"}, {"latest_invoice.customer"}, {"tiers"},
+		{"items.data.price.tiers", "items.data.plan.tiers"}, {"default_price.tiers"}}
 	n := 0
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -116,6 +116,10 @@ type PriceSpec struct {
 	Currency    string
 	Interval    string
 	Inactive    bool
+	// TiersMode ("graduated" or "volume") makes the price tiered, billed
+	// by Tiers; UnitAmount is then ignored (Stripe sends null).
+	TiersMode string
+	Tiers     []TierSpec
 }
 
 // AddPrice stores a price (creating its product if needed) and returns its id.
@@ -136,7 +140,7 @@ func (s *Server) AddPrice(p PriceSpec) string {
 		interval = "month"
 	}
 	created := s.now().Unix()
-	s.putLocked(kindPrice, id, created, &stripe.Price{
+	pr := &stripe.Price{
 		ID: id, Object: "price", Active: !p.Inactive, BillingScheme: stripe.PriceBillingSchemePerUnit,
 		Created: created, Currency: stripe.Currency(cur), Livemode: s.livemode, LookupKey: p.LookupKey,
 		Nickname: p.Nickname, Product: &stripe.Product{ID: prod}, Metadata: map[string]string{},
@@ -146,7 +150,16 @@ func (s *Server) AddPrice(p PriceSpec) string {
 		},
 		TaxBehavior: stripe.PriceTaxBehaviorUnspecified, Type: stripe.PriceTypeRecurring,
 		UnitAmount: p.UnitAmount, UnitAmountDecimal: float64(p.UnitAmount),
-	})
+	}
+	if p.TiersMode != "" {
+		pr.BillingScheme, pr.TiersMode = stripe.PriceBillingSchemeTiered, stripe.PriceTiersMode(p.TiersMode)
+		pr.UnitAmount, pr.UnitAmountDecimal = 0, 0
+		for _, t := range p.Tiers {
+			pr.Tiers = append(pr.Tiers, &stripe.PriceTier{UpTo: t.UpTo, UnitAmount: t.UnitAmount, UnitAmountDecimal: float64(t.UnitAmount),
+				FlatAmount: t.FlatAmount, FlatAmountDecimal: float64(t.FlatAmount)})
+		}
+	}
+	s.putLocked(kindPrice, id, created, pr)
 	return id
 }
 
@@ -156,10 +169,12 @@ func (s *Server) AddPrice(p PriceSpec) string {
 // or open for past_due/unpaid/incomplete, void for incomplete_expired) and
 // InvoiceCreated (default: the start of the current period).
 type SubscriptionSpec struct {
-	ID                string
-	CustomerID        string
-	Status            stripe.SubscriptionStatus
-	PriceIDs          []string
+	ID         string
+	CustomerID string
+	Status     stripe.SubscriptionStatus
+	PriceIDs   []string
+	// Quantity of every item; 0 → 1.
+	Quantity          int64
 	Created           time.Time
 	CurrentPeriodEnd  time.Time
 	TrialEnd          time.Time
@@ -200,13 +215,14 @@ func (s *Server) AddSubscription(spec SubscriptionSpec) (string, error) {
 			return "", fmt.Errorf("stripefake: no price %s", pid)
 		}
 		p := v.(*stripe.Price)
-		currency, amount = p.Currency, amount+p.UnitAmount
+		qty := max(spec.Quantity, 1)
+		currency, amount = p.Currency, amount+p.UnitAmount*qty
 		if p.Recurring != nil {
 			interval = string(p.Recurring.Interval)
 		}
 		items = append(items, &stripe.SubscriptionItem{
 			ID: "si_" + s.nextSuffixLocked(), Object: "subscription_item", Created: created,
-			Price: p, Plan: planFor(p), Quantity: 1, Subscription: id,
+			Price: p, Plan: planFor(p), Quantity: qty, Subscription: id,
 			Metadata: map[string]string{}, TaxRates: []*stripe.TaxRate{}, Discounts: []*stripe.Discount{},
 		})
 	}
@@ -407,6 +423,13 @@ func planFor(p *stripe.Price) *stripe.Plan {
 	if p.Recurring != nil {
 		pl.Interval = stripe.PlanInterval(p.Recurring.Interval)
 		pl.IntervalCount = p.Recurring.IntervalCount
+	}
+	if p.BillingScheme == stripe.PriceBillingSchemeTiered {
+		pl.BillingScheme, pl.TiersMode = stripe.PlanBillingSchemeTiered, stripe.PlanTiersMode(p.TiersMode)
+		for _, t := range p.Tiers {
+			pl.Tiers = append(pl.Tiers, &stripe.PlanTier{UpTo: t.UpTo, UnitAmount: t.UnitAmount, UnitAmountDecimal: t.UnitAmountDecimal,
+				FlatAmount: t.FlatAmount, FlatAmountDecimal: t.FlatAmountDecimal})
+		}
 	}
 	return pl
 }

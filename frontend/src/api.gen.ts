@@ -373,7 +373,12 @@ export interface paths {
         put?: never;
         /**
          * Onboarding step 2 — connect a restricted Stripe key
-         * @description The key is verified against Stripe before it is stored. 409 `demo_project` on a demo project.
+         * @description The key is verified against Stripe before it is stored. Customers,
+         *     Subscriptions and Invoices read are required (422
+         *     `stripe_missing_permissions` names every one missing); Prices,
+         *     Products, Checkout Sessions and Entitlements read are optional, and
+         *     each one missing gets a warning naming it and what it adds. 409
+         *     `demo_project` on a demo project.
          */
         post: operations["connectStripe"];
         delete?: never;
@@ -1707,8 +1712,12 @@ export interface components {
             lookup_key: string;
             nickname: string;
             product_id: string;
+            /** @description Empty when the key can't read Products. */
             product_name: string;
+            /** @description 0 for a tiered price. */
             unit_amount: number;
+            /** @enum {string} */
+            billing_scheme: "per_unit" | "tiered";
             currency: string;
             interval: string;
             subscriptions: number;
@@ -3350,7 +3359,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Prices with subscription counts. */
+            /**
+             * @description Prices with subscription counts. Needs only Subscriptions read;
+             *     `notes` says what a missing optional read left out (without
+             *     Products read the rows have no product names).
+             */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3358,6 +3371,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Price"][];
+                        notes: string[];
                     };
                 };
             };

@@ -45,7 +45,7 @@ import type {
   Mappings,
   MappingsUpdate,
   MetadataKeys,
-  PriceUsage,
+  PriceList,
   Project,
   Role,
   StackChoices,
@@ -213,7 +213,7 @@ export const api = {
   listConnections: (id: string) => request<List<Connection>>('GET', `/api/projects/${enc(id)}/connections`),
   connectStripe: (id: string, body: StripeConnectRequest) =>
     request<ConnectResult>('POST', `/api/projects/${enc(id)}/stripe`, body),
-  stripePrices: (id: string) => request<List<PriceUsage>>('GET', `/api/projects/${enc(id)}/stripe/prices`),
+  stripePrices: (id: string) => request<PriceList>('GET', `/api/projects/${enc(id)}/stripe/prices`),
   connectClerk: (id: string, body: ClerkConnectRequest) =>
     request<ConnectResult>('POST', `/api/projects/${enc(id)}/clerk`, body),
   /** Every call re-samples recent users (and organizations when asked). */

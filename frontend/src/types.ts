@@ -91,11 +91,22 @@ export interface PriceUsage {
   nickname: string;
   product_id: string;
   product_name: string;
+  /** 0 for a tiered price. */
   unit_amount: number;
+  /** Absent from older servers; per_unit when so. */
+  billing_scheme?: 'per_unit' | 'tiered';
   currency: string;
   interval: string;
   subscriptions: number;
   active_subscriptions: number;
+}
+
+/**
+ * GET …/stripe/prices: the prices found, and notes on what a missing optional
+ * read left out (e.g. product names without Products read).
+ */
+export interface PriceList extends List<PriceUsage> {
+  notes: string[];
 }
 
 /** Metadata keys sampled from recent Clerk users and organizations (step 6). */

@@ -51,6 +51,9 @@ describe('suggestAppValue and formatPrice', () => {
   it('formats amounts in the currency’s own minor unit', () => {
     expect(formatPrice({ unit_amount: 4900, currency: 'usd', interval: 'month' })).toMatch(/49\.00 \/ month$/);
     expect(formatPrice({ unit_amount: 500, currency: 'jpy', interval: '' })).toMatch(/500$/);
+    expect(formatPrice({ unit_amount: 0, currency: 'usd', interval: 'month', billing_scheme: 'tiered' })).toBe(
+      'tiered, USD / month',
+    );
   });
 });
 
@@ -112,6 +115,26 @@ describe('step 5 (Plan mapping)', () => {
         no_plan_value: 'free',
       },
     });
+  });
+
+  it('loads rows without product names and says which permission adds them', async () => {
+    const note = "Product names need 'Products: Read' on the restricted key.";
+    stubApi(
+      pageRoutes(project({ billing_source: 'stripe', access_source: 'clerk' }, 5), admin, {
+        'GET /api/projects/prj_abc/mappings': { status: 200, body: emptyMappings },
+        'GET /api/projects/prj_abc/stripe/prices': {
+          status: 200,
+          body: { items: [price({ price_id: 'price_pro', lookup_key: 'pro', product_name: '' })], notes: [note] },
+        },
+      }),
+    );
+    renderApp('/projects/prj_abc/onboarding/5');
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Load from Stripe' }));
+    await screen.findByRole('group', { name: 'Row 1' });
+    expect(rowValues(1)).toEqual(['price_pro', 'pro', 'pro']);
+    expect(screen.getByText(note)).toBeInTheDocument();
+    expect(screen.getByText(/^.*10\.00 \/ month · 1 active of 1 subscription$/)).toBeInTheDocument();
   });
 
   it('shows the server messages for loading and saving verbatim', async () => {

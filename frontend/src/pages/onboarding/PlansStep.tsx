@@ -1,6 +1,7 @@
 // Step 5 "Plan mapping": which app plan value each Stripe price means. "Load
 // from Stripe" prefills rows from the prices found on the account's
-// subscriptions; rows are ordered, first = highest tier.
+// subscriptions (only Subscriptions read is needed; a note says what a
+// missing optional read left out); rows are ordered, first = highest tier.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ArrowDown, ArrowUp, CloudDownload, Plus, Trash2 } from 'lucide-react';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
@@ -22,8 +23,13 @@ export function suggestAppValue(p: Pick<PriceUsage, 'lookup_key' | 'product_name
     .replace(/^_+|_+$/g, '');
 }
 
-export function formatPrice(p: Pick<PriceUsage, 'unit_amount' | 'currency' | 'interval'>): string {
+export function formatPrice(p: Pick<PriceUsage, 'unit_amount' | 'currency' | 'interval' | 'billing_scheme'>): string {
   if (!p.currency) return '';
+  // A tiered price's amount depends on the quantity: its unit_amount is 0.
+  if (p.billing_scheme === 'tiered') {
+    const tiered = `tiered, ${p.currency.toUpperCase()}`;
+    return p.interval ? `${tiered} / ${p.interval}` : tiered;
+  }
   let text: string;
   try {
     const fmt = new Intl.NumberFormat(undefined, { style: 'currency', currency: p.currency.toUpperCase() });
@@ -72,6 +78,8 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
   const [noPlan, setNoPlan] = useState(saved?.no_plan_value || DEFAULT_NO_PLAN);
   const [prices, setPrices] = useState<Map<string, PriceUsage>>(new Map());
   const [loadedNone, setLoadedNone] = useState(false);
+  // What the key's missing optional reads left out of the loaded prices.
+  const [notes, setNotes] = useState<string[]>([]);
 
   const load = useMutation({
     mutationFn: () => api.stripePrices(project.id),
@@ -79,6 +87,7 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
       const found = res.items ?? [];
       setPrices(new Map(found.map((p) => [p.price_id, p])));
       setLoadedNone(found.length === 0);
+      setNotes(res.notes ?? []);
       const have = new Set(rows.map((r) => r.price_id.trim()).filter(Boolean));
       const added = found.filter((p) => !have.has(p.price_id));
       // Replace a lone untouched empty row rather than keep it above the prices.
@@ -167,6 +176,14 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
           <Notice>
             No prices were found on this Stripe account's subscriptions yet. Add rows by hand, or load again once
             there are subscriptions.
+          </Notice>
+        )}
+
+        {notes.length > 0 && (
+          <Notice>
+            {notes.map((n) => (
+              <p key={n}>{n}</p>
+            ))}
           </Notice>
         )}
 

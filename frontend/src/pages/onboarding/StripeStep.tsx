@@ -49,7 +49,8 @@ export function StripeStep({
         </div>
         <p className="max-w-2xl text-sm leading-6 text-gray-600">
           In Stripe Dashboard → Developers → API keys, create a restricted key with <strong className="font-medium text-gray-900">Read</strong>{' '}
-          on Customers, Subscriptions and Invoices (and, if you use them, Checkout Sessions and Entitlements). A
+          on Customers, Subscriptions and Invoices. Optional: Products (product names in plan mapping), Prices
+          (amounts of tiered prices) and, if you use them, Checkout Sessions and Entitlements. A
           secret key (<code className="font-mono text-xs">sk_…</code>) works too, but a restricted key can only read.
         </p>
 
