@@ -108,7 +108,8 @@ describe('step 5 pre-fills app values the app really stores', () => {
     await user.type(appValue(3), 'pro');
     expect(within(row(3)).queryByTestId('value-chip-guess')).toBeNull();
     expect(within(row(3)).getByTestId('value-chip-app')).toBeInTheDocument();
-  });
+    // Typing through a whole page on two shared cores takes seconds.
+  }, 15_000);
 
   it('says why the app’s values could not be read, and marks every value a guess', async () => {
     stubApi(

@@ -66,10 +66,12 @@ export function matchAppValue(price: PriceNames, values: AppValue[]): AppValueMa
   return null;
 }
 
+const basisText = (basis: string) => (basis === 'mapped' ? 'mapped on step 6' : 'suggested, not mapped on step 6 yet');
+
 /** Where the values were read, in words: "public.profiles.plan (mapped on step 6)". */
 export function originsText(v: AppValues): string {
   return v.origins
-    .map((o) => `${o.where} (${o.basis === 'mapped' ? 'mapped on step 6' : 'named like a plan; step 6 not saved'})`)
+    .map((o) => `${o.where} (${basisText(o.basis)})`)
     .join(' and ');
 }
 
@@ -122,35 +124,37 @@ export function OriginChip({ origin, explanation, id }: { origin: ValueOrigin; e
   const label =
     origin.kind === 'app' ? `In your app · ${origin.value.count}` : origin.kind === 'guess' ? 'guess' : 'No paid plan';
   return (
-    <Tooltip.Root>
-      <Tooltip.Trigger asChild>
-        {/* Focusable, so the explanation reaches keyboards; the input also names it (aria-describedby). */}
-        <span
-          tabIndex={0}
-          data-testid={`value-chip-${origin.kind}`}
-          className={cx(
-            'inline-flex cursor-help items-center gap-1 rounded-full px-2 py-px text-[11px] font-medium ring-1 ring-inset focus-visible:outline-2 focus-visible:outline-indigo-600',
-            styles,
-          )}
-        >
-          <Icon aria-hidden className="size-3" />
-          {label}
-          <span id={id} className="sr-only">
-            {explanation}
+    <>
+      <Tooltip.Root>
+        <Tooltip.Trigger asChild>
+          {/* Focusable, so the explanation reaches keyboards; the input also names it (aria-describedby). */}
+          <span
+            tabIndex={0}
+            data-testid={`value-chip-${origin.kind}`}
+            className={cx(
+              'inline-flex cursor-help items-center gap-1 rounded-full px-2 py-px text-[11px] font-medium ring-1 ring-inset focus-visible:outline-2 focus-visible:outline-indigo-600',
+              styles,
+            )}
+          >
+            <Icon aria-hidden className="size-3" />
+            {label}
           </span>
-        </span>
-      </Tooltip.Trigger>
-      <Tooltip.Portal>
-        <Tooltip.Content
-          side="bottom"
-          sideOffset={4}
-          className="z-50 max-w-xs rounded bg-gray-900 px-2.5 py-1.5 text-xs leading-5 text-white shadow"
-        >
-          {explanation}
-          <Tooltip.Arrow className="fill-gray-900" />
-        </Tooltip.Content>
-      </Tooltip.Portal>
-    </Tooltip.Root>
+        </Tooltip.Trigger>
+        <Tooltip.Portal>
+          <Tooltip.Content
+            side="bottom"
+            sideOffset={4}
+            className="z-50 max-w-xs rounded bg-gray-900 px-2.5 py-1.5 text-xs leading-5 text-white shadow"
+          >
+            {explanation}
+            <Tooltip.Arrow className="fill-gray-900" />
+          </Tooltip.Content>
+        </Tooltip.Portal>
+      </Tooltip.Root>
+      <span id={id} className="sr-only">
+        {explanation}
+      </span>
+    </>
   );
 }
 
@@ -186,7 +190,14 @@ export function AppValuesSummary({ data, error }: { data?: AppValues; error?: st
     body = (
       <>
         <p>
-          Read from <code className="font-mono text-xs">{originsText(data)}</code>
+          Read from{' '}
+          {data.origins.map((o, i) => (
+            <span key={o.where}>
+              {i > 0 && ' and '}
+              <code className="font-mono text-xs">{o.where}</code>{' '}
+              ({basisText(o.basis)})
+            </span>
+          ))}
           {sampled ? ` on your ${sampled} most recent Clerk users` : ''}. Rows marked <em>In your app</em> use one of
           these values; rows marked <em>guess</em> match none of them — check those.
         </p>
