@@ -2,7 +2,8 @@
 // the real binary and the real Postgres at 127.0.0.1:5432: the role SQL shown
 // on step 3, run by the superuser, gives a role that connects and can write
 // nothing; the errors a person can act on; the identity (step 4) and access
-// (step 6) mappings pre-filled from the schema and saved; the column-scoped
+// (step 6) mappings pre-filled from the schema and saved; step 5's plan
+// values filled from what the app stores, guesses marked; the column-scoped
 // repair role.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -126,11 +127,11 @@ async function alertSays(page, text) {
   return alert.innerText();
 }
 
-/** Screenshots at 1280 and 390 px; at 390 nothing may widen the page past the screen. */
-async function bothWidths(page, name) {
+/** Screenshots at 1280 and a phone's width; on the phone nothing may widen the page past the screen. */
+async function bothWidths(page, name, phone = 390) {
   await screenshot(page, `${name}-1280`);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, `${name}-390`);
+  await page.setViewportSize({ width: phone, height: 844 });
+  await screenshot(page, `${name}-${phone}`);
   const wide = await page.evaluate(() =>
     document.documentElement.scrollWidth > window.innerWidth
       ? [...document.querySelectorAll('body *')]
@@ -139,7 +140,7 @@ async function bothWidths(page, name) {
           .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)}: ${el.textContent.slice(0, 60)}`)
       : [],
   );
-  assert.deepEqual(wide, [], `${name}: the page scrolls sideways at 390 px`);
+  assert.deepEqual(wide, [], `${name}: the page scrolls sideways at ${phone} px`);
   await page.setViewportSize({ width: 1280, height: 860 });
 }
 
@@ -154,6 +155,12 @@ test('Postgres: role SQL from the UI, actionable connect errors, suggested ident
     t,
     async ({ browser, baseURL, fakes }) => {
       await fakes.control('POST', '/stripe/keys', { key: STRIPE_KEY });
+      // Three prices in use: Pro and Team are plans the app stores, Scale is not.
+      for (const [id, product, lookup] of [['price_pro_m', 'Pro', 'pro_monthly'], ['price_team_m', 'Team'], ['price_scale_m', 'Scale']]) {
+        await fakes.control('POST', '/stripe/prices', { id, product_name: product, lookup_key: lookup, unit_amount: 4900 });
+        const { id: customer } = await fakes.control('POST', '/stripe/customers', { email: `${id}@example.com` });
+        await fakes.control('POST', '/stripe/subscriptions', { customer_id: customer, status: 'active', price_ids: [id] });
+      }
       const { page, problems, project, api } = await ownerWithProject(browser, baseURL, {
         name: 'Acme',
         billing_source: 'stripe',
@@ -247,7 +254,41 @@ test('Postgres: role SQL from the UI, actionable connect errors, suggested ident
       await page.getByRole('button', { name: 'Save and continue' }).click();
       await page.waitForURL(`**${base}/5`);
 
-      // Step 6 (step 5's plans are another test's): the suggested access columns, typed.
+      // Step 5: "Load from Stripe" fills the plan values the app really
+      // stores (counted in the suggested plan columns, step 6 not saved yet);
+      // Scale matches nothing in the app, so its value is a marked guess.
+      await page.getByRole('button', { name: 'Load from Stripe' }).click();
+      await page.getByRole('group', { name: 'Row 3' }).waitFor({ timeout: 20_000 });
+      const filled = {};
+      for (const n of [1, 2, 3]) {
+        const row = page.getByRole('group', { name: `Row ${n}` });
+        const chip = row.locator('[data-testid^="value-chip-"]');
+        filled[await row.getByLabel('Stripe price id').inputValue()] = {
+          value: await row.getByLabel('App plan value').inputValue(),
+          chip: (await chip.count()) ? (await chip.innerText()).trim() : '',
+        };
+      }
+      assert.deepEqual(filled, {
+        price_pro_m: { value: 'pro', chip: 'In your app · 1' },
+        price_team_m: { value: 'team', chip: 'In your app · 1' },
+        price_scale_m: { value: 'scale', chip: 'guess' },
+      });
+      const summary = page.getByTestId('app-values-summary');
+      assert.match(
+        await summary.innerText(),
+        /public\.users\.plan \(suggested, not mapped on step 6 yet\) and public\.organizations\.plan \(suggested, not mapped on step 6 yet\)/,
+      );
+      assert.match(await summary.getByRole('list', { name: 'Plan values in your app' }).innerText(), /free\s*2[\s\S]*pro\s*1[\s\S]*team\s*1/);
+      const guessRow = page.getByRole('group').filter({ has: page.getByTestId('value-chip-guess') });
+      await guessRow.getByTestId('value-chip-guess').hover();
+      await page.getByRole('tooltip').filter({ hasText: 'Guess: no value in public.users.plan' }).waitFor();
+      await screenshot(page, '77-plans-guess-explained');
+      await page.mouse.move(0, 0);
+      await page.keyboard.press('Escape');
+      await page.getByRole('tooltip').waitFor({ state: 'detached' });
+      await bothWidths(page, '78-plans-app-values', 360);
+
+      // Step 6: the suggested access columns, typed.
       await page.getByRole('navigation', { name: 'Onboarding steps' }).getByRole('link', { name: /Access mapping/ }).click();
       await page.waitForURL(`**${base}/6`);
       const users6 = page.getByRole('group', { name: 'Users' });

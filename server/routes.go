@@ -45,6 +45,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/api/projects/:id/schema", s.schema, member, project)
 	e.POST("/api/projects/:id/clerk", s.connectClerk, admin, project, s.ownDataOnly)
 	e.GET("/api/projects/:id/clerk/metadata-keys", s.clerkMetadataKeys, member, project)
+	e.GET("/api/projects/:id/app-values", s.appValues, member, project) // the plan values the app stores, for step 5
 	e.GET("/api/projects/:id/mappings", s.getMappings, member, project)
 	e.PUT("/api/projects/:id/mappings", s.saveMappings, admin, project)
 	e.GET("/api/projects/:id/policy", s.getPolicy, member, project)

@@ -89,12 +89,7 @@ type MetadataSample struct {
 // includeOrgs) and returns every top-level metadata key as <container>.<key>.
 func (c *Client) SampleMetadataKeys(ctx context.Context, includeOrgs bool) (MetadataSample, error) {
 	var s MetadataSample
-	q := url.Values{"limit": {strconv.Itoa(sampleSize)}, "order_by": {"-created_at"}}
-	data, err := c.get(ctx, "/users", q, "users")
-	if err != nil {
-		return s, err
-	}
-	users, err := c.decodeUsers(data)
+	users, err := c.SampleUsers(ctx)
 	if err != nil {
 		return s, err
 	}
@@ -109,11 +104,7 @@ func (c *Client) SampleMetadataKeys(ctx context.Context, includeOrgs bool) (Meta
 		return s, nil
 	}
 
-	data, err = c.get(ctx, "/organizations", q, "organizations")
-	if err != nil {
-		return s, err
-	}
-	orgs, _, err := c.decodeOrganizations(data)
+	orgs, err := c.SampleOrganizations(ctx)
 	if err != nil {
 		return s, err
 	}

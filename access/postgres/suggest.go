@@ -205,6 +205,16 @@ func suggestTable(t Table, identity Column, why string) *TableSuggestion {
 	return ts
 }
 
+// SuggestPlanColumn is the column of t that looks most like its plan, and
+// why, as step 6 would suggest it.
+func SuggestPlanColumn(t Table) (name, reason string, ok bool) {
+	c, _, ok := bestColumn(t, fulfillment.FieldPlan, planNames)
+	if !ok {
+		return "", "", false
+	}
+	return c.Name, fmt.Sprintf("%q is named like a plan and holds %s.", c.Name, c.Type), true
+}
+
 // suggestMembers finds the table with a column pointing at the org table and
 // one pointing at users: organization_members(organization_id, user_id).
 func suggestMembers(s Schema, org Table) *MembersSuggestion {

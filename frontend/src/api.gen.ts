@@ -520,6 +520,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}/app-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project id (prj_…). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The values the app really stores for its plan field (step 5)
+         * @description Postgres: the plan column saved on step 6 (else the column named like a
+         *     plan) of the users table and, when step 4 maps one, the organizations
+         *     table, counted with one read-only `GROUP BY`. Clerk: the plan path saved
+         *     on step 6 (else the metadata key named like a plan) on the 100 most
+         *     recent users, and organizations when step 6 maps them (GET requests
+         *     only). Each origin says which column or path it read and whether it
+         *     was mapped or suggested. At most 50 values, most common first; NULL,
+         *     missing and empty values are counted as `unset`.
+         */
+        get: operations["appValues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{id}/mappings": {
         parameters: {
             query?: never;
@@ -1722,6 +1752,42 @@ export interface components {
             interval: string;
             subscriptions: number;
             active_subscriptions: number;
+        };
+        AppValues: {
+            /** @enum {string} */
+            field: "plan";
+            /** @enum {string} */
+            source: "postgres" | "clerk";
+            origins: components["schemas"]["AppValuesOrigin"][];
+            items: components["schemas"]["AppValue"][];
+            /** @description Why nothing was read, when there is no origin. */
+            note?: string;
+        };
+        AppValuesOrigin: {
+            /** @enum {string} */
+            subject: "users" | "organizations";
+            /** @description The column (public.profiles.plan) or metadata path (public_metadata.plan) read. */
+            where: string;
+            /**
+             * @description mapped: saved on step 6; suggested: named like a plan, step 6 not saved.
+             * @enum {string}
+             */
+            basis: "mapped" | "suggested";
+            /** @description Why a suggested column or path was picked. */
+            reason?: string;
+            /** @description Clerk: how many of the most recent subjects were read. */
+            sampled?: number;
+            /** @description Rows or subjects with no value (NULL, missing or empty). */
+            unset: number;
+            /** @description How many distinct values the origin holds. */
+            distinct: number;
+            /** @description What makes the counts doubtful (row-level security). */
+            warning?: string;
+        };
+        AppValue: {
+            value: string;
+            count: number;
+            where: string[];
         };
         RoleSQL: {
             role: string;
@@ -3559,6 +3625,39 @@ export interface operations {
                         users_sampled: number;
                         organizations_sampled: number;
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    appValues: {
+        parameters: {
+            query: {
+                /** @description The app field whose values to list; only `plan`. */
+                field: "plan";
+            };
+            header?: never;
+            path: {
+                /** @description The project id (prj_…). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The values, with counts and where they were read. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppValues"];
                 };
             };
             400: components["responses"]["BadRequest"];

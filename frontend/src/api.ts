@@ -45,6 +45,7 @@ import type {
   Mappings,
   MappingsUpdate,
   MetadataKeys,
+  AppValues,
   PriceList,
   Project,
   Role,
@@ -222,6 +223,9 @@ export const api = {
       'GET',
       `/api/projects/${enc(id)}/clerk/metadata-keys${organizations ? '?organizations=true' : ''}`,
     ),
+  /** The values the app stores for a field (the plan): counted in the app's database or sampled from Clerk. */
+  appValues: (id: string, field: 'plan') =>
+    request<AppValues>('GET', `/api/projects/${enc(id)}/app-values?field=${enc(field)}`),
   getMappings: (id: string) => request<Mappings>('GET', `/api/projects/${enc(id)}/mappings`),
   saveMappings: (id: string, body: MappingsUpdate) =>
     request<SavedMappings>('PUT', `/api/projects/${enc(id)}/mappings`, body),

@@ -109,6 +109,10 @@ export interface PriceList extends List<PriceUsage> {
   notes: string[];
 }
 
+/** The plan values the app really stores, with counts and where they were read (step 5). */
+export type AppValues = Schemas['AppValues'];
+export type AppValue = Schemas['AppValue'];
+
 /** Metadata keys sampled from recent Clerk users and organizations (step 6). */
 export interface MetadataKeys {
   user_keys: string[];

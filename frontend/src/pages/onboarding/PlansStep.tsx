@@ -6,9 +6,18 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ArrowDown, ArrowUp, CloudDownload, Plus, Trash2 } from 'lucide-react';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../../api';
+import { api, errorMessage, fieldErrors } from '../../api';
 import { Button, cx, ErrorAlert, inputClass, Notice, TextField } from '../../components/ui';
 import type { PlanMapping, PriceUsage } from '../../types';
+import {
+  AppValuesDatalist,
+  AppValuesSummary,
+  explainOrigin,
+  OriginChip,
+  prefillValue,
+  useAppPlanValues,
+  valueOrigin,
+} from './planValues';
 import { AdminOnlyNote, QueryGate, refreshProject, SaveAndContinue, useMappings, type StepProps } from './shared';
 
 export const DEFAULT_NO_PLAN = 'free';
@@ -54,6 +63,11 @@ interface Row {
   price_id: string;
   lookup_key: string;
   app_value: string;
+  /** How "Load from Stripe" matched the value to one the app stores. */
+  matched_by?: string;
+  /** The value "Load from Stripe" made up because none in the app matched, and from what. */
+  guess?: string;
+  guess_from?: string;
 }
 
 export function PlansStep(props: StepProps) {
@@ -69,6 +83,7 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
   const queryClient = useQueryClient();
   const nextKey = useRef(0);
   const newRow = (r: Partial<Omit<Row, 'key'>> = {}): Row => ({
+    ...r,
     key: nextKey.current++,
     price_id: r.price_id ?? '',
     lookup_key: r.lookup_key ?? '',
@@ -80,10 +95,17 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
   const [loadedNone, setLoadedNone] = useState(false);
   // What the key's missing optional reads left out of the loaded prices.
   const [notes, setNotes] = useState<string[]>([]);
+  const appValues = useAppPlanValues(project.id, Boolean(project.access_source));
+  const [showAppValues, setShowAppValues] = useState(false);
+  const valuesListId = useId();
 
   const load = useMutation({
     mutationFn: () => api.stripePrices(project.id),
-    onSuccess: (res) => {
+    // The app's own plan values are read alongside, so new rows get values the app really stores.
+    onMutate: () => ({ appValues: appValues.refetch() }),
+    onSuccess: async (res, _vars, ctx) => {
+      const values = (await ctx?.appValues)?.data?.items;
+      setShowAppValues(true);
       const found = res.items ?? [];
       setPrices(new Map(found.map((p) => [p.price_id, p])));
       setLoadedNone(found.length === 0);
@@ -94,7 +116,9 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
       const base = rows.filter((r) => r.price_id.trim() || r.lookup_key.trim() || r.app_value.trim());
       setRows([
         ...base,
-        ...added.map((p) => newRow({ price_id: p.price_id, lookup_key: p.lookup_key, app_value: suggestAppValue(p) })),
+        ...added.map((p) =>
+          newRow({ price_id: p.price_id, lookup_key: p.lookup_key, ...prefillValue(p, values, suggestAppValue) }),
+        ),
       ]);
       if (found.length === 0) return;
       const n = added.length;
@@ -137,6 +161,11 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
     });
   const remove = (key: number) => setRows((rs) => rs.filter((r) => r.key !== key));
 
+  // A rejected row's message shows under its field (plans.rows.<index>.<field>), not only at the bottom.
+  const saveError = fieldErrors(save.error);
+  const rowError = (index: number, field: keyof PlanRowFields) => saveError.on(`plans.rows.${index}.${field}`);
+  const shownAtRow = /^plans\.rows\.\d+\./.test(saveError.field ?? '');
+
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     if (canEdit) save.mutate();
@@ -172,6 +201,13 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
         </div>
 
         {load.isError && <ErrorAlert message={errorMessage(load.error)} />}
+        {showAppValues && (
+          <AppValuesSummary
+            data={appValues.data}
+            error={appValues.isError ? errorMessage(appValues.error) : undefined}
+          />
+        )}
+        <AppValuesDatalist id={valuesListId} data={appValues.data} />
         {loadedNone && (
           <Notice>
             No prices were found on this Stripe account's subscriptions yet. Add rows by hand, or load again once
@@ -209,6 +245,8 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
                 const n = i + 1;
                 const price = prices.get(row.price_id.trim());
                 const hintId = `plan-row-${row.key}-price`;
+                const origin = valueOrigin(row.app_value, row, appValues.data?.items, noPlan);
+                const originId = `plan-row-${row.key}-origin`;
                 return (
                   <li key={row.key}>
                     <fieldset
@@ -232,6 +270,7 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
                         disabled={!canEdit}
                         onChange={(v) => update(row.key, 'price_id', v)}
                         describedBy={price ? hintId : undefined}
+                        error={rowError(i, 'price_id')}
                       />
                       <RowInput
                         label="Lookup key (optional)"
@@ -239,6 +278,7 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
                         mono
                         disabled={!canEdit}
                         onChange={(v) => update(row.key, 'lookup_key', v)}
+                        error={rowError(i, 'lookup_key')}
                       />
                       <RowInput
                         label="App plan value"
@@ -247,6 +287,14 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
                         mono
                         disabled={!canEdit}
                         onChange={(v) => update(row.key, 'app_value', v)}
+                        list={valuesListId}
+                        describedBy={origin ? originId : undefined}
+                        error={rowError(i, 'app_value')}
+                        after={
+                          origin && (
+                            <OriginChip origin={origin} id={originId} explanation={explainOrigin(origin, appValues.data)} />
+                          )
+                        }
                       />
                       {canEdit && (
                         <div className="col-start-2 flex items-center justify-end gap-0.5 sm:col-start-auto sm:mt-1">
@@ -298,6 +346,7 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
           value={noPlan}
           disabled={!canEdit}
           onChange={(e) => setNoPlan(e.target.value)}
+          list={valuesListId}
           className="max-w-xs"
           description={
             <>
@@ -308,10 +357,12 @@ function PlansForm({ project, canEdit, saved, goTo }: StepProps & { saved: PlanM
         />
       </section>
 
-      <SaveAndContinue canEdit={canEdit} save={save} />
+      <SaveAndContinue canEdit={canEdit} save={{ ...save, isError: save.isError && !shownAtRow }} />
     </form>
   );
 }
+
+type PlanRowFields = Pick<Row, 'price_id' | 'lookup_key' | 'app_value'>;
 
 function RowInput({
   label,
@@ -321,6 +372,9 @@ function RowInput({
   disabled,
   mono,
   describedBy,
+  list,
+  error,
+  after,
 }: {
   label: string;
   value: string;
@@ -329,8 +383,15 @@ function RowInput({
   disabled?: boolean;
   mono?: boolean;
   describedBy?: string;
+  /** A datalist of values to offer. */
+  list?: string;
+  /** The server's message about this field. */
+  error?: string;
+  /** Shown under the input (the value's origin chip). */
+  after?: ReactNode;
 }) {
   const id = useId();
+  const errId = id + '-err';
   return (
     <div className="col-start-2 min-w-0 sm:col-start-auto">
       <label htmlFor={id} className="mb-1 block text-xs font-medium text-gray-700 sm:sr-only">
@@ -344,9 +405,17 @@ function RowInput({
         onChange={(e) => onChange(e.target.value)}
         autoComplete="off"
         spellCheck={false}
-        aria-describedby={describedBy}
-        className={cx(inputClass, mono && 'font-mono')}
+        list={list}
+        aria-describedby={[error ? errId : '', describedBy ?? ''].filter(Boolean).join(' ') || undefined}
+        aria-invalid={error ? true : undefined}
+        className={cx(error ? inputClass.replace('ring-gray-300', 'ring-red-500') : inputClass, mono && 'font-mono')}
       />
+      {error && (
+        <p id={errId} role="alert" className="mt-1 text-xs font-medium text-red-700">
+          {error}
+        </p>
+      )}
+      {after && <div className="mt-1">{after}</div>}
     </div>
   );
 }
