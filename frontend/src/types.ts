@@ -44,10 +44,10 @@ export interface List<T> {
 
 export type Health = Schemas['Health'];
 
-export type ConnectionKind = Connection['kind'];
-
 /** A connected integration, as the API shows it: masked labels only. */
 export type Connection = Schemas['Connection'];
+
+export type ConnectionKind = Connection['kind'];
 
 /** The answer to a "Test & connect". */
 export interface ConnectResult extends Connection {
