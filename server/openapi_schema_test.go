@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"parityrail/db"
 	"parityrail/fulfillment"
 	"parityrail/mapping"
+	"parityrail/onboarding"
 	"parityrail/repair"
 )
 
@@ -109,6 +111,30 @@ func TestOpenAPISchemasMatchGoViews(t *testing.T) {
 	requests := map[string]bool{"ScheduleUpdate": true, "ProjectNameRequest": true, "Mapping": true, "RunRequest": true, "CreateApiKeyRequest": true,
 		"ChannelRequest": true, "SMTPRequest": true, "PolicyUpdate": true}
 	views["ProjectNameRequest"] = projectNameRequest{}
+	// The answers and requests frontend/src/types.ts aliases.
+	maps.Copy(views, map[string]any{
+		"Onboarding":             onboarding.Progress{},
+		"OnboardingStep":         onboarding.Step{},
+		"StackRequest":           stackRequest{},
+		"ClerkConnectRequest":    clerkConnectRequest{},
+		"DatabaseConnectRequest": databaseConnectRequest{},
+		"SetupSQL":               setupSQLView{},
+		"DatabaseSchema":         schemaView{},
+		"Column":                 postgres.Column{},
+		"SchemaSuggestion":       postgres.Suggestion{},
+		"TableSuggestion":        postgres.TableSuggestion{},
+		"TableMapping":           postgres.TableMapping{},
+		"MembersSuggestion":      postgres.MembersSuggestion{},
+		"StartCheckRequest":      startCheckRequest{},
+		"GoLiveRequest":          goLiveRequest{},
+		"StakeTotal":             stakeTotalView{},
+		"Dashboard":              dashboardView{},
+		"BulkAcknowledged":       db.BulkAcknowledged{},
+		"RecheckResult":          recheckView{},
+	})
+	for _, name := range []string{"StackRequest", "ClerkConnectRequest", "DatabaseConnectRequest", "StartCheckRequest", "GoLiveRequest"} {
+		requests[name] = true
+	}
 	// The answers of goLive and createDemoProject share one schema.
 	if !reflect.DeepEqual(jsonFields(reflect.TypeOf(goLiveView{})), jsonFields(reflect.TypeOf(demoAnswer{}))) {
 		t.Error("goLiveView and demoAnswer differ: ProjectAndCheck no longer fits both")
@@ -367,9 +393,47 @@ func TestOpenAPIEnumsAreGos(t *testing.T) {
 		"IncidentKind":   asStrings(fulfillment.Kinds),
 		"Severity":       asStrings(fulfillment.Severities),
 		"IncidentStatus": db.IncidentStatuses,
+		// Every Cat* constant, in the order access/postgres declares them.
+		"ColumnCategory": {postgres.CatText, postgres.CatEnum, postgres.CatBool, postgres.CatInt, postgres.CatNumeric,
+			postgres.CatTimestamptz, postgres.CatTimestamp, postgres.CatDate, postgres.CatJSONB, postgres.CatJSON,
+			postgres.CatTextArray, postgres.CatUUID, postgres.CatOther},
 	} {
 		if got := doc.Components.Schemas[name].Enum; !slices.Equal(got, want) {
 			t.Errorf("%s enum %v, Go has %v", name, got, want)
 		}
+	}
+}
+
+// TestOpenAPIScheduleKindsAreGos: the schedules a project has (db's
+// defaults) are the kinds Schedule lists and the keys ScheduleUpdates takes.
+func TestOpenAPIScheduleKindsAreGos(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Schedule struct {
+					Properties struct {
+						Kind struct {
+							Enum []string `yaml:"enum"`
+						} `yaml:"kind"`
+					} `yaml:"properties"`
+				} `yaml:"Schedule"`
+				ScheduleUpdates struct {
+					Properties map[string]any `yaml:"properties"`
+				} `yaml:"ScheduleUpdates"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(openAPISpec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, s := range db.DefaultSchedules {
+		want = append(want, s.Kind)
+	}
+	if got := doc.Components.Schemas.Schedule.Properties.Kind.Enum; !slices.Equal(got, want) {
+		t.Errorf("Schedule.kind enum %v, db.DefaultSchedules has %v", got, want)
+	}
+	if got := slices.Sorted(maps.Keys(doc.Components.Schemas.ScheduleUpdates.Properties)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		t.Errorf("ScheduleUpdates takes %v, db.DefaultSchedules has %v", got, want)
 	}
 }

@@ -856,10 +856,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The check schedules */
+        /** The schedules (full and recent checks, weekly digest) */
         get: operations["getSchedules"];
         /**
-         * Change the check schedules (five-field cron, UTC)
+         * Change the schedules (five-field cron, UTC)
          * @description 400 `invalid_schedule`.
          */
         put: operations["saveSchedules"];
@@ -1616,6 +1616,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Health: {
+            /** @constant */
+            status: "ok";
+            version: string;
+        };
         Readiness: {
             ready: boolean;
             /** @description "ok", or what is wrong, per part. */
@@ -1692,6 +1697,11 @@ export interface components {
             /** @enum {string} */
             state: "done" | "current" | "todo";
         };
+        Onboarding: {
+            /** @description 0 when every step is done. */
+            current_step: number;
+            steps: components["schemas"]["OnboardingStep"][];
+        };
         Project: {
             id: string;
             name: string;
@@ -1704,10 +1714,7 @@ export interface components {
             /** @enum {string} */
             access_source: "postgres" | "clerk" | "demo" | "";
             onboarded: boolean;
-            onboarding: {
-                current_step: number;
-                steps: components["schemas"]["OnboardingStep"][];
-            };
+            onboarding: components["schemas"]["Onboarding"];
             /** @description Approved Postgres repairs may write (step 8). */
             repairs_enabled: boolean;
             /** @description Where Stripe sends this project's events. */
@@ -1715,6 +1722,15 @@ export interface components {
             /** @description The events to select on the Stripe endpoint. */
             webhook_events: string[];
         };
+        /** @description Onboarding step 1. */
+        StackRequest: {
+            name: string;
+            /** @enum {string} */
+            billing_source: "stripe" | "demo";
+            /** @enum {string} */
+            access_source: "postgres" | "clerk" | "demo";
+        };
+        /** @description A project and its running check (the demo, a demo reset, going live). */
         ProjectAndCheck: {
             project: components["schemas"]["Project"];
             check: components["schemas"]["Check"];
@@ -1736,6 +1752,18 @@ export interface components {
         };
         ConnectedConnection: components["schemas"]["Connection"] & {
             warnings: string[];
+        };
+        ClerkConnectRequest: {
+            secret_key: string;
+            /** @description Confirms replacing a connected Postgres source. */
+            replace?: boolean;
+        };
+        DatabaseConnectRequest: {
+            connection_string: string;
+            /** @description The column-scoped repair role; left out or empty keeps the stored one. */
+            repair_connection_string?: string;
+            /** @description Confirms replacing a connected Clerk source. */
+            replace?: boolean;
         };
         Price: {
             price_id: string;
@@ -1794,20 +1822,76 @@ export interface components {
             password: string;
             sql: string;
         };
+        /** @description SQL an admin runs as the database owner. */
+        SetupSQL: {
+            read_only: components["schemas"]["RoleSQL"];
+            repair: components["schemas"]["RoleSQL"] | null;
+            /** @description Why there is no repair SQL yet. */
+            repair_unavailable?: string;
+        };
+        DatabaseSchema: {
+            tables: components["schemas"]["Table"][];
+            suggestion: components["schemas"]["SchemaSuggestion"];
+        };
         Table: {
             schema: string;
             name: string;
             /** @enum {string} */
             kind: "table" | "view" | "materialized view" | "partitioned table" | "foreign table";
-            columns: {
-                name: string;
-                type: string;
-                category: string;
-                nullable: boolean;
-                enum_values?: string[];
-            }[];
+            columns: components["schemas"]["Column"][];
+            /** @description The primary key's columns in key order; absent for views and tables without one. */
             primary_key?: string[];
+            /** @description Row-level security hides every row from the read role (Supabase's default for a new role). */
             row_security?: boolean;
+        };
+        Column: {
+            name: string;
+            /** @description The SQL type as PostgreSQL writes it, e.g. "timestamp with time zone". */
+            type: string;
+            category: components["schemas"]["ColumnCategory"];
+            nullable: boolean;
+            enum_values?: string[];
+        };
+        /**
+         * @description A column type's family (access/postgres Cat* constants); it decides which fields the column can map.
+         * @enum {string}
+         */
+        ColumnCategory: "text" | "enum" | "boolean" | "integer" | "numeric" | "timestamptz" | "timestamp" | "date" | "jsonb" | "json" | "text[]" | "uuid" | "other";
+        /** @description Suggested identity and access tables, each only when found. */
+        SchemaSuggestion: {
+            users?: components["schemas"]["TableSuggestion"];
+            orgs?: components["schemas"]["TableSuggestion"];
+            members?: components["schemas"]["MembersSuggestion"];
+        };
+        TableSuggestion: {
+            mapping: components["schemas"]["TableMapping"];
+            /** @description Why each field ("table", "identity", "plan", …) was picked. */
+            reasons: {
+                [key: string]: string;
+            };
+        };
+        /** @description A Postgres table's identity and access columns. */
+        TableMapping: {
+            /** @description Empty means public. */
+            schema: string;
+            table: string;
+            /** @description The Stripe field the identity column holds; absent means stripe.customer.id. */
+            billing_field?: string;
+            identity: string;
+            plan?: string;
+            premium?: string;
+            trial_end?: string;
+            entitlements?: string;
+            email?: string;
+            name?: string;
+        };
+        /** @description The table linking users to organizations (shown, never read by a check). */
+        MembersSuggestion: {
+            schema: string;
+            table: string;
+            org_column: string;
+            user_column: string;
+            reason: string;
         };
         /** @description How a Stripe customer is matched to an app user (and organization). */
         Identity: {
@@ -2062,8 +2146,11 @@ export interface components {
             new: boolean;
         };
         Schedule: {
-            /** @enum {string} */
-            kind: "full" | "recent";
+            /**
+             * @description The daily full check, the hourly recent check and the weekly digest.
+             * @enum {string}
+             */
+            kind: "full" | "recent" | "digest";
             /** @description Five-field cron, UTC. */
             spec: string;
             enabled: boolean;
@@ -2077,9 +2164,49 @@ export interface components {
             spec?: string;
             enabled?: boolean;
         };
+        /** @description The schedules to change; any other key is 400 `invalid_schedule`. */
         ScheduleUpdates: {
             full?: components["schemas"]["ScheduleUpdate"];
             recent?: components["schemas"]["ScheduleUpdate"];
+            digest?: components["schemas"]["ScheduleUpdate"];
+        };
+        StartCheckRequest: {
+            /** @enum {string} */
+            scope?: "full" | "recent" | "customer";
+            /** @description Required with scope `customer`. */
+            customer_id?: string;
+            dry_run?: boolean;
+        };
+        /** @description Onboarding step 8's settings; left out keeps the current ones. */
+        GoLiveRequest: {
+            repairs_enabled?: boolean;
+            schedules?: components["schemas"]["ScheduleUpdates"];
+        };
+        /** @description Money at stake per month of a project's unresolved, not ignored incidents of one kind in one currency. */
+        StakeTotal: {
+            /** @description ISO currency code, lower case (usd). */
+            currency: string;
+            kind: components["schemas"]["IncidentKind"];
+            /** @description In the currency's minor unit. */
+            monthly_minor: number;
+        };
+        Dashboard: {
+            open_total: number;
+            /** @description Money at stake per month of the unresolved, not ignored incidents, per currency and kind, largest first (incidents whose amount is unknown are not summed). */
+            at_stake: components["schemas"]["StakeTotal"][];
+            /** @description Every severity (critical, high, medium, low), zeros included. */
+            open_by_severity: {
+                [key: string]: number;
+            };
+            /** @description Every incident kind, zeros included. */
+            open_by_kind: {
+                [key: string]: number;
+            };
+            /** @description The newest ended check that is not a dry run. */
+            last_check: components["schemas"]["Check"] | null;
+            running_check: components["schemas"]["Check"] | null;
+            schedules: components["schemas"]["Schedule"][];
+            webhooks: components["schemas"]["WebhookHealth"];
         };
         WebhookHealth: {
             received: number;
@@ -2369,6 +2496,32 @@ export interface components {
             api_request: string;
             reason: string;
             roadmap: string;
+        };
+        /** @description What a bulk acknowledge did with each id. */
+        BulkAcknowledged: {
+            /** @description Open before, acknowledged now. */
+            acknowledged: number;
+            /** @description Acknowledged before; unchanged. */
+            already: number;
+            /** @description Resolved, ignored, repairing or verifying; unchanged. */
+            skipped: number;
+            /** @description Not an incident of this project. */
+            not_found: number;
+            /** @description The incidents acknowledged now. */
+            ids: string[];
+        };
+        /** @description Whether the incident's promise holds now, with the values read now. */
+        RecheckResult: {
+            held: boolean;
+            /** @enum {string} */
+            result: "held" | "still_wrong";
+            message: string;
+            /** @description The incident's differing fields, as read now. */
+            fields: components["schemas"]["FieldDiff"][];
+            /** @description The subject as read now; null when gone or customer-level. */
+            subject: components["schemas"]["Subject"] | null;
+            check: components["schemas"]["Check"];
+            incident: components["schemas"]["Incident"];
         };
         IncidentDetail: components["schemas"]["Incident"] & {
             fields: components["schemas"]["FieldDiff"][];
@@ -2780,11 +2933,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "ok";
-                        version: string;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -3321,13 +3470,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    /** @enum {string} */
-                    billing_source: "stripe" | "demo";
-                    /** @enum {string} */
-                    access_source: "postgres" | "clerk" | "demo";
-                };
+                "application/json": components["schemas"]["StackRequest"];
             };
         };
         responses: {
@@ -3462,11 +3605,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    connection_string: string;
-                    repair_connection_string?: string;
-                    replace?: boolean;
-                };
+                "application/json": components["schemas"]["DatabaseConnectRequest"];
             };
         };
         responses: {
@@ -3509,12 +3648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        read_only: components["schemas"]["RoleSQL"];
-                        repair: components["schemas"]["RoleSQL"] | null;
-                        /** @description Why there is no repair SQL yet. */
-                        repair_unavailable?: string;
-                    };
+                    "application/json": components["schemas"]["SetupSQL"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3544,15 +3678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        tables: components["schemas"]["Table"][];
-                        /** @description Suggested identity and access tables (`users`, `orgs`, `members`), each only when found. */
-                        suggestion: {
-                            users?: Record<string, never>;
-                            orgs?: Record<string, never>;
-                            members?: Record<string, never>;
-                        };
-                    };
+                    "application/json": components["schemas"]["DatabaseSchema"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3575,10 +3701,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    secret_key: string;
-                    replace?: boolean;
-                };
+                "application/json": components["schemas"]["ClerkConnectRequest"];
             };
         };
         responses: {
@@ -3861,13 +3984,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    scope?: "full" | "recent" | "customer";
-                    /** @description Required with scope `customer`. */
-                    customer_id?: string;
-                    dry_run?: boolean;
-                };
+                "application/json": components["schemas"]["StartCheckRequest"];
             };
         };
         responses: {
@@ -3984,14 +4101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        acknowledged: number;
-                        already: number;
-                        skipped: number;
-                        not_found: number;
-                        /** @description The incidents acknowledged now. */
-                        ids: string[];
-                    };
+                    "application/json": components["schemas"]["BulkAcknowledged"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4101,16 +4211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        held: boolean;
-                        /** @enum {string} */
-                        result: "held" | "still_wrong";
-                        message: string;
-                        fields: components["schemas"]["FieldDiff"][];
-                        subject: components["schemas"]["Subject"] | null;
-                        check: components["schemas"]["Check"];
-                        incident: components["schemas"]["Incident"];
-                    };
+                    "application/json": components["schemas"]["RecheckResult"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4158,7 +4259,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Both schedules. */
+            /** @description Every schedule. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4187,7 +4288,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Both schedules, as saved. */
+            /** @description Every schedule, as saved. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,10 +4401,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    repairs_enabled?: boolean;
-                    schedules?: components["schemas"]["ScheduleUpdates"];
-                };
+                "application/json": components["schemas"]["GoLiveRequest"];
             };
         };
         responses: {
@@ -4342,29 +4440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        open_total: number;
-                        /** @description Money at stake per month of the unresolved, not ignored incidents, per currency and kind, largest first (incidents whose amount is unknown are not summed). */
-                        at_stake: {
-                            /** @description ISO currency code, lower case (usd). */
-                            currency: string;
-                            kind: string;
-                            /** @description In the currency's minor unit. */
-                            monthly_minor: number;
-                        }[];
-                        /** @description critical, high, medium, low. */
-                        open_by_severity: {
-                            [key: string]: number;
-                        };
-                        /** @description Every incident kind. */
-                        open_by_kind: {
-                            [key: string]: number;
-                        };
-                        last_check: components["schemas"]["Check"] | null;
-                        running_check: components["schemas"]["Check"] | null;
-                        schedules: components["schemas"]["Schedule"][];
-                        webhooks: components["schemas"]["WebhookHealth"];
-                    };
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -1,6 +1,6 @@
 // The API's types. Where the wire contract (server/openapi.yaml, generated
 // into api.gen.ts by `npm run gen:api`) has the shape, the type is the
-// generated one; the rest are the UI's own views of it.
+// generated one; the rest are the UI's own views of it, each saying why.
 import type { components } from './api.gen';
 
 type Schemas = components['schemas'];
@@ -11,62 +11,43 @@ export type Role = Schemas['Role'];
 
 export type User = Schemas['User'];
 
-export type StepState = 'done' | 'current' | 'todo';
-
 export type OnboardingStep = Schemas['OnboardingStep'];
 
-export interface Onboarding {
-  /** 0 when every step is done. */
-  current_step: number;
-  steps: OnboardingStep[];
-}
+export type StepState = OnboardingStep['state'];
 
-export type BillingSource = 'stripe' | 'demo';
-export type AccessSource = 'postgres' | 'clerk' | 'demo';
+/** The wizard's progress; current_step is 0 when every step is done. */
+export type Onboarding = Schemas['Onboarding'];
+
+/** Step 1: the project's name and where billing and access state come from. */
+export type StackChoices = Schemas['StackRequest'];
+export type BillingSource = StackChoices['billing_source'];
+export type AccessSource = StackChoices['access_source'];
 
 export type Project = Schemas['Project'];
 
-/** POST /api/projects/demo and …/demo/reset: the demo project and its running check. */
-export interface DemoStarted {
-  project: Project;
-  check: Check;
-}
-
-export interface StackChoices {
-  name: string;
-  billing_source: BillingSource;
-  access_source: AccessSource;
-}
-
-export interface PersonRef {
-  id: string;
-  name: string;
-  email: string;
-}
+/** POST /api/projects/demo, …/demo/reset and …/go-live: the project and its running check. */
+export type DemoStarted = Schemas['ProjectAndCheck'];
 
 export type Invite = Schemas['Invite'];
 
-export interface InvitePreview {
-  email: string;
-  role: Role;
-  expires_at: string;
-  invited_by: PersonRef | string | null;
-}
+/** GET /api/invites/{token}: the invite without its `url`. */
+export type InvitePreview = Invite;
 
+/**
+ * The envelope every list answer shares. The UI's own generic: the contract
+ * writes each list inline, with its item schema.
+ */
 export interface List<T> {
   items: T[];
   next_cursor?: string;
 }
 
-export interface Health {
-  status: string;
-  version: string;
-}
-
-export type ConnectionKind = 'stripe' | 'clerk' | 'postgres';
+export type Health = Schemas['Health'];
 
 /** A connected integration, as the API shows it: masked labels only. */
 export type Connection = Schemas['Connection'];
+
+export type ConnectionKind = Connection['kind'];
 
 /** The answer to a "Test & connect". */
 export interface ConnectResult extends Connection {
@@ -78,11 +59,7 @@ export interface StripeConnectRequest {
   webhook_secret?: string;
 }
 
-export interface ClerkConnectRequest {
-  secret_key: string;
-  /** Confirms replacing a connected Postgres source. */
-  replace?: boolean;
-}
+export type ClerkConnectRequest = Schemas['ClerkConnectRequest'];
 
 /** A Stripe price found on the account's subscriptions (step 5). */
 export interface PriceUsage {
@@ -121,14 +98,8 @@ export interface MetadataKeys {
   organizations_sampled: number;
 }
 
-export interface IdentityMapping {
-  automatic?: boolean;
-  billing_field?: string;
-  metadata_key?: string;
-  table?: string;
-  column?: string;
-  organizations?: IdentityMapping;
-}
+/** How a Stripe customer is matched to an app user (and organization). */
+export type IdentityMapping = Schemas['Identity'];
 
 export interface PlanRow {
   price_id: string;
@@ -160,8 +131,8 @@ export interface MappingsUpdate {
 
 // --- Checks, incidents, customers (docs/checks-api.md) ---
 
-export type CheckScope = 'full' | 'recent' | 'customer';
-export type CheckStatus = 'running' | 'finished' | 'failed';
+export type CheckScope = Check['scope'];
+export type CheckStatus = Check['status'];
 
 export type CheckProgress = Schemas['Progress'];
 
@@ -180,11 +151,7 @@ export type CheckSummary = Schemas['CheckSummary'];
 /** A check; its summary is `{}` until it ends (summaryOf in components/check.tsx). */
 export type Check = Schemas['Check'];
 
-export interface StartCheckRequest {
-  scope?: CheckScope;
-  customer_id?: string;
-  dry_run?: boolean;
-}
+export type StartCheckRequest = Schemas['StartCheckRequest'];
 
 export type Severity = Schemas['Severity'];
 export type IncidentStatus = Schemas['IncidentStatus'];
@@ -196,14 +163,15 @@ export type SubjectRef = Schemas['SubjectRef'];
 /** An incident's money at stake per month, in the currency's minor unit. */
 export type AtStake = Schemas['AtStake'];
 
-export interface StakeTotal {
-  currency: string;
-  kind: string;
-  monthly_minor: number;
-}
+/** Money at stake per month of the unresolved incidents of one kind in one currency. */
+export type StakeTotal = Schemas['StakeTotal'];
 
 export type Incident = Schemas['Incident'];
 
+/**
+ * GET …/incidents' query, as the incidents page builds it from its URL: the
+ * UI's own, looser than the contract's parameters (the server validates them).
+ */
 export interface IncidentFilter {
   status?: string;
   /** The incidents this check opened or resolved (check_event narrows it). */
@@ -222,13 +190,7 @@ export interface IncidentFilter {
 }
 
 /** The answer to a bulk acknowledge. */
-export interface BulkAcknowledgeResult {
-  acknowledged: number;
-  already: number;
-  skipped: number;
-  not_found: number;
-  ids: string[];
-}
+export type BulkAcknowledgeResult = Schemas['BulkAcknowledged'];
 
 /** A field value of an app subject as read (column or metadata path). */
 export type FieldValue = Schemas['FieldValue'];
@@ -252,111 +214,44 @@ export type LedgerEntry = Schemas['LedgerEntry'];
 /** An incident with its evidence, timeline, repair proposal and (Clerk) guided fix. */
 export type IncidentDetail = Schemas['IncidentDetail'];
 
-export interface RecheckResult {
-  held: boolean;
-  result: 'held' | 'still_wrong';
-  message: string;
-  fields: FieldDiff[];
-  subject: AppSubject | null;
-  check: Check;
-  incident: Incident;
-}
+/** "Re-run check": whether the promise holds now, with the values read now. */
+export type RecheckResult = Schemas['RecheckResult'];
 
 export type CustomerView = Schemas['CustomerView'];
 
 export type Schedule = Schemas['Schedule'];
 
-export interface SchedulesUpdate {
-  full?: { spec?: string; enabled?: boolean };
-  recent?: { spec?: string; enabled?: boolean };
-  digest?: { spec?: string; enabled?: boolean };
-}
+/** The schedules to change (full, recent, digest); each left out stays. */
+export type SchedulesUpdate = Schemas['ScheduleUpdates'];
 
 export type WebhookHealth = Schemas['WebhookHealth'];
 
 // --- Postgres / Supabase (step 3, 4, 6) ---
 
-export interface DatabaseConnectRequest {
-  connection_string: string;
-  /** Optional: the column-scoped repair role; left out keeps the stored one. */
-  repair_connection_string?: string;
-  /** Confirms replacing a connected Clerk source. */
-  replace?: boolean;
-}
+export type DatabaseConnectRequest = Schemas['DatabaseConnectRequest'];
 
 /** SQL an admin runs as the database owner; the password is fresh per request. */
 export type RoleSQL = Schemas['RoleSQL'];
 
-export interface SetupSQL {
-  read_only: RoleSQL;
-  repair: RoleSQL | null;
-  /** Why there is no repair SQL yet. */
-  repair_unavailable?: string;
-}
+export type SetupSQL = Schemas['SetupSQL'];
 
 /** A column's type family; it decides which fields it can map. */
-export type ColumnCategory =
-  | 'text'
-  | 'enum'
-  | 'boolean'
-  | 'integer'
-  | 'numeric'
-  | 'timestamptz'
-  | 'timestamp'
-  | 'date'
-  | 'jsonb'
-  | 'json'
-  | 'text[]'
-  | 'uuid'
-  | 'other';
+export type ColumnCategory = Schemas['ColumnCategory'];
 
-export interface SchemaColumn {
-  name: string;
-  type: string;
-  category: ColumnCategory;
-  nullable: boolean;
-  enum_values?: string[];
-}
+export type SchemaColumn = Schemas['Column'];
 
-export interface SchemaTable {
-  schema: string;
-  name: string;
-  kind: string;
-  columns: SchemaColumn[];
-  primary_key?: string[];
-  row_security?: boolean;
-}
+export type SchemaTable = Schemas['Table'];
 
 /** A suggested table mapping, as access/postgres.TableMapping. */
-export interface PgTableMapping {
-  schema: string;
-  table: string;
-  billing_field?: string;
-  identity: string;
-  plan?: string;
-  premium?: string;
-  trial_end?: string;
-  entitlements?: string;
-  email?: string;
-  name?: string;
-}
+export type PgTableMapping = Schemas['TableMapping'];
 
-export interface TableSuggestion {
-  mapping: PgTableMapping;
-  /** Why each field ("table", "identity", "plan", …) was picked. */
-  reasons: Record<string, string>;
-}
+/** A suggested table mapping and why each field ("table", "identity", "plan", …) was picked. */
+export type TableSuggestion = Schemas['TableSuggestion'];
 
-export interface SchemaSuggestion {
-  users?: TableSuggestion;
-  orgs?: TableSuggestion;
-  members?: { schema: string; table: string; org_column: string; user_column: string; reason: string };
-}
+export type SchemaSuggestion = Schemas['SchemaSuggestion'];
 
-export interface DatabaseSchema {
-  tables: SchemaTable[];
-  suggestion: SchemaSuggestion;
-}
+/** The tables the read-only role sees, and a mapping suggestion. */
+export type DatabaseSchema = Schemas['DatabaseSchema'];
 
 /** The answer to PUT /mappings: the stored mapping and anything worth a look. */
 export interface SavedMappings extends Mappings {
@@ -365,31 +260,13 @@ export interface SavedMappings extends Mappings {
 
 // --- Go live (step 8) and the project dashboard ---
 
-export interface GoLiveRequest {
-  repairs_enabled?: boolean;
-  schedules?: SchedulesUpdate;
-}
+export type GoLiveRequest = Schemas['GoLiveRequest'];
 
-export interface GoLiveResult {
-  project: Project;
-  /** The first real full check, running. */
-  check: Check;
-}
+/** The live project and its first real full check, running. */
+export type GoLiveResult = Schemas['ProjectAndCheck'];
 
-export interface Dashboard {
-  open_total: number;
-  /** Every severity, zeros included. "Open" = open, acknowledged, repairing, verifying. */
-  open_by_severity: Record<Severity, number>;
-  /** Every incident kind, zeros included. */
-  open_by_kind: Record<string, number>;
-  /** Money at stake per month of unresolved incidents, per currency and kind, largest first. */
-  at_stake: StakeTotal[];
-  /** The newest ended check that is not a dry run. */
-  last_check: Check | null;
-  running_check: Check | null;
-  schedules: Schedule[];
-  webhooks: WebhookHealth;
-}
+/** Open incidents by severity and kind (zeros included), money at stake, checks, schedules, webhooks. */
+export type Dashboard = Schemas['Dashboard'];
 
 // --- Repairs ---
 
@@ -414,7 +291,7 @@ export type CreatedApiKey = Schemas['CreatedApiKey'];
 
 export type CreateApiKeyRequest = Schemas['CreateApiKeyRequest'];
 
-export type ChannelKind = 'slack' | 'email' | 'webhook';
+export type ChannelKind = Channel['kind'];
 
 export type ChannelEvents = Schemas['ChannelEvents'];
 

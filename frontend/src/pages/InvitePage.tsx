@@ -14,7 +14,6 @@ import type { InvitePreview, User } from '../types';
 
 function inviterName(inv: InvitePreview): string | null {
   if (!inv.invited_by) return null;
-  if (typeof inv.invited_by === 'string') return inv.invited_by;
   return inv.invited_by.name || inv.invited_by.email || null;
 }
 

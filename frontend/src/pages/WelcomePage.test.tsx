@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Check } from '../types';
+import type { Check, DemoStarted } from '../types';
 import { deferred, stubApi, type Answer } from '../test/fakeServer';
 import { admin, member, project } from '../test/fixtures';
 import { location, renderApp } from '../test/renderApp';
@@ -40,7 +40,7 @@ describe('first run: Explore with demo data', () => {
     const calls = stubApi({
       'GET /api/setup': { status: 200, body: { required: false } },
       'GET /api/me': { status: 200, body: admin },
-      'POST /api/projects/demo': { status: 201, body: { project: demoProject, check: check() } },
+      'POST /api/projects/demo': { status: 201, body: { project: demoProject, check: check() } satisfies DemoStarted },
       'GET /api/projects/prj_demo/checks/chk_1': () => (++polls === 1 ? finished.promise : { status: 200, body: check({ status: 'finished' }) }),
       'GET /api/projects/prj_demo': { status: 200, body: demoProject },
     });

@@ -1,5 +1,5 @@
 // A SaaS-like schema as GET /schema answers it, for the Postgres step tests.
-import type { Connection, DatabaseSchema, Project } from '../types';
+import type { ColumnCategory, Connection, DatabaseSchema, Project, SchemaColumn } from '../types';
 import { project } from './fixtures';
 
 export function postgresProject(current: number, done: number[] = []): Project {
@@ -20,8 +20,7 @@ export const pgConn: Connection = {
   connected_at: '2025-01-02T10:00:00Z',
 };
 
-const col = (name: string, type: string, category: string, nullable = true) =>
-  ({ name, type, category, nullable }) as DatabaseSchema['tables'][number]['columns'][number];
+const col = (name: string, type: string, category: ColumnCategory, nullable = true): SchemaColumn => ({ name, type, category, nullable });
 
 export const appSchema: DatabaseSchema = {
   tables: [

@@ -5,7 +5,7 @@ import { apiError, stubApi, type Answer } from '../../test/fakeServer';
 import { member, owner, project } from '../../test/fixtures';
 import { check, detail, entry, incident } from '../../test/incidents';
 import { renderApp } from '../../test/renderApp';
-import type { IncidentDetail } from '../../types';
+import type { IncidentDetail, RecheckResult } from '../../types';
 
 beforeEach(() => {
   document.cookie = 'parityrail_csrf=tok; path=/';
@@ -122,7 +122,7 @@ describe('incident page', () => {
               subject: null,
               check: check({ status: 'finished' }),
               incident: incident(),
-            },
+            } satisfies RecheckResult,
           };
         }
         current = detail({ status: 'resolved', resolved_at: '2026-03-03T00:00:00Z', resolution: 'promise holds' });
@@ -136,7 +136,7 @@ describe('incident page', () => {
             subject: null,
             check: check({ status: 'finished' }),
             incident: incident({ status: 'resolved' }),
-          },
+          } satisfies RecheckResult,
         };
       },
     });

@@ -6,8 +6,8 @@ import { Providers } from '../../Providers';
 import { makeQueryClient } from '../../queryClient';
 import { stubApi, type Answer } from '../../test/fakeServer';
 import { admin, member, owner } from '../../test/fixtures';
-import { policy } from '../../test/incidents';
-import type { IncidentDetail, RepairProposal, User } from '../../types';
+import { check, policy } from '../../test/incidents';
+import type { IncidentDetail, RecheckResult, RepairProposal, User } from '../../types';
 import { RepairSection } from './RepairSection';
 
 beforeEach(() => {
@@ -206,9 +206,9 @@ describe('Clerk guided fix', () => {
           message: 'Held: the promise holds now — verified after guided fix.',
           fields: [],
           subject: { kind: 'user', id: 'user_9', fields: { plan: { path: 'public_metadata.plan', raw: 'pro', text: 'pro' } } },
-          check: {},
+          check: check({ status: 'finished' }),
           incident: { ...clerkIncident, status: 'resolved', resolution: 'verified after guided fix' },
-        },
+        } satisfies RecheckResult,
       },
     });
     expect(await screen.findByRole('heading', { name: 'Apply this change in Clerk' })).toBeInTheDocument();
@@ -239,9 +239,9 @@ describe('Clerk guided fix', () => {
           message: 'Still wrong: public_metadata.plan reads free, expected pro.',
           fields: [],
           subject: { kind: 'user', id: 'user_9', fields: { plan: { path: 'public_metadata.plan', raw: 'free', text: 'free' } } },
-          check: {},
+          check: check({ status: 'finished' }),
           incident: clerkIncident,
-        },
+        } satisfies RecheckResult,
       },
     });
     await userEvent.click(await screen.findByRole('button', { name: 'Re-run check' }));

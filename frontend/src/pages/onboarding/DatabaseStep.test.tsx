@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Connection } from '../../types';
+import type { Connection, SetupSQL } from '../../types';
 import { apiError, deferred, stubApi, type Answer } from '../../test/fakeServer';
 import { admin, clerkRail, member, project } from '../../test/fixtures';
 import { pageRoutes } from '../../test/onboarding';
@@ -158,7 +158,7 @@ describe('step 3 (Database), Clerk tab', () => {
 const LOAD = { timeout: 10_000 };
 
 describe('step 3 (Database), Postgres tab', () => {
-  const setupSQL = {
+  const setupSQL: SetupSQL = {
     read_only: {
       role: 'parityrail_read',
       password: 'PW4READROLE',

@@ -6,7 +6,7 @@ import { apiError, stubApi } from '../../test/fakeServer';
 import { admin, clerkRail, member, project, rail } from '../../test/fixtures';
 import { pageRoutes } from '../../test/onboarding';
 import { location, renderApp } from '../../test/renderApp';
-import type { Connection, Project } from '../../types';
+import type { Connection, GoLiveResult, Project } from '../../types';
 
 configure({ asyncUtilTimeout: 5000 });
 
@@ -39,7 +39,7 @@ describe('step 8 (Go live)', { timeout: 30_000 }, () => {
         'GET /api/projects/prj_abc/notification-channels': { status: 200, body: { items: [] } },
         'POST /api/projects/prj_abc/go-live': () => {
           live = true;
-          return { status: 200, body: { project: onboarded, check: runningCheck({ id: 'chk_first' }) } };
+          return { status: 200, body: { project: onboarded, check: runningCheck({ id: 'chk_first' }) } satisfies GoLiveResult };
         },
         'GET /api/projects/prj_abc/dashboard': { status: 200, body: dashboard({ running_check: runningCheck({ id: 'chk_first' }), last_check: null }) },
         'GET /api/projects/prj_abc/checks/chk_first': { status: 200, body: runningCheck({ id: 'chk_first' }) },

@@ -1,4 +1,4 @@
-import type { StakeTotal } from '../../types';
+import type { IncidentKind, StakeTotal } from '../../types';
 
 /** "$1,240/mo": a monthly amount in a currency's minor unit, in whole units. */
 export function monthlyMoney(minor: number, currency: string): string {
@@ -13,7 +13,7 @@ export function monthlyMoney(minor: number, currency: string): string {
   return `${new Intl.NumberFormat('en-US', { style: 'currency', currency: code, maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(whole)}/mo`;
 }
 
-const stakeWords: Record<string, string> = {
+const stakeWords: Partial<Record<IncidentKind, string>> = {
   access_without_payment: 'leaking (access without payment)',
   paid_without_access: 'at risk (paid without access)',
   wrong_plan: 'on the wrong plan',
