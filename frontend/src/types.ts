@@ -22,11 +22,14 @@ export interface Onboarding {
 }
 
 export type BillingSource = 'stripe' | 'demo';
-export type AccessSource = 'postgres' | 'clerk' | 'demo';
+export type AccessSource = 'postgres' | 'clerk' | 'demo' | 'demo_sql';
 
 export type Project = Schemas['Project'];
 
 /** POST /api/projects/demo and …/demo/reset: the demo project and its running check. */
+/** The demo's two apps: access kept in SQL tables (repairs run) or in Clerk (guided fixes). */
+export type DemoApp = 'sql' | 'clerk';
+
 export interface DemoStarted {
   project: Project;
   check: Check;

@@ -25,6 +25,7 @@ import {
   useSchema,
   type StepProps,
   ChooseSourceFirst,
+  DemoSQLMapped,
 } from './shared';
 
 export const CUSTOM = '__custom__';
@@ -132,6 +133,9 @@ export function AccessStep({
   if (project.access_source === 'clerk' || project.access_source === 'demo') {
     // The demo app is Clerk-style; its fields come pre-filled from the demo mapping.
     return <ClerkAccess project={project} canEdit={canEdit} goTo={goTo} />;
+  }
+  if (project.access_source === 'demo_sql') {
+    return <DemoSQLMapped project={project} step={6} base={base} goTo={goTo} />;
   }
   if (project.access_source === 'postgres') {
     return <PostgresAccess project={project} canEdit={canEdit} base={base} goTo={goTo} />;

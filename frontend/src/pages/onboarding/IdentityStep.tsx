@@ -25,6 +25,7 @@ import {
   useSchema,
   type StepProps,
   ChooseSourceFirst,
+  DemoSQLMapped,
 } from './shared';
 
 export function IdentityStep({
@@ -35,6 +36,9 @@ export function IdentityStep({
 }: StepProps) {
   if (project.access_source === 'clerk' || project.access_source === 'demo') {
     return <ClerkIdentity project={project} canEdit={canEdit} goTo={goTo} />;
+  }
+  if (project.access_source === 'demo_sql') {
+    return <DemoSQLMapped project={project} step={4} base={base} goTo={goTo} />;
   }
   if (project.access_source === 'postgres') {
     return <PostgresIdentity project={project} canEdit={canEdit} base={base} goTo={goTo} />;
