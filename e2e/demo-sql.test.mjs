@@ -67,9 +67,15 @@ test('demo SQL app: explore → approve a repair → verified and resolved', { t
     const kinds = inc.timeline.map((e) => e.kind);
     for (const k of ['repair_approved', 'verification']) assert.ok(kinds.includes(k), `ledger has ${k}: ${kinds}`);
 
+    // The wizard shows the SQL app's mapping, read-only.
+    await page.goto(`/projects/${projectId}/onboarding/6`);
+    await page.getByText('The demo app’s access columns').waitFor();
+    await page.getByText(/plan → plan, premium → is_premium/).first().waitFor();
+    await screenshot(page, '106-demo-sql-access-step');
+
     // The same page on a phone.
+    await page.goto(`/projects/${projectId}/incidents/${incidentId}`);
     await page.setViewportSize({ width: 360, height: 800 });
-    await page.reload();
     await page.getByRole('region', { name: 'Suggested repair' }).getByText('Verified after repair', { exact: true }).waitFor();
     await screenshot(page, '104-demo-sql-verified-360');
     await page.goto('/welcome');
