@@ -279,12 +279,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 		}
 		return out, err
 	})
+	// The demo's SQL apps are SQLite files of their own, beside the database.
+	demoAppDir := filepath.Join(cfg.DataDir, "demo")
 	// One runner for the API, the schedules and the webhook worker.
 	// One opener for every connector, so each project has one Stripe budget.
 	opener := &sources.Opener{DB: store, Vault: v,
 		StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, StripeRate: cfg.StripeMaxRPS, Log: log,
 		OnSourceResponse: meters.SourceResponse,
-		Demo:             &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases}}
+		Demo: &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: demoHost.Bases,
+			AppDir: demoAppDir, AppSchema: world.SQLSchema, AppSeed: demoHost.AppSeed}}
 	checks := &check.Runner{DB: store, Log: log, Ended: checkEnded(meters), Opener: opener}
 
 	// A repair whose UPDATE ran when the process stopped is marked failed
@@ -302,7 +305,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addr st
 
 	sched := jobs.NewScheduler(log)
 	handler := server.New(server.Config{SchedulerRunning: sched.Running, Metrics: meters, MetricsToken: cfg.MetricsToken, BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, AllowPrivateDB: cfg.AllowPrivateDB, Version: version, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase,
-		Checks: checks, Demo: demoHost, Repairs: repairs, Notifier: notify}, store, v, uiFS(), log)
+		Checks: checks, Demo: demoHost, DemoAppDir: demoAppDir, Repairs: repairs, Notifier: notify}, store, v, uiFS(), log)
 
 	cleanup := jobs.Cleanup{DB: store, LoginWindow: server.LoginWindow, Log: log}
 	if err := sched.Add("17 * * * *", "cleanup", cleanup.RunOnce); err != nil {

@@ -105,7 +105,7 @@ func (d *DB) ConnectAccessSource(ctx context.Context, c Connection) error {
 		return err
 	}
 	now := formatTime(d.now())
-	if _, err := tx.ExecContext(ctx, `UPDATE projects SET access_source = ?, updated_at = ? WHERE id = ?`, c.Kind, now, c.ProjectID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE projects SET access_source = ?, demo_app = '', updated_at = ? WHERE id = ?`, c.Kind, now, c.ProjectID); err != nil {
 		return fmt.Errorf("connect access source: %w", err)
 	}
 	if err := completeStep(ctx, tx, c.ProjectID, 3, c.ConnectedBy, now); err != nil {

@@ -18,8 +18,9 @@ func (d *DB) SwitchStack(ctx context.Context, id, name, billing, access, userID,
 	}
 	defer tx.Rollback()
 	now := formatTime(d.now())
-	res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, billing_source = ?, access_source = ?, onboarded_at = NULL,
-		updated_at = ? WHERE id = ?`, name, billing, access, now, id)
+	source, demoApp := storedAccess(access)
+	res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, billing_source = ?, access_source = ?, demo_app = ?, onboarded_at = NULL,
+		updated_at = ? WHERE id = ?`, name, billing, source, demoApp, now, id)
 	if err != nil {
 		return fmt.Errorf("switch stack: %w", err)
 	}
@@ -55,16 +56,17 @@ func (d *DB) SwitchStack(ctx context.Context, id, name, billing, access, userID,
 }
 
 // OnboardDemo finishes a demo project's onboarding in one go: mapping, every
-// step done, onboarded. The project's stack must already be demo data.
-func (d *DB) OnboardDemo(ctx context.Context, id, userID, mappingDoc string) error {
+// step done, onboarded, repairs on or off (on for the demo's SQL app, whose
+// repairs run). The project's stack must already be demo data.
+func (d *DB) OnboardDemo(ctx context.Context, id, userID, mappingDoc string, repairs bool) error {
 	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("onboard demo project: %w", err)
 	}
 	defer tx.Rollback()
 	now := formatTime(d.now())
-	res, err := tx.ExecContext(ctx, `UPDATE projects SET onboarded_at = ?, updated_at = ? WHERE id = ? AND billing_source = 'demo' AND access_source = 'demo'`,
-		now, now, id)
+	res, err := tx.ExecContext(ctx, `UPDATE projects SET onboarded_at = ?, updated_at = ?, repairs_enabled = ?
+		WHERE id = ? AND billing_source = 'demo' AND access_source = 'demo'`, now, now, repairs, id)
 	if err != nil {
 		return fmt.Errorf("onboard demo project: %w", err)
 	}

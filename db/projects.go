@@ -26,7 +26,19 @@ type Project struct {
 	StepsDone map[int]bool
 }
 
-const projectColumns = `id, name, billing_source, access_source, onboarded_at, repairs_enabled, stripe_max_rps, created_at, updated_at`
+// projectColumns reads access_source with demo_app folded in: the demo's
+// SQL app is stored as access_source 'demo' + demo_app 'sql' (migration
+// 0019 says why) and is the access source "demo_sql" everywhere else.
+const projectColumns = `id, name, billing_source, CASE WHEN demo_app = 'sql' THEN 'demo_sql' ELSE access_source END,
+	onboarded_at, repairs_enabled, stripe_max_rps, created_at, updated_at`
+
+// storedAccess splits an access source into its two stored columns.
+func storedAccess(access string) (source, demoApp string) {
+	if access == "demo_sql" {
+		return "demo", "sql"
+	}
+	return access, ""
+}
 
 func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	var p Project
@@ -143,8 +155,9 @@ func (d *DB) SaveStack(ctx context.Context, id, name, billing, access, userID st
 	}
 	defer tx.Rollback()
 	now := formatTime(d.now())
-	res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, billing_source = ?, access_source = ?, updated_at = ? WHERE id = ?`,
-		name, billing, access, now, id)
+	source, demoApp := storedAccess(access)
+	res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, billing_source = ?, access_source = ?, demo_app = ?, updated_at = ? WHERE id = ?`,
+		name, billing, source, demoApp, now, id)
 	if err != nil {
 		return fmt.Errorf("save stack: %w", err)
 	}

@@ -101,7 +101,8 @@ test('newcomer: fresh binary → owner setup → Explore with demo data → dash
     const got = [];
     for (const i of body.items) {
       counts[i.kind] = (counts[i.kind] ?? 0) + 1;
-      got.push(`${i.kind} ${i.customer_id ?? ''} ${i.subject?.id ?? ''}`);
+      // The SQL app's rows are "table#key"; the manifest names the key.
+      got.push(`${i.kind} ${i.customer_id ?? ''} ${i.subject?.id?.split('#').pop() ?? ''}`);
     }
     assert.deepEqual(counts, manifest.counts, 'active incidents per kind match the manifest');
     assert.deepEqual(got.sort(), manifest.expected, 'active incidents match the manifest by kind, customer and subject');

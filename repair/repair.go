@@ -3,7 +3,8 @@
 // A check files a proposal with each Postgres incident whose fix is a change
 // of mapped access fields (db/repairs.go). Approving one runs a single
 // guarded UPDATE of one row through the project's column-scoped repair
-// connection (access/postgres.Repairer), then re-checks the customer from
+// connection (sources.Repairer: the Postgres repair role, or the demo SQL
+// app's writer), then re-checks the customer from
 // fresh reads on a schedule until the promise holds. Clerk repairs are
 // guided: ParityRail shows the exact change (Guide) and never writes to Clerk.
 package repair
@@ -80,11 +81,14 @@ func (s *Service) schedule() []time.Duration {
 // Blocked says why an admin cannot approve repairs of the project right now
 // ("" when they can): the gates are checked again on approval.
 func (s *Service) Blocked(ctx context.Context, p db.Project) (*Error, error) {
-	if p.AccessSource != "postgres" {
+	if p.AccessSource != "postgres" && p.AccessSource != sources.SourceDemoSQL {
 		return &Error{Code: CodeGuided, Message: "Repairs of this project are guided: apply the change in your app, then re-run the check."}, nil
 	}
 	if !p.RepairsEnabled {
 		return &Error{Code: CodeRepairsOff, Message: "Turn repairs on in step 8 (Go live) to approve repairs; until then ParityRail only reads your database. Nothing was changed."}, nil
+	}
+	if p.AccessSource == sources.SourceDemoSQL {
+		return nil, nil // the demo's SQL app has its own writer, no stored connection
 	}
 	conn, err := s.DB.GetConnection(ctx, p.ID, "postgres")
 	if err != nil && !errors.Is(err, db.ErrNotFound) {

@@ -15,28 +15,41 @@ import (
 	"parityrail/repair"
 )
 
-// demoProjectName is what "Explore with demo data" calls its project.
-const demoProjectName = "Demo project"
+// The demo's two apps, as "Explore with demo data" names them: the same
+// customers, their access kept in SQL tables (repairs run) or in Clerk
+// (guided fixes).
+const (
+	demoAppSQL   = "sql"
+	demoAppClerk = "clerk"
+)
+
+// demoProjectNames are what "Explore with demo data" calls its project.
+var demoProjectNames = map[string]string{demoAppSQL: "Demo project (SQL app)", demoAppClerk: "Demo project (Clerk app)"}
 
 // isDemo: the project reads the built-in demo world (step 1 keeps billing and
 // access together, so either source says it).
 func isDemo(p db.Project) bool {
-	return p.BillingSource == sources.SourceDemo || p.AccessSource == sources.SourceDemo
+	return p.BillingSource == sources.SourceDemo || sources.IsDemoAccess(p.AccessSource)
 }
 
 // demoOf wires the demo host into a check opener: each demo project's
-// world, with the world's own keys.
-func demoOf(h *world.Host) *sources.Demo {
+// world, with the world's own keys, and its SQL app in appDir.
+func demoOf(h *world.Host, appDir string) *sources.Demo {
 	if h == nil {
 		return nil
 	}
-	return &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: h.Bases}
+	return &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey, Bases: h.Bases,
+		AppDir: appDir, AppSchema: world.SQLSchema, AppSeed: h.AppSeed}
 }
 
-// demoMapping is the demo world's mapping document (the Clerk flavour, which
-// the in-process world serves).
-func demoMapping() string {
-	b, err := json.Marshal(world.ClerkMapping())
+// demoMapping is the demo world's mapping document for a demo access
+// source: the SQL app's tables, or the Clerk metadata.
+func demoMapping(access string) string {
+	m := world.ClerkMapping()
+	if access == sources.SourceDemoSQL {
+		m = world.PostgresMapping()
+	}
+	b, err := json.Marshal(m)
 	if err != nil {
 		panic(err) // a fixed value: it always marshals
 	}
@@ -55,32 +68,55 @@ type demoAnswer struct {
 	Check   checkView   `json:"check"`
 }
 
+type demoRequest struct {
+	// App is "sql" (repairs run for real) or "clerk" (guided fixes, the
+	// default when the body is empty).
+	App string `json:"app"`
+}
+
 // createDemoProject is "Explore with demo data": a demo project onboarded in
-// one go (stack, no keys, the world's mapping, every step done) whose first
-// full check starts at once. 201 with the project and the running check.
+// one go (stack, no keys, the world's mapping, every step done; for the SQL
+// app, repairs on and its SQLite file seeded) whose first full check starts
+// at once. 201 with the project and the running check.
 func (s *Server) createDemoProject(c echo.Context) error {
 	host, err := s.demoHost()
 	if err != nil {
 		return err
 	}
+	req := demoRequest{App: demoAppClerk}
+	if c.Request().ContentLength != 0 {
+		if err := decode(c, &req); err != nil {
+			return err
+		}
+	}
+	access := map[string]string{demoAppSQL: sources.SourceDemoSQL, demoAppClerk: sources.SourceDemo}[req.App]
+	if access == "" {
+		return badRequest("invalid_demo_app", "Choose the demo app: sql (its access in SQL tables, repairs run) or clerk (its access in Clerk, guided fixes).").on("app")
+	}
 	ctx, u := c.Request().Context(), currentUser(c)
-	p, err := s.db.CreateProject(ctx, demoProjectName)
+	p, err := s.db.CreateProject(ctx, demoProjectNames[req.App])
 	if err != nil {
 		return err
 	}
-	if err := s.db.SwitchStack(ctx, p.ID, p.Name, sources.SourceDemo, sources.SourceDemo, u.ID, demoMapping()); err != nil {
+	if err := s.db.SwitchStack(ctx, p.ID, p.Name, sources.SourceDemo, access, u.ID, demoMapping(access)); err != nil {
 		return err
 	}
-	if err := s.db.OnboardDemo(ctx, p.ID, u.ID, demoMapping()); err != nil {
+	if err := s.db.OnboardDemo(ctx, p.ID, u.ID, demoMapping(access), access == sources.SourceDemoSQL); err != nil {
 		return err
 	}
 	host.Reset(p.ID)
+	if p, err = s.db.GetProject(ctx, p.ID); err != nil {
+		return err
+	}
+	if err := s.sources.ResetDemoApp(p); err != nil {
+		return sourceAnswer(err)
+	}
 	return s.startDemoCheck(c, p.ID, http.StatusCreated)
 }
 
 // resetDemo restores the demo project's world to its seed state (whatever a
-// guided fix or a repair changed in its Stripe or Clerk is undone) and the
-// demo mapping, then starts a fresh full check. Incidents are not deleted:
+// guided fix or a repair changed in its Stripe, Clerk or SQL app is undone)
+// and the demo mapping, then starts a fresh full check. Incidents are not deleted:
 // the check resolves the ones that no longer hold and files or keeps the
 // seed's, all recorded in the append-only Access Ledger. 202.
 func (s *Server) resetDemo(c echo.Context) error {
@@ -97,10 +133,13 @@ func (s *Server) resetDemo(c echo.Context) error {
 	} else if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
-	if err := s.db.SaveMapping(ctx, p.ID, demoMapping(), u.ID); err != nil {
+	if err := s.db.SaveMapping(ctx, p.ID, demoMapping(p.AccessSource), u.ID); err != nil {
 		return err
 	}
 	host.Reset(p.ID)
+	if err := s.sources.ResetDemoApp(p); err != nil {
+		return sourceAnswer(err)
+	}
 	return s.startDemoCheck(c, p.ID, http.StatusAccepted)
 }
 
@@ -129,10 +168,13 @@ func (s *Server) ownDataOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// forgetDemo drops a deleted project's world.
+// forgetDemo drops a deleted project's world and SQL app.
 func (s *Server) forgetDemo(projectID string) {
 	if s.cfg.Demo != nil {
 		s.cfg.Demo.Forget(projectID)
+	}
+	if err := s.sources.ForgetDemoApp(projectID); err != nil {
+		s.log.Warn("demo: the SQL app file could not be deleted", "project", projectID, "err", err)
 	}
 }
 

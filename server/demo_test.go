@@ -95,7 +95,7 @@ func TestExploreWithDemoData(t *testing.T) {
 	var started demoStarted
 	owner.mustDo("POST", "/api/projects/demo", nil, 201).json(t, &started)
 	p := started.Project
-	if p.Name != "Demo project" || p.BillingSource != "demo" || p.AccessSource != "demo" || !p.Onboarded {
+	if p.Name != "Demo project (Clerk app)" || p.BillingSource != "demo" || p.AccessSource != "demo" || !p.Onboarded {
 		t.Fatalf("demo project = %+v", p)
 	}
 	for _, s := range p.Onboarding.Steps {
@@ -242,7 +242,7 @@ func TestDemoProjectRefusesRealCredentials(t *testing.T) {
 	}
 	var still projectView
 	owner.mustDo("GET", "/api/projects/"+p.ID, nil, 200).json(t, &still)
-	if still.Name != "Demo project" || still.BillingSource != "demo" {
+	if still.Name != "Demo project (Clerk app)" || still.BillingSource != "demo" {
 		t.Errorf("a refused stack changed the project: %+v", still)
 	}
 

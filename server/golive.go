@@ -10,6 +10,7 @@ import (
 	"parityrail/check"
 	"parityrail/db"
 	"parityrail/ledger"
+	"parityrail/sources"
 )
 
 type dryRunDoneRequest struct {
@@ -115,8 +116,12 @@ func (s *Server) goLive(c echo.Context) error {
 }
 
 // repairsPossible refuses turning repairs on where nothing could write:
-// repairs need a Postgres access source with a repair connection.
+// repairs need a Postgres access source with a repair connection (or the
+// demo's SQL app).
 func (s *Server) repairsPossible(c echo.Context, p db.Project) error {
+	if p.AccessSource == sources.SourceDemoSQL {
+		return nil // the demo's SQL app: its writer is built in
+	}
 	if p.AccessSource != "postgres" {
 		name := map[string]string{"clerk": "Clerk", "demo": "the demo data"}[p.AccessSource]
 		if name == "" {

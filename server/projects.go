@@ -10,6 +10,7 @@ import (
 	"parityrail/billing"
 	"parityrail/db"
 	"parityrail/onboarding"
+	"parityrail/sources"
 )
 
 type projectView struct {
@@ -135,13 +136,13 @@ func (s *Server) saveStack(c echo.Context) error {
 		return badRequest("invalid_billing_source", "Choose a billing source: Stripe or Demo data.")
 	}
 	switch req.AccessSource {
-	case "postgres", "clerk", "demo":
+	case "postgres", "clerk", sources.SourceDemo, sources.SourceDemoSQL:
 	default:
 		return badRequest("invalid_access_source", "Choose an access-state source: Postgres / Supabase, Clerk, or Demo data.")
 	}
 	// Demo data is one world: its app state only matches its own Stripe
 	// customers, and a demo project must never hold a real key next to it.
-	if (req.BillingSource == "demo") != (req.AccessSource == "demo") {
+	if (req.BillingSource == "demo") != sources.IsDemoAccess(req.AccessSource) {
 		return badRequest("demo_mixed", "Demo data covers billing and access state together: choose Demo data for both, or your own Stripe and app.")
 	}
 	p := currentProject(c)
@@ -151,7 +152,13 @@ func (s *Server) saveStack(c echo.Context) error {
 	case demo && !wasDemo:
 		// Into demo data: the project's keys and mapping go; demo data needs
 		// no key (steps 2–3 done) and pre-fills steps 4–6.
-		err = s.db.SwitchStack(ctx, p.ID, name, req.BillingSource, req.AccessSource, userID, demoMapping())
+		err = s.db.SwitchStack(ctx, p.ID, name, req.BillingSource, req.AccessSource, userID, demoMapping(req.AccessSource))
+	case demo && wasDemo && req.AccessSource != p.AccessSource:
+		// From one demo app to the other: the other app's mapping.
+		err = s.db.SwitchStack(ctx, p.ID, name, req.BillingSource, req.AccessSource, userID, demoMapping(req.AccessSource))
+		if err := s.sources.ForgetDemoApp(p.ID); err != nil {
+			s.log.Warn("demo: the SQL app file could not be deleted", "project", p.ID, "err", err)
+		}
 	case wasDemo && !demo:
 		// Out of demo data: start over from step 2 with nothing demo left.
 		err = s.db.SwitchStack(ctx, p.ID, name, req.BillingSource, req.AccessSource, userID, "")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"parityrail/sources"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type Config struct {
 	// Demo serves demo projects' worlds in-process (nil: demo projects
 	// cannot be created or checked).
 	Demo *world.Host
+	// DemoAppDir holds the demo SQL apps' SQLite files (empty: "demo"
+	// beside the database file).
+	DemoAppDir string
 	// Checks runs fulfillment checks; main shares one runner between the
 	// server and the jobs. Nil: one is built from the fields above.
 	Checks *check.Runner
@@ -105,14 +109,19 @@ func New(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) *
 }
 
 func newServer(cfg Config, store *db.DB, v *vault.Vault, ui fs.FS, log *slog.Logger) (*Server, *echo.Echo) {
+	if cfg.DemoAppDir == "" {
+		if path, err := store.Path(); err == nil {
+			cfg.DemoAppDir = filepath.Join(filepath.Dir(path), "demo")
+		}
+	}
 	s := &Server{cfg: cfg, db: store, vault: v, ui: ui, log: log, now: time.Now, checks: cfg.Checks}
 	if s.checks == nil {
 		s.checks = &check.Runner{DB: store, Log: log, Opener: &sources.Opener{DB: store, Vault: v,
-			StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo)}}
+			StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo, cfg.DemoAppDir)}}
 	}
 	s.sources, _ = s.checks.Opener.(*sources.Opener)
 	if s.sources == nil { // a test's own opener: connectors open like the default one
-		s.sources = &sources.Opener{DB: store, Vault: v, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo)}
+		s.sources = &sources.Opener{DB: store, Vault: v, StripeAPIBase: cfg.StripeAPIBase, ClerkAPIBase: cfg.ClerkAPIBase, Demo: demoOf(cfg.Demo, cfg.DemoAppDir)}
 	}
 	s.repairs = cfg.Repairs
 	if s.repairs == nil {

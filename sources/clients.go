@@ -71,9 +71,13 @@ func (o *Opener) CandidatePostgres(ctx context.Context, connString string) (*pos
 	return postgres.Connect(ctx, connString)
 }
 
-// Repairer opens the project's stored repair connection, used for one
-// approved UPDATE and closed by the caller.
-func (o *Opener) Repairer(ctx context.Context, p db.Project) (*postgres.Repairer, error) {
+// Repairer opens the project's stored repair connection (the demo SQL
+// app's writer for that demo), used for one approved UPDATE and closed by
+// the caller.
+func (o *Opener) Repairer(ctx context.Context, p db.Project) (Repairer, error) {
+	if p.AccessSource == SourceDemoSQL {
+		return o.demoAppRepairer(ctx, p)
+	}
 	conn, err := o.DB.GetConnection(ctx, p.ID, "postgres")
 	if err != nil || conn.SealedExtra == "" {
 		return nil, sourceError(CodeNoRepairConnection, "Add a repair connection on step 3 (Database) first.")
@@ -82,7 +86,11 @@ func (o *Opener) Repairer(ctx context.Context, p db.Project) (*postgres.Repairer
 	if err != nil {
 		return nil, sourceError(CodeCredentialUnreadable, "The stored repair connection cannot be decrypted (the credentials key changed?). Reconnect it on step 3.")
 	}
-	return o.CandidateRepairer(ctx, cs)
+	r, err := o.CandidateRepairer(ctx, cs)
+	if err != nil {
+		return nil, err // never a typed nil inside the interface
+	}
+	return r, nil
 }
 
 // CandidateRepairer opens a repair connection string not stored yet.

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"parityrail/sources"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"parityrail/db"
 	"parityrail/demo/world"
+	"parityrail/fulfillment"
+	"parityrail/sources"
 	"parityrail/vault"
 )
 
@@ -82,5 +84,92 @@ func TestOpenerDemo(t *testing.T) {
 	_, err = o.Open(ctx, p)
 	if !errors.As(err, &se) || se.Code != sources.CodeDemoMixed {
 		t.Errorf("mixed stack: %v", err)
+	}
+}
+
+// A demo project on the SQL app reads an SQLite file of its own, seeded
+// from its world, through a read-only connection; its repairs go through a
+// separate writer; a rebuilt world (a restart) seeds the file again, so the
+// app never disagrees with its Stripe.
+func TestOpenerDemoSQLApp(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := db.Open(filepath.Join(dir, "parityrail.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	v, _ := vault.New(bytes.Repeat([]byte{7}, 32))
+	owner, err := store.CreateOwner(ctx, "owner@example.com", "Owner", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := store.CreateProject(ctx, "Demo project (SQL app)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := json.Marshal(world.PostgresMapping())
+	if err := store.SwitchStack(ctx, p.ID, p.Name, sources.SourceDemo, sources.SourceDemoSQL, owner.ID, string(doc)); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = store.GetProject(ctx, p.ID); err != nil || p.AccessSource != sources.SourceDemoSQL {
+		t.Fatalf("project = %+v, %v", p, err)
+	}
+	host, err := world.StartHost()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	appDir := filepath.Join(dir, "demo")
+	o := &sources.Opener{DB: store, Vault: v, Demo: &sources.Demo{StripeKey: world.StripeKey, ClerkKey: world.ClerkSecretKey,
+		Bases: host.Bases, AppDir: appDir, AppSchema: world.SQLSchema, AppSeed: host.AppSeed}}
+
+	readPlan := func(id string) string {
+		t.Helper()
+		src, err := o.Open(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		s, ok, err := src.Access.ReadSubject(ctx, "row:"+world.SQLSchema+".profiles#"+id)
+		if err != nil || !ok {
+			t.Fatalf("read %s: %v %v", id, ok, err)
+		}
+		return *s.Fields.Plan.Text
+	}
+	m, _ := world.LoadManifest()
+	var priya string
+	for _, e := range m.Entries {
+		if e.Key == "priya" {
+			priya = e.Subjects[0].ID
+		}
+	}
+	if got := readPlan(priya); got != "free" {
+		t.Fatalf("seeded plan = %q", got)
+	}
+
+	rep, err := o.Repairer(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := fulfillment.RepairPlan{Kind: fulfillment.PaidWithoutAccess, SubjectKind: fulfillment.SubjectRow, SubjectID: priya,
+		Table: world.SQLSchema + ".profiles", Fields: []fulfillment.FieldChange{{Field: "plan", Path: "plan", Before: "free", After: "pro"}}}
+	if _, err := rep.ApplyRepair(ctx, world.PostgresMapping().Postgres(), plan); err != nil {
+		t.Fatal(err)
+	}
+	rep.Close()
+	if got := readPlan(priya); got != "pro" {
+		t.Errorf("repaired plan = %q", got)
+	}
+	// The same world: the repair stays. A rebuilt world: the app is seeded again.
+	host.Reset(p.ID)
+	if got := readPlan(priya); got != "free" {
+		t.Errorf("after the world was rebuilt the plan is %q, want the seed's", got)
+	}
+	if err := o.ForgetDemoApp(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(appDir, p.ID+".db")); !os.IsNotExist(err) {
+		t.Errorf("forgotten app file: %v", err)
 	}
 }

@@ -38,6 +38,14 @@ type Access interface {
 	Close()
 }
 
+// Repairer writes approved repairs: one guarded single-row UPDATE each
+// (*postgres.Repairer, or the demo SQL app's writer). Errors are
+// *postgres.Error, so a refusal reads the same whichever database it is.
+type Repairer interface {
+	ApplyRepair(ctx context.Context, m postgres.Mapping, plan fulfillment.RepairPlan) (postgres.RepairResult, error)
+	Close()
+}
+
 // LinkQuery asks for the subjects linked to one customer.
 type LinkQuery struct {
 	// Customer is the customer as Stripe knows it; only its ID is set when
@@ -156,7 +164,7 @@ func (o *Opener) Open(ctx context.Context, p db.Project) (*Sources, error) {
 	// Demo data covers billing and access together (step 1 refuses a mix):
 	// a demo project reads only its in-process world, never a stored
 	// credential, and a real project never reaches the demo.
-	demoBilling, demoAccess := p.BillingSource == SourceDemo, p.AccessSource == SourceDemo
+	demoBilling, demoAccess := p.BillingSource == SourceDemo, IsDemoAccess(p.AccessSource)
 	if demoBilling != demoAccess {
 		return nil, sourceError(CodeDemoMixed, "Demo data covers billing and access state together: on step 1 (Stack) choose Demo data for both, or your own Stripe and app.")
 	}
@@ -168,6 +176,8 @@ func (o *Opener) Open(ctx context.Context, p db.Project) (*Sources, error) {
 		src.Access, err = o.openClerk(ctx, p, m)
 	case "postgres":
 		src.Access, err = o.openPostgres(ctx, p, m)
+	case SourceDemoSQL:
+		src.Access, err = o.openDemoApp(ctx, p, m)
 	case "":
 		err = sourceError(CodeNoAccessSource, "Choose the access-state source on step 1 (Stack) and connect it on step 3.")
 	default:
@@ -201,7 +211,7 @@ func (o *Opener) projectMapping(ctx context.Context, p db.Project) (mapping.Mapp
 		pol := fulfillment.DefaultPolicy()
 		m.Policy = &pol
 	}
-	if p.AccessSource == "postgres" && m.Identity == nil {
+	if (p.AccessSource == "postgres" || p.AccessSource == SourceDemoSQL) && m.Identity == nil {
 		return m, sourceError(CodeNotMapped, "Map who a customer is on step 4 (Identity mapping) before running a check.")
 	}
 	return m, nil
@@ -270,10 +280,20 @@ func ParseSubjectKey(key string) (kind fulfillment.SubjectKind, table, id string
 	return "", "", "", false
 }
 
-// --- Postgres ---
+// --- Postgres (and the demo's SQL app) ---
+
+// rowReader reads app rows by a table mapping: *postgres.Source, and
+// *sqlite.Source for the demo's SQL app, which keeps its state in SQLite
+// under the same rules.
+type rowReader interface {
+	ReadSubjects(ctx context.Context, m postgres.Mapping, fn func(fulfillment.Subject) error) error
+	ReadSubject(ctx context.Context, m postgres.Mapping, customerID string) ([]fulfillment.Subject, error)
+	ReadSubjectByKey(ctx context.Context, m postgres.Mapping, table, key string) (fulfillment.Subject, bool, error)
+	Close()
+}
 
 type postgresAccess struct {
-	src *postgres.Source
+	src rowReader
 	m   postgres.Mapping
 }
 

@@ -53,6 +53,9 @@ func (s *Source) ReadSubjectByKey(ctx context.Context, m Mapping, table, key str
 	return subj, ok, err
 }
 
+// Lookup finds a mapped table by schema.table (a Subject.Table).
+func (m Mapping) Lookup(qualified string) (TableMapping, bool) { return m.table(qualified) }
+
 // table finds a mapped table by schema.table.
 func (m Mapping) table(qualified string) (TableMapping, bool) {
 	for _, mt := range m.tables() {

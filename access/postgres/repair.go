@@ -96,34 +96,12 @@ type AppliedChange struct {
 // written; anything else is refused before any SQL runs.
 func (r *Repairer) ApplyRepair(ctx context.Context, m Mapping, plan fulfillment.RepairPlan) (RepairResult, error) {
 	res := RepairResult{Table: plan.Table, Key: plan.SubjectID}
+	tm, cols, err := RepairColumns(m, plan)
+	if err != nil {
+		return RepairResult{}, err
+	}
 	refuse := func(format string, args ...any) (RepairResult, error) {
 		return RepairResult{}, newError(CodeRepairRefused, "", format+" Nothing was changed.", args...)
-	}
-	if plan.SubjectKind != fulfillment.SubjectRow {
-		return refuse("This repair is for a %s, not a database row.", plan.SubjectKind)
-	}
-	tm, ok := m.table(plan.Table)
-	if !ok {
-		return refuse("The table %s is not a mapped table.", plan.Table)
-	}
-	if plan.SubjectID == "" {
-		return refuse("The repair names no row (empty primary key).")
-	}
-	if len(plan.Fields) == 0 {
-		return refuse("The repair changes no field.")
-	}
-	// The allowlist is the mapping as it is now, not whatever the plan says.
-	allowed := tm.AccessColumns()
-	var cols []string
-	for _, fc := range plan.Fields {
-		col, ok := allowed[fc.Field]
-		if !ok || col != fc.Path {
-			return refuse("The repair asks to write column %q of %s, which is not its mapped %s column.", fc.Path, plan.Table, fc.Field)
-		}
-		if slices.Contains(cols, col) {
-			return refuse("The repair writes column %q twice.", col)
-		}
-		cols = append(cols, col)
 	}
 
 	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadWrite})
@@ -180,6 +158,43 @@ func (r *Repairer) ApplyRepair(ctx context.Context, m Mapping, plan fulfillment.
 		return RepairResult{}, queryError(err, "committing the repair")
 	}
 	return res, nil
+}
+
+// RepairColumns checks a repair plan against the mapping as it is now, not
+// whatever the stored plan says, and returns the plan's table and the
+// columns it writes in plan order. Only the mapped access columns of a
+// mapped table can ever be written; anything else is refused (CodeRepairRefused)
+// before any SQL runs. Every writer of repairs calls it first.
+func RepairColumns(m Mapping, plan fulfillment.RepairPlan) (TableMapping, []string, error) {
+	refuse := func(format string, args ...any) (TableMapping, []string, error) {
+		return TableMapping{}, nil, newError(CodeRepairRefused, "", format+" Nothing was changed.", args...)
+	}
+	if plan.SubjectKind != fulfillment.SubjectRow {
+		return refuse("This repair is for a %s, not a database row.", plan.SubjectKind)
+	}
+	tm, ok := m.table(plan.Table)
+	if !ok {
+		return refuse("The table %s is not a mapped table.", plan.Table)
+	}
+	if plan.SubjectID == "" {
+		return refuse("The repair names no row (empty primary key).")
+	}
+	if len(plan.Fields) == 0 {
+		return refuse("The repair changes no field.")
+	}
+	allowed := tm.AccessColumns()
+	var cols []string
+	for _, fc := range plan.Fields {
+		col, ok := allowed[fc.Field]
+		if !ok || col != fc.Path {
+			return refuse("The repair asks to write column %q of %s, which is not its mapped %s column.", fc.Path, plan.Table, fc.Field)
+		}
+		if slices.Contains(cols, col) {
+			return refuse("The repair writes column %q twice.", col)
+		}
+		cols = append(cols, col)
+	}
+	return tm, cols, nil
 }
 
 // repairTable is a table as the repair role sees it.
@@ -311,6 +326,12 @@ func guardValue(col Column, v any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("a %T does not fit %s", v, col.Type)
+}
+
+// WriteValue converts a plan's After into what a column of col's category
+// stores (the SQL demo app writes with the same rules).
+func WriteValue(field string, col Column, after, before any) (any, error) {
+	return writeValue(field, col, after, before)
 }
 
 // writeValue converts a plan's After into what the column stores.

@@ -14,6 +14,15 @@ import (
 	"parityrail/fulfillment"
 )
 
+// FieldValue is fieldValue for other SQL sources (the demo's SQLite app),
+// so a value reads the same whichever database holds it.
+func FieldValue(field, column string, raw any) *fulfillment.FieldValue {
+	return fieldValue(field, column, raw)
+}
+
+// DecodeJSON decodes a JSON column's text as a jsonb column reads.
+func DecodeJSON(s string) (any, error) { return decodeJSON(s) }
+
 // fieldValue converts one column value as read (raw: nil, string, bool,
 // int64, time.Time, []string or decoded JSON) into the typed FieldValue of
 // its field. It never fails: what cannot be read becomes ParseError.

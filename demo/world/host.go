@@ -77,6 +77,15 @@ func (h *Host) Reset(projectID string) *World {
 	return w
 }
 
+// AppSeed is what seeds the project's SQL app: the SQLite script of its
+// world, and a version naming the world it was built from. A world rebuilt
+// (a restart, a reset) has a new version, so its SQL app is seeded again
+// and never disagrees with its Stripe.
+func (h *Host) AppSeed(projectID string) (version, script string) {
+	w := h.World(projectID)
+	return fmt.Sprintf("%s/%p", w.Now.Format(time.RFC3339), w), w.SQLite
+}
+
 // Forget drops the project's world (the project was deleted).
 func (h *Host) Forget(projectID string) {
 	h.mu.Lock()

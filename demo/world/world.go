@@ -82,7 +82,10 @@ type World struct {
 	// SQL creates the schema parityrail_demo with the tables profiles and
 	// organizations holding the same app state as Clerk, with times written
 	// relative to Now (AppSQL is the same script relative to load time).
-	SQL             string
+	SQL string
+	// SQLite is the same app state as an SQLite script, for the demo's SQL
+	// app (a file attached as SQLSchema), times relative to Now.
+	SQLite          string
 	ClerkMapping    mapping.Mapping
 	PostgresMapping mapping.Mapping
 	Manifest        Manifest
@@ -103,6 +106,7 @@ func Build(now time.Time) *World {
 		Stripe:          stripefake.New(),
 		Clerk:           clerkfake.New(clerkfake.Options{SecretKeys: []string{ClerkSecretKey}, Now: runningClock(now)}),
 		SQL:             renderSQL(rows, sqlTime{now: now}),
+		SQLite:          renderSQLite(rows, now),
 		ClerkMapping:    ClerkMapping(),
 		PostgresMapping: PostgresMapping(),
 		Manifest:        manifestOf(rows),

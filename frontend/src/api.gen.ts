@@ -281,9 +281,13 @@ export interface paths {
         put?: never;
         /**
          * Explore with demo data (create a demo project and start its first check)
-         * @description A demo project ("Demo project", stack demo/demo, the demo mapping, all
-         *     8 steps done, onboarded) and its first full check, running — poll
-         *     `GET /api/projects/{id}/checks/{checkId}`.
+         * @description A demo project (billing demo, the demo mapping, all 8 steps done,
+         *     onboarded) and its first full check, running — poll
+         *     `GET /api/projects/{id}/checks/{checkId}`. `app` picks the demo's
+         *     app: `sql` ("Demo project (SQL app)", access source demo_sql: its
+         *     access in SQL tables, repairs on, so approving one writes it and
+         *     verifies it) or `clerk` ("Demo project (Clerk app)", access source
+         *     demo: guided fixes), the default when there is no body.
          */
         post: operations["createDemoProject"];
         delete?: never;
@@ -1711,8 +1715,13 @@ export interface components {
             updated_at: string;
             /** @enum {string} */
             billing_source: "stripe" | "demo" | "";
-            /** @enum {string} */
-            access_source: "postgres" | "clerk" | "demo" | "";
+            /**
+             * @description Where the app keeps access state. demo: the demo world's Clerk
+             *     app (guided fixes); demo_sql: the demo world's SQL app, an SQLite
+             *     file in the data folder read and repaired like Postgres.
+             * @enum {string}
+             */
+            access_source: "postgres" | "clerk" | "demo" | "demo_sql" | "";
             onboarded: boolean;
             onboarding: components["schemas"]["Onboarding"];
             /** @description Approved Postgres repairs may write (step 8). */
@@ -1727,8 +1736,11 @@ export interface components {
             name: string;
             /** @enum {string} */
             billing_source: "stripe" | "demo";
-            /** @enum {string} */
-            access_source: "postgres" | "clerk" | "demo";
+            /**
+             * @description demo is the demo's Clerk app, demo_sql its SQL app (repairs run).
+             * @enum {string}
+             */
+            access_source: "postgres" | "clerk" | "demo" | "demo_sql";
         };
         /** @description A project and its running check (the demo, a demo reset, going live). */
         ProjectAndCheck: {
@@ -3362,7 +3374,17 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default clerk
+                     * @enum {string}
+                     */
+                    app?: "sql" | "clerk";
+                };
+            };
+        };
         responses: {
             /** @description The demo project and its running check. */
             201: {
@@ -3373,6 +3395,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectAndCheck"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             503: components["responses"]["ServiceUnavailable"];

@@ -22,6 +22,7 @@ import type {
   GoLiveResult,
   ClerkConnectRequest,
   CustomerView,
+  DemoApp,
   DemoStarted,
   BulkAcknowledgeResult,
   Incident,
@@ -268,8 +269,9 @@ export const api = {
     request<List<Schedule>>('PUT', `/api/projects/${enc(id)}/schedules`, body),
   webhookHealth: (id: string) => request<WebhookHealth>('GET', `/api/projects/${enc(id)}/webhooks`),
 
-  /** "Explore with demo data": an onboarded demo project and its running first check. */
-  createDemoProject: () => request<DemoStarted>('POST', '/api/projects/demo'),
+  /** "Explore with demo data": an onboarded demo project and its running first
+   * check; `app` is the demo app's kind (SQL tables, repairs run; or Clerk). */
+  createDemoProject: (app: DemoApp) => request<DemoStarted>('POST', '/api/projects/demo', { app }),
   /** Restores a demo project's world to its seed state and starts a fresh full check. */
   resetDemo: (id: string) => request<DemoStarted>('POST', `/api/projects/${enc(id)}/demo/reset`),
   /** Step 7's Continue: records the finished dry run and marks step 7 done. */

@@ -17,10 +17,11 @@ export const billingLabel: Record<string, string> = { stripe: 'Stripe', demo: 'D
 export const accessLabel: Record<string, string> = {
   postgres: 'Postgres / Supabase',
   clerk: 'Clerk',
-  demo: 'Demo data',
+  demo: 'Demo data (Clerk app)',
+  demo_sql: 'Demo data (SQL app)',
 };
 
 /** A project on the built-in demo world (either source is demo data). */
 export function isDemo(p: { billing_source: string; access_source: string }): boolean {
-  return p.billing_source === 'demo' || p.access_source === 'demo';
+  return p.billing_source === 'demo' || p.access_source === 'demo' || p.access_source === 'demo_sql';
 }

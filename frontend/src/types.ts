@@ -28,6 +28,9 @@ export type Project = Schemas['Project'];
 /** POST /api/projects/demo, …/demo/reset and …/go-live: the project and its running check. */
 export type DemoStarted = Schemas['ProjectAndCheck'];
 
+/** The demo's two apps: access kept in SQL tables (repairs run) or in Clerk (guided fixes). */
+export type DemoApp = 'sql' | 'clerk';
+
 export type Invite = Schemas['Invite'];
 
 /** GET /api/invites/{token}: the invite without its `url`. */

@@ -1,14 +1,16 @@
 // Demo data's two actions: "Explore with demo data" (an onboarded demo
 // project in one click, then its first check, then its dashboard) and
 // "Reset demo data" (the demo world back to its seed, then a fresh check).
-// Both show the check's progress until it ends.
+// Both show the check's progress until it ends. The demo has two apps with
+// the same customers: one keeping access in SQL tables, where approving a
+// repair writes and verifies it, and one keeping it in Clerk (guided fixes).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { RotateCcw, Sparkles } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
-import type { Check, DemoStarted, Project } from '../types';
+import type { Check, DemoApp, DemoStarted, Project } from '../types';
 import { checkKey } from './check';
 import { Modal, ModalClose } from './Modal';
 import { Button, ErrorAlert } from './ui';
@@ -69,22 +71,79 @@ export function CheckProgress({ check, label }: { check: Check | undefined; labe
   );
 }
 
+const demoApps: { value: DemoApp; label: string; description: string }[] = [
+  {
+    value: 'sql',
+    label: 'SQL tables',
+    description: 'Approve a repair and watch ParityRail write it, re-check and verify it.',
+  },
+  {
+    value: 'clerk',
+    label: 'Clerk',
+    description: 'Follow a guided fix: play the edit in the demo’s Clerk, then re-run the check.',
+  },
+];
+
+/** Which demo app to explore: where Acme keeps access, like your own app does. */
+export function DemoAppPicker({ value, onChange }: { value: DemoApp; onChange: (v: DemoApp) => void }) {
+  const id = useId();
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium text-gray-900">The demo app keeps access in</legend>
+      <div className="mt-2 space-y-2">
+        {demoApps.map((o) => (
+          <label
+            key={o.value}
+            htmlFor={`${id}-${o.value}`}
+            className={`flex cursor-pointer gap-3 rounded-md border p-3 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-indigo-600 ${
+              value === o.value ? 'border-indigo-600 ring-1 ring-indigo-600' : 'border-gray-200 hover:border-gray-300'
+            }`}
+          >
+            <input
+              id={`${id}-${o.value}`}
+              type="radio"
+              name={`${id}-demo-app`}
+              value={o.value}
+              checked={value === o.value}
+              onChange={() => onChange(o.value)}
+              aria-labelledby={`${id}-${o.value}-label`}
+              aria-describedby={`${id}-${o.value}-desc`}
+              className="mt-0.5 size-4 shrink-0 accent-indigo-600 focus-visible:outline-none"
+            />
+            <span>
+              <span id={`${id}-${o.value}-label`} className="block font-medium text-gray-900">
+                {o.label}
+              </span>
+              <span id={`${id}-${o.value}-desc`} className="mt-0.5 block text-xs leading-5 text-gray-500">
+                {o.description}
+              </span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 /**
- * "Explore with demo data": creates the demo project, shows its first
- * check's progress and opens its dashboard when the check ends.
+ * "Explore with demo data": creates the demo project (on the SQL app unless
+ * told otherwise: there the whole loop, approve → write → verify, runs),
+ * shows its first check's progress and opens its dashboard when it ends.
  */
 export function ExploreDemoButton({
   variant = 'primary',
   className,
+  app = 'sql',
 }: {
   variant?: 'primary' | 'secondary';
   className?: string;
+  app?: DemoApp;
 }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [started, setStarted] = useState<DemoStarted | null>(null);
   const create = useMutation({
-    mutationFn: api.createDemoProject,
+    mutationFn: () => api.createDemoProject(app),
     onSuccess: (res) => {
       queryClient.setQueryData(['projects', res.project.id], res.project);
       queryClient.invalidateQueries({ queryKey: ['projects'], exact: true });
@@ -124,7 +183,9 @@ export function ExploreDemoButton({
         open={open}
         onOpenChange={(o) => !o && close()}
         title="Setting up the demo project"
-        description="A sample SaaS, Acme Analytics: its Stripe account and its app, which gets access wrong in every way ParityRail catches. No account needed."
+        description={`A sample SaaS, Acme Analytics: its Stripe account and its app (access kept in ${
+          app === 'sql' ? 'SQL tables' : 'Clerk'
+        }), which gets access wrong in every way ParityRail catches. No account needed.`}
       >
         <div className="space-y-4">
           {create.isError ? (
@@ -207,7 +268,7 @@ export function ResetDemoButton({ project, className }: { project: Project; clas
         }}
         role="alertdialog"
         title="Reset demo data?"
-        description="The demo Stripe account and app go back to how they started — anything you fixed in them comes back — and the demo mapping is restored. A fresh full check then runs: incidents it still finds stay open, the others are resolved. Nothing is deleted; the Access Ledger keeps every entry."
+        description="The demo Stripe account and app go back to how they started — anything you fixed or repaired in them comes back — and the demo mapping is restored. A fresh full check then runs: incidents it still finds stay open, the others are resolved. Nothing is deleted; the Access Ledger keeps every entry."
       >
         <div className="space-y-4">
           {started && <CheckProgress check={check.data} label="Fresh check of the demo project" />}

@@ -49,11 +49,18 @@ describe('first run: Explore with demo data', () => {
     expect(await screen.findByRole('heading', { name: /Welcome to ParityRail, Adam/ })).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Set up my own project' })).toHaveAttribute('href', '/projects?new=1');
 
+    // The demo app is a choice: SQL tables (repairs run) is preselected.
+    const choice = screen.getByRole('group', { name: 'The demo app keeps access in' });
+    expect(within(choice).getByRole('radio', { name: 'SQL tables' })).toBeChecked();
+    await user.click(within(choice).getByRole('radio', { name: 'Clerk' }));
+    await user.click(within(choice).getByRole('radio', { name: 'SQL tables' }));
+
     await user.click(screen.getByRole('button', { name: 'Explore with demo data' }));
     const dialog = await screen.findByRole('dialog', { name: 'Setting up the demo project' });
     const bar = await within(dialog).findByRole('progressbar', { name: 'First check of the demo project' });
     expect(bar).toHaveAttribute('aria-valuetext', 'Reading the demo Stripe account…');
-    expect(calls.some((c) => c.method === 'POST' && c.path === '/api/projects/demo')).toBe(true);
+    const post = calls.find((c) => c.method === 'POST' && c.path === '/api/projects/demo');
+    expect(post?.body).toEqual({ app: 'sql' });
 
     finished.resolve({
       status: 200,

@@ -1,14 +1,19 @@
 // /welcome — the first-run screen right after the owner account is created:
 // explore the built-in demo, or set up a project on your own Stripe and app.
 import { ArrowRight, FolderPlus, Sparkles } from 'lucide-react';
+import { useState } from 'react';
 import { Link } from 'react-router';
-import { ExploreDemoButton } from '../components/DemoControls';
+import { DemoAppPicker, ExploreDemoButton } from '../components/DemoControls';
 import { Card } from '../components/ui';
 import { hasRole, useMe } from '../session';
+import type { DemoApp } from '../types';
 
 export function WelcomePage() {
   const me = useMe();
   const first = me.data?.name?.split(' ')[0];
+  // SQL first: it is where a newcomer sees the whole loop run by itself
+  // (approve a repair → the UPDATE → re-check → verified).
+  const [app, setApp] = useState<DemoApp>('sql');
   return (
     <div className="mx-auto max-w-3xl py-6">
       <h1 className="text-2xl font-semibold tracking-tight text-gray-900">
@@ -29,7 +34,12 @@ export function WelcomePage() {
             wrong in every way ParityRail catches. No account needed; the first check takes seconds.
           </p>
           {hasRole(me.data, 'admin') ? (
-            <ExploreDemoButton className="mt-5 w-full" />
+            <>
+              <div className="mt-5">
+                <DemoAppPicker value={app} onChange={setApp} />
+              </div>
+              <ExploreDemoButton app={app} className="mt-5 w-full" />
+            </>
           ) : (
             <p className="mt-5 text-sm text-gray-500">An admin of this workspace can create the demo project.</p>
           )}

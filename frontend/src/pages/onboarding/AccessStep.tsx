@@ -3,8 +3,15 @@
 // (AccessStepPostgres.tsx), after the project's access-state source.
 import { ClerkAccess } from './AccessStepClerk';
 import { PostgresAccess } from './AccessStepPostgres';
-import { PerAccessSource, type StepProps } from './shared';
+import { DemoSQLMapped, PerAccessSource, type StepProps } from './shared';
 
 export function AccessStep(props: StepProps) {
-  return <PerAccessSource {...props} clerk={<ClerkAccess {...props} />} postgres={<PostgresAccess {...props} />} />;
+  return (
+    <PerAccessSource
+      {...props}
+      clerk={<ClerkAccess {...props} />}
+      postgres={<PostgresAccess {...props} />}
+      demoSQL={<DemoSQLMapped project={props.project} step={6} base={props.base} goTo={props.goTo} />}
+    />
+  );
 }

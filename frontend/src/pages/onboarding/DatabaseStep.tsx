@@ -32,6 +32,16 @@ export function DatabaseStep({
       </DemoConnected>
     );
   }
+  if (project.access_source === 'demo_sql') {
+    return (
+      <DemoConnected what="demo app" base={base} next={4} goTo={goTo}>
+        Acme Analytics' app state in SQL tables, <code className="font-mono text-xs">parityrail_demo.profiles</code> and{' '}
+        <code className="font-mono text-xs">parityrail_demo.organizations</code> (an SQLite file in ParityRail's data
+        folder), read through a read-only connection. Approved repairs go through a separate writer, one guarded UPDATE
+        each, exactly as with Postgres.
+      </DemoConnected>
+    );
+  }
 
   const items = connections.data?.items;
   const clerk = findConnection(items, 'clerk');

@@ -91,7 +91,8 @@ function GoLiveForm({
   const [recent, setRecent] = useState<ScheduleForm>(() => initial('recent'));
   const [digest, setDigest] = useState<ScheduleForm>(() => initial('digest'));
   const postgres = connections.find((c) => c.kind === 'postgres');
-  const repairsOffered = project.access_source === 'postgres' && !!postgres?.extra_label;
+  // The demo's SQL app has its own writer: no repair connection to add.
+  const repairsOffered = (project.access_source === 'postgres' && !!postgres?.extra_label) || project.access_source === 'demo_sql';
   const [repairs, setRepairs] = useState(project.repairs_enabled && repairsOffered);
   const repairsId = useId();
 

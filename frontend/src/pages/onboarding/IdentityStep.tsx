@@ -28,10 +28,18 @@ import {
   useMappings,
   useSchema,
   type StepProps,
+  DemoSQLMapped,
 } from './shared';
 
 export function IdentityStep(props: StepProps) {
-  return <PerAccessSource {...props} clerk={<ClerkIdentity {...props} />} postgres={<PostgresIdentity {...props} />} />;
+  return (
+    <PerAccessSource
+      {...props}
+      clerk={<ClerkIdentity {...props} />}
+      postgres={<PostgresIdentity {...props} />}
+      demoSQL={<DemoSQLMapped project={props.project} step={4} base={props.base} goTo={props.goTo} />}
+    />
+  );
 }
 
 function ClerkIdentity({ project, canEdit, goTo }: StepProps) {

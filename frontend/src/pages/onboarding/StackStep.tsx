@@ -104,7 +104,8 @@ export function StackStep({
   const queryClient = useQueryClient();
   const [name, setName] = useState(project.name);
   const [billing, setBilling] = useState<BillingSource | ''>(project.billing_source);
-  const [access, setAccess] = useState<AccessSource | ''>(project.access_source);
+  // The demo's SQL app is "Demo data" here too; saving keeps the app it has.
+  const [access, setAccess] = useState<AccessSource | ''>(project.access_source === 'demo_sql' ? 'demo' : project.access_source);
   // Demo data is one world — its app state only matches its own Stripe
   // customers — so choosing it on one side chooses it on the other, and
   // leaving it on one side leaves it on both (the server refuses a mix).
@@ -127,7 +128,7 @@ export function StackStep({
       api.saveStack(project.id, {
         name: name.trim(),
         billing_source: billing as BillingSource,
-        access_source: access as AccessSource,
+        access_source: (access === 'demo' && project.access_source === 'demo_sql' ? 'demo_sql' : access) as AccessSource,
       }),
     onSuccess: (updated) => {
       queryClient.setQueryData(['projects', project.id], updated);

@@ -123,9 +123,12 @@ export function PerAccessSource({
   base,
   clerk,
   postgres,
-}: StepProps & { clerk: ReactNode; postgres: ReactNode }) {
+  demoSQL,
+}: StepProps & { clerk: ReactNode; postgres: ReactNode; demoSQL?: ReactNode }) {
   if (project.access_source === 'clerk' || project.access_source === 'demo') return clerk;
   if (project.access_source === 'postgres') return postgres;
+  // The demo's SQL app: its fixed mapping, shown read-only.
+  if (project.access_source === 'demo_sql' && demoSQL) return demoSQL;
   return <ChooseSourceFirst base={base} />;
 }
 
@@ -478,6 +481,74 @@ export function SavedWarnings({ warnings, onContinue }: { warnings: string[]; on
       <WarningsNotice title="Saved, with something to look at" warnings={warnings} />
       <StepFooter>
         <Button onClick={onContinue}>Continue</Button>
+      </StepFooter>
+    </div>
+  );
+}
+
+/**
+ * Steps 4 and 6 of the demo's SQL app: its mapping as it stands, read-only
+ * (the demo's tables are fixed; "Reset demo data" restores the mapping).
+ */
+export function DemoSQLMapped({
+  project,
+  step,
+  base,
+  goTo,
+}: {
+  project: Project;
+  step: 4 | 6;
+  base: string;
+  goTo: (step: number) => void;
+}) {
+  const mappings = useMappings(project.id);
+  const m = mappings.data;
+  const rows: [string, string][] = [];
+  if (step === 4) {
+    for (const [who, id] of [
+      ['Users', m?.identity],
+      ['Organizations', m?.identity?.organizations],
+    ] as const) {
+      if (id?.table) rows.push([who, `${id.table}.${id.column} holds ${id.billing_field ?? 'stripe.customer.id'}`]);
+    }
+  } else {
+    for (const [who, f] of [
+      ['Users', m?.access?.users],
+      ['Organizations', m?.access?.organizations],
+    ] as const) {
+      if (!f) continue;
+      const cols = Object.entries({ plan: f.plan, premium: f.premium, 'trial end': f.trial_end, entitlements: f.entitlements })
+        .filter(([, c]) => !!c)
+        .map(([k, c]) => `${k} → ${c}`);
+      rows.push([who, cols.join(', ')]);
+    }
+  }
+  return (
+    <div className="space-y-8">
+      <Notice title={step === 4 ? 'Matched by a column of the demo app' : 'The demo app’s access columns'}>
+        <p>
+          The demo's SQL app is mapped like a Postgres app. Its tables are fixed, so this mapping is shown, not edited;
+          to map tables of your own, create a project and choose Postgres / Supabase on{' '}
+          <StepLink base={base} step={1}>
+            step 1 (Stack)
+          </StepLink>
+          .
+        </p>
+        {mappings.isError && <ErrorAlert message={errorMessage(mappings.error)} />}
+        <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+          {rows.map(([who, what]) => (
+            <div key={who} className="contents">
+              <dt className="font-medium text-gray-900">{who}</dt>
+              <dd className="font-mono text-xs leading-5 text-gray-700 [overflow-wrap:anywhere]">{what}</dd>
+            </div>
+          ))}
+        </dl>
+      </Notice>
+      <StepFooter>
+        <Button onClick={() => goTo(step + 1)}>
+          Continue
+          <ArrowRight aria-hidden className="size-4" />
+        </Button>
       </StepFooter>
     </div>
   );
