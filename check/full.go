@@ -50,6 +50,7 @@ type custState struct {
 const (
 	flagged   = 1 << iota // a finding was filed for the customer
 	sensitive             // a policy change could judge it differently: its inputs are kept
+	hasStored             // inputs stored by an earlier check
 )
 
 func (x *run) phase(name string, total int64) {

@@ -381,49 +381,71 @@ func (x *run) unknownSubjects(ctx context.Context, unknown []int64) error {
 
 // compareCustomers files every customer's own findings — unmatched (no
 // subject) and ambiguous (several) — in Stripe's order, and keeps the
-// inputs of those a policy change could judge differently.
+// inputs of those a policy change could judge differently. Only those
+// customers are read again; the rest (one subject, nothing kept) are
+// counted from their custState.
 func (x *run) compareCustomers(ctx context.Context) error {
-	return x.sc.eachCustomer(ctx, 0, func(r *custRow) error {
-		st := &x.cust[r.seq-1]
-		if st.subjects != 1 {
-			var cands []fulfillment.Subject
-			if st.subjects > 1 {
-				seqs, err := x.sc.int64s(ctx, `SELECT sseq FROM cand WHERE cseq = ? ORDER BY sseq`, r.seq)
-				if err != nil {
-					return err
-				}
-				for _, seq := range seqs {
-					s, err := x.sc.subjectAt(ctx, seq, x.exotic)
-					if err != nil {
-						return err
-					}
-					cands = append(cands, leanSubject(s))
-				}
-			}
-			p := fulfillment.DerivePromise(x.billingOf(r), x.plans, x.policy, x.now)
-			var fs []fulfillment.Finding
-			for _, f := range fulfillment.Compare(p, cands, x.plans, x.policy, x.now) {
-				if f.Kind == fulfillment.UnmatchedCustomer || f.Kind == fulfillment.AmbiguousMatch {
-					fs = append(fs, f)
-				}
-			}
-			if len(fs) > 0 {
-				st.flags |= flagged
-			}
-			if err := x.addAll(ctx, fs); err != nil {
+	keeps := !x.p.check.DryRun
+	if keeps {
+		seqs, err := x.sc.int64s(ctx, `SELECT c.seq FROM stored JOIN cust c ON c.id = stored.id`)
+		if err != nil {
+			return err
+		}
+		for _, seq := range seqs {
+			x.cust[seq-1].flags |= hasStored
+		}
+	}
+	for i := range x.cust {
+		st := &x.cust[i]
+		if st.subjects != 1 || (keeps && st.flags&(sensitive|hasStored) != 0) {
+			r, err := x.sc.customerAt(ctx, int64(i+1))
+			if err != nil {
 				return err
 			}
-		}
-		if err := x.keepFullInputs(ctx, r); err != nil {
-			return err
+			if err := x.compareCustomer(ctx, r, st); err != nil {
+				return err
+			}
 		}
 		x.n.checked.Add(1)
 		if st.flags&flagged == 0 {
 			x.n.held.Add(1)
 		}
 		x.n.done.Add(1)
-		return nil
-	})
+	}
+	return nil
+}
+
+func (x *run) compareCustomer(ctx context.Context, r *custRow, st *custState) error {
+	if st.subjects != 1 {
+		var cands []fulfillment.Subject
+		if st.subjects > 1 {
+			seqs, err := x.sc.int64s(ctx, `SELECT sseq FROM cand WHERE cseq = ? ORDER BY sseq`, r.seq)
+			if err != nil {
+				return err
+			}
+			for _, seq := range seqs {
+				s, err := x.sc.subjectAt(ctx, seq, x.exotic)
+				if err != nil {
+					return err
+				}
+				cands = append(cands, leanSubject(s))
+			}
+		}
+		p := fulfillment.DerivePromise(x.billingOf(r), x.plans, x.policy, x.now)
+		var fs []fulfillment.Finding
+		for _, f := range fulfillment.Compare(p, cands, x.plans, x.policy, x.now) {
+			if f.Kind == fulfillment.UnmatchedCustomer || f.Kind == fulfillment.AmbiguousMatch {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) > 0 {
+			st.flags |= flagged
+		}
+		if err := x.addAll(ctx, fs); err != nil {
+			return err
+		}
+	}
+	return x.keepFullInputs(ctx, r)
 }
 
 // dropGoneLinks removes the links of subjects the app no longer has.

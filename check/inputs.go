@@ -89,7 +89,7 @@ func (x *run) keepFullInputs(ctx context.Context, r *custRow) error {
 	var in *fulfillment.PolicyInputs
 	if x.cust[r.seq-1].flags&sensitive != 0 {
 		in = &fulfillment.PolicyInputs{Billing: x.billingOf(r)}
-		rows, err := x.sc.conn.QueryContext(ctx, `SELECT sseq, shared FROM held WHERE cseq = ? ORDER BY sseq`, r.seq)
+		rows, err := x.sc.query(ctx, `SELECT sseq, shared FROM held WHERE cseq = ? ORDER BY sseq`, r.seq)
 		if err != nil {
 			return err
 		}

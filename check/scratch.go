@@ -31,6 +31,7 @@ type scratch struct {
 	loading bool       // no statement is open: the transaction may be cut
 	seq     map[string]int64
 	bulk    map[string]*bulkInsert
+	stmts   map[string]*sql.Stmt // queries, prepared once
 }
 
 // scratchCacheKB bounds SQLite's page cache for the scratch file (its
@@ -63,7 +64,7 @@ func openScratch(ctx context.Context, dir, name string) (*scratch, error) {
 	}
 	path := f.Name()
 	f.Close()
-	s := &scratch{path: path, seq: map[string]int64{}, bulk: map[string]*bulkInsert{}, loading: true}
+	s := &scratch{path: path, seq: map[string]int64{}, bulk: map[string]*bulkInsert{}, stmts: map[string]*sql.Stmt{}, loading: true}
 	s.db, err = sql.Open("sqlite3", "file:"+path)
 	if err == nil {
 		s.db.SetMaxOpenConns(1)
@@ -87,6 +88,9 @@ func (s *scratch) close() {
 	for _, b := range s.bulk {
 		b.close()
 	}
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	if s.conn != nil {
 		s.conn.Close()
 	}
@@ -94,6 +98,23 @@ func (s *scratch) close() {
 		s.db.Close()
 	}
 	os.Remove(s.path)
+}
+
+// query runs q through a statement prepared on first use.
+func (s *scratch) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st := s.stmts[q]
+	if st == nil {
+		var err error
+		if st, err = s.conn.PrepareContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("scratch: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("scratch: %w", err)
+	}
+	return rows, nil
 }
 
 // The scratch is written in long transactions: a statement outside one
@@ -313,9 +334,9 @@ func (s *scratch) walkCustomers(ctx context.Context, query string, seq int64, fn
 	if seq > 0 {
 		q, args = query+` WHERE c.seq = ? ORDER BY s.seq`, []any{seq}
 	}
-	rows, err := s.conn.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("scratch: %w", err)
+		return err
 	}
 	defer rows.Close()
 	var cur *custRow
@@ -371,8 +392,16 @@ func (s *scratch) customerAt(ctx context.Context, seq int64) (*custRow, error) {
 // subjectAt reads one stored subject by its sequence number (exotic
 // holds the few the codec could not encode).
 func (s *scratch) subjectAt(ctx context.Context, seq int64, exotic map[int64]fulfillment.Subject) (fulfillment.Subject, error) {
+	rows, err := s.query(ctx, `SELECT data FROM subj WHERE seq = ?`, seq)
+	if err != nil {
+		return fulfillment.Subject{}, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return fulfillment.Subject{}, fmt.Errorf("scratch: subject %d missing", seq)
+	}
 	var data []byte
-	if err := s.conn.QueryRowContext(ctx, `SELECT data FROM subj WHERE seq = ?`, seq).Scan(&data); err != nil {
+	if err := rows.Scan(&data); err != nil {
 		return fulfillment.Subject{}, fmt.Errorf("scratch: %w", err)
 	}
 	if data == nil {
@@ -409,9 +438,9 @@ func (s *scratch) addSubjects(ctx context.Context, batch []subjectRow) (first in
 
 // strings runs a query of one text column.
 func (s *scratch) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.conn.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("scratch: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []string
@@ -427,9 +456,9 @@ func (s *scratch) strings(ctx context.Context, q string, args ...any) ([]string,
 
 // int64s runs a query of one integer column.
 func (s *scratch) int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.conn.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("scratch: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []int64
