@@ -136,60 +136,33 @@ func (c *Client) ListSubscriptions(ctx context.Context, fn func(Subscription) er
 
 // ReadAll reads the whole account for a full check with the minimum number
 // of requests — ceil(customers/100) + ceil(subscriptions/100), never one
-// per customer — and groups subscriptions by customer. Customers come in
-// Stripe's order (newest first), followed by customers known only from a
-// subscription: deleted customers (Deleted set) or ones created while the
-// read ran.
-//
-// The two lists are read at the same time, each as several cursors over
-// created ranges, all drawing on the one budget. A
-// subscription whose customer the customer list did not return belongs to
-// a deleted customer (Stripe lists those no more) or one created during
-// the read: each such customer is read once by id, which answers Stripe's
-// {"deleted": true} tombstone for the former.
+// per customer — and groups subscriptions by customer, in memory (a full
+// check streams instead: StreamAll). Customers come in Stripe's order
+// (newest first), followed by customers known only from a subscription:
+// deleted customers (Deleted set) or ones created while the read ran, each
+// read once by id (LookupCustomer).
 func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var out []CustomerBilling
-	type sub struct {
-		customer string
-		s        Subscription
-	}
-	var subs [][]sub
-	custErr := make(chan error, 1)
-	go func() {
-		err := c.listCustomersLean(ctx, func(page []wireCustomer) error {
+	var subs [][]Subscription
+	prices := priceIntern{}
+	err := c.StreamAll(ctx, Stream{
+		Customers: func(page []Customer) error {
 			for i := range page {
-				out = append(out, CustomerBilling{Customer: page[i].customer()})
+				out = append(out, CustomerBilling{Customer: page[i]})
 			}
 			return nil
-		})
-		if err != nil {
-			cancel() // no point reading on
-		}
-		custErr <- err
-	}()
-	prices := priceIntern{}
-	subErr := c.listSubscriptionsLean(ctx, "", func(page []wireSubscription) error {
-		// Kept converted: the wire records go with their page.
-		conv := make([]sub, len(page))
-		for i := range page {
-			conv[i] = sub{string(page[i].Customer), page[i].subscription()}
-			prices.share(conv[i].s.Items)
-		}
-		subs = append(subs, conv)
-		return nil
+		},
+		Subscriptions: func(page []Subscription) error {
+			for i := range page {
+				prices.share(page[i].Items)
+			}
+			subs = append(subs, page)
+			return nil
+		},
 	})
-	if subErr != nil {
-		cancel()
-	}
-	if err := <-custErr; err != nil && (subErr == nil || !errors.Is(err, context.Canceled)) {
+	if err != nil {
 		return nil, err
 	}
-	if subErr != nil {
-		return nil, subErr
-	}
-
 	index := make(map[string]int, len(out))
 	for i := range out {
 		index[out[i].Customer.ID] = i
@@ -197,30 +170,23 @@ func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
 	for p, page := range subs {
 		for j := range page {
 			s := &page[j]
-			if s.customer == "" {
+			if s.CustomerID == "" {
 				continue
 			}
-			i, ok := index[s.customer]
+			i, ok := index[s.CustomerID]
 			if !ok {
-				cu, err := c.customerLean(ctx, s.customer)
-				switch {
-				case errors.Is(err, ErrCustomerNotFound):
-					// Gone entirely (or another account's): owed nothing.
-					cu = Customer{ID: s.customer, Metadata: map[string]string{}, Deleted: true}
-				case err != nil:
+				cu, err := c.LookupCustomer(ctx, s.CustomerID)
+				if err != nil {
 					return nil, err
 				}
 				i = len(out)
 				index[cu.ID] = i
-				index[s.customer] = i
+				index[s.CustomerID] = i
 				out = append(out, CustomerBilling{Customer: cu})
 			}
-			out[i].Subscriptions = append(out[i].Subscriptions, s.s)
+			out[i].Subscriptions = append(out[i].Subscriptions, *s)
 		}
 		subs[p] = nil
-	}
-	if err := c.readDisputes(ctx, out); err != nil {
-		return nil, err
 	}
 	return out, nil
 }
@@ -246,7 +212,7 @@ func (c *Client) ReadCustomer(ctx context.Context, customerID string) (CustomerB
 	if err != nil {
 		return CustomerBilling{}, err
 	}
-	if err := c.readDisputes(ctx, []CustomerBilling{cb}); err != nil {
+	if err := c.readDisputes(ctx, cb.Subscriptions); err != nil {
 		return CustomerBilling{}, err
 	}
 	return cb, nil

@@ -3,17 +3,15 @@ package check
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"parityrail/sources"
+	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"parityrail/billing"
 	"parityrail/db"
 	"parityrail/fulfillment"
-	"parityrail/mapping"
+	"parityrail/sources"
 )
 
 // run is one check in progress.
@@ -29,12 +27,31 @@ type run struct {
 	sink   *sink
 
 	outcomes []Outcome
-	stakes   stakes     // prices seen, for money at stake
-	held     heldInputs // what a full check keeps for policy previews
+	stakes   stakes // prices seen, for money at stake
+
+	// A full check's working state: the scratch store both sides stream
+	// into, a few bytes per customer, and the subjects the scratch codec
+	// could not encode (none in practice).
+	sc     *scratch
+	cust   []custState // by customer sequence number - 1
+	exotic map[int64]fulfillment.Subject
 
 	phaseName  string
 	phaseStart time.Time
 }
+
+// custState is all a full check keeps in memory per customer.
+type custState struct {
+	subjects uint8 // subjects linked to the customer, saturating
+	flags    uint8
+	first    int32 // the first subject's sequence number
+}
+
+const (
+	flagged   = 1 << iota // a finding was filed for the customer
+	sensitive             // a policy change could judge it differently: its inputs are kept
+	hasStored             // inputs stored by an earlier check
+)
 
 func (x *run) phase(name string, total int64) {
 	now := time.Now()
@@ -51,7 +68,7 @@ func (x *run) phase(name string, total int64) {
 }
 
 // leanSubject is who a subject is, without its fields: enough to name the
-// candidates of an ambiguous match while subjects stream past.
+// candidates of an ambiguous match.
 func leanSubject(s fulfillment.Subject) fulfillment.Subject {
 	return fulfillment.Subject{Kind: s.Kind, ID: s.ID, Table: s.Table, Email: s.Email, Name: s.Name, CustomerID: s.CustomerID}
 }
@@ -72,13 +89,22 @@ func (x *run) full(ctx context.Context) error {
 	return err
 }
 
+// streamer is a billing source that hands a full read over as it comes
+// (*billing.Client); others are read whole and spilled the same way.
+type streamer interface {
+	StreamAll(ctx context.Context, s billing.Stream) error
+	LookupCustomer(ctx context.Context, id string) (billing.Customer, error)
+}
+
 // fullCheck reads and compares everything.
 //
-// Memory: billing is held once, compactly indexed; app subjects are read
-// alongside billing and then compared one by one against their customer's
-// promise (derived on the spot), each released once compared, and only the
-// lean identity of each customer's first subject is kept (to name ambiguous
-// matches). Writes go out in batched transactions.
+// Memory: both sides stream into a scratch SQLite file as they are read
+// (Stripe's customers and subscriptions, the app's subjects) and are joined
+// there, in three walks: every customer's promise (recorded before any
+// incident names the customer, so its ledger starts with it), every
+// subject against its customer's promise in the app's order, then every
+// customer's own findings (unmatched, ambiguous) and policy inputs in
+// Stripe's order. What stays in memory per customer is custState.
 func (x *run) fullCheck(ctx context.Context) error {
 	// Progress while Stripe is read is its request count against an
 	// estimate from the last full check (customers + about as many
@@ -86,23 +112,23 @@ func (x *run) fullCheck(ctx context.Context) error {
 	est, _ := x.r.DB.LastFullCheckSize(ctx, x.p.project.ID)
 	x.phase("reading_billing", 2*((est+99)/100))
 
-	// The app's subjects are read at the same time (into memory: a few
-	// hundred bytes a subject) and compared once billing is in.
+	dir := ""
+	if path, err := x.r.DB.Path(); err == nil && path != "" {
+		dir = filepath.Dir(path)
+	}
+	sc, err := openScratch(ctx, dir, x.p.check.ID)
+	if err != nil {
+		return err
+	}
+	defer sc.close()
+	x.sc = sc
+	tracks := x.tracksLinks()
+
+	// The app's subjects are read at the same time, into the scratch.
 	appCtx, cancelApp := context.WithCancel(ctx)
 	defer cancelApp()
-	type appRead struct {
-		subjects []fulfillment.Subject
-		err      error
-	}
-	appDone := make(chan appRead, 1)
-	go func() {
-		var r appRead
-		r.err = x.src.Access.ReadAll(appCtx, func(s fulfillment.Subject) error {
-			r.subjects = append(r.subjects, s)
-			return nil
-		})
-		appDone <- r
-	}()
+	appDone := make(chan error, 1)
+	go func() { appDone <- x.loadSubjects(appCtx, tracks) }()
 	// Never return while the app read still uses the source.
 	appWaited := false
 	defer func() {
@@ -127,177 +153,170 @@ func (x *run) fullCheck(ctx context.Context) error {
 			}
 		}
 	}()
-	all, err := x.src.Billing.ReadAll(ctx)
+	err = x.loadBilling(ctx)
 	close(stop)
 	<-stopped
 	if err != nil {
 		return err
 	}
-	if err := x.learnPrices(ctx, all); err != nil {
+	appWaited = true
+	if err := <-appDone; err != nil {
 		return err
 	}
-	ci := &customerIndex{all: all, byID: make(map[string]int32, len(all)), ents: map[int32][]string{}}
-	for i := range all {
-		ci.byID[all[i].Customer.ID] = int32(i)
+	if err := x.loadStored(ctx, tracks); err != nil {
+		return err
 	}
-	x.sum.Customers = len(all)
+	// From here on statements stay open while others run: one transaction.
+	if err := sc.commit(ctx); err != nil {
+		return err
+	}
+	sc.loading = false
+	if err := sc.begin(ctx); err != nil {
+		return err
+	}
+	n, err := sc.count(ctx, "cust")
+	if err != nil {
+		return err
+	}
+	x.sum.Customers = n
+	x.cust = make([]custState, n)
 
 	if x.src.Entitlements {
-		if err := x.readEntitlements(ctx, ci); err != nil {
+		if err := x.readEntitlements(ctx); err != nil {
 			return err
 		}
 	}
-	x.phase("recording_promises", int64(len(all)))
+	x.phase("recording_promises", int64(n))
 	if err := x.sink.load(ctx, nil, nil); err != nil {
 		return err
 	}
-	if err := x.startInputs(ctx, ci); err != nil {
-		return err
-	}
-	if err := x.recordPromises(ctx, ci); err != nil {
+	if err := x.recordPromises(ctx); err != nil {
 		return err
 	}
 
-	// Stream the app's subjects.
-	x.phase("reading_app", int64(len(all)))
-	tracks := x.tracksLinks()
-	var links map[string]string
-	if tracks {
-		links = map[string]string{}
-		if err := x.r.DB.SubjectLinks(ctx, x.p.project.ID, func(k, c string) { links[k] = c }); err != nil {
-			return err
-		}
-	}
-	subjects := make([]uint8, len(all)) // subjects per customer, saturating
-	flagged := make([]bool, len(all))   // a finding was filed for the customer
-	first := map[int32]fulfillment.Subject{}
-	more := map[int32][]fulfillment.Subject{}
-	var unknown []fulfillment.Subject
-	app := <-appDone
-	appWaited = true
-	if app.err != nil {
-		return app.err
-	}
-	handle := func(s fulfillment.Subject) error {
-		x.sum.Subjects++
-		x.n.done.Add(1)
-		customer, i, known := "", int32(-1), false
-		var shared []int32
-		if s.CustomerID != "" {
-			customer = s.CustomerID
-			if i, known, shared = ci.resolve(x.src.Access.IdentityField(s), s.CustomerID); known {
-				customer = all[i].Customer.ID
-			}
-		}
-		if tracks {
-			k := sources.SubjectKey(s)
-			old, had := links[k]
-			delete(links, k)
-			if (customer != "" && old != customer) || (customer == "" && had) {
-				if err := x.sink.link(ctx, k, customer); err != nil {
-					return err
-				}
-			}
-		}
-		switch {
-		case s.CustomerID == "":
-			x.sum.UnlinkedSubjects++
-			return x.compareUnlinked(ctx, s)
-		case !known:
-			unknown = append(unknown, s)
-			return nil
-		}
-		if len(shared) > 1 {
-			// Several customers, one subject: ambiguous for each of them,
-			// and the subject's access is judged from none.
-			ps := make([]fulfillment.Promise, len(shared))
-			for j, c := range shared {
-				if subjects[c] < 255 {
-					subjects[c]++
-				}
-				if subjects[c] == 1 {
-					first[c] = leanSubject(s)
-				} else {
-					more[c] = append(more[c], leanSubject(s))
-				}
-				flagged[c] = true
-				x.held.add(c, s, true)
-				ps[j] = fulfillment.DerivePromise(ci.billingOf(c, x.src.Entitlements), x.plans, x.policy, x.now)
-			}
-			return x.addAll(ctx, fulfillment.CompareShared(ps, s, x.plans, x.policy, x.now))
-		}
-		if subjects[i] < 255 {
-			subjects[i]++
-		}
-		if subjects[i] == 1 {
-			first[i] = leanSubject(s)
-		} else {
-			more[i] = append(more[i], leanSubject(s))
-		}
-		x.held.add(i, s, false)
-		p := fulfillment.DerivePromise(ci.billingOf(i, x.src.Entitlements), x.plans, x.policy, x.now)
-		fs := fulfillment.Compare(p, []fulfillment.Subject{s}, x.plans, x.policy, x.now)
-		if len(fs) > 0 {
-			flagged[i] = true
-		}
-		return x.addAll(ctx, fs)
-	}
-	for j := range app.subjects {
-		if err := handle(app.subjects[j]); err != nil {
-			return err
-		}
-		app.subjects[j] = fulfillment.Subject{} // let it go
-	}
-	app.subjects = nil
-	if err := x.unknownSubjects(ctx, unknown, ci, subjects, flagged, first, more); err != nil {
+	x.phase("reading_app", int64(n))
+	if err := x.compareSubjects(ctx, tracks); err != nil {
 		return err
 	}
 
 	// Customer-level findings: unmatched and ambiguous.
-	x.phase("comparing", int64(len(all)))
-	for i := range all {
-		idx := int32(i)
-		if subjects[i] != 1 {
-			var cands []fulfillment.Subject
-			if subjects[i] > 1 {
-				cands = append([]fulfillment.Subject{first[idx]}, more[idx]...)
-			}
-			p := fulfillment.DerivePromise(ci.billingOf(idx, x.src.Entitlements), x.plans, x.policy, x.now)
-			var fs []fulfillment.Finding
-			for _, f := range fulfillment.Compare(p, cands, x.plans, x.policy, x.now) {
-				if f.Kind == fulfillment.UnmatchedCustomer || f.Kind == fulfillment.AmbiguousMatch {
-					fs = append(fs, f)
-				}
-			}
-			if len(fs) > 0 {
-				flagged[i] = true
-			}
-			if err := x.addAll(ctx, fs); err != nil {
-				return err
-			}
-		}
-		if err := x.keepFullInputs(ctx, ci, idx); err != nil {
-			return err
-		}
-		x.n.checked.Add(1)
-		if !flagged[i] {
-			x.n.held.Add(1)
-		}
-		x.n.done.Add(1)
+	x.phase("comparing", int64(n))
+	if err := x.compareCustomers(ctx); err != nil {
+		return err
 	}
 	if err := x.dropGoneInputs(ctx); err != nil {
 		return err
 	}
-
-	// Links of subjects that are gone.
-	for k := range links {
-		if err := x.sink.link(ctx, k, ""); err != nil {
+	if tracks {
+		if err := x.dropGoneLinks(ctx); err != nil {
 			return err
 		}
 	}
 	// Everything was reached: whatever was not found again holds.
 	x.phase("saving", 0)
 	return x.sink.resolveUnseen(ctx, func(db.IncidentKey) bool { return true })
+}
+
+// loadBilling streams Stripe into the scratch: customers and subscriptions
+// as they come, then the customers only a subscription names.
+func (x *run) loadBilling(ctx context.Context) error {
+	subs := func(page []billing.Subscription) error {
+		// Prices are learnt as pages pass (a tiered one's tiers read once).
+		if err := x.learnPrices(ctx, []billing.CustomerBilling{{Subscriptions: page}}); err != nil {
+			return err
+		}
+		return x.sc.addSubscriptions(ctx, page)
+	}
+	custs := func(page []billing.Customer) error { return x.sc.addCustomers(ctx, page, nil) }
+	st, ok := x.src.Billing.(streamer)
+	if !ok {
+		all, err := x.src.Billing.ReadAll(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range all {
+			if err := custs([]billing.Customer{all[i].Customer}); err != nil {
+				return err
+			}
+			if err := subs(all[i].Subscriptions); err != nil {
+				return err
+			}
+		}
+		_, err = x.sc.missingCustomers(ctx)
+		return err
+	}
+	if err := st.StreamAll(ctx, billing.Stream{Customers: custs, Subscriptions: subs}); err != nil {
+		return err
+	}
+	missing, err := x.sc.missingCustomers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range missing {
+		cu, err := st.LookupCustomer(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := x.sc.addCustomers(ctx, []billing.Customer{cu}, []string{id}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadStored copies what earlier checks stored per customer into the
+// scratch, to be joined rather than held: promise fingerprints, policy
+// inputs' hashes and (Clerk) subject links.
+func (x *run) loadStored(ctx context.Context, tracks bool) error {
+	project := x.p.project.ID
+	var vals []any
+	var err error
+	flush := func(table, cols string, min int) {
+		if err == nil && len(vals) >= min {
+			err = x.sc.insert(ctx, table, cols, vals)
+			vals = vals[:0]
+		}
+	}
+	if e := x.r.DB.PromiseFingerprints(ctx, project, func(id, fp string, b *time.Time) {
+		var bound []byte
+		if b != nil {
+			var e enc
+			e.time(*b)
+			bound = e.b
+		} else {
+			bound = []byte{}
+		}
+		vals = append(vals, id, fp, bound)
+		flush("known", "id, fp, boundary", 300)
+	}); e != nil {
+		return e
+	}
+	flush("known", "id, fp, boundary", 1)
+	if err != nil {
+		return err
+	}
+	if !x.p.check.DryRun {
+		if e := x.r.DB.PolicyInputHashes(ctx, project, func(id, h string) {
+			vals = append(vals, id, h)
+			flush("stored", "id, hash", 200)
+		}); e != nil {
+			return e
+		}
+		flush("stored", "id, hash", 1)
+		if err != nil {
+			return err
+		}
+	}
+	if tracks {
+		if e := x.r.DB.SubjectLinks(ctx, project, func(k, c string) {
+			vals = append(vals, k, c)
+			flush("olink", "skey, customer", 200)
+		}); e != nil {
+			return e
+		}
+		flush("olink", "skey, customer", 1)
+	}
+	return err
 }
 
 func (x *run) tracksLinks() bool {
@@ -315,152 +334,101 @@ func (x *run) addAll(ctx context.Context, fs []fulfillment.Finding) error {
 	return nil
 }
 
-// compareUnlinked checks an app subject linked to no customer (or to one
-// Stripe does not know): it is owed nothing.
-func (x *run) compareUnlinked(ctx context.Context, s fulfillment.Subject) error {
-	fs := fulfillment.CompareUnlinked(s, x.plans, x.policy, x.now)
-	x.n.checked.Add(1)
-	if len(fs) == 0 {
-		x.n.held.Add(1)
-	}
-	return x.addAll(ctx, fs)
-}
-
-// unknownSubjects handles subjects naming a customer id the full read did
-// not return: a customer created while the check read is confirmed with
-// Stripe (a few at most); the rest are owed nothing.
-func (x *run) unknownSubjects(ctx context.Context, unknown []fulfillment.Subject, ci *customerIndex, subjects []uint8,
-	flagged []bool, first map[int32]fulfillment.Subject, more map[int32][]fulfillment.Subject) error {
-	x.sum.UnlinkedSubjects += len(unknown)
-	ids := map[string][]fulfillment.Subject{}
-	var order []string
-	for _, s := range unknown {
-		if x.src.Access.IdentityField(s) == mapping.BillingCustomerID && strings.HasPrefix(s.CustomerID, "cus_") {
-			if _, ok := ids[s.CustomerID]; !ok {
-				order = append(order, s.CustomerID)
-			}
-			ids[s.CustomerID] = append(ids[s.CustomerID], s)
-			continue
-		}
-		if err := x.compareUnlinked(ctx, s); err != nil {
-			return err
+// billingOf is a customer as the promise sees it.
+func (x *run) billingOf(r *custRow) fulfillment.Billing {
+	var ents []string
+	if x.src.Entitlements {
+		ents = r.ents
+		if ents == nil {
+			ents = []string{}
 		}
 	}
-	confirm := len(order) <= maxConfirmUnknown
-	for _, id := range order {
-		group := ids[id]
-		if confirm {
-			cb, err := x.src.Billing.ReadCustomer(ctx, id)
-			switch {
-			case err == nil:
-				x.sum.UnlinkedSubjects -= len(group)
-				b := toBilling(cb, nil)
-				if x.src.Entitlements {
-					b.Entitlements = []string{}
-					if grantsWithout(cb, x.plans, x.policy, x.now) {
-						if b.Entitlements, err = x.src.Billing.ActiveEntitlements(ctx, id); err != nil {
-							return err
-						}
-					}
-				}
-				p := fulfillment.DerivePromise(b, x.plans, x.policy, x.now)
-				fs := fulfillment.Compare(p, group, x.plans, x.policy, x.now)
-				x.n.checked.Add(1)
-				if len(fs) == 0 {
-					x.n.held.Add(1)
-				}
-				if err := x.addAll(ctx, fs); err != nil {
-					return err
-				}
-				continue
-			case errors.Is(err, billing.ErrCustomerNotFound):
-			default:
-				return err
-			}
-		}
-		for _, s := range group {
-			if err := x.compareUnlinked(ctx, s); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return toBilling(r.cb, ents)
 }
 
 // readEntitlements reads the active entitlements of every customer owed
-// access (Stripe lists them per customer only), a few at a time.
-func (x *run) readEntitlements(ctx context.Context, ci *customerIndex) error {
-	var need []int32
-	for i := range ci.all {
-		if grantsWithout(ci.all[i], x.plans, x.policy, x.now) {
-			need = append(need, int32(i))
-		}
-	}
-	x.phase("reading_entitlements", int64(len(need)))
+// access (Stripe lists them per customer only), a few at a time, into the
+// scratch.
+func (x *run) readEntitlements(ctx context.Context) error {
+	x.phase("reading_entitlements", 0)
 	workers := x.r.EntitlementWorkers
 	if workers <= 0 {
 		workers = 4
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan int32)
+	type job struct {
+		seq int64
+		id  string
+	}
+	jobs := make(chan job)
 	var mu sync.Mutex
 	var firstErr error
+	var done []any // seq, keys pairs not yet stored
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				keys, err := x.src.Billing.ActiveEntitlements(ctx, ci.all[i].Customer.ID)
+			for j := range jobs {
+				keys, err := x.src.Billing.ActiveEntitlements(ctx, j.id)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 					cancel()
 				}
 				if err == nil {
-					ci.ents[i] = keys
+					var e enc
+					e.strs(keys)
+					done = append(done, j.seq, e.b)
 				}
 				mu.Unlock()
 				x.n.done.Add(1)
 			}
 		}()
 	}
-	for _, i := range need {
-		if ctx.Err() != nil {
-			break
-		}
-		jobs <- i
+	store := func() error {
+		mu.Lock()
+		batch := done
+		done = nil
+		mu.Unlock()
+		return x.sc.insert(ctx, "ent", "cseq, keys", batch)
 	}
+	walkErr := x.sc.walkCustomers(ctx, customerQueryNoEnts, 0, func(r *custRow) error {
+		if !grantsWithout(r.cb, x.plans, x.policy, x.now) {
+			return nil
+		}
+		x.n.total.Add(1)
+		select {
+		case jobs <- job{r.seq, r.cb.Customer.ID}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return store()
+	})
 	close(jobs)
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr
 	}
-	return ctx.Err()
+	if walkErr != nil {
+		return walkErr
+	}
+	return store()
 }
 
 // recordPromises derives every customer's promise once: it collects
-// unmapped prices and pending customers for the summary, and records the
-// promises that are new or changed, each with a ledger entry (a project's
-// first full check ledgers every customer's first promise, so "what did
-// billing promise on date D" has an answer for every customer), batched in
-// the check's write transactions. A promise seen again unchanged is not
-// ledgered.
-func (x *run) recordPromises(ctx context.Context, ci *customerIndex) error {
-	type stored struct {
-		fp       string
-		boundary *time.Time
-	}
-	known := map[string]stored{}
-	if err := x.r.DB.PromiseFingerprints(ctx, x.p.project.ID, func(id, fp string, b *time.Time) {
-		known[id] = stored{fp, b}
-	}); err != nil {
-		return err
-	}
+// unmapped prices and pending customers for the summary, marks the
+// customers whose inputs are kept, and records the promises that are new
+// or changed, each with a ledger entry (a project's first full check
+// ledgers every customer's first promise, so "what did billing promise on
+// date D" has an answer for every customer), batched in the check's write
+// transactions. A promise seen again unchanged is not ledgered.
+func (x *run) recordPromises(ctx context.Context) error {
 	unmapped := map[string]int{}
-	for i := range ci.all {
-		b := ci.billingOf(int32(i), x.src.Entitlements)
+	keeps := !x.p.check.DryRun
+	err := x.sc.eachCustomer(ctx, 0, func(r *custRow) error {
+		b := x.billingOf(r)
 		p := fulfillment.DerivePromise(b, x.plans, x.policy, x.now)
 		for _, id := range p.UnmappedPrices {
 			unmapped[id]++
@@ -468,34 +436,40 @@ func (x *run) recordPromises(ctx context.Context, ci *customerIndex) error {
 		if p.Pending {
 			x.sum.Pending++
 		}
+		if keeps && fulfillment.PolicySensitive(toBilling(r.cb, nil)) {
+			x.cust[r.seq-1].flags |= sensitive
+		}
 		x.n.done.Add(1)
 		fp, bnd := promiseFingerprint(p), boundary(b, x.policy, x.now)
-		old, had := known[p.CustomerID]
 		switch {
-		case had && old.fp == fp:
-			if !sameTime(old.boundary, bnd) {
-				if err := x.sink.promise(ctx, p, fp, bnd, nil, false); err != nil {
-					return err
-				}
+		case r.known && r.knownFP == fp:
+			if !sameTime(decodeBoundary(r.knownBound), bnd) {
+				return x.sink.promise(ctx, p, fp, bnd, nil, false)
 			}
-		case had:
+			return nil
+		case r.known:
 			x.sum.PromisesChanged++
 			prev, err := x.previousPromise(ctx, p.CustomerID)
 			if err != nil {
 				return err
 			}
-			if err := x.sink.promise(ctx, p, fp, bnd, prev, true); err != nil {
-				return err
-			}
+			return x.sink.promise(ctx, p, fp, bnd, prev, true)
 		default:
 			x.sum.PromisesRecorded++
-			if err := x.sink.promise(ctx, p, fp, bnd, nil, true); err != nil {
-				return err
-			}
+			return x.sink.promise(ctx, p, fp, bnd, nil, true)
 		}
-	}
+	})
 	x.sum.UnmappedPrices = unmappedList(unmapped)
-	return nil
+	return err
+}
+
+func decodeBoundary(b []byte) *time.Time {
+	if len(b) == 0 {
+		return nil
+	}
+	d := dec{b: b}
+	t := d.time()
+	return &t
 }
 
 func (x *run) previousPromise(ctx context.Context, customerID string) (*promiseSummary, error) {

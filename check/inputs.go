@@ -80,65 +80,63 @@ func (x *run) keepInputs(ctx context.Context, customerID, stored string, in *ful
 	return x.sink.inputs(ctx, w)
 }
 
-// heldInputs collects, during a full check, the subjects of the customers
-// whose inputs are kept.
-type heldInputs struct {
-	sensitive []bool                          // by customer index; nil in a dry run
-	subjects  map[int32][]fulfillment.Subject // linked to the customer alone
-	shared    map[int32][]fulfillment.Subject // pointed at by other customers too
-	stored    map[string]string               // customer id → stored hash
-}
-
-func (h *heldInputs) keeps(i int32) bool { return h.sensitive != nil && h.sensitive[i] }
-
-func (h *heldInputs) add(i int32, s fulfillment.Subject, shared bool) {
-	if !h.keeps(i) {
-		return
-	}
-	if shared {
-		h.shared[i] = append(h.shared[i], s)
-		return
-	}
-	h.subjects[i] = append(h.subjects[i], s)
-}
-
-// startInputs prepares a full check to keep inputs: which customers, and
-// what is stored.
-func (x *run) startInputs(ctx context.Context, ci *customerIndex) error {
-	x.held = heldInputs{}
+// keepFullInputs stores a customer's inputs at the end of a full check:
+// its billing and the subjects linked to it, as the scratch holds them.
+func (x *run) keepFullInputs(ctx context.Context, r *custRow) error {
 	if x.p.check.DryRun {
 		return nil
 	}
-	x.held = heldInputs{sensitive: make([]bool, len(ci.all)), subjects: map[int32][]fulfillment.Subject{},
-		shared: map[int32][]fulfillment.Subject{}, stored: map[string]string{}}
-	for i := range ci.all {
-		x.held.sensitive[i] = fulfillment.PolicySensitive(toBilling(ci.all[i], nil))
-	}
-	return x.r.DB.PolicyInputHashes(ctx, x.p.project.ID, func(id, h string) { x.held.stored[id] = h })
-}
-
-// keepFullInputs stores customer i's inputs at the end of a full check.
-func (x *run) keepFullInputs(ctx context.Context, ci *customerIndex, i int32) error {
-	if x.held.sensitive == nil {
-		return nil
-	}
-	id := ci.all[i].Customer.ID
-	stored := x.held.stored[id]
-	delete(x.held.stored, id)
 	var in *fulfillment.PolicyInputs
-	if x.held.sensitive[i] {
-		in = &fulfillment.PolicyInputs{Billing: ci.billingOf(i, x.src.Entitlements), Subjects: x.held.subjects[i], Shared: x.held.shared[i]}
-		delete(x.held.subjects, i)
-		delete(x.held.shared, i)
+	if x.cust[r.seq-1].flags&sensitive != 0 {
+		in = &fulfillment.PolicyInputs{Billing: x.billingOf(r)}
+		rows, err := x.sc.query(ctx, `SELECT sseq, shared FROM held WHERE cseq = ? ORDER BY sseq`, r.seq)
+		if err != nil {
+			return err
+		}
+		type ref struct {
+			seq    int64
+			shared bool
+		}
+		var refs []ref
+		for rows.Next() {
+			var f ref
+			if err := rows.Scan(&f.seq, &f.shared); err != nil {
+				rows.Close()
+				return err
+			}
+			refs = append(refs, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, f := range refs {
+			s, err := x.sc.subjectAt(ctx, f.seq, x.exotic)
+			if err != nil {
+				return err
+			}
+			if f.shared {
+				in.Shared = append(in.Shared, s)
+			} else {
+				in.Subjects = append(in.Subjects, s)
+			}
+		}
 	}
-	return x.keepInputs(ctx, id, stored, in)
+	return x.keepInputs(ctx, r.cb.Customer.ID, r.storedHash, in)
 }
 
 // dropGoneInputs removes the inputs of customers a full check no longer
 // found in Stripe.
 func (x *run) dropGoneInputs(ctx context.Context) error {
-	for id, stored := range x.held.stored {
-		if err := x.keepInputs(ctx, id, stored, nil); err != nil {
+	if x.p.check.DryRun {
+		return nil
+	}
+	gone, err := x.sc.strings(ctx, `SELECT id FROM stored WHERE NOT EXISTS (SELECT 1 FROM cust WHERE cust.id = stored.id)`)
+	if err != nil {
+		return err
+	}
+	for _, id := range gone {
+		if err := x.sink.inputs(ctx, db.PolicyInputWrite{CustomerID: id}); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,7 @@ import (
 type Check struct {
 	ID          string
 	ProjectID   string
-	Number      int64 // 1, 2, 3, … per project, in the order checks started
+	Number      int64  // 1, 2, 3, … per project, in the order checks started
 	Scope       string // full, recent, customer
 	CustomerIDs []string
 	SubjectKeys []string
