@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"parityrail/db"
@@ -144,15 +144,6 @@ func sortedKeys(m map[db.IncidentKey]fulfillment.Finding) []db.IncidentKey {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.CustomerID != b.CustomerID {
-			return a.CustomerID < b.CustomerID
-		}
-		if a.SubjectKey != b.SubjectKey {
-			return a.SubjectKey < b.SubjectKey
-		}
-		return a.Kind < b.Kind
-	})
+	slices.SortFunc(keys, db.IncidentKey.Compare)
 	return keys
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"parityrail/sources"
-	"sort"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -336,16 +336,7 @@ func (s *sink) resolveUnseen(ctx context.Context, inScope func(db.IncidentKey) b
 		}
 	}
 	// A stable order keeps the ledger readable.
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.CustomerID != b.CustomerID {
-			return a.CustomerID < b.CustomerID
-		}
-		if a.SubjectKey != b.SubjectKey {
-			return a.SubjectKey < b.SubjectKey
-		}
-		return a.Kind < b.Kind
-	})
+	slices.SortFunc(keys, db.IncidentKey.Compare)
 	for _, k := range keys {
 		a := s.active[k]
 		a.seen = true // never twice

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -76,6 +77,12 @@ type IncidentKey struct {
 	CustomerID string
 	SubjectKey string
 	Kind       string
+}
+
+// Compare orders keys by customer, subject, then kind: a stable order keeps
+// ledgers and examples readable.
+func (k IncidentKey) Compare(o IncidentKey) int {
+	return cmp.Or(cmp.Compare(k.CustomerID, o.CustomerID), cmp.Compare(k.SubjectKey, o.SubjectKey), cmp.Compare(k.Kind, o.Kind))
 }
 
 // ActiveIncident is what a check needs to know of an unresolved incident.
