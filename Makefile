@@ -59,8 +59,9 @@ fuzz:
 BENCH_CUSTOMERS ?= 100000
 bench:
 	@$(MAKE) --no-print-directory bench-full BENCH_CUSTOMERS=$(BENCH_CUSTOMERS)
-	@echo "--- Stripe full read, 10k customers + 12k subscriptions"
-	$(GO) test ./billing -run '^$$' -bench FullRead -benchtime 3x
+	@echo "--- Stripe full read, 10k customers + 12k subscriptions: uncapped, then 300 ms a page at a 25/s budget (vs its floor)"
+	$(GO) test ./billing -run '^$$' -bench 'FullRead$$' -benchtime 3x
+	$(GO) test ./billing -run '^$$' -bench 'FullReadLatency$$' -benchtime 1x
 	@echo "--- incidents list, 100k incidents"
 	$(GO) test ./server -run '^$$' -bench IncidentList -benchtime 20x
 	@echo "--- webhook → verdict, uncapped (PARITYRAIL_STRIPE_MAX_RPS=0) and at a test key's 25/s budget"

@@ -1,9 +1,16 @@
 // The API's types. Where the wire contract (server/openapi.yaml, generated
 // into api.gen.ts by `npm run gen:api`) has the shape, the type is the
 // generated one; the rest are the UI's own views of it, each saying why.
-import type { components } from './api.gen';
+import type { components, operations } from './api.gen';
 
 type Schemas = components['schemas'];
+
+/** An operation's 200 answer and JSON request body, for answers the contract writes inline. */
+type Ok<Op extends keyof operations> = operations[Op]['responses'] extends { 200: { content: { 'application/json': infer T } } }
+  ? T
+  : never;
+type Body<Op extends keyof operations> =
+  NonNullable<operations[Op]['requestBody']> extends { content: { 'application/json': infer T } } ? T : never;
 
 // Shapes of the JSON API (docs/api.md).
 
@@ -53,62 +60,29 @@ export type Connection = Schemas['Connection'];
 export type ConnectionKind = Connection['kind'];
 
 /** The answer to a "Test & connect". */
-export interface ConnectResult extends Connection {
-  warnings: string[];
-}
+export type ConnectResult = Schemas['ConnectedConnection'];
 
-export interface StripeConnectRequest {
-  api_key: string;
-  webhook_secret?: string;
-}
+export type StripeConnectRequest = Body<'connectStripe'>;
 
 export type ClerkConnectRequest = Schemas['ClerkConnectRequest'];
 
 /** A Stripe price found on the account's subscriptions (step 5). */
-export interface PriceUsage {
-  price_id: string;
-  lookup_key: string;
-  nickname: string;
-  product_id: string;
-  product_name: string;
-  /** 0 for a tiered price. */
-  unit_amount: number;
-  /** Absent from older servers; per_unit when so. */
-  billing_scheme?: 'per_unit' | 'tiered';
-  currency: string;
-  interval: string;
-  subscriptions: number;
-  active_subscriptions: number;
-}
+export type PriceUsage = Schemas['Price'];
 
-/**
- * GET …/stripe/prices: the prices found, and notes on what a missing optional
- * read left out (e.g. product names without Products read).
- */
-export interface PriceList extends List<PriceUsage> {
-  notes: string[];
-}
+/** GET …/stripe/prices: the prices, and notes on what a missing optional read left out. */
+export type PriceList = Ok<'stripePrices'>;
 
 /** The plan values the app really stores, with counts and where they were read (step 5). */
 export type AppValues = Schemas['AppValues'];
 export type AppValue = Schemas['AppValue'];
 
 /** Metadata keys sampled from recent Clerk users and organizations (step 6). */
-export interface MetadataKeys {
-  user_keys: string[];
-  organization_keys: string[];
-  users_sampled: number;
-  organizations_sampled: number;
-}
+export type MetadataKeys = Ok<'clerkMetadataKeys'>;
 
 /** How a Stripe customer is matched to an app user (and organization). */
 export type IdentityMapping = Schemas['Identity'];
 
-export interface PlanRow {
-  price_id: string;
-  lookup_key?: string;
-  app_value: string;
-}
+export type PlanRow = PlanMapping['rows'][number];
 
 export type PlanMapping = Schemas['PlanMapping'];
 
@@ -117,20 +91,11 @@ export type AccessFields = Schemas['AccessFields'];
 
 export type AccessMapping = Schemas['AccessMapping'];
 
-export interface Mappings {
-  identity: IdentityMapping | null;
-  plans: PlanMapping | null;
-  access: AccessMapping | null;
-  policy: Record<string, unknown> | null;
-}
+/** Steps 4–6 as saved; each part is null until saved. */
+export type Mappings = Ok<'getMappings'>;
 
-/** PUT /mappings takes any subset of sections; each one sent marks its step done. */
-export interface MappingsUpdate {
-  identity?: IdentityMapping;
-  plans?: PlanMapping;
-  access?: AccessMapping;
-  policy?: Record<string, unknown>;
-}
+/** A save of steps 4–6: parts left out keep their saved value. */
+export type MappingsUpdate = Body<'saveMappings'>;
 
 // --- Checks, incidents, customers (docs/checks-api.md) ---
 
@@ -256,10 +221,7 @@ export type SchemaSuggestion = Schemas['SchemaSuggestion'];
 /** The tables the read-only role sees, and a mapping suggestion. */
 export type DatabaseSchema = Schemas['DatabaseSchema'];
 
-/** The answer to PUT /mappings: the stored mapping and anything worth a look. */
-export interface SavedMappings extends Mappings {
-  warnings: string[];
-}
+export type SavedMappings = Ok<'saveMappings'>;
 
 // --- Go live (step 8) and the project dashboard ---
 

@@ -120,7 +120,7 @@ export function ClerkAccess(props: StepProps) {
   const mappings = useMappings(props.project.id);
   return (
     <QueryGate query={mappings} loading="Loading the access mapping…">
-      {(m) => <ClerkAccessForm {...props} saved={m.access} />}
+      {(m) => <ClerkAccessForm {...props} saved={m.access ?? null} />}
     </QueryGate>
   );
 }

@@ -15,6 +15,7 @@ const price = (p: Partial<PriceUsage>): PriceUsage => ({
   product_id: 'prod_x',
   product_name: '',
   unit_amount: 1000,
+  billing_scheme: 'per_unit',
   currency: 'usd',
   interval: 'month',
   subscriptions: 1,

@@ -32,7 +32,9 @@ export function suggestAppValue(p: Pick<PriceUsage, 'lookup_key' | 'product_name
     .replace(/^_+|_+$/g, '');
 }
 
-export function formatPrice(p: Pick<PriceUsage, 'unit_amount' | 'currency' | 'interval' | 'billing_scheme'>): string {
+export function formatPrice(
+  p: Pick<PriceUsage, 'unit_amount' | 'currency' | 'interval'> & Partial<Pick<PriceUsage, 'billing_scheme'>>,
+): string {
   if (!p.currency) return '';
   // A tiered price's amount depends on the quantity: its unit_amount is 0.
   if (p.billing_scheme === 'tiered') {
@@ -74,7 +76,7 @@ export function PlansStep(props: StepProps) {
   const mappings = useMappings(props.project.id);
   return (
     <QueryGate query={mappings} loading="Loading the plan mapping…">
-      {(m) => <PlansForm {...props} saved={m.plans} />}
+      {(m) => <PlansForm {...props} saved={m.plans ?? null} />}
     </QueryGate>
   );
 }
