@@ -54,7 +54,11 @@ func (o *Opener) ClerkClient(ctx context.Context, p db.Project) (*clerk.Client, 
 
 // CandidateClerk opens a Clerk client for a key not stored yet (step 3).
 func (o *Opener) CandidateClerk(key string) (*clerk.Client, error) {
-	return clerk.New(clerk.Config{BaseURL: o.ClerkAPIBase, SecretKey: key, OnResponse: o.Observer("clerk")})
+	cfg := clerk.Config{BaseURL: o.ClerkAPIBase, SecretKey: key, OnResponse: o.Observer("clerk")}
+	if o.uncapped() {
+		cfg.RequestsPer10s = -1 // loopback benchmarks: every cap lifted
+	}
+	return clerk.New(cfg)
 }
 
 // PostgresSource opens the project's stored read-only connection.

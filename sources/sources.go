@@ -118,11 +118,15 @@ const (
 	BudgetDefault         = "default"
 )
 
+// uncapped: PARITYRAIL_STRIPE_MAX_RPS=0 (or a test's huge rate) lifts
+// every source's request cap, Clerk's too — for loopback benchmarks only.
+func (o *Opener) uncapped() bool { return o.StripeRate < 0 || o.StripeRate >= 1e6 }
+
 // StripeBudgetRate is the project's Stripe request budget for a key mode
 // and where it comes from; 0 is no cap.
 func (o *Opener) StripeBudgetRate(p db.Project, mode billing.Mode) (float64, string) {
 	switch {
-	case o.StripeRate < 0 || o.StripeRate >= 1e6:
+	case o.uncapped():
 		return 0, BudgetFromEnvironment
 	case o.StripeRate > 0:
 		return o.StripeRate, BudgetFromEnvironment

@@ -218,8 +218,10 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, what st
 
 // NewLimiter is a request cap for one Clerk instance: perTenSeconds
 // requests in any 10 seconds (0: Clerk's limit for the mode, "live" or
-// "test"; negative: no cap). Burst 1 at a rate one request short of the
-// limit keeps any 10-second window within it.
+// "test"; negative: no cap). A token bucket lets through at most its burst
+// plus ten seconds of its rate in any 10 seconds, so a quarter of the limit
+// is kept as burst (a webhook's few reads go at once) and three quarters as
+// the steady rate a full read runs at.
 func NewLimiter(mode string, perTenSeconds int) *rate.Limiter {
 	if perTenSeconds < 0 {
 		return rate.NewLimiter(rate.Inf, 1)
@@ -230,7 +232,8 @@ func NewLimiter(mode string, perTenSeconds int) *rate.Limiter {
 			perTenSeconds = LiveRequestsPer10s
 		}
 	}
-	return rate.NewLimiter(rate.Limit(float64(max(perTenSeconds-1, 1))/10), 1)
+	burst := max(perTenSeconds/4, 1)
+	return rate.NewLimiter(rate.Limit(float64(max(perTenSeconds-burst, 1))/10), burst)
 }
 
 // waitTurn waits out a pause another request's 429 started (once per
