@@ -4,15 +4,29 @@
 // Used on the project's settings page and on wizard step 8; it uses no
 // <form> so it can sit inside step 8's form.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { AlertTriangle, CheckCircle2, Send, Trash2 } from 'lucide-react';
+import { AlertTriangle, CheckCircle2, Send } from 'lucide-react';
 import { useId, useState, type KeyboardEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
 import { reachableFromStripe } from '../pages/onboarding/StripeStep';
 import { formatDateTime } from '../format';
 import type { Channel, ChannelEvents, ChannelKind, Project, Severity, TestResult } from '../types';
+import { DataTable, type Column } from './DataTable';
 import { ConfirmDialog } from './Modal';
-import { Button, Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Notice, ShownOnce, TextField, cx, inputClass } from './ui';
+import {
+  Button,
+  Card,
+  EmptyState,
+  ErrorAlert,
+  ErrorState,
+  LoadingState,
+  Notice,
+  RemoveButton,
+  ShownOnce,
+  TextField,
+  cx,
+  inputClass,
+} from './ui';
 
 export const channelsKey = (projectId: string) => ['projects', projectId, 'notification-channels'] as const;
 export const deliveriesKey = (projectId: string) => ['projects', projectId, 'notification-deliveries'] as const;
@@ -255,15 +269,7 @@ function ChannelRow({ project, channel, canEdit }: { project: Project; channel: 
           <Button variant="secondary" size="sm" busy={test.isPending} busyLabel="Sending…" onClick={() => test.mutate()}>
             <Send aria-hidden className="size-4" /> Send test
           </Button>
-          <Button
-            variant="ghost"
-            size="sm"
-            aria-label={`Delete ${channel.name}`}
-            onClick={() => setDeleting(true)}
-            className="text-red-700 hover:bg-red-50 hover:text-red-800"
-          >
-            <Trash2 aria-hidden className="size-4" />
-          </Button>
+          <RemoveButton label={`Delete ${channel.name}`} onClick={() => setDeleting(true)} />
         </div>
       )}
       <ConfirmDialog
@@ -324,6 +330,14 @@ export function ChannelsManager({ project, canEdit }: { project: Project; canEdi
   );
 }
 
+const deliveryColumns: Column[] = [
+  { label: 'Time' },
+  { label: 'Channel' },
+  { label: 'Event' },
+  { label: 'Result' },
+  { label: 'Answer' },
+];
+
 const resultTone: Record<string, string> = {
   delivered: 'text-green-700',
   retrying: 'text-amber-700',
@@ -339,39 +353,23 @@ export function DeliveryLog({ projectId }: { projectId: string }) {
         Each notification that goes out shows here with the receiver's answer; a test's answer shows under its channel.
       </EmptyState>;
   return (
-    <Card className="overflow-hidden">
-      <div className="relative overflow-x-auto">
-        <table className="min-w-full divide-y divide-gray-200 text-sm">
-          <caption className="sr-only">Delivery log</caption>
-          <thead className="bg-gray-50 text-left text-xs font-medium uppercase tracking-wide text-gray-500">
-            <tr>
-              <th scope="col" className="px-4 py-2.5">Time</th>
-              <th scope="col" className="px-4 py-2.5">Channel</th>
-              <th scope="col" className="px-4 py-2.5">Event</th>
-              <th scope="col" className="px-4 py-2.5">Result</th>
-              <th scope="col" className="px-4 py-2.5">Answer</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-gray-100">
-            {log.data.items.map((d, i) => (
-              <tr key={`${d.delivery_key}-${d.attempt}-${i}`}>
-                <td className="whitespace-nowrap px-4 py-2.5 text-gray-600">{formatDateTime(d.at)}</td>
-                <td className="px-4 py-2.5 text-gray-900">{d.channel_name}</td>
-                <td className="whitespace-nowrap px-4 py-2.5 text-gray-700">{eventNames[d.event] ?? d.event}</td>
-                <td className={cx('whitespace-nowrap px-4 py-2.5 font-medium capitalize', resultTone[d.result])}>
-                  {d.result}
-                  {d.attempt > 1 && <span className="font-normal text-gray-500"> · try {d.attempt}</span>}
-                </td>
-                <td className="max-w-xs truncate px-4 py-2.5 text-xs text-gray-600" title={d.answer}>
-                  {d.status ? `${d.status} ` : ''}
-                  {d.answer}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </Card>
+    <DataTable caption="Delivery log" columns={deliveryColumns} compact>
+      {log.data.items.map((d, i) => (
+        <tr key={`${d.delivery_key}-${d.attempt}-${i}`}>
+          <td className="whitespace-nowrap px-4 py-2.5 text-gray-600">{formatDateTime(d.at)}</td>
+          <td className="px-4 py-2.5 text-gray-900">{d.channel_name}</td>
+          <td className="whitespace-nowrap px-4 py-2.5 text-gray-700">{eventNames[d.event] ?? d.event}</td>
+          <td className={cx('whitespace-nowrap px-4 py-2.5 font-medium capitalize', resultTone[d.result])}>
+            {d.result}
+            {d.attempt > 1 && <span className="font-normal text-gray-500"> · try {d.attempt}</span>}
+          </td>
+          <td className="max-w-xs truncate px-4 py-2.5 text-xs text-gray-600" title={d.answer}>
+            {d.status ? `${d.status} ` : ''}
+            {d.answer}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,6 +1,6 @@
 // Small building blocks so every page looks and behaves the same.
 import { useId, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
-import { AlertCircle, AlertTriangle, Check, Copy, Eye, EyeOff, Info, Loader2 } from 'lucide-react';
+import { AlertCircle, AlertTriangle, Check, Copy, Eye, EyeOff, Info, Loader2, Trash2 } from 'lucide-react';
 import { toast } from 'sonner';
 import * as Tooltip from '@radix-ui/react-tooltip';
 
@@ -53,6 +53,25 @@ export function Button({
       {busy && <Loader2 aria-hidden className="size-4 animate-spin" />}
       {busy && busyLabel ? busyLabel : children}
     </button>
+  );
+}
+
+/**
+ * The red bin that opens a "remove this?" confirmation. label names what goes
+ * ("Remove Ada"); text, when given, shows beside the bin from sm up.
+ */
+export function RemoveButton({ label, text, onClick }: { label: string; text?: string; onClick: () => void }) {
+  return (
+    <Button
+      variant="ghost"
+      size="sm"
+      aria-label={label}
+      onClick={onClick}
+      className="text-red-700 hover:bg-red-50 hover:text-red-800"
+    >
+      <Trash2 aria-hidden className="size-4" />
+      {text && <span className="hidden sm:inline">{text}</span>}
+    </Button>
   );
 }
 

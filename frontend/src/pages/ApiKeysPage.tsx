@@ -1,10 +1,11 @@
 // /settings/api-keys — keys for scripts, CI and AI agents (REST v1, MCP).
 // Admins create and revoke; a key is shown once, right after it is made.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { KeyRound, Trash2 } from 'lucide-react';
+import { KeyRound } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
+import { DataTable, cellClass as td, type Column } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Modal';
 import {
   Button,
@@ -14,6 +15,7 @@ import {
   ErrorState,
   LoadingState,
   PageHeader,
+  RemoveButton,
   ShownOnce,
   TextField,
   cx,
@@ -25,8 +27,15 @@ import type { ApiKey, CreatedApiKey } from '../types';
 
 const keysKey = ['api-keys'] as const;
 
-const th = 'px-4 py-3 text-left text-xs font-medium uppercase tracking-wide text-gray-500';
-const td = 'px-4 py-3 align-middle';
+const keyColumns: Column[] = [
+  { label: 'Name' },
+  { label: 'Key' },
+  { label: 'Reaches' },
+  { label: 'Capability' },
+  { label: 'Created', className: 'hidden md:table-cell' },
+  { label: 'Last used', className: 'hidden sm:table-cell' },
+  { label: 'Actions', srOnly: true },
+];
 
 const capabilities = [
   { value: 'read', label: 'Read', description: 'Read state, run checks, ignore incidents.' },
@@ -194,65 +203,35 @@ function KeysTable() {
           <EmptyState title="No API keys yet">Create one above for a script, a CI job or an AI agent.</EmptyState>
         </div>
       ) : (
-        <Card className="mt-3 overflow-hidden">
-          {/* relative: the screen-reader-only labels stay inside the scroll area */}
-          <div className="relative overflow-x-auto">
-            <table className="min-w-full divide-y divide-gray-200 text-sm">
-              <caption className="sr-only">API keys</caption>
-              <thead className="bg-gray-50">
-                <tr>
-                  <th scope="col" className={th}>Name</th>
-                  <th scope="col" className={th}>Key</th>
-                  <th scope="col" className={th}>Reaches</th>
-                  <th scope="col" className={th}>Capability</th>
-                  <th scope="col" className={th + ' hidden md:table-cell'}>Created</th>
-                  <th scope="col" className={th + ' hidden sm:table-cell'}>Last used</th>
-                  <th scope="col" className={th}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-gray-100">
-                {keys.data.items.map((k) => (
-                  <tr key={k.id}>
-                    <td className={td + ' font-medium text-gray-900'}>{k.name}</td>
-                    <td className={td + ' whitespace-nowrap font-mono text-xs text-gray-700'}>
-                      {k.prefix}…{k.last4}
-                    </td>
-                    <td className={td + ' text-gray-700'}>{k.project_id ? k.project_name || k.project_id : 'Every project'}</td>
-                    <td className={td + ' capitalize text-gray-700'}>{k.capability}</td>
-                    <td className={td + ' hidden text-gray-500 md:table-cell'}>
-                      {formatDate(k.created_at)}
-                      {k.created_by_name && <span className="block text-xs">by {k.created_by_name}</span>}
-                    </td>
-                    <td className={td + ' hidden text-gray-500 sm:table-cell'}>
-                      {k.last_used_at ? (
-                        <>
-                          {formatDateTime(k.last_used_at)}
-                          {k.last_used_ip && <span className="block text-xs">from {k.last_used_ip}</span>}
-                        </>
-                      ) : (
-                        'Never'
-                      )}
-                    </td>
-                    <td className={td + ' text-right'}>
-                      <Button
-                        variant="ghost"
-                        size="sm"
-                        aria-label={`Revoke ${k.name}`}
-                        onClick={() => setRevoking(k)}
-                        className="text-red-700 hover:bg-red-50 hover:text-red-800"
-                      >
-                        <Trash2 aria-hidden className="size-4" />
-                        <span className="hidden sm:inline">Revoke</span>
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
+        <DataTable caption="API keys" columns={keyColumns} className="mt-3">
+          {keys.data.items.map((k) => (
+            <tr key={k.id}>
+              <td className={td + ' font-medium text-gray-900'}>{k.name}</td>
+              <td className={td + ' whitespace-nowrap font-mono text-xs text-gray-700'}>
+                {k.prefix}…{k.last4}
+              </td>
+              <td className={td + ' text-gray-700'}>{k.project_id ? k.project_name || k.project_id : 'Every project'}</td>
+              <td className={td + ' capitalize text-gray-700'}>{k.capability}</td>
+              <td className={td + ' hidden text-gray-500 md:table-cell'}>
+                {formatDate(k.created_at)}
+                {k.created_by_name && <span className="block text-xs">by {k.created_by_name}</span>}
+              </td>
+              <td className={td + ' hidden text-gray-500 sm:table-cell'}>
+                {k.last_used_at ? (
+                  <>
+                    {formatDateTime(k.last_used_at)}
+                    {k.last_used_ip && <span className="block text-xs">from {k.last_used_ip}</span>}
+                  </>
+                ) : (
+                  'Never'
+                )}
+              </td>
+              <td className={td + ' text-right'}>
+                <RemoveButton label={`Revoke ${k.name}`} text="Revoke" onClick={() => setRevoking(k)} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <RevokeKeyDialog apiKey={revoking} onClose={() => setRevoking(null)} />
     </section>
