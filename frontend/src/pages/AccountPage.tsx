@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
+import { newPasswordRule } from '../components/AuthForm';
 import { Button, Card, ErrorAlert, PageHeader, TextField } from '../components/ui';
 import { meKey, setupKey, useMe } from '../session';
 
@@ -61,7 +62,7 @@ function ChangePassword() {
             name="new_password"
             type="password"
             autoComplete="new-password"
-            description="At least 12 characters, not a common password. Your other sessions will be signed out."
+            description={`${newPasswordRule} Your other sessions will be signed out.`}
             value={next}
             error={fieldError('new_password')}
             onChange={(e) => setNext(e.target.value)}
