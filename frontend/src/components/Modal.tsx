@@ -3,6 +3,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
 import type { ReactNode } from 'react';
+import { errorMessage } from '../api';
 import { Button, ErrorAlert } from './ui';
 
 export function Modal({
@@ -53,7 +54,9 @@ export const ModalClose = Dialog.Close;
 
 /**
  * A confirmation of a destructive action: its consequence, Cancel, and the
- * red button; a refusal from the server shows inside.
+ * red button. mutation is the request the red button sends: the button is
+ * busy while it runs, a refusal from the server shows inside, and Cancel
+ * clears it.
  */
 export function ConfirmDialog({
   open,
@@ -62,8 +65,7 @@ export function ConfirmDialog({
   description,
   confirmLabel,
   busyLabel,
-  busy,
-  error,
+  mutation,
   onConfirm,
 }: {
   open: boolean;
@@ -72,18 +74,21 @@ export function ConfirmDialog({
   description: ReactNode;
   confirmLabel: string;
   busyLabel: string;
-  busy: boolean;
-  error?: string;
+  mutation: { isPending: boolean; isError: boolean; error: unknown; reset: () => void };
   onConfirm: () => void;
 }) {
+  function cancel() {
+    mutation.reset();
+    onCancel();
+  }
   return (
-    <Modal open={open} onOpenChange={(o) => !o && onCancel()} role="alertdialog" title={title} description={description}>
-      {error && <ErrorAlert message={error} className="mb-4" />}
+    <Modal open={open} onOpenChange={(o) => !o && cancel()} role="alertdialog" title={title} description={description}>
+      {mutation.isError && <ErrorAlert message={errorMessage(mutation.error)} className="mb-4" />}
       <div className="flex justify-end gap-2">
         <ModalClose asChild>
           <Button variant="secondary">Cancel</Button>
         </ModalClose>
-        <Button variant="danger" busy={busy} busyLabel={busyLabel} onClick={onConfirm}>
+        <Button variant="danger" busy={mutation.isPending} busyLabel={busyLabel} onClick={onConfirm}>
           {confirmLabel}
         </Button>
       </div>

@@ -279,8 +279,7 @@ function ChannelRow({ project, channel, canEdit }: { project: Project; channel: 
         description="It stops receiving notifications; those still queued for it are dropped."
         confirmLabel="Delete channel"
         busyLabel="Deleting…"
-        busy={remove.isPending}
-        error={remove.isError ? errorMessage(remove.error) : undefined}
+        mutation={remove}
         onConfirm={() => remove.mutate()}
       />
     </li>

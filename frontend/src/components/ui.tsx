@@ -281,6 +281,31 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
+/**
+ * A titled part of a page, named for screen readers by its heading; the
+ * description, when given, says what the part is for.
+ */
+export function Section({
+  title,
+  description,
+  children,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  children: ReactNode;
+}) {
+  const id = useId();
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id} className="text-base font-semibold text-gray-900">
+        {title}
+      </h2>
+      {description && <p className="mb-4 mt-1 text-sm text-gray-600">{description}</p>}
+      {children}
+    </section>
+  );
+}
+
 export function RoleBadge({ role }: { role: string }) {
   const styles: Record<string, string> = {
     owner: 'bg-indigo-50 text-indigo-700 ring-indigo-600/20',

@@ -6,7 +6,7 @@ import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
 import { newPasswordRule } from '../components/AuthForm';
-import { Button, Card, ErrorAlert, PageHeader, TextField } from '../components/ui';
+import { Button, Card, ErrorAlert, PageHeader, Section, TextField } from '../components/ui';
 import { meKey, setupKey, useMe } from '../session';
 
 export function AccountPage() {
@@ -42,10 +42,7 @@ function ChangePassword() {
   }
 
   return (
-    <section aria-labelledby="password-heading">
-      <h2 id="password-heading" className="text-base font-semibold text-gray-900">
-        Change password
-      </h2>
+    <Section title="Change password">
       <Card className="mt-3 p-5">
         <form onSubmit={onSubmit} className="space-y-4">
           <TextField
@@ -73,7 +70,7 @@ function ChangePassword() {
           </Button>
         </form>
       </Card>
-    </section>
+    </Section>
   );
 }
 
@@ -92,10 +89,7 @@ function SignOutEverywhere() {
     onError: (err) => toast.error(errorMessage(err)),
   });
   return (
-    <section aria-labelledby="sessions-heading">
-      <h2 id="sessions-heading" className="text-base font-semibold text-gray-900">
-        Sessions
-      </h2>
+    <Section title="Sessions">
       <Card className="mt-3 flex flex-wrap items-center justify-between gap-4 p-5">
         <p className="min-w-[14rem] flex-1 text-sm text-gray-600">
           Lost a laptop or signed in on a shared computer? End every session of this account, this one included.
@@ -104,6 +98,6 @@ function SignOutEverywhere() {
           Sign out everywhere
         </Button>
       </Card>
-    </section>
+    </Section>
   );
 }

@@ -16,6 +16,7 @@ import {
   LoadingState,
   PageHeader,
   RemoveButton,
+  Section,
   ShownOnce,
   TextField,
   cx,
@@ -91,10 +92,7 @@ function CreateKeyForm() {
   }
 
   return (
-    <section aria-labelledby="create-key-heading">
-      <h2 id="create-key-heading" className="text-base font-semibold text-gray-900">
-        Create a key
-      </h2>
+    <Section title="Create a key">
       <Card className="mt-3 p-5">
         <form onSubmit={onSubmit} className="space-y-4">
           <div className="grid gap-4 sm:grid-cols-2">
@@ -182,7 +180,7 @@ function CreateKeyForm() {
           />
         )}
       </Card>
-    </section>
+    </Section>
   );
 }
 
@@ -194,10 +192,7 @@ function KeysTable() {
     return <ErrorState title="Could not load API keys" message={errorMessage(keys.error)} onRetry={() => keys.refetch()} />;
   }
   return (
-    <section aria-labelledby="keys-heading">
-      <h2 id="keys-heading" className="text-base font-semibold text-gray-900">
-        Active keys
-      </h2>
+    <Section title="Active keys">
       {keys.data.items.length === 0 ? (
         <div className="mt-3">
           <EmptyState title="No API keys yet">Create one above for a script, a CI job or an AI agent.</EmptyState>
@@ -234,7 +229,7 @@ function KeysTable() {
         </DataTable>
       )}
       <RevokeKeyDialog apiKey={revoking} onClose={() => setRevoking(null)} />
-    </section>
+    </Section>
   );
 }
 
@@ -251,10 +246,7 @@ function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: 
   return (
     <ConfirmDialog
       open={!!apiKey}
-      onCancel={() => {
-        revoke.reset();
-        onClose();
-      }}
+      onCancel={onClose}
       title={`Revoke “${apiKey?.name ?? ''}”?`}
       description={
         <>
@@ -264,8 +256,7 @@ function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: 
       }
       confirmLabel="Revoke key"
       busyLabel="Revoking…"
-      busy={revoke.isPending}
-      error={revoke.isError ? errorMessage(revoke.error) : undefined}
+      mutation={revoke}
       onConfirm={() => apiKey && revoke.mutate(apiKey.id)}
     />
   );

@@ -19,6 +19,7 @@ import {
   PageHeader,
   RemoveButton,
   RoleBadge,
+  Section,
   ShownOnce,
   TextField,
 } from '../components/ui';
@@ -59,10 +60,7 @@ function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose:
   return (
     <ConfirmDialog
       open={!!member}
-      onCancel={() => {
-        remove.reset();
-        onClose();
-      }}
+      onCancel={onClose}
       title={`Remove ${member?.name || member?.email || ''}?`}
       description={
         <>
@@ -72,8 +70,7 @@ function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose:
       }
       confirmLabel="Remove member"
       busyLabel="Removing…"
-      busy={remove.isPending}
-      error={remove.isError ? errorMessage(remove.error) : undefined}
+      mutation={remove}
       onConfirm={() => member && remove.mutate(member.id)}
     />
   );
@@ -172,10 +169,7 @@ function InviteForm() {
   }
 
   return (
-    <section aria-labelledby="invite-heading">
-      <h2 id="invite-heading" className="text-base font-semibold text-gray-900">
-        Invite a teammate
-      </h2>
+    <Section title="Invite a teammate">
       <p className="mt-1 text-sm text-gray-500">
         ParityRail makes a one-time link; send it to them yourself. Re-inviting the same email replaces the old link.
       </p>
@@ -225,7 +219,7 @@ function InviteForm() {
           />
         )}
       </Card>
-    </section>
+    </Section>
   );
 }
 
@@ -242,10 +236,7 @@ function PendingInvites() {
   });
 
   return (
-    <section aria-labelledby="pending-heading">
-      <h2 id="pending-heading" className="text-base font-semibold text-gray-900">
-        Pending invites
-      </h2>
+    <Section title="Pending invites">
       <div className="mt-4">
         {invites.isPending ? (
           <LoadingState label="Loading invites…" />
@@ -285,7 +276,7 @@ function PendingInvites() {
           </DataTable>
         )}
       </div>
-    </section>
+    </Section>
   );
 }
 
@@ -304,12 +295,11 @@ export function TeamPage() {
         }
       />
       <div className="space-y-10">
-        <section aria-labelledby="members-heading">
-          <h2 id="members-heading" className="mb-4 text-base font-semibold text-gray-900">
-            Members
-          </h2>
-          <MembersTable me={me.data} />
-        </section>
+        <Section title="Members">
+          <div className="mt-4">
+            <MembersTable me={me.data} />
+          </div>
+        </Section>
         {isAdmin && <InviteForm />}
         {isAdmin && <PendingInvites />}
       </div>
