@@ -52,6 +52,48 @@ export function Modal({
 
 export const ModalClose = Dialog.Close;
 
+/** A request a modal sends, as TanStack Query's useMutation returns it. */
+type ModalMutation = { isPending: boolean; isError: boolean; error: unknown };
+
+/**
+ * A modal's last lines: the server's refusal, Cancel, and the button that
+ * sends mutation (busy while it runs). Without onConfirm the button submits
+ * the modal's form.
+ */
+export function ModalActions({
+  mutation,
+  confirmLabel,
+  busyLabel,
+  danger = false,
+  onConfirm,
+}: {
+  mutation: ModalMutation;
+  confirmLabel: string;
+  busyLabel: string;
+  danger?: boolean;
+  onConfirm?: () => void;
+}) {
+  return (
+    <>
+      {mutation.isError && <ErrorAlert message={errorMessage(mutation.error)} />}
+      <div className="flex justify-end gap-2">
+        <ModalClose asChild>
+          <Button variant="secondary">Cancel</Button>
+        </ModalClose>
+        <Button
+          type={onConfirm ? 'button' : 'submit'}
+          variant={danger ? 'danger' : 'primary'}
+          busy={mutation.isPending}
+          busyLabel={busyLabel}
+          onClick={onConfirm}
+        >
+          {confirmLabel}
+        </Button>
+      </div>
+    </>
+  );
+}
+
 /**
  * A confirmation of a destructive action: its consequence, Cancel, and the
  * red button. mutation is the request the red button sends: the button is
@@ -74,7 +116,7 @@ export function ConfirmDialog({
   description: ReactNode;
   confirmLabel: string;
   busyLabel: string;
-  mutation: { isPending: boolean; isError: boolean; error: unknown; reset: () => void };
+  mutation: ModalMutation & { reset: () => void };
   onConfirm: () => void;
 }) {
   function cancel() {
@@ -83,14 +125,8 @@ export function ConfirmDialog({
   }
   return (
     <Modal open={open} onOpenChange={(o) => !o && cancel()} role="alertdialog" title={title} description={description}>
-      {mutation.isError && <ErrorAlert message={errorMessage(mutation.error)} className="mb-4" />}
-      <div className="flex justify-end gap-2">
-        <ModalClose asChild>
-          <Button variant="secondary">Cancel</Button>
-        </ModalClose>
-        <Button variant="danger" busy={mutation.isPending} busyLabel={busyLabel} onClick={onConfirm}>
-          {confirmLabel}
-        </Button>
+      <div className="space-y-4">
+        <ModalActions mutation={mutation} confirmLabel={confirmLabel} busyLabel={busyLabel} danger onConfirm={onConfirm} />
       </div>
     </Modal>
   );

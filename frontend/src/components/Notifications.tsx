@@ -18,9 +18,9 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
-  ErrorState,
   LoadingState,
   Notice,
+  QueryError,
   RemoveButton,
   ShownOnce,
   TextField,
@@ -291,9 +291,7 @@ export function ChannelsManager({ project, canEdit }: { project: Project; canEdi
   const channels = useQuery({ queryKey: channelsKey(project.id), queryFn: () => api.listChannels(project.id) });
   const [secret, setSecret] = useState<Channel | null>(null);
   if (channels.isPending) return <LoadingState label="Loading channels…" />;
-  if (channels.isError) {
-    return <ErrorState title="Could not load channels" message={errorMessage(channels.error)} onRetry={() => channels.refetch()} />;
-  }
+  if (channels.isError) return <QueryError title="Could not load channels" query={channels} />;
   return (
     <div className="space-y-4">
       {channels.data.items.length === 0 ? (
@@ -347,7 +345,7 @@ const resultTone: Record<string, string> = {
 export function DeliveryLog({ projectId }: { projectId: string }) {
   const log = useQuery({ queryKey: deliveriesKey(projectId), queryFn: () => api.listDeliveries(projectId), refetchInterval: 10_000 });
   if (log.isPending) return <LoadingState label="Loading deliveries…" />;
-  if (log.isError) return <ErrorState title="Could not load deliveries" message={errorMessage(log.error)} onRetry={() => log.refetch()} />;
+  if (log.isError) return <QueryError title="Could not load deliveries" query={log} />;
   if (log.data.items.length === 0) return <EmptyState title="Nothing sent yet">
         Each notification that goes out shows here with the receiver's answer; a test's answer shows under its channel.
       </EmptyState>;
@@ -385,7 +383,7 @@ export function DigestPanel({ projectId, canEdit }: { projectId: string; canEdit
     onError: (e) => toast.error(errorMessage(e)),
   });
   if (preview.isPending) return <LoadingState label="Rendering the digest…" />;
-  if (preview.isError) return <ErrorState title="Could not render the digest" message={errorMessage(preview.error)} onRetry={() => preview.refetch()} />;
+  if (preview.isError) return <QueryError title="Could not render the digest" query={preview} />;
   return (
     <Card className="overflow-hidden">
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-gray-100 px-4 py-3">

@@ -3,6 +3,7 @@ import { useId, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, t
 import { AlertCircle, AlertTriangle, Check, Copy, Eye, EyeOff, Info, Loader2, Trash2 } from 'lucide-react';
 import { toast } from 'sonner';
 import * as Tooltip from '@radix-ui/react-tooltip';
+import { errorMessage } from '../api';
 
 export function cx(...parts: Array<string | false | null | undefined>): string {
   return parts.filter(Boolean).join(' ');
@@ -270,6 +271,11 @@ export function ErrorState({
       )}
     </Card>
   );
+}
+
+/** A query that failed: what could not load, the server's message, and Try again. */
+export function QueryError({ title, query }: { title: string; query: { error: unknown; refetch: () => unknown } }) {
+  return <ErrorState title={title} message={errorMessage(query.error)} onRetry={() => query.refetch()} />;
 }
 
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {

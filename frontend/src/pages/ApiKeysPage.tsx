@@ -12,9 +12,9 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
-  ErrorState,
   LoadingState,
   PageHeader,
+  QueryError,
   RemoveButton,
   Section,
   ShownOnce,
@@ -188,9 +188,7 @@ function KeysTable() {
   const keys = useQuery({ queryKey: keysKey, queryFn: api.listApiKeys });
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   if (keys.isPending) return <LoadingState label="Loading keys…" />;
-  if (keys.isError) {
-    return <ErrorState title="Could not load API keys" message={errorMessage(keys.error)} onRetry={() => keys.refetch()} />;
-  }
+  if (keys.isError) return <QueryError title="Could not load API keys" query={keys} />;
   return (
     <Section title="Active keys">
       {keys.data.items.length === 0 ? (

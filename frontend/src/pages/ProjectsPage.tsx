@@ -3,19 +3,18 @@ import { CircleCheck, Plus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../api';
+import { api } from '../api';
 import { DataTable, type Column } from '../components/DataTable';
 import { ExploreDemoButton } from '../components/DemoControls';
-import { Modal, ModalClose } from '../components/Modal';
+import { Modal, ModalActions } from '../components/Modal';
 import {
   Button,
   DemoBadge,
   EmptyState,
-  ErrorAlert,
-  ErrorState,
   LoadingState,
   Mono,
   PageHeader,
+  QueryError,
   TextField,
 } from '../components/ui';
 import { accessLabel, billingLabel, formatDate, isDemo } from '../format';
@@ -90,15 +89,7 @@ function NewProjectDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
-        {create.isError && <ErrorAlert message={errorMessage(create.error)} />}
-        <div className="flex justify-end gap-2">
-          <ModalClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </ModalClose>
-          <Button type="submit" busy={create.isPending} busyLabel="Creating…">
-            Create project
-          </Button>
-        </div>
+        <ModalActions mutation={create} confirmLabel="Create project" busyLabel="Creating…" />
       </form>
     </Modal>
   );
@@ -139,11 +130,7 @@ export function ProjectsPage() {
       {projects.isPending ? (
         <LoadingState label="Loading projects…" />
       ) : projects.isError ? (
-        <ErrorState
-          title="Could not load projects"
-          message={errorMessage(projects.error)}
-          onRetry={() => projects.refetch()}
-        />
+        <QueryError title="Could not load projects" query={projects} />
       ) : projects.data.items.length === 0 ? (
         <EmptyState title="No projects yet">
           {isAdmin ? (

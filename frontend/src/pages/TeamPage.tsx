@@ -14,9 +14,9 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
-  ErrorState,
   LoadingState,
   PageHeader,
+  QueryError,
   RemoveButton,
   RoleBadge,
   Section,
@@ -96,11 +96,7 @@ function MembersTable({ me }: { me: User }) {
   });
 
   if (members.isPending) return <LoadingState label="Loading members…" />;
-  if (members.isError) {
-    return (
-      <ErrorState title="Could not load members" message={errorMessage(members.error)} onRetry={() => members.refetch()} />
-    );
-  }
+  if (members.isError) return <QueryError title="Could not load members" query={members} />;
 
   return (
     <>
@@ -241,11 +237,7 @@ function PendingInvites() {
         {invites.isPending ? (
           <LoadingState label="Loading invites…" />
         ) : invites.isError ? (
-          <ErrorState
-            title="Could not load invites"
-            message={errorMessage(invites.error)}
-            onRetry={() => invites.refetch()}
-          />
+          <QueryError title="Could not load invites" query={invites} />
         ) : invites.data.items.length === 0 ? (
           <EmptyState title="No pending invites" />
         ) : (

@@ -7,7 +7,16 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { IncidentStatusText, incidentKinds, kindLabel, SeverityPill, severities, statusLabel } from '../../components/incident';
-import { Button, EmptyState, ErrorAlert, ErrorState, LoadingState, PageHeader, cx, inputClass } from '../../components/ui';
+import {
+  Button,
+  EmptyState,
+  ErrorAlert,
+  LoadingState,
+  PageHeader,
+  QueryError,
+  cx,
+  inputClass,
+} from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Incident, IncidentFilter, IncidentStatus } from '../../types';
 import { IdLink, customerPath, incidentPath, subjectText, useNarrow } from './display';
@@ -219,7 +228,7 @@ export function IncidentsPage() {
   if (list.isPending) {
     body = <LoadingState label="Loading incidents…" />;
   } else if (list.isError) {
-    body = <ErrorState title="Could not load incidents" message={errorMessage(list.error)} onRetry={() => list.refetch()} />;
+    body = <QueryError title="Could not load incidents" query={list} />;
   } else if (items.length === 0) {
     body = filtered ? (
       <EmptyState title="No incidents match these filters">

@@ -6,7 +6,7 @@ import { Play } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Link, Navigate, useLocation } from 'react-router';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../../api';
+import { api } from '../../api';
 import {
   CheckProgressBar,
   CheckStatusText,
@@ -22,7 +22,7 @@ import {
   useWatchedCheck,
 } from '../../components/check';
 import { incidentKinds, kindLabel, severities, SeverityPill } from '../../components/incident';
-import { Button, Card, cx, ErrorState, LoadingState, Notice } from '../../components/ui';
+import { Button, Card, LoadingState, Notice, QueryError, cx } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check, Dashboard, Project, Schedule, WebhookHealth } from '../../types';
 import { useProject } from './ProjectLayout';
@@ -58,9 +58,7 @@ function ProjectDashboard({ project }: { project: Project }) {
   });
 
   if (dash.isPending) return <LoadingState label="Loading the dashboard…" />;
-  if (dash.isError) {
-    return <ErrorState title="Could not load the dashboard" message={errorMessage(dash.error)} onRetry={() => dash.refetch()} />;
-  }
+  if (dash.isError) return <QueryError title="Could not load the dashboard" query={dash} />;
   const d = dash.data;
   // The watched copy is fresher than the dashboard's (polled every second);
   // once it ended, the dashboard is being re-read.

@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
-import { Button, Card, ErrorState, LoadingState, Notice, Section, TextField } from '../../components/ui';
+import { Button, Card, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
 import { SeverityPill, kindName } from '../../components/incident';
 import { formatDateTime } from '../../format';
 import { policyFields, policyRows, type PolicyNumber } from '../../policy';
@@ -39,7 +39,7 @@ export function PolicySection({ project, canEdit }: { project: Project; canEdit:
       {q.isPending ? (
         <LoadingState label="Loading the policy…" />
       ) : q.isError ? (
-        <ErrorState title="Could not load the policy" message={errorMessage(q.error)} onRetry={() => q.refetch()} />
+        <QueryError title="Could not load the policy" query={q} />
       ) : (
         // Keyed by version: a saved policy starts a fresh form.
         <PolicyForm key={q.data.version} project={project} view={q.data} canEdit={canEdit} queryKey={key} />

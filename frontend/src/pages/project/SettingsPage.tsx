@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
-import { Button, Card, ErrorState, LoadingState, Notice, Section, TextField } from '../../components/ui';
+import { Button, Card, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
 import type { Project } from '../../types';
 import { ChannelsManager, DeliveryLog, DigestPanel } from '../../components/Notifications';
 import { hasRole, useMe } from '../../session';
@@ -89,7 +89,7 @@ function StripeBudgetSection({ project, canEdit }: { project: Project; canEdit: 
       {budget.isPending ? (
         <LoadingState label="Loading the budget…" />
       ) : budget.isError ? (
-        <ErrorState title="Could not load the budget" message={errorMessage(budget.error)} onRetry={() => budget.refetch()} />
+        <QueryError title="Could not load the budget" query={budget} />
       ) : (
         <Card className="p-5">
           <p className="text-sm text-gray-900">
