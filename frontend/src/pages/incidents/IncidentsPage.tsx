@@ -60,6 +60,34 @@ function filterFrom(params: URLSearchParams): IncidentFilter & { statusParam: st
 
 const selectClass = cx(inputClass, 'pr-8');
 
+function FilterSelect({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div>
+      <label htmlFor={id} className="block text-xs font-medium text-gray-700">
+        {label}
+      </label>
+      <select id={id} className={cx('mt-1', selectClass)} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function Filters({ params, setParams }: { params: URLSearchParams; setParams: (p: URLSearchParams) => void }) {
   const id = useId();
   const [q, setQ] = useState(params.get('q') ?? '');
@@ -78,56 +106,30 @@ function Filters({ params, setParams }: { params: URLSearchParams; setParams: (p
   const anyFilter = params.has('status') || params.has('kind') || params.has('severity') || params.has('q') || params.has('sort');
   return (
     <div role="search" aria-label="Filter incidents" className="mb-4 grid grid-cols-2 gap-3 lg:grid-cols-[repeat(4,minmax(0,1fr))_minmax(0,1.6fr)]">
-      <div>
-        <label htmlFor={id + 'status'} className="block text-xs font-medium text-gray-700">
-          Status
-        </label>
-        <select id={id + 'status'} className={cx('mt-1', selectClass)} value={f.statusParam} onChange={(e) => set('status', e.target.value === 'active' ? '' : e.target.value)}>
-          {statusOptions.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.value === 'active' ? 'Active' : o.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={id + 'kind'} className="block text-xs font-medium text-gray-700">
-          Kind
-        </label>
-        <select id={id + 'kind'} className={cx('mt-1', selectClass)} value={f.kind ?? ''} onChange={(e) => set('kind', e.target.value)}>
-          <option value="">Every kind</option>
-          {incidentKinds.map((k) => (
-            <option key={k} value={k}>
-              {kindLabel[k]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={id + 'severity'} className="block text-xs font-medium text-gray-700">
-          Severity
-        </label>
-        <select id={id + 'severity'} className={cx('mt-1', selectClass)} value={f.severity ?? ''} onChange={(e) => set('severity', e.target.value)}>
-          <option value="">Every severity</option>
-          {severities.map((s) => (
-            <option key={s} value={s}>
-              {s[0].toUpperCase() + s.slice(1)}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={id + 'sort'} className="block text-xs font-medium text-gray-700">
-          Sort by
-        </label>
-        <select id={id + 'sort'} className={cx('mt-1', selectClass)} value={f.sort ?? 'severity'} onChange={(e) => set('sort', e.target.value === 'severity' ? '' : e.target.value)}>
-          {sortOptions.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect
+        label="Status"
+        value={f.statusParam}
+        options={statusOptions.map((o) => ({ value: o.value, label: o.value === 'active' ? 'Active' : o.label }))}
+        onChange={(v) => set('status', v === 'active' ? '' : v)}
+      />
+      <FilterSelect
+        label="Kind"
+        value={f.kind ?? ''}
+        options={[{ value: '', label: 'Every kind' }, ...incidentKinds.map((k) => ({ value: k, label: kindLabel[k] }))]}
+        onChange={(v) => set('kind', v)}
+      />
+      <FilterSelect
+        label="Severity"
+        value={f.severity ?? ''}
+        options={[{ value: '', label: 'Every severity' }, ...severities.map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1) }))]}
+        onChange={(v) => set('severity', v)}
+      />
+      <FilterSelect
+        label="Sort by"
+        value={f.sort ?? 'severity'}
+        options={sortOptions}
+        onChange={(v) => set('sort', v === 'severity' ? '' : v)}
+      />
       <form onSubmit={onSearch} className="col-span-2 lg:col-span-1">
         <label htmlFor={id + 'q'} className="block text-xs font-medium text-gray-700">
           Customer id or email
