@@ -144,16 +144,23 @@ type repairAnswer struct {
 }
 
 func (s *Server) answerRepair(c echo.Context, status int, r db.Repair) error {
-	ctx := c.Request().Context()
-	v, err := s.viewRepair(ctx, r)
+	a, err := s.repairWithIncident(c.Request().Context(), r)
 	if err != nil {
 		return err
+	}
+	return c.JSON(status, a)
+}
+
+func (s *Server) repairWithIncident(ctx context.Context, r db.Repair) (repairAnswer, error) {
+	v, err := s.viewRepair(ctx, r)
+	if err != nil {
+		return repairAnswer{}, err
 	}
 	inc, err := s.db.GetIncident(ctx, r.IncidentID)
 	if err != nil {
-		return err
+		return repairAnswer{}, err
 	}
-	return c.JSON(status, repairAnswer{Repair: v, Incident: viewIncident(inc)})
+	return repairAnswer{Repair: v, Incident: viewIncident(inc)}, nil
 }
 
 // repairError maps why a repair was refused or failed; nothing was written
