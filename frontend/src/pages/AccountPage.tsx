@@ -1,13 +1,13 @@
 // /settings/account — the signed-in person's own account: change the
 // password (other sessions end) and sign out everywhere.
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
+import { useSignOut } from '../components/AppShell';
 import { newPasswordRule } from '../components/AuthForm';
 import { Button, Card, ErrorAlert, PageHeader, Section, TextField } from '../components/ui';
-import { meKey, setupKey, useMe } from '../session';
+import { useMe } from '../session';
 
 export function AccountPage() {
   const me = useMe();
@@ -75,19 +75,7 @@ function ChangePassword() {
 }
 
 function SignOutEverywhere() {
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const signOut = useMutation({
-    mutationFn: api.signOutEverywhere,
-    onSuccess: () => {
-      queryClient.clear();
-      queryClient.setQueryData(meKey, null);
-      queryClient.setQueryData(setupKey, { required: false });
-      toast.success('Signed out on every device');
-      navigate('/login', { replace: true });
-    },
-    onError: (err) => toast.error(errorMessage(err)),
-  });
+  const signOut = useSignOut(api.signOutEverywhere, 'Signed out on every device');
   return (
     <Section title="Sessions">
       <Card className="mt-3 flex flex-wrap items-center justify-between gap-4 p-5">
