@@ -65,12 +65,15 @@ export function ModalActions({
   confirmLabel,
   busyLabel,
   danger = false,
+  disabled = false,
   onConfirm,
 }: {
   mutation: ModalMutation;
   confirmLabel: string;
   busyLabel: string;
   danger?: boolean;
+  /** The send button waits for something the form still lacks. */
+  disabled?: boolean;
   onConfirm?: () => void;
 }) {
   return (
@@ -83,6 +86,7 @@ export function ModalActions({
         <Button
           type={onConfirm ? 'button' : 'submit'}
           variant={danger ? 'danger' : 'primary'}
+          disabled={disabled}
           busy={mutation.isPending}
           busyLabel={busyLabel}
           onClick={onConfirm}

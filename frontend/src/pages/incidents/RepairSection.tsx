@@ -11,7 +11,7 @@ import { ExternalLink, Loader2, RefreshCw } from 'lucide-react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
-import { Modal } from '../../components/Modal';
+import { Modal, ModalActions } from '../../components/Modal';
 import { Button, Card, CopyButton, ErrorAlert, Mono, Notice, cx } from '../../components/ui';
 import { formatDateTime, isDemo } from '../../format';
 import { useOptionalProject } from '../project/ProjectLayout';
@@ -438,15 +438,7 @@ function RejectDialog({
             className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600"
           />
         </div>
-        {reject.error && <ErrorAlert message={errorMessage(reject.error)} />}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => onOpenChange(false)}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="danger" disabled={!reason.trim()} busy={reject.isPending} busyLabel="Rejecting…">
-            Reject repair
-          </Button>
-        </div>
+        <ModalActions mutation={reject} confirmLabel="Reject repair" busyLabel="Rejecting…" danger disabled={!reason.trim()} />
       </form>
     </Modal>
   );

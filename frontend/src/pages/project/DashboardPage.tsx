@@ -109,7 +109,18 @@ function ProjectDashboard({ project }: { project: Project }) {
   );
 }
 
-function Panel({ title, id, action, children }: { title: string; id: string; action?: ReactNode; children: ReactNode }) {
+/** A dashboard card; link, when given, goes to the page that shows or changes more. */
+function Panel({
+  title,
+  id,
+  link,
+  children,
+}: {
+  title: string;
+  id: string;
+  link?: { to: string; label: string };
+  children: ReactNode;
+}) {
   return (
     <Card className="overflow-hidden">
       <section aria-labelledby={id}>
@@ -117,7 +128,11 @@ function Panel({ title, id, action, children }: { title: string; id: string; act
           <h2 id={id} className="text-sm font-semibold text-gray-900">
             {title}
           </h2>
-          {action}
+          {link && (
+            <Link to={link.to} className="text-sm font-medium text-indigo-700 hover:underline">
+              {link.label}
+            </Link>
+          )}
         </div>
         <div className="px-4 py-4 sm:px-5">{children}</div>
       </section>
@@ -130,11 +145,7 @@ function OpenIncidents({ d, base }: { d: Dashboard; base: string }) {
     <Panel
       title="Open incidents"
       id="dash-open"
-      action={
-        <Link to={`${base}/incidents`} className="text-sm font-medium text-indigo-700 hover:underline">
-          View all
-        </Link>
-      }
+      link={{ to: `${base}/incidents`, label: 'View all' }}
     >
       <p className="text-3xl font-semibold tabular-nums text-gray-900" data-testid="open-total">
         {formatCount(d.open_total)}
@@ -202,11 +213,7 @@ function LastCheck({ check, base }: { check: Check | null; base: string }) {
     <Panel
       title="Last check"
       id="dash-last"
-      action={
-        <Link to={`${base}/checks`} className="text-sm font-medium text-indigo-700 hover:underline">
-          All checks
-        </Link>
-      }
+      link={{ to: `${base}/checks`, label: 'All checks' }}
     >
       {!check ? (
         <p className="text-sm text-gray-500">No check has ended yet. The first one runs after "Finish"; start one with "Run check".</p>
@@ -250,11 +257,7 @@ function Schedules({ schedules, base }: { schedules: Schedule[]; base: string })
     <Panel
       title="Schedules"
       id="dash-schedules"
-      action={
-        <Link to={`${base}/onboarding/8`} className="text-sm font-medium text-indigo-700 hover:underline">
-          Change
-        </Link>
-      }
+      link={{ to: `${base}/onboarding/8`, label: 'Change' }}
     >
       <ul className="space-y-2 text-sm">
         {schedules.map((s) => (
