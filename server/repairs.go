@@ -109,26 +109,8 @@ func (s *Server) viewRepair(ctx context.Context, r db.Repair) (repairView, error
 // withRepair loads the :repairId repair and its project after the role
 // check: a repair of a project that is gone answers 404 like a missing one.
 func (s *Server) withRepair(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		r, err := s.db.GetRepair(ctx, c.Param("repairId"))
-		if errors.Is(err, db.ErrNotFound) {
-			return newError(http.StatusNotFound, "not_found", "No such repair.")
-		}
-		if err != nil {
-			return err
-		}
-		p, err := s.db.GetProject(ctx, r.ProjectID)
-		if errors.Is(err, db.ErrNotFound) {
-			return newError(http.StatusNotFound, "not_found", "No such repair.")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(ctxRepair, r)
-		c.Set(ctxProject, p)
-		return next(c)
-	}
+	return withOwned(s, "repairId", ctxRepair, "repair", s.db.GetRepair,
+		func(r db.Repair) string { return r.ProjectID })(next)
 }
 
 func currentRepair(c echo.Context) db.Repair {
