@@ -59,6 +59,18 @@ function EventsPicker({ value, onChange, error }: { value: ChannelEvents; onChan
       ...value,
       incidents: value.incidents.includes(sev) ? value.incidents.filter((s) => s !== sev) : [...value.incidents, sev],
     });
+  // An on/off event: a checkbox and its words.
+  const flag = (key: 'check_failing' | 'digest', label: string) => (
+    <label className="flex items-center gap-1.5">
+      <input
+        type="checkbox"
+        className="size-4 accent-indigo-600"
+        checked={value[key]}
+        onChange={(e) => onChange({ ...value, [key]: e.target.checked })}
+      />
+      {label}
+    </label>
+  );
   return (
     <fieldset aria-invalid={error ? true : undefined}>
       <legend className="text-sm font-medium text-gray-900">Events</legend>
@@ -72,24 +84,8 @@ function EventsPicker({ value, onChange, error }: { value: ChannelEvents; onChan
             </label>
           ))}
         </div>
-        <label className="flex items-center gap-1.5">
-          <input
-            type="checkbox"
-            className="size-4 accent-indigo-600"
-            checked={value.check_failing}
-            onChange={(e) => onChange({ ...value, check_failing: e.target.checked })}
-          />
-          Scheduled checks failing twice in a row, and their recovery
-        </label>
-        <label className="flex items-center gap-1.5">
-          <input
-            type="checkbox"
-            className="size-4 accent-indigo-600"
-            checked={value.digest}
-            onChange={(e) => onChange({ ...value, digest: e.target.checked })}
-          />
-          Weekly digest
-        </label>
+        {flag('check_failing', 'Scheduled checks failing twice in a row, and their recovery')}
+        {flag('digest', 'Weekly digest')}
       </div>
       {error && <p className="mt-1.5 text-xs font-medium text-red-700">{error}</p>}
     </fieldset>
