@@ -216,6 +216,17 @@ export function IncidentsPage() {
       else n.add(id);
       return n;
     });
+  // Only open incidents can be acknowledged together, so only they get a box.
+  const selectBox = (i: Incident, margin: string) =>
+    i.status === 'open' && (
+      <input
+        type="checkbox"
+        className={cx(margin, 'size-4 rounded border-gray-300 text-indigo-600')}
+        aria-label={selectLabel(i)}
+        checked={selected.has(i.id)}
+        onChange={() => toggle(i.id)}
+      />
+    );
   const allChecked = openIds.length > 0 && selectedOpen.length === openIds.length;
   const toggleAll = () => setSelected(allChecked ? new Set() : new Set(openIds));
 
@@ -255,15 +266,7 @@ export function IncidentsPage() {
         {items.map((i) => (
           <li key={i.id} className="rounded-lg border border-gray-200 bg-white p-3 shadow-xs">
             <div className="flex items-start gap-3">
-              {i.status === 'open' && (
-                <input
-                  type="checkbox"
-                  className="mt-1 size-4 rounded border-gray-300 text-indigo-600"
-                  aria-label={selectLabel(i)}
-                  checked={selected.has(i.id)}
-                  onChange={() => toggle(i.id)}
-                />
-              )}
+              {selectBox(i, 'mt-1')}
               <div className="min-w-0 flex-1">
                 <div className="flex flex-wrap items-center gap-2">
                   <SeverityPill severity={i.severity} />
@@ -325,17 +328,7 @@ export function IncidentsPage() {
                 onKeyDown={(e) => onRowKey(e, i)}
                 className={cx('cursor-pointer hover:bg-gray-50 focus-visible:bg-indigo-50', selected.has(i.id) && 'bg-indigo-50/60')}
               >
-                <td className={td}>
-                  {i.status === 'open' && (
-                    <input
-                      type="checkbox"
-                      className="mt-0.5 size-4 rounded border-gray-300 text-indigo-600"
-                      aria-label={selectLabel(i)}
-                      checked={selected.has(i.id)}
-                      onChange={() => toggle(i.id)}
-                    />
-                  )}
-                </td>
+                <td className={td}>{selectBox(i, 'mt-0.5')}</td>
                 <td className={td}>
                   <SeverityPill severity={i.severity} />
                 </td>
