@@ -62,20 +62,8 @@ func scanAPIKey(row interface{ Scan(...any) error }) (APIKey, error) {
 
 // ListAPIKeys returns the keys not revoked, newest first.
 func (d *DB) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list api keys: %w", err)
-	}
-	defer rows.Close()
-	out := []APIKey{}
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list api keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, d.read, "list api keys", scanAPIKey,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id`)
 }
 
 // APIKeyByHash finds a live key (not revoked) by the hash of what a caller

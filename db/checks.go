@@ -279,20 +279,7 @@ func (d *DB) FailDeadChecks(ctx context.Context, watch time.Duration) (int, erro
 }
 
 func (d *DB) runningChecks(ctx context.Context) ([]Check, error) {
-	rows, err := d.write.QueryContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE status = 'running'`)
-	if err != nil {
-		return nil, fmt.Errorf("running checks: %w", err)
-	}
-	defer rows.Close()
-	var running []Check
-	for rows.Next() {
-		c, err := scanCheck(rows)
-		if err != nil {
-			return nil, fmt.Errorf("running checks: %w", err)
-		}
-		running = append(running, c)
-	}
-	return running, rows.Err()
+	return queryAll(ctx, d.write, "running checks", scanCheck, `SELECT `+checkColumns+` FROM checks WHERE status = 'running'`)
 }
 
 func (d *DB) failInterrupted(ctx context.Context, checks []Check) (int, error) {
@@ -347,20 +334,7 @@ func (d *DB) ListChecks(ctx context.Context, projectID string, limit int, before
 	}
 	q += ` ORDER BY started_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := d.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list checks: %w", err)
-	}
-	defer rows.Close()
-	var out []Check
-	for rows.Next() {
-		c, err := scanCheck(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list checks: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, d.read, "list checks", scanCheck, q, args...)
 }
 
 // LastFullCheckSize is how many customers the project's last finished full
@@ -382,22 +356,9 @@ func (d *DB) LastFullCheckSize(ctx context.Context, projectID string) (int64, er
 // checks (up to limit) that re-checked this customer, newest first: the
 // customer's timeline shows them even when they changed nothing.
 func (d *DB) CustomerCheckIDs(ctx context.Context, projectID, customerID string, limit int) ([]string, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT id FROM checks WHERE project_id = ? AND scope = 'customer' AND dry_run = 0
+	return queryAll(ctx, d.read, "customer checks", scanString, `SELECT id FROM checks WHERE project_id = ? AND scope = 'customer' AND dry_run = 0
 		AND EXISTS (SELECT 1 FROM json_each(checks.customer_ids) WHERE value = ?) ORDER BY started_at DESC LIMIT ?`,
 		projectID, customerID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("customer checks: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("customer checks: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // LastCheck returns the project's most recent ended check that was not a dry
@@ -414,21 +375,13 @@ func (d *DB) LastCheck(ctx context.Context, projectID string) (Check, error) {
 // OpenIncidentCounts counts the open incidents (neither resolved nor
 // ignored) per project, kind and severity, for the metrics endpoint.
 func (d *DB) OpenIncidentCounts(ctx context.Context) ([]OpenIncidentCount, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT project_id, kind, severity, count(*) FROM incidents
-		WHERE status NOT IN (?, ?) GROUP BY project_id, kind, severity`, IncidentResolved, IncidentIgnored)
-	if err != nil {
-		return nil, fmt.Errorf("count open incidents: %w", err)
-	}
-	defer rows.Close()
-	var out []OpenIncidentCount
-	for rows.Next() {
+	scan := func(row rowScanner) (OpenIncidentCount, error) {
 		var c OpenIncidentCount
-		if err := rows.Scan(&c.Project, &c.Kind, &c.Severity, &c.Count); err != nil {
-			return nil, fmt.Errorf("count open incidents: %w", err)
-		}
-		out = append(out, c)
+		err := row.Scan(&c.Project, &c.Kind, &c.Severity, &c.Count)
+		return c, err
 	}
-	return out, rows.Err()
+	return queryAll(ctx, d.read, "count open incidents", scan, `SELECT project_id, kind, severity, count(*) FROM incidents
+		WHERE status NOT IN (?, ?) GROUP BY project_id, kind, severity`, IncidentResolved, IncidentIgnored)
 }
 
 // OpenIncidentCount is one row of OpenIncidentCounts.

@@ -148,20 +148,8 @@ func (d *DB) GetConnection(ctx context.Context, projectID, kind string) (Connect
 
 // ListConnections returns the project's connections, secrets still sealed.
 func (d *DB) ListConnections(ctx context.Context, projectID string) ([]Connection, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE project_id = ? ORDER BY kind`, projectID)
-	if err != nil {
-		return nil, fmt.Errorf("list connections: %w", err)
-	}
-	defer rows.Close()
-	var out []Connection
-	for rows.Next() {
-		c, err := scanConnection(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list connections: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, d.read, "list connections", scanConnection,
+		`SELECT `+connectionColumns+` FROM connections WHERE project_id = ? ORDER BY kind`, projectID)
 }
 
 // SaveMapping stores the project's mapping document and marks the given

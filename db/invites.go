@@ -71,22 +71,9 @@ func (d *DB) CreateInvite(ctx context.Context, email string, role Role, invitedB
 
 // PendingInvites lists invites that can still be accepted, newest first.
 func (d *DB) PendingInvites(ctx context.Context) ([]Invite, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+inviteColumns+` FROM invites
+	return queryAll(ctx, d.read, "list invites", scanInvite, `SELECT `+inviteColumns+` FROM invites
 		WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?
 		ORDER BY created_at DESC`, formatTime(d.now()))
-	if err != nil {
-		return nil, fmt.Errorf("list invites: %w", err)
-	}
-	defer rows.Close()
-	var out []Invite
-	for rows.Next() {
-		i, err := scanInvite(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list invites: %w", err)
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
 }
 
 // InviteByToken finds an invite by its one-time token, whatever its state.

@@ -108,20 +108,7 @@ func (d *DB) ListChannels(ctx context.Context, projectID string) ([]Channel, err
 }
 
 func queryChannels(ctx context.Context, q queryer, where string, args ...any) ([]Channel, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+channelColumns+` FROM notification_channels `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("channels: %w", err)
-	}
-	defer rows.Close()
-	out := []Channel{}
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, fmt.Errorf("channels: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "channels", scanChannel, `SELECT `+channelColumns+` FROM notification_channels `+where, args...)
 }
 
 // DeleteChannel deletes a channel with its pending notifications.
@@ -136,10 +123,6 @@ func (d *DB) SetChannelStatus(ctx context.Context, id, status, lastError string)
 		return fmt.Errorf("channel status: %w", err)
 	}
 	return nil
-}
-
-type queryer interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
 // NotifyIncident is one incident in a notification.
@@ -244,24 +227,16 @@ func capIncidents(in []NotifyIncident) []NotifyIncident {
 // newIncidents are the incidents a check opened or re-opened, most severe
 // first.
 func newIncidents(ctx context.Context, tx *sql.Tx, checkID string) ([]NotifyIncident, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT i.id, i.kind, i.severity, i.customer_id,
+	scan := func(row rowScanner) (NotifyIncident, error) {
+		var i NotifyIncident
+		err := row.Scan(&i.ID, &i.Kind, &i.Severity, &i.CustomerID, &i.Subject, &i.Summary)
+		return i, err
+	}
+	return queryAll(ctx, tx, "notify: new incidents", scan, `SELECT i.id, i.kind, i.severity, i.customer_id,
 		CASE WHEN i.subject_email <> '' THEN i.subject_email ELSE i.subject_id END, i.summary
 		FROM ledger l JOIN incidents i ON i.id = l.incident_id
 		WHERE l.check_id = ? AND (l.kind = 'incident_opened' OR (l.kind = 'incident_updated' AND json_extract(l.detail, '$.reopened') IS NOT NULL))
 		GROUP BY i.id ORDER BY i.severity_rank DESC, i.seq`, checkID)
-	if err != nil {
-		return nil, fmt.Errorf("notify: new incidents: %w", err)
-	}
-	defer rows.Close()
-	var out []NotifyIncident
-	for rows.Next() {
-		var i NotifyIncident
-		if err := rows.Scan(&i.ID, &i.Kind, &i.Severity, &i.CustomerID, &i.Subject, &i.Summary); err != nil {
-			return nil, fmt.Errorf("notify: new incidents: %w", err)
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
 }
 
 // mergeBatch adds incidents to the channel's webhook batch still waiting to

@@ -116,21 +116,8 @@ func (d *DB) SubjectLinks(ctx context.Context, projectID string, fn func(subject
 
 // LinkedSubjects returns the subject keys last seen linked to a customer.
 func (d *DB) LinkedSubjects(ctx context.Context, projectID, customerID string) ([]string, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT subject_key FROM subject_links WHERE project_id = ? AND customer_id = ? ORDER BY subject_key`,
-		projectID, customerID)
-	if err != nil {
-		return nil, fmt.Errorf("linked subjects: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("linked subjects: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, d.read, "linked subjects", scanString,
+		`SELECT subject_key FROM subject_links WHERE project_id = ? AND customer_id = ? ORDER BY subject_key`, projectID, customerID)
 }
 
 // writePromises upserts a batch's promise rows.

@@ -299,21 +299,8 @@ func (d *DB) RejectRepair(ctx context.Context, id, userID, reason string) (Repai
 
 // DueVerifications lists applied repairs whose next verification is due.
 func (d *DB) DueVerifications(ctx context.Context, now time.Time, limit int) ([]Repair, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+repairColumns+` FROM repairs WHERE verification = 'pending' AND next_verify_at <= ?
-		ORDER BY next_verify_at LIMIT ?`, formatTime(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("due verifications: %w", err)
-	}
-	defer rows.Close()
-	var out []Repair
-	for rows.Next() {
-		r, err := scanRepair(rows)
-		if err != nil {
-			return nil, fmt.Errorf("due verifications: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, d.read, "due verifications", scanRepair, `SELECT `+repairColumns+` FROM repairs
+		WHERE verification = 'pending' AND next_verify_at <= ? ORDER BY next_verify_at LIMIT ?`, formatTime(now), limit)
 }
 
 // VerifyAttempt is the outcome of one verification re-check.

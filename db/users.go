@@ -137,21 +137,8 @@ func (d *DB) GetUserByEmail(ctx context.Context, email string) (User, error) {
 
 // ListUsers lists everyone, owner first, then by when they joined.
 func (d *DB) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	return queryAll(ctx, d.read, "list users", scanUser, `SELECT `+userColumns+` FROM users
 		ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // SetUserRole changes a non-owner's role; the owner row is never touched here.

@@ -215,21 +215,13 @@ type QueuedRecheck struct {
 
 // DueRechecks returns queued re-checks due by now, grouped by the caller.
 func (d *DB) DueRechecks(ctx context.Context, limit int) ([]QueuedRecheck, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT project_id, customer_id, version, events, attempts FROM recheck_queue
-		WHERE due_at <= ? ORDER BY due_at LIMIT ?`, formatTime(d.now()), limit)
-	if err != nil {
-		return nil, fmt.Errorf("due re-checks: %w", err)
-	}
-	defer rows.Close()
-	var out []QueuedRecheck
-	for rows.Next() {
+	scan := func(row rowScanner) (QueuedRecheck, error) {
 		var q QueuedRecheck
-		if err := rows.Scan(&q.ProjectID, &q.CustomerID, &q.Version, &q.Events, &q.Attempts); err != nil {
-			return nil, fmt.Errorf("due re-checks: %w", err)
-		}
-		out = append(out, q)
+		err := row.Scan(&q.ProjectID, &q.CustomerID, &q.Version, &q.Events, &q.Attempts)
+		return q, err
 	}
-	return out, rows.Err()
+	return queryAll(ctx, d.read, "due re-checks", scan, `SELECT project_id, customer_id, version, events, attempts FROM recheck_queue
+		WHERE due_at <= ? ORDER BY due_at LIMIT ?`, formatTime(d.now()), limit)
 }
 
 // DoneRecheck removes a queued re-check unless another event arrived for

@@ -50,10 +50,7 @@ func (s *Server) setup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, u)
+	return s.signIn(c, http.StatusCreated, u)
 }
 
 type loginRequest struct {
@@ -98,10 +95,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.db.ClearLoginFailures(ctx, email, ip); err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
+	return s.signIn(c, http.StatusOK, u)
 }
 
 func (s *Server) logout(c echo.Context) error {
@@ -118,14 +112,19 @@ func (s *Server) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, currentUser(c))
 }
 
-func (s *Server) startSession(c echo.Context, u db.User) error {
+// signIn starts u's session (its cookie and a fresh CSRF token) and answers
+// with u: the end of sign-in, of the owner's setup and of accepting an invite.
+func (s *Server) signIn(c echo.Context, status int, u db.User) error {
 	token, err := s.db.CreateSession(c.Request().Context(), u.ID, sessionTTL)
 	if err != nil {
 		return err
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c)})
-	return s.rotateCSRF(c)
+	if err := s.rotateCSRF(c); err != nil {
+		return err
+	}
+	return c.JSON(status, u)
 }
 
 // validatePerson checks the fields of a new account and returns the cleaned

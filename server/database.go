@@ -77,10 +77,7 @@ func (s *Server) connectDatabase(c echo.Context) error {
 			return err
 		}
 		conn.ExtraLabel = rep.Role() + " @ " + rep.Target().String()
-	} else if old, err := s.db.GetConnection(ctx, p.ID, "postgres"); err == nil {
-		// Reconnecting with the optional field left empty keeps the repair role.
-		conn.SealedExtra, conn.ExtraLabel = old.SealedExtra, old.ExtraLabel
-	} else if !errors.Is(err, db.ErrNotFound) {
+	} else if err := s.keepStoredExtra(ctx, &conn); err != nil {
 		return err
 	}
 	if err := s.db.ConnectAccessSource(ctx, conn); err != nil {
@@ -89,13 +86,18 @@ func (s *Server) connectDatabase(c echo.Context) error {
 	return s.answerConnected(c, p.ID, "postgres", warnings)
 }
 
-// projectPostgres opens the project's read-only connection.
-func (s *Server) projectPostgres(ctx context.Context, p db.Project) (*postgres.Source, error) {
+// projectSchema reads what the project's read-only connection can see.
+func (s *Server) projectSchema(ctx context.Context, p db.Project) (postgres.Schema, error) {
 	src, err := s.sources.PostgresSource(ctx, p)
 	if err != nil {
-		return nil, sourceAnswer(err)
+		return postgres.Schema{}, sourceAnswer(err)
 	}
-	return src, nil
+	defer src.Close()
+	sch, err := src.Schema(ctx)
+	if err != nil {
+		return postgres.Schema{}, sourceAnswer(err)
+	}
+	return sch, nil
 }
 
 type schemaView struct {
@@ -107,14 +109,9 @@ type schemaView struct {
 func (s *Server) schema(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
 	defer cancel()
-	src, err := s.projectPostgres(ctx, currentProject(c))
+	sch, err := s.projectSchema(ctx, currentProject(c))
 	if err != nil {
 		return err
-	}
-	defer src.Close()
-	sch, err := src.Schema(ctx)
-	if err != nil {
-		return sourceAnswer(err)
 	}
 	tables := sch.Tables
 	if tables == nil {
@@ -186,14 +183,9 @@ func (s *Server) setupSQL(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
 	defer cancel()
-	src, err := s.projectPostgres(ctx, p)
+	sch, err := s.projectSchema(ctx, p)
 	if err != nil {
 		return err
-	}
-	defer src.Close()
-	sch, err := src.Schema(ctx)
-	if err != nil {
-		return sourceAnswer(err)
 	}
 	repairCred, err := s.roleCredential(ctx, p, "repair", regenerate == "repair")
 	if err != nil {
@@ -216,14 +208,9 @@ func (s *Server) validatePostgresMapping(c echo.Context, p db.Project, m mapping
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 45*time.Second)
 	defer cancel()
-	src, err := s.projectPostgres(ctx, p)
+	sch, err := s.projectSchema(ctx, p)
 	if err != nil {
 		return nil, err
-	}
-	defer src.Close()
-	sch, err := src.Schema(ctx)
-	if err != nil {
-		return nil, sourceAnswer(err)
 	}
 	pm := m.Postgres()
 	if m.Access == nil {

@@ -184,26 +184,8 @@ func (s *Server) incidentPage(ctx context.Context, projectID string, f db.Incide
 // role check: an incident whose project is gone answers 404 like a missing
 // one.
 func (s *Server) withIncident(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		inc, err := s.db.GetIncident(ctx, c.Param("incidentId"))
-		if errors.Is(err, db.ErrNotFound) {
-			return newError(http.StatusNotFound, "not_found", "No such incident.")
-		}
-		if err != nil {
-			return err
-		}
-		p, err := s.db.GetProject(ctx, inc.ProjectID)
-		if errors.Is(err, db.ErrNotFound) {
-			return newError(http.StatusNotFound, "not_found", "No such incident.")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(ctxIncident, inc)
-		c.Set(ctxProject, p)
-		return next(c)
-	}
+	return withOwned(s, "incidentId", ctxIncident, "incident", s.db.GetIncident,
+		func(i db.Incident) string { return i.ProjectID })(next)
 }
 
 func currentIncident(c echo.Context) db.Incident {

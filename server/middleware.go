@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -151,6 +152,36 @@ func (s *Server) withProject(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxProject, p)
 		return next(c)
+	}
+}
+
+// withOwned loads what the path parameter param names (an incident, a
+// repair), then its project, after the role check, and keeps both for the
+// handler (under key and ctxProject). A missing one, or one whose project is
+// gone, answers 404 "No such <what>.".
+func withOwned[T any](s *Server, param, key, what string,
+	get func(context.Context, string) (T, error), projectID func(T) string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx := c.Request().Context()
+			v, err := get(ctx, c.Param(param))
+			if errors.Is(err, db.ErrNotFound) {
+				return newError(http.StatusNotFound, "not_found", "No such %s.", what)
+			}
+			if err != nil {
+				return err
+			}
+			p, err := s.db.GetProject(ctx, projectID(v))
+			if errors.Is(err, db.ErrNotFound) {
+				return newError(http.StatusNotFound, "not_found", "No such %s.", what)
+			}
+			if err != nil {
+				return err
+			}
+			c.Set(key, v)
+			c.Set(ctxProject, p)
+			return next(c)
+		}
 	}
 }
 

@@ -73,12 +73,17 @@ func projectName(raw string) (string, error) {
 	return name, nil
 }
 
-func (s *Server) createProject(c echo.Context) error {
+// decodeProjectName reads {"name": …}, the body of create and rename.
+func decodeProjectName(c echo.Context) (string, error) {
 	var req projectNameRequest
 	if err := decode(c, &req); err != nil {
-		return err
+		return "", err
 	}
-	name, err := projectName(req.Name)
+	return projectName(req.Name)
+}
+
+func (s *Server) createProject(c echo.Context) error {
+	name, err := decodeProjectName(c)
 	if err != nil {
 		return err
 	}
@@ -90,11 +95,7 @@ func (s *Server) createProject(c echo.Context) error {
 }
 
 func (s *Server) renameProject(c echo.Context) error {
-	var req projectNameRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	name, err := projectName(req.Name)
+	name, err := decodeProjectName(c)
 	if err != nil {
 		return err
 	}

@@ -109,26 +109,8 @@ func (s *Server) viewRepair(ctx context.Context, r db.Repair) (repairView, error
 // withRepair loads the :repairId repair and its project after the role
 // check: a repair of a project that is gone answers 404 like a missing one.
 func (s *Server) withRepair(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		r, err := s.db.GetRepair(ctx, c.Param("repairId"))
-		if errors.Is(err, db.ErrNotFound) {
-			return newError(http.StatusNotFound, "not_found", "No such repair.")
-		}
-		if err != nil {
-			return err
-		}
-		p, err := s.db.GetProject(ctx, r.ProjectID)
-		if errors.Is(err, db.ErrNotFound) {
-			return newError(http.StatusNotFound, "not_found", "No such repair.")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(ctxRepair, r)
-		c.Set(ctxProject, p)
-		return next(c)
-	}
+	return withOwned(s, "repairId", ctxRepair, "repair", s.db.GetRepair,
+		func(r db.Repair) string { return r.ProjectID })(next)
 }
 
 func currentRepair(c echo.Context) db.Repair {
@@ -144,16 +126,23 @@ type repairAnswer struct {
 }
 
 func (s *Server) answerRepair(c echo.Context, status int, r db.Repair) error {
-	ctx := c.Request().Context()
-	v, err := s.viewRepair(ctx, r)
+	a, err := s.repairWithIncident(c.Request().Context(), r)
 	if err != nil {
 		return err
+	}
+	return c.JSON(status, a)
+}
+
+func (s *Server) repairWithIncident(ctx context.Context, r db.Repair) (repairAnswer, error) {
+	v, err := s.viewRepair(ctx, r)
+	if err != nil {
+		return repairAnswer{}, err
 	}
 	inc, err := s.db.GetIncident(ctx, r.IncidentID)
 	if err != nil {
-		return err
+		return repairAnswer{}, err
 	}
-	return c.JSON(status, repairAnswer{Repair: v, Incident: viewIncident(inc)})
+	return repairAnswer{Repair: v, Incident: viewIncident(inc)}, nil
 }
 
 // repairError maps why a repair was refused or failed; nothing was written

@@ -41,6 +41,21 @@ func (s *Server) answerConnected(c echo.Context, projectID, kind string, warning
 	return c.JSON(http.StatusOK, connectedView{connectionView: viewConnection(saved), Warnings: warnings})
 }
 
+// keepStoredExtra carries the optional second secret of the stored
+// connection of conn's kind (Stripe's webhook secret, Postgres's repair role)
+// over to conn: reconnecting with that field left empty keeps it.
+func (s *Server) keepStoredExtra(ctx context.Context, conn *db.Connection) error {
+	old, err := s.db.GetConnection(ctx, conn.ProjectID, conn.Kind)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	conn.SealedExtra, conn.ExtraLabel = old.SealedExtra, old.ExtraLabel
+	return nil
+}
+
 // connectStripe is step 2's "Test & connect": every read the product needs
 // is probed with a limit=1 list before anything is stored.
 func (s *Server) connectStripe(c echo.Context) error {
@@ -88,10 +103,7 @@ func (s *Server) connectStripe(c echo.Context) error {
 			return err
 		}
 		conn.ExtraLabel = maskSecret(secret)
-	} else if old, err := s.db.GetConnection(ctx, p.ID, "stripe"); err == nil {
-		// Reconnecting with the field left empty keeps the stored secret.
-		conn.SealedExtra, conn.ExtraLabel = old.SealedExtra, old.ExtraLabel
-	} else if !errors.Is(err, db.ErrNotFound) {
+	} else if err := s.keepStoredExtra(ctx, &conn); err != nil {
 		return err
 	}
 	if err := s.db.ConnectBilling(ctx, conn); err != nil {

@@ -256,8 +256,5 @@ func (s *Server) acceptInvite(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, u)
+	return s.signIn(c, http.StatusCreated, u)
 }

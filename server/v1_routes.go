@@ -173,15 +173,11 @@ func (s *Server) v1Approve(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.viewRepair(ctx, r)
+	a, err := s.repairWithIncident(ctx, r)
 	if err != nil {
 		return err
 	}
-	inc, err := s.db.GetIncident(ctx, r.IncidentID)
-	if err != nil {
-		return err
-	}
-	out := approveAnswer{Outcome: "pending", Repair: v, Incident: viewIncident(inc)}
+	out := approveAnswer{Outcome: "pending", Repair: a.Repair, Incident: a.Incident}
 	switch r.Verification {
 	case db.VerifyHeld:
 		out.Outcome = "verified"

@@ -37,20 +37,28 @@ export function Brand({ to = '/projects' }: { to?: string }) {
   );
 }
 
-export function AppShell({ user, children }: { user: User; children: ReactNode }) {
+/**
+ * Ends this session or every one (request), forgets everything cached,
+ * says done and goes to the sign-in page.
+ */
+export function useSignOut(request: () => Promise<unknown>, done: string) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const signOut = useMutation({
-    mutationFn: api.logout,
+  return useMutation({
+    mutationFn: request,
     onSuccess: () => {
       queryClient.clear();
       queryClient.setQueryData(meKey, null);
       queryClient.setQueryData(setupKey, { required: false });
-      toast.success('Signed out');
+      toast.success(done);
       navigate('/login', { replace: true });
     },
     onError: (err) => toast.error(errorMessage(err)),
   });
+}
+
+export function AppShell({ user, children }: { user: User; children: ReactNode }) {
+  const signOut = useSignOut(api.logout, 'Signed out');
 
   return (
     <div className="min-h-screen">

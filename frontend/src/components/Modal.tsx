@@ -3,6 +3,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
 import type { ReactNode } from 'react';
+import { errorMessage } from '../api';
 import { Button, ErrorAlert } from './ui';
 
 export function Modal({
@@ -51,9 +52,57 @@ export function Modal({
 
 export const ModalClose = Dialog.Close;
 
+/** A request a modal sends, as TanStack Query's useMutation returns it. */
+type ModalMutation = { isPending: boolean; isError: boolean; error: unknown };
+
+/**
+ * A modal's last lines: the server's refusal, Cancel, and the button that
+ * sends mutation (busy while it runs). Without onConfirm the button submits
+ * the modal's form.
+ */
+export function ModalActions({
+  mutation,
+  confirmLabel,
+  busyLabel,
+  danger = false,
+  disabled = false,
+  onConfirm,
+}: {
+  mutation: ModalMutation;
+  confirmLabel: string;
+  busyLabel: string;
+  danger?: boolean;
+  /** The send button waits for something the form still lacks. */
+  disabled?: boolean;
+  onConfirm?: () => void;
+}) {
+  return (
+    <>
+      {mutation.isError && <ErrorAlert message={errorMessage(mutation.error)} />}
+      <div className="flex justify-end gap-2">
+        <ModalClose asChild>
+          <Button variant="secondary">Cancel</Button>
+        </ModalClose>
+        <Button
+          type={onConfirm ? 'button' : 'submit'}
+          variant={danger ? 'danger' : 'primary'}
+          disabled={disabled}
+          busy={mutation.isPending}
+          busyLabel={busyLabel}
+          onClick={onConfirm}
+        >
+          {confirmLabel}
+        </Button>
+      </div>
+    </>
+  );
+}
+
 /**
  * A confirmation of a destructive action: its consequence, Cancel, and the
- * red button; a refusal from the server shows inside.
+ * red button. mutation is the request the red button sends: the button is
+ * busy while it runs, a refusal from the server shows inside, and Cancel
+ * clears it.
  */
 export function ConfirmDialog({
   open,
@@ -62,8 +111,7 @@ export function ConfirmDialog({
   description,
   confirmLabel,
   busyLabel,
-  busy,
-  error,
+  mutation,
   onConfirm,
 }: {
   open: boolean;
@@ -72,20 +120,17 @@ export function ConfirmDialog({
   description: ReactNode;
   confirmLabel: string;
   busyLabel: string;
-  busy: boolean;
-  error?: string;
+  mutation: ModalMutation & { reset: () => void };
   onConfirm: () => void;
 }) {
+  function cancel() {
+    mutation.reset();
+    onCancel();
+  }
   return (
-    <Modal open={open} onOpenChange={(o) => !o && onCancel()} role="alertdialog" title={title} description={description}>
-      {error && <ErrorAlert message={error} className="mb-4" />}
-      <div className="flex justify-end gap-2">
-        <ModalClose asChild>
-          <Button variant="secondary">Cancel</Button>
-        </ModalClose>
-        <Button variant="danger" busy={busy} busyLabel={busyLabel} onClick={onConfirm}>
-          {confirmLabel}
-        </Button>
+    <Modal open={open} onOpenChange={(o) => !o && cancel()} role="alertdialog" title={title} description={description}>
+      <div className="space-y-4">
+        <ModalActions mutation={mutation} confirmLabel={confirmLabel} busyLabel={busyLabel} danger onConfirm={onConfirm} />
       </div>
     </Modal>
   );

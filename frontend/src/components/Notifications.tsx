@@ -4,15 +4,29 @@
 // Used on the project's settings page and on wizard step 8; it uses no
 // <form> so it can sit inside step 8's form.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { AlertTriangle, CheckCircle2, Send, Trash2 } from 'lucide-react';
+import { AlertTriangle, CheckCircle2, Send } from 'lucide-react';
 import { useId, useState, type KeyboardEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
 import { reachableFromStripe } from '../pages/onboarding/StripeStep';
 import { formatDateTime } from '../format';
 import type { Channel, ChannelEvents, ChannelKind, Project, Severity, TestResult } from '../types';
+import { DataTable, type Column } from './DataTable';
 import { ConfirmDialog } from './Modal';
-import { Button, Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Notice, ShownOnce, TextField, cx, inputClass } from './ui';
+import {
+  Button,
+  Card,
+  EmptyState,
+  ErrorAlert,
+  LoadingState,
+  Notice,
+  QueryError,
+  RemoveButton,
+  ShownOnce,
+  TextField,
+  cx,
+  inputClass,
+} from './ui';
 
 export const channelsKey = (projectId: string) => ['projects', projectId, 'notification-channels'] as const;
 export const deliveriesKey = (projectId: string) => ['projects', projectId, 'notification-deliveries'] as const;
@@ -45,6 +59,18 @@ function EventsPicker({ value, onChange, error }: { value: ChannelEvents; onChan
       ...value,
       incidents: value.incidents.includes(sev) ? value.incidents.filter((s) => s !== sev) : [...value.incidents, sev],
     });
+  // An on/off event: a checkbox and its words.
+  const flag = (key: 'check_failing' | 'digest', label: string) => (
+    <label className="flex items-center gap-1.5">
+      <input
+        type="checkbox"
+        className="size-4 accent-indigo-600"
+        checked={value[key]}
+        onChange={(e) => onChange({ ...value, [key]: e.target.checked })}
+      />
+      {label}
+    </label>
+  );
   return (
     <fieldset aria-invalid={error ? true : undefined}>
       <legend className="text-sm font-medium text-gray-900">Events</legend>
@@ -58,24 +84,8 @@ function EventsPicker({ value, onChange, error }: { value: ChannelEvents; onChan
             </label>
           ))}
         </div>
-        <label className="flex items-center gap-1.5">
-          <input
-            type="checkbox"
-            className="size-4 accent-indigo-600"
-            checked={value.check_failing}
-            onChange={(e) => onChange({ ...value, check_failing: e.target.checked })}
-          />
-          Scheduled checks failing twice in a row, and their recovery
-        </label>
-        <label className="flex items-center gap-1.5">
-          <input
-            type="checkbox"
-            className="size-4 accent-indigo-600"
-            checked={value.digest}
-            onChange={(e) => onChange({ ...value, digest: e.target.checked })}
-          />
-          Weekly digest
-        </label>
+        {flag('check_failing', 'Scheduled checks failing twice in a row, and their recovery')}
+        {flag('digest', 'Weekly digest')}
       </div>
       {error && <p className="mt-1.5 text-xs font-medium text-red-700">{error}</p>}
     </fieldset>
@@ -255,15 +265,7 @@ function ChannelRow({ project, channel, canEdit }: { project: Project; channel: 
           <Button variant="secondary" size="sm" busy={test.isPending} busyLabel="Sending…" onClick={() => test.mutate()}>
             <Send aria-hidden className="size-4" /> Send test
           </Button>
-          <Button
-            variant="ghost"
-            size="sm"
-            aria-label={`Delete ${channel.name}`}
-            onClick={() => setDeleting(true)}
-            className="text-red-700 hover:bg-red-50 hover:text-red-800"
-          >
-            <Trash2 aria-hidden className="size-4" />
-          </Button>
+          <RemoveButton label={`Delete ${channel.name}`} onClick={() => setDeleting(true)} />
         </div>
       )}
       <ConfirmDialog
@@ -273,8 +275,7 @@ function ChannelRow({ project, channel, canEdit }: { project: Project; channel: 
         description="It stops receiving notifications; those still queued for it are dropped."
         confirmLabel="Delete channel"
         busyLabel="Deleting…"
-        busy={remove.isPending}
-        error={remove.isError ? errorMessage(remove.error) : undefined}
+        mutation={remove}
         onConfirm={() => remove.mutate()}
       />
     </li>
@@ -286,9 +287,7 @@ export function ChannelsManager({ project, canEdit }: { project: Project; canEdi
   const channels = useQuery({ queryKey: channelsKey(project.id), queryFn: () => api.listChannels(project.id) });
   const [secret, setSecret] = useState<Channel | null>(null);
   if (channels.isPending) return <LoadingState label="Loading channels…" />;
-  if (channels.isError) {
-    return <ErrorState title="Could not load channels" message={errorMessage(channels.error)} onRetry={() => channels.refetch()} />;
-  }
+  if (channels.isError) return <QueryError title="Could not load channels" query={channels} />;
   return (
     <div className="space-y-4">
       {channels.data.items.length === 0 ? (
@@ -324,6 +323,14 @@ export function ChannelsManager({ project, canEdit }: { project: Project; canEdi
   );
 }
 
+const deliveryColumns: Column[] = [
+  { label: 'Time' },
+  { label: 'Channel' },
+  { label: 'Event' },
+  { label: 'Result' },
+  { label: 'Answer' },
+];
+
 const resultTone: Record<string, string> = {
   delivered: 'text-green-700',
   retrying: 'text-amber-700',
@@ -334,44 +341,28 @@ const resultTone: Record<string, string> = {
 export function DeliveryLog({ projectId }: { projectId: string }) {
   const log = useQuery({ queryKey: deliveriesKey(projectId), queryFn: () => api.listDeliveries(projectId), refetchInterval: 10_000 });
   if (log.isPending) return <LoadingState label="Loading deliveries…" />;
-  if (log.isError) return <ErrorState title="Could not load deliveries" message={errorMessage(log.error)} onRetry={() => log.refetch()} />;
+  if (log.isError) return <QueryError title="Could not load deliveries" query={log} />;
   if (log.data.items.length === 0) return <EmptyState title="Nothing sent yet">
         Each notification that goes out shows here with the receiver's answer; a test's answer shows under its channel.
       </EmptyState>;
   return (
-    <Card className="overflow-hidden">
-      <div className="relative overflow-x-auto">
-        <table className="min-w-full divide-y divide-gray-200 text-sm">
-          <caption className="sr-only">Delivery log</caption>
-          <thead className="bg-gray-50 text-left text-xs font-medium uppercase tracking-wide text-gray-500">
-            <tr>
-              <th scope="col" className="px-4 py-2.5">Time</th>
-              <th scope="col" className="px-4 py-2.5">Channel</th>
-              <th scope="col" className="px-4 py-2.5">Event</th>
-              <th scope="col" className="px-4 py-2.5">Result</th>
-              <th scope="col" className="px-4 py-2.5">Answer</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-gray-100">
-            {log.data.items.map((d, i) => (
-              <tr key={`${d.delivery_key}-${d.attempt}-${i}`}>
-                <td className="whitespace-nowrap px-4 py-2.5 text-gray-600">{formatDateTime(d.at)}</td>
-                <td className="px-4 py-2.5 text-gray-900">{d.channel_name}</td>
-                <td className="whitespace-nowrap px-4 py-2.5 text-gray-700">{eventNames[d.event] ?? d.event}</td>
-                <td className={cx('whitespace-nowrap px-4 py-2.5 font-medium capitalize', resultTone[d.result])}>
-                  {d.result}
-                  {d.attempt > 1 && <span className="font-normal text-gray-500"> · try {d.attempt}</span>}
-                </td>
-                <td className="max-w-xs truncate px-4 py-2.5 text-xs text-gray-600" title={d.answer}>
-                  {d.status ? `${d.status} ` : ''}
-                  {d.answer}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </Card>
+    <DataTable caption="Delivery log" columns={deliveryColumns} compact>
+      {log.data.items.map((d, i) => (
+        <tr key={`${d.delivery_key}-${d.attempt}-${i}`}>
+          <td className="whitespace-nowrap px-4 py-2.5 text-gray-600">{formatDateTime(d.at)}</td>
+          <td className="px-4 py-2.5 text-gray-900">{d.channel_name}</td>
+          <td className="whitespace-nowrap px-4 py-2.5 text-gray-700">{eventNames[d.event] ?? d.event}</td>
+          <td className={cx('whitespace-nowrap px-4 py-2.5 font-medium capitalize', resultTone[d.result])}>
+            {d.result}
+            {d.attempt > 1 && <span className="font-normal text-gray-500"> · try {d.attempt}</span>}
+          </td>
+          <td className="max-w-xs truncate px-4 py-2.5 text-xs text-gray-600" title={d.answer}>
+            {d.status ? `${d.status} ` : ''}
+            {d.answer}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -388,7 +379,7 @@ export function DigestPanel({ projectId, canEdit }: { projectId: string; canEdit
     onError: (e) => toast.error(errorMessage(e)),
   });
   if (preview.isPending) return <LoadingState label="Rendering the digest…" />;
-  if (preview.isError) return <ErrorState title="Could not render the digest" message={errorMessage(preview.error)} onRetry={() => preview.refetch()} />;
+  if (preview.isError) return <QueryError title="Could not render the digest" query={preview} />;
   return (
     <Card className="overflow-hidden">
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-gray-100 px-4 py-3">

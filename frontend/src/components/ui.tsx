@@ -1,8 +1,9 @@
 // Small building blocks so every page looks and behaves the same.
 import { useId, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
-import { AlertCircle, AlertTriangle, Check, Copy, Eye, EyeOff, Info, Loader2 } from 'lucide-react';
+import { AlertCircle, AlertTriangle, Check, Copy, Eye, EyeOff, Info, Loader2, Trash2 } from 'lucide-react';
 import { toast } from 'sonner';
 import * as Tooltip from '@radix-ui/react-tooltip';
+import { errorMessage } from '../api';
 
 export function cx(...parts: Array<string | false | null | undefined>): string {
   return parts.filter(Boolean).join(' ');
@@ -53,6 +54,25 @@ export function Button({
       {busy && <Loader2 aria-hidden className="size-4 animate-spin" />}
       {busy && busyLabel ? busyLabel : children}
     </button>
+  );
+}
+
+/**
+ * The red bin that opens a "remove this?" confirmation. label names what goes
+ * ("Remove Ada"); text, when given, shows beside the bin from sm up.
+ */
+export function RemoveButton({ label, text, onClick }: { label: string; text?: string; onClick: () => void }) {
+  return (
+    <Button
+      variant="ghost"
+      size="sm"
+      aria-label={label}
+      onClick={onClick}
+      className="text-red-700 hover:bg-red-50 hover:text-red-800"
+    >
+      <Trash2 aria-hidden className="size-4" />
+      {text && <span className="hidden sm:inline">{text}</span>}
+    </Button>
   );
 }
 
@@ -253,12 +273,42 @@ export function ErrorState({
   );
 }
 
+/** A query that failed: what could not load, the server's message, and Try again. */
+export function QueryError({ title, query }: { title: string; query: { error: unknown; refetch: () => unknown } }) {
+  return <ErrorState title={title} message={errorMessage(query.error)} onRetry={() => query.refetch()} />;
+}
+
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="rounded-lg border border-dashed border-gray-300 bg-white px-6 py-12 text-center">
       <h2 className="text-sm font-semibold text-gray-900">{title}</h2>
       {children && <div className="mt-2 text-sm text-gray-500">{children}</div>}
     </div>
+  );
+}
+
+/**
+ * A titled part of a page, named for screen readers by its heading; the
+ * description, when given, says what the part is for.
+ */
+export function Section({
+  title,
+  description,
+  children,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  children: ReactNode;
+}) {
+  const id = useId();
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id} className="text-base font-semibold text-gray-900">
+        {title}
+      </h2>
+      {description && <p className="mb-4 mt-1 text-sm text-gray-600">{description}</p>}
+      {children}
+    </section>
   );
 }
 

@@ -1,12 +1,13 @@
 // /settings/account — the signed-in person's own account: change the
 // password (other sessions end) and sign out everywhere.
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
-import { Button, Card, ErrorAlert, PageHeader, TextField } from '../components/ui';
-import { meKey, setupKey, useMe } from '../session';
+import { useSignOut } from '../components/AppShell';
+import { newPasswordRule } from '../components/AuthForm';
+import { Button, Card, ErrorAlert, PageHeader, Section, TextField } from '../components/ui';
+import { useMe } from '../session';
 
 export function AccountPage() {
   const me = useMe();
@@ -41,10 +42,7 @@ function ChangePassword() {
   }
 
   return (
-    <section aria-labelledby="password-heading">
-      <h2 id="password-heading" className="text-base font-semibold text-gray-900">
-        Change password
-      </h2>
+    <Section title="Change password">
       <Card className="mt-3 p-5">
         <form onSubmit={onSubmit} className="space-y-4">
           <TextField
@@ -61,7 +59,7 @@ function ChangePassword() {
             name="new_password"
             type="password"
             autoComplete="new-password"
-            description="At least 12 characters, not a common password. Your other sessions will be signed out."
+            description={`${newPasswordRule} Your other sessions will be signed out.`}
             value={next}
             error={fieldError('new_password')}
             onChange={(e) => setNext(e.target.value)}
@@ -72,29 +70,14 @@ function ChangePassword() {
           </Button>
         </form>
       </Card>
-    </section>
+    </Section>
   );
 }
 
 function SignOutEverywhere() {
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const signOut = useMutation({
-    mutationFn: api.signOutEverywhere,
-    onSuccess: () => {
-      queryClient.clear();
-      queryClient.setQueryData(meKey, null);
-      queryClient.setQueryData(setupKey, { required: false });
-      toast.success('Signed out on every device');
-      navigate('/login', { replace: true });
-    },
-    onError: (err) => toast.error(errorMessage(err)),
-  });
+  const signOut = useSignOut(api.signOutEverywhere, 'Signed out on every device');
   return (
-    <section aria-labelledby="sessions-heading">
-      <h2 id="sessions-heading" className="text-base font-semibold text-gray-900">
-        Sessions
-      </h2>
+    <Section title="Sessions">
       <Card className="mt-3 flex flex-wrap items-center justify-between gap-4 p-5">
         <p className="min-w-[14rem] flex-1 text-sm text-gray-600">
           Lost a laptop or signed in on a shared computer? End every session of this account, this one included.
@@ -103,6 +86,6 @@ function SignOutEverywhere() {
           Sign out everywhere
         </Button>
       </Card>
-    </section>
+    </Section>
   );
 }

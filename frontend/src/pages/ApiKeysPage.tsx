@@ -1,19 +1,22 @@
 // /settings/api-keys — keys for scripts, CI and AI agents (REST v1, MCP).
 // Admins create and revoke; a key is shown once, right after it is made.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { KeyRound, Trash2 } from 'lucide-react';
+import { KeyRound } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
+import { DataTable, cellClass as td, type Column } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Modal';
 import {
   Button,
   Card,
   EmptyState,
   ErrorAlert,
-  ErrorState,
   LoadingState,
   PageHeader,
+  QueryError,
+  RemoveButton,
+  Section,
   ShownOnce,
   TextField,
   cx,
@@ -25,8 +28,15 @@ import type { ApiKey, CreatedApiKey } from '../types';
 
 const keysKey = ['api-keys'] as const;
 
-const th = 'px-4 py-3 text-left text-xs font-medium uppercase tracking-wide text-gray-500';
-const td = 'px-4 py-3 align-middle';
+const keyColumns: Column[] = [
+  { label: 'Name' },
+  { label: 'Key' },
+  { label: 'Reaches' },
+  { label: 'Capability' },
+  { label: 'Created', className: 'hidden md:table-cell' },
+  { label: 'Last used', className: 'hidden sm:table-cell' },
+  { label: 'Actions', srOnly: true },
+];
 
 const capabilities = [
   { value: 'read', label: 'Read', description: 'Read state, run checks, ignore incidents.' },
@@ -82,10 +92,7 @@ function CreateKeyForm() {
   }
 
   return (
-    <section aria-labelledby="create-key-heading">
-      <h2 id="create-key-heading" className="text-base font-semibold text-gray-900">
-        Create a key
-      </h2>
+    <Section title="Create a key">
       <Card className="mt-3 p-5">
         <form onSubmit={onSubmit} className="space-y-4">
           <div className="grid gap-4 sm:grid-cols-2">
@@ -173,7 +180,7 @@ function CreateKeyForm() {
           />
         )}
       </Card>
-    </section>
+    </Section>
   );
 }
 
@@ -181,81 +188,46 @@ function KeysTable() {
   const keys = useQuery({ queryKey: keysKey, queryFn: api.listApiKeys });
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   if (keys.isPending) return <LoadingState label="Loading keys…" />;
-  if (keys.isError) {
-    return <ErrorState title="Could not load API keys" message={errorMessage(keys.error)} onRetry={() => keys.refetch()} />;
-  }
+  if (keys.isError) return <QueryError title="Could not load API keys" query={keys} />;
   return (
-    <section aria-labelledby="keys-heading">
-      <h2 id="keys-heading" className="text-base font-semibold text-gray-900">
-        Active keys
-      </h2>
+    <Section title="Active keys">
       {keys.data.items.length === 0 ? (
         <div className="mt-3">
           <EmptyState title="No API keys yet">Create one above for a script, a CI job or an AI agent.</EmptyState>
         </div>
       ) : (
-        <Card className="mt-3 overflow-hidden">
-          {/* relative: the screen-reader-only labels stay inside the scroll area */}
-          <div className="relative overflow-x-auto">
-            <table className="min-w-full divide-y divide-gray-200 text-sm">
-              <caption className="sr-only">API keys</caption>
-              <thead className="bg-gray-50">
-                <tr>
-                  <th scope="col" className={th}>Name</th>
-                  <th scope="col" className={th}>Key</th>
-                  <th scope="col" className={th}>Reaches</th>
-                  <th scope="col" className={th}>Capability</th>
-                  <th scope="col" className={th + ' hidden md:table-cell'}>Created</th>
-                  <th scope="col" className={th + ' hidden sm:table-cell'}>Last used</th>
-                  <th scope="col" className={th}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-gray-100">
-                {keys.data.items.map((k) => (
-                  <tr key={k.id}>
-                    <td className={td + ' font-medium text-gray-900'}>{k.name}</td>
-                    <td className={td + ' whitespace-nowrap font-mono text-xs text-gray-700'}>
-                      {k.prefix}…{k.last4}
-                    </td>
-                    <td className={td + ' text-gray-700'}>{k.project_id ? k.project_name || k.project_id : 'Every project'}</td>
-                    <td className={td + ' capitalize text-gray-700'}>{k.capability}</td>
-                    <td className={td + ' hidden text-gray-500 md:table-cell'}>
-                      {formatDate(k.created_at)}
-                      {k.created_by_name && <span className="block text-xs">by {k.created_by_name}</span>}
-                    </td>
-                    <td className={td + ' hidden text-gray-500 sm:table-cell'}>
-                      {k.last_used_at ? (
-                        <>
-                          {formatDateTime(k.last_used_at)}
-                          {k.last_used_ip && <span className="block text-xs">from {k.last_used_ip}</span>}
-                        </>
-                      ) : (
-                        'Never'
-                      )}
-                    </td>
-                    <td className={td + ' text-right'}>
-                      <Button
-                        variant="ghost"
-                        size="sm"
-                        aria-label={`Revoke ${k.name}`}
-                        onClick={() => setRevoking(k)}
-                        className="text-red-700 hover:bg-red-50 hover:text-red-800"
-                      >
-                        <Trash2 aria-hidden className="size-4" />
-                        <span className="hidden sm:inline">Revoke</span>
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
+        <DataTable caption="API keys" columns={keyColumns} className="mt-3">
+          {keys.data.items.map((k) => (
+            <tr key={k.id}>
+              <td className={td + ' font-medium text-gray-900'}>{k.name}</td>
+              <td className={td + ' whitespace-nowrap font-mono text-xs text-gray-700'}>
+                {k.prefix}…{k.last4}
+              </td>
+              <td className={td + ' text-gray-700'}>{k.project_id ? k.project_name || k.project_id : 'Every project'}</td>
+              <td className={td + ' capitalize text-gray-700'}>{k.capability}</td>
+              <td className={td + ' hidden text-gray-500 md:table-cell'}>
+                {formatDate(k.created_at)}
+                {k.created_by_name && <span className="block text-xs">by {k.created_by_name}</span>}
+              </td>
+              <td className={td + ' hidden text-gray-500 sm:table-cell'}>
+                {k.last_used_at ? (
+                  <>
+                    {formatDateTime(k.last_used_at)}
+                    {k.last_used_ip && <span className="block text-xs">from {k.last_used_ip}</span>}
+                  </>
+                ) : (
+                  'Never'
+                )}
+              </td>
+              <td className={td + ' text-right'}>
+                <RemoveButton label={`Revoke ${k.name}`} text="Revoke" onClick={() => setRevoking(k)} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <RevokeKeyDialog apiKey={revoking} onClose={() => setRevoking(null)} />
-    </section>
+    </Section>
   );
 }
 
@@ -272,10 +244,7 @@ function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: 
   return (
     <ConfirmDialog
       open={!!apiKey}
-      onCancel={() => {
-        revoke.reset();
-        onClose();
-      }}
+      onCancel={onClose}
       title={`Revoke “${apiKey?.name ?? ''}”?`}
       description={
         <>
@@ -285,8 +254,7 @@ function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: 
       }
       confirmLabel="Revoke key"
       busyLabel="Revoking…"
-      busy={revoke.isPending}
-      error={revoke.isError ? errorMessage(revoke.error) : undefined}
+      mutation={revoke}
       onConfirm={() => apiKey && revoke.mutate(apiKey.id)}
     />
   );

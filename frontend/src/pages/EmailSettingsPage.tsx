@@ -5,7 +5,19 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
-import { Button, Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Notice, PageHeader, TextField, cx, inputClass } from '../components/ui';
+import {
+  Button,
+  Card,
+  EmptyState,
+  ErrorAlert,
+  LoadingState,
+  Notice,
+  PageHeader,
+  QueryError,
+  TextField,
+  cx,
+  inputClass,
+} from '../components/ui';
 import { hasRole, useMe } from '../session';
 import type { SMTPRequest, SMTPSettings } from '../types';
 
@@ -43,9 +55,7 @@ function SMTPForm() {
     },
   });
   if (settings.isPending) return <LoadingState label="Loading the mail server…" />;
-  if (settings.isError) {
-    return <ErrorState title="Could not load the mail server" message={errorMessage(settings.error)} onRetry={() => settings.refetch()} />;
-  }
+  if (settings.isError) return <QueryError title="Could not load the mail server" query={settings} />;
   const fromEnv = settings.data.source === 'environment';
   const err = save.error;
   const { field, on: fieldError } = fieldErrors(err);

@@ -2,12 +2,13 @@
 // password (the account gets the invite's email). Signed in: accept with the
 // current account; the server refuses when the emails differ.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
 import { AuthFrame } from '../components/AppShell';
-import { Button, ErrorAlert, LoadingState, RoleBadge, TextField } from '../components/ui';
+import { AuthForm, NameField, PasswordField, newPasswordRule } from '../components/AuthForm';
+import { ErrorAlert, LoadingState, RoleBadge } from '../components/ui';
 import { formatDateTime } from '../format';
 import { meKey, useMe } from '../session';
 import type { InvitePreview, User } from '../types';
@@ -74,11 +75,6 @@ export function InvitePage() {
   const by = inviterName(inv);
   const signedIn = me.data;
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    accept.mutate(signedIn ? undefined : { name: name.trim(), password });
-  }
-
   return (
     <AuthFrame
       title="Join ParityRail"
@@ -95,7 +91,13 @@ export function InvitePage() {
         <dd className="text-gray-700">{formatDateTime(inv.expires_at)}</dd>
       </dl>
 
-      <form onSubmit={onSubmit} className="mt-6 space-y-5">
+      <AuthForm
+        onSubmit={() => accept.mutate(signedIn ? undefined : { name: name.trim(), password })}
+        mutation={accept}
+        submitLabel="Accept invite"
+        busyLabel="Joining…"
+        className="mt-6"
+      >
         {signedIn ? (
           <p className="text-sm text-gray-600">
             You are signed in as <span className="font-medium text-gray-900">{signedIn.email}</span>.
@@ -104,31 +106,16 @@ export function InvitePage() {
           </p>
         ) : (
           <>
-            <TextField
-              label="Your name"
-              name="name"
-              autoComplete="name"
-              required
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-            <TextField
-              label="Password"
-              name="password"
-              type="password"
+            <NameField label="Your name" value={name} onChange={setName} />
+            <PasswordField
               autoComplete="new-password"
-              required
+              description={`${newPasswordRule} You will sign in with ${inv.email} and this password.`}
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              description={`At least 12 characters, not a common password. You will sign in with ${inv.email} and this password.`}
+              onChange={setPassword}
             />
           </>
         )}
-        {accept.isError && <ErrorAlert message={errorMessage(accept.error)} />}
-        <Button type="submit" className="w-full" busy={accept.isPending} busyLabel="Joining…">
-          Accept invite
-        </Button>
-      </form>
+      </AuthForm>
       {!signedIn && (
         <p className="mt-6 text-xs text-gray-500">
           Already have an account with this email?{' '}

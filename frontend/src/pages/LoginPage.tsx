@@ -1,10 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../api';
+import { api } from '../api';
 import { AuthFrame } from '../components/AppShell';
-import { Button, ErrorAlert, LoadingState, TextField } from '../components/ui';
+import { AuthForm, EmailField, PasswordField } from '../components/AuthForm';
+import { LoadingState } from '../components/ui';
 import { meKey, useMe } from '../session';
 
 /** Only same-app paths are followed after sign-in. */
@@ -34,37 +35,17 @@ export function LoginPage() {
   if (me.isPending) return <LoadingState />;
   if (me.data && !login.isSuccess) return <Navigate to={next} replace />;
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    login.mutate({ email: email.trim(), password });
-  }
-
   return (
     <AuthFrame title="Sign in to ParityRail">
-      <form onSubmit={onSubmit} className="space-y-5">
-        <TextField
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-        />
-        <TextField
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        {login.isError && <ErrorAlert message={errorMessage(login.error)} />}
-        <Button type="submit" className="w-full" busy={login.isPending} busyLabel="Signing in…">
-          Sign in
-        </Button>
-      </form>
+      <AuthForm
+        onSubmit={() => login.mutate({ email: email.trim(), password })}
+        mutation={login}
+        submitLabel="Sign in"
+        busyLabel="Signing in…"
+      >
+        <EmailField autoComplete="username" value={email} onChange={setEmail} />
+        <PasswordField autoComplete="current-password" value={password} onChange={setPassword} />
+      </AuthForm>
       <p className="mt-6 text-xs text-gray-500">
         No account yet? Ask an admin of this workspace for an invite link.
       </p>

@@ -3,19 +3,18 @@ import { CircleCheck, Plus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../api';
+import { api } from '../api';
+import { DataTable, type Column } from '../components/DataTable';
 import { ExploreDemoButton } from '../components/DemoControls';
-import { Modal, ModalClose } from '../components/Modal';
+import { Modal, ModalActions } from '../components/Modal';
 import {
   Button,
-  Card,
   DemoBadge,
   EmptyState,
-  ErrorAlert,
-  ErrorState,
   LoadingState,
   Mono,
   PageHeader,
+  QueryError,
   TextField,
 } from '../components/ui';
 import { accessLabel, billingLabel, formatDate, isDemo } from '../format';
@@ -30,6 +29,13 @@ export function onboardingProgress(p: Project): string {
   if (p.onboarded || !p.onboarding?.current_step) return 'Onboarded';
   return `Step ${p.onboarding.current_step} of ${total}`;
 }
+
+const projectColumns: Column[] = [
+  { label: 'Name' },
+  { label: 'Sources', className: 'hidden md:table-cell' },
+  { label: 'Onboarding' },
+  { label: 'Created', className: 'hidden sm:table-cell' },
+];
 
 function Sources({ project }: { project: Project }) {
   if (!project.billing_source && !project.access_source) {
@@ -83,15 +89,7 @@ function NewProjectDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
-        {create.isError && <ErrorAlert message={errorMessage(create.error)} />}
-        <div className="flex justify-end gap-2">
-          <ModalClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </ModalClose>
-          <Button type="submit" busy={create.isPending} busyLabel="Creating…">
-            Create project
-          </Button>
-        </div>
+        <ModalActions mutation={create} confirmLabel="Create project" busyLabel="Creating…" />
       </form>
     </Modal>
   );
@@ -132,11 +130,7 @@ export function ProjectsPage() {
       {projects.isPending ? (
         <LoadingState label="Loading projects…" />
       ) : projects.isError ? (
-        <ErrorState
-          title="Could not load projects"
-          message={errorMessage(projects.error)}
-          onRetry={() => projects.refetch()}
-        />
+        <QueryError title="Could not load projects" query={projects} />
       ) : projects.data.items.length === 0 ? (
         <EmptyState title="No projects yet">
           {isAdmin ? (
@@ -155,54 +149,40 @@ export function ProjectsPage() {
           )}
         </EmptyState>
       ) : (
-        <Card className="overflow-hidden">
-          <div className="overflow-x-auto">
-            <table className="min-w-full divide-y divide-gray-200 text-sm">
-              <thead className="bg-gray-50 text-left text-xs font-medium uppercase tracking-wide text-gray-500">
-                <tr>
-                  <th scope="col" className="px-4 py-3">Name</th>
-                  <th scope="col" className="hidden px-4 py-3 md:table-cell">Sources</th>
-                  <th scope="col" className="px-4 py-3">Onboarding</th>
-                  <th scope="col" className="hidden px-4 py-3 sm:table-cell">Created</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-gray-100">
-                {projects.data.items.map((p) => (
-                  <tr key={p.id} className="hover:bg-gray-50">
-                    <td className="px-4 py-3 align-top">
-                      <Link
-                        to={p.onboarded ? `/projects/${p.id}` : `/projects/${p.id}/onboarding`}
-                        className="font-medium text-gray-900 hover:text-indigo-700 hover:underline"
-                      >
-                        {p.name}
-                      </Link>
-                      {isDemo(p) && <DemoBadge className="ml-2 align-middle" />}
-                      <div className="mt-0.5">
-                        <Mono value={p.id} what="Project id" />
-                      </div>
-                    </td>
-                    <td className="hidden px-4 py-3 align-top text-gray-700 md:table-cell">
-                      <Sources project={p} />
-                    </td>
-                    <td className="px-4 py-3 align-top">
-                      {p.onboarded ? (
-                        <span className="inline-flex items-center gap-1 text-emerald-700">
-                          <CircleCheck aria-hidden className="size-4" />
-                          Onboarded
-                        </span>
-                      ) : (
-                        <span className="text-gray-700">{onboardingProgress(p)}</span>
-                      )}
-                    </td>
-                    <td className="hidden px-4 py-3 align-top text-gray-500 sm:table-cell">
-                      {formatDate(p.created_at)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
+        <DataTable columns={projectColumns}>
+          {projects.data.items.map((p) => (
+            <tr key={p.id} className="hover:bg-gray-50">
+              <td className="px-4 py-3 align-top">
+                <Link
+                  to={p.onboarded ? `/projects/${p.id}` : `/projects/${p.id}/onboarding`}
+                  className="font-medium text-gray-900 hover:text-indigo-700 hover:underline"
+                >
+                  {p.name}
+                </Link>
+                {isDemo(p) && <DemoBadge className="ml-2 align-middle" />}
+                <div className="mt-0.5">
+                  <Mono value={p.id} what="Project id" />
+                </div>
+              </td>
+              <td className="hidden px-4 py-3 align-top text-gray-700 md:table-cell">
+                <Sources project={p} />
+              </td>
+              <td className="px-4 py-3 align-top">
+                {p.onboarded ? (
+                  <span className="inline-flex items-center gap-1 text-emerald-700">
+                    <CircleCheck aria-hidden className="size-4" />
+                    Onboarded
+                  </span>
+                ) : (
+                  <span className="text-gray-700">{onboardingProgress(p)}</span>
+                )}
+              </td>
+              <td className="hidden px-4 py-3 align-top text-gray-500 sm:table-cell">
+                {formatDate(p.created_at)}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );

@@ -1,9 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../api';
+import { api } from '../api';
 import { AuthFrame } from '../components/AppShell';
-import { Button, ErrorAlert, TextField } from '../components/ui';
+import { AuthForm, EmailField, NameField, PasswordField, newPasswordRule } from '../components/AuthForm';
 import { meKey, setupKey } from '../session';
 
 export function SetupPage() {
@@ -23,42 +23,21 @@ export function SetupPage() {
     },
   });
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setup.mutate({ name: name.trim(), email: email.trim(), password });
-  }
-
   return (
     <AuthFrame
       title="Create the owner account"
       subtitle="This is a fresh ParityRail workspace. The first account owns it: it can invite your team, change roles and delete projects."
     >
-      <form onSubmit={onSubmit} className="space-y-5" noValidate={false}>
-        <TextField label="Name" name="name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />
-        <TextField
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-        />
-        <TextField
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          description="At least 12 characters, not a common password."
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        {setup.isError && <ErrorAlert message={errorMessage(setup.error)} />}
-        <Button type="submit" className="w-full" busy={setup.isPending} busyLabel="Creating account…">
-          Create owner account
-        </Button>
-      </form>
+      <AuthForm
+        onSubmit={() => setup.mutate({ name: name.trim(), email: email.trim(), password })}
+        mutation={setup}
+        submitLabel="Create owner account"
+        busyLabel="Creating account…"
+      >
+        <NameField label="Name" value={name} onChange={setName} />
+        <EmailField autoComplete="email" value={email} onChange={setEmail} />
+        <PasswordField autoComplete="new-password" description={newPasswordRule} value={password} onChange={setPassword} />
+      </AuthForm>
     </AuthFrame>
   );
 }

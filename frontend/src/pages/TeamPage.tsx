@@ -2,10 +2,11 @@
 // Team rules: admins invite and remove; only the owner changes roles; nobody
 // touches the owner or their own account.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link2, Trash2, UserPlus } from 'lucide-react';
+import { Link2, UserPlus } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
+import { DataTable, cellClass as td, type Column } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Modal';
 import { RoleSelect } from '../components/RoleSelect';
 import {
@@ -13,10 +14,12 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
-  ErrorState,
   LoadingState,
   PageHeader,
+  QueryError,
+  RemoveButton,
   RoleBadge,
+  Section,
   ShownOnce,
   TextField,
 } from '../components/ui';
@@ -27,8 +30,22 @@ import type { Invite, Role, User } from '../types';
 const membersKey = ['team', 'members'] as const;
 const invitesKey = ['team', 'invites'] as const;
 
-const th = 'px-4 py-3 text-left text-xs font-medium uppercase tracking-wide text-gray-500';
-const td = 'px-4 py-3 align-middle';
+const actionsColumn: Column = { label: 'Actions', srOnly: true };
+
+const memberColumns: Column[] = [
+  { label: 'Name' },
+  { label: 'Email' },
+  { label: 'Role' },
+  { label: 'Joined', className: 'hidden sm:table-cell' },
+];
+
+const inviteColumns: Column[] = [
+  { label: 'Email' },
+  { label: 'Role' },
+  { label: 'Invited by', className: 'hidden md:table-cell' },
+  { label: 'Expires', className: 'hidden sm:table-cell' },
+  actionsColumn,
+];
 
 function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose: () => void }) {
   const queryClient = useQueryClient();
@@ -43,10 +60,7 @@ function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose:
   return (
     <ConfirmDialog
       open={!!member}
-      onCancel={() => {
-        remove.reset();
-        onClose();
-      }}
+      onCancel={onClose}
       title={`Remove ${member?.name || member?.email || ''}?`}
       description={
         <>
@@ -56,8 +70,7 @@ function RemoveMemberDialog({ member, onClose }: { member: User | null; onClose:
       }
       confirmLabel="Remove member"
       busyLabel="Removing…"
-      busy={remove.isPending}
-      error={remove.isError ? errorMessage(remove.error) : undefined}
+      mutation={remove}
       onConfirm={() => member && remove.mutate(member.id)}
     />
   );
@@ -83,81 +96,48 @@ function MembersTable({ me }: { me: User }) {
   });
 
   if (members.isPending) return <LoadingState label="Loading members…" />;
-  if (members.isError) {
-    return (
-      <ErrorState title="Could not load members" message={errorMessage(members.error)} onRetry={() => members.refetch()} />
-    );
-  }
+  if (members.isError) return <QueryError title="Could not load members" query={members} />;
 
   return (
-    <Card className="overflow-hidden">
-      <div className="overflow-x-auto">
-        <table className="min-w-full divide-y divide-gray-200 text-sm">
-          <caption className="sr-only">Members</caption>
-          <thead className="bg-gray-50">
-            <tr>
-              <th scope="col" className={th}>Name</th>
-              <th scope="col" className={th}>Email</th>
-              <th scope="col" className={th}>Role</th>
-              <th scope="col" className={th + ' hidden sm:table-cell'}>Joined</th>
+    <>
+      <DataTable caption="Members" columns={isAdmin ? [...memberColumns, actionsColumn] : memberColumns}>
+        {members.data.items.map((u) => {
+          const isSelf = u.id === me.id;
+          const canChangeRole = isOwner && !isSelf && u.role !== 'owner';
+          const canRemove = isAdmin && !isSelf && u.role !== 'owner';
+          const display = u.name || u.email;
+          return (
+            <tr key={u.id}>
+              <td className={td + ' font-medium text-gray-900'}>
+                {u.name || <span className="text-gray-400">—</span>}
+                {isSelf && <span className="ml-1.5 text-xs font-normal text-gray-500">(you)</span>}
+              </td>
+              <td className={td + ' text-gray-700'}>{u.email}</td>
+              <td className={td}>
+                {canChangeRole ? (
+                  <RoleSelect
+                    size="sm"
+                    value={u.role}
+                    ariaLabel={`Role for ${display}`}
+                    disabled={changeRole.isPending && changeRole.variables?.user.id === u.id}
+                    onChange={(role) => role !== u.role && changeRole.mutate({ user: u, role })}
+                  />
+                ) : (
+                  <RoleBadge role={u.role} />
+                )}
+              </td>
+              <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDate(u.created_at)}</td>
               {isAdmin && (
-                <th scope="col" className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
+                <td className={td + ' text-right'}>
+                  {canRemove && <RemoveButton label={`Remove ${display}`} text="Remove" onClick={() => setRemoving(u)} />}
+                </td>
               )}
             </tr>
-          </thead>
-          <tbody className="divide-y divide-gray-100">
-            {members.data.items.map((u) => {
-              const isSelf = u.id === me.id;
-              const canChangeRole = isOwner && !isSelf && u.role !== 'owner';
-              const canRemove = isAdmin && !isSelf && u.role !== 'owner';
-              const display = u.name || u.email;
-              return (
-                <tr key={u.id}>
-                  <td className={td + ' font-medium text-gray-900'}>
-                    {u.name || <span className="text-gray-400">—</span>}
-                    {isSelf && <span className="ml-1.5 text-xs font-normal text-gray-500">(you)</span>}
-                  </td>
-                  <td className={td + ' text-gray-700'}>{u.email}</td>
-                  <td className={td}>
-                    {canChangeRole ? (
-                      <RoleSelect
-                        size="sm"
-                        value={u.role}
-                        ariaLabel={`Role for ${display}`}
-                        disabled={changeRole.isPending && changeRole.variables?.user.id === u.id}
-                        onChange={(role) => role !== u.role && changeRole.mutate({ user: u, role })}
-                      />
-                    ) : (
-                      <RoleBadge role={u.role} />
-                    )}
-                  </td>
-                  <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDate(u.created_at)}</td>
-                  {isAdmin && (
-                    <td className={td + ' text-right'}>
-                      {canRemove && (
-                        <Button
-                          variant="ghost"
-                          size="sm"
-                          aria-label={`Remove ${display}`}
-                          onClick={() => setRemoving(u)}
-                          className="text-red-700 hover:bg-red-50 hover:text-red-800"
-                        >
-                          <Trash2 aria-hidden className="size-4" />
-                          <span className="hidden sm:inline">Remove</span>
-                        </Button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       {isAdmin && <RemoveMemberDialog member={removing} onClose={() => setRemoving(null)} />}
-    </Card>
+    </>
   );
 }
 
@@ -185,10 +165,7 @@ function InviteForm() {
   }
 
   return (
-    <section aria-labelledby="invite-heading">
-      <h2 id="invite-heading" className="text-base font-semibold text-gray-900">
-        Invite a teammate
-      </h2>
+    <Section title="Invite a teammate">
       <p className="mt-1 text-sm text-gray-500">
         ParityRail makes a one-time link; send it to them yourself. Re-inviting the same email replaces the old link.
       </p>
@@ -238,7 +215,7 @@ function InviteForm() {
           />
         )}
       </Card>
-    </section>
+    </Section>
   );
 }
 
@@ -255,68 +232,43 @@ function PendingInvites() {
   });
 
   return (
-    <section aria-labelledby="pending-heading">
-      <h2 id="pending-heading" className="text-base font-semibold text-gray-900">
-        Pending invites
-      </h2>
+    <Section title="Pending invites">
       <div className="mt-4">
         {invites.isPending ? (
           <LoadingState label="Loading invites…" />
         ) : invites.isError ? (
-          <ErrorState
-            title="Could not load invites"
-            message={errorMessage(invites.error)}
-            onRetry={() => invites.refetch()}
-          />
+          <QueryError title="Could not load invites" query={invites} />
         ) : invites.data.items.length === 0 ? (
           <EmptyState title="No pending invites" />
         ) : (
-          <Card className="overflow-hidden">
-            <div className="overflow-x-auto">
-              <table className="min-w-full divide-y divide-gray-200 text-sm">
-                <caption className="sr-only">Pending invites</caption>
-                <thead className="bg-gray-50">
-                  <tr>
-                    <th scope="col" className={th}>Email</th>
-                    <th scope="col" className={th}>Role</th>
-                    <th scope="col" className={th + ' hidden md:table-cell'}>Invited by</th>
-                    <th scope="col" className={th + ' hidden sm:table-cell'}>Expires</th>
-                    <th scope="col" className={th}>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-gray-100">
-                  {invites.data.items.map((inv) => (
-                    <tr key={inv.id}>
-                      <td className={td + ' text-gray-900'}>{inv.email}</td>
-                      <td className={td}>
-                        <RoleBadge role={inv.role} />
-                      </td>
-                      <td className={td + ' hidden text-gray-600 md:table-cell'}>
-                        {inv.invited_by?.name || inv.invited_by?.email || '—'}
-                      </td>
-                      <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDateTime(inv.expires_at)}</td>
-                      <td className={td + ' text-right'}>
-                        <Button
-                          variant="secondary"
-                          size="sm"
-                          aria-label={`Revoke invite for ${inv.email}`}
-                          busy={revoke.isPending && revoke.variables?.id === inv.id}
-                          onClick={() => revoke.mutate(inv)}
-                        >
-                          Revoke
-                        </Button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </Card>
+          <DataTable caption="Pending invites" columns={inviteColumns}>
+            {invites.data.items.map((inv) => (
+              <tr key={inv.id}>
+                <td className={td + ' text-gray-900'}>{inv.email}</td>
+                <td className={td}>
+                  <RoleBadge role={inv.role} />
+                </td>
+                <td className={td + ' hidden text-gray-600 md:table-cell'}>
+                  {inv.invited_by?.name || inv.invited_by?.email || '—'}
+                </td>
+                <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDateTime(inv.expires_at)}</td>
+                <td className={td + ' text-right'}>
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    aria-label={`Revoke invite for ${inv.email}`}
+                    busy={revoke.isPending && revoke.variables?.id === inv.id}
+                    onClick={() => revoke.mutate(inv)}
+                  >
+                    Revoke
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </div>
-    </section>
+    </Section>
   );
 }
 
@@ -335,12 +287,11 @@ export function TeamPage() {
         }
       />
       <div className="space-y-10">
-        <section aria-labelledby="members-heading">
-          <h2 id="members-heading" className="mb-4 text-base font-semibold text-gray-900">
-            Members
-          </h2>
-          <MembersTable me={me.data} />
-        </section>
+        <Section title="Members">
+          <div className="mt-4">
+            <MembersTable me={me.data} />
+          </div>
+        </Section>
         {isAdmin && <InviteForm />}
         {isAdmin && <PendingInvites />}
       </div>

@@ -9,7 +9,17 @@ import { Link, useParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, isApiError } from '../../api';
 import { IncidentStatusText, kindLabel, kindName, SeverityPill } from '../../components/incident';
-import { Button, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono, Notice, PageHeader, cx } from '../../components/ui';
+import {
+  Button,
+  EmptyState,
+  ErrorAlert,
+  LoadingState,
+  Mono,
+  Notice,
+  PageHeader,
+  QueryError,
+  cx,
+} from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { AppSubject, Check, CustomerView } from '../../types';
 import {
@@ -238,11 +248,7 @@ export function CustomerPage() {
       {q.isPending ? (
         <LoadingState label="Reading Stripe and the app for this customer…" />
       ) : q.isError ? (
-        <ErrorState
-          title={isApiError(q.error, 404) ? 'No such project' : 'Could not load this customer'}
-          message={errorMessage(q.error)}
-          onRetry={() => q.refetch()}
-        />
+        <QueryError title={isApiError(q.error, 404) ? 'No such project' : 'Could not load this customer'} query={q} />
       ) : (
         <div className="space-y-5">
           <Section title="Promise vs app, now" description="Read live from Stripe and the app; nothing is filed by looking.">

@@ -8,8 +8,8 @@ import { Link, useParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, isApiError } from '../../api';
 import { IncidentStatusText, kindLabel, SeverityPill } from '../../components/incident';
-import { Modal, ModalClose } from '../../components/Modal';
-import { Button, ErrorAlert, ErrorState, LoadingState, Mono, Notice, PageHeader, cx, inputClass } from '../../components/ui';
+import { Modal, ModalActions } from '../../components/Modal';
+import { Button, ErrorState, LoadingState, Mono, Notice, PageHeader, cx, inputClass } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import { policyFields } from '../../policy';
 import type { IncidentDetail, Policy, RecheckResult } from '../../types';
@@ -95,15 +95,7 @@ function IgnoreDialog({ incident, open, onOpenChange }: { incident: IncidentDeta
             {missing ? 'Say why this gap is intentional; the reason is kept in the ledger.' : 'Required. Kept in the Access Ledger with your name.'}
           </p>
         </div>
-        {ignore.isError && <ErrorAlert message={errorMessage(ignore.error)} />}
-        <div className="flex justify-end gap-2">
-          <ModalClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </ModalClose>
-          <Button type="submit" busy={ignore.isPending} busyLabel="Ignoring…">
-            Ignore incident
-          </Button>
-        </div>
+        <ModalActions mutation={ignore} confirmLabel="Ignore incident" busyLabel="Ignoring…" />
       </form>
     </Modal>
   );

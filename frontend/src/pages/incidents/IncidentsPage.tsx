@@ -7,7 +7,16 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { IncidentStatusText, incidentKinds, kindLabel, SeverityPill, severities, statusLabel } from '../../components/incident';
-import { Button, EmptyState, ErrorAlert, ErrorState, LoadingState, PageHeader, cx, inputClass } from '../../components/ui';
+import {
+  Button,
+  EmptyState,
+  ErrorAlert,
+  LoadingState,
+  PageHeader,
+  QueryError,
+  cx,
+  inputClass,
+} from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Incident, IncidentFilter, IncidentStatus } from '../../types';
 import { IdLink, customerPath, incidentPath, subjectText, useNarrow } from './display';
@@ -51,6 +60,34 @@ function filterFrom(params: URLSearchParams): IncidentFilter & { statusParam: st
 
 const selectClass = cx(inputClass, 'pr-8');
 
+function FilterSelect({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div>
+      <label htmlFor={id} className="block text-xs font-medium text-gray-700">
+        {label}
+      </label>
+      <select id={id} className={cx('mt-1', selectClass)} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function Filters({ params, setParams }: { params: URLSearchParams; setParams: (p: URLSearchParams) => void }) {
   const id = useId();
   const [q, setQ] = useState(params.get('q') ?? '');
@@ -69,56 +106,30 @@ function Filters({ params, setParams }: { params: URLSearchParams; setParams: (p
   const anyFilter = params.has('status') || params.has('kind') || params.has('severity') || params.has('q') || params.has('sort');
   return (
     <div role="search" aria-label="Filter incidents" className="mb-4 grid grid-cols-2 gap-3 lg:grid-cols-[repeat(4,minmax(0,1fr))_minmax(0,1.6fr)]">
-      <div>
-        <label htmlFor={id + 'status'} className="block text-xs font-medium text-gray-700">
-          Status
-        </label>
-        <select id={id + 'status'} className={cx('mt-1', selectClass)} value={f.statusParam} onChange={(e) => set('status', e.target.value === 'active' ? '' : e.target.value)}>
-          {statusOptions.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.value === 'active' ? 'Active' : o.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={id + 'kind'} className="block text-xs font-medium text-gray-700">
-          Kind
-        </label>
-        <select id={id + 'kind'} className={cx('mt-1', selectClass)} value={f.kind ?? ''} onChange={(e) => set('kind', e.target.value)}>
-          <option value="">Every kind</option>
-          {incidentKinds.map((k) => (
-            <option key={k} value={k}>
-              {kindLabel[k]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={id + 'severity'} className="block text-xs font-medium text-gray-700">
-          Severity
-        </label>
-        <select id={id + 'severity'} className={cx('mt-1', selectClass)} value={f.severity ?? ''} onChange={(e) => set('severity', e.target.value)}>
-          <option value="">Every severity</option>
-          {severities.map((s) => (
-            <option key={s} value={s}>
-              {s[0].toUpperCase() + s.slice(1)}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={id + 'sort'} className="block text-xs font-medium text-gray-700">
-          Sort by
-        </label>
-        <select id={id + 'sort'} className={cx('mt-1', selectClass)} value={f.sort ?? 'severity'} onChange={(e) => set('sort', e.target.value === 'severity' ? '' : e.target.value)}>
-          {sortOptions.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect
+        label="Status"
+        value={f.statusParam}
+        options={statusOptions.map((o) => ({ value: o.value, label: o.value === 'active' ? 'Active' : o.label }))}
+        onChange={(v) => set('status', v === 'active' ? '' : v)}
+      />
+      <FilterSelect
+        label="Kind"
+        value={f.kind ?? ''}
+        options={[{ value: '', label: 'Every kind' }, ...incidentKinds.map((k) => ({ value: k, label: kindLabel[k] }))]}
+        onChange={(v) => set('kind', v)}
+      />
+      <FilterSelect
+        label="Severity"
+        value={f.severity ?? ''}
+        options={[{ value: '', label: 'Every severity' }, ...severities.map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1) }))]}
+        onChange={(v) => set('severity', v)}
+      />
+      <FilterSelect
+        label="Sort by"
+        value={f.sort ?? 'severity'}
+        options={sortOptions}
+        onChange={(v) => set('sort', v === 'severity' ? '' : v)}
+      />
       <form onSubmit={onSearch} className="col-span-2 lg:col-span-1">
         <label htmlFor={id + 'q'} className="block text-xs font-medium text-gray-700">
           Customer id or email
@@ -205,6 +216,17 @@ export function IncidentsPage() {
       else n.add(id);
       return n;
     });
+  // Only open incidents can be acknowledged together, so only they get a box.
+  const selectBox = (i: Incident, margin: string) =>
+    i.status === 'open' && (
+      <input
+        type="checkbox"
+        className={cx(margin, 'size-4 rounded border-gray-300 text-indigo-600')}
+        aria-label={selectLabel(i)}
+        checked={selected.has(i.id)}
+        onChange={() => toggle(i.id)}
+      />
+    );
   const allChecked = openIds.length > 0 && selectedOpen.length === openIds.length;
   const toggleAll = () => setSelected(allChecked ? new Set() : new Set(openIds));
 
@@ -219,7 +241,7 @@ export function IncidentsPage() {
   if (list.isPending) {
     body = <LoadingState label="Loading incidents…" />;
   } else if (list.isError) {
-    body = <ErrorState title="Could not load incidents" message={errorMessage(list.error)} onRetry={() => list.refetch()} />;
+    body = <QueryError title="Could not load incidents" query={list} />;
   } else if (items.length === 0) {
     body = filtered ? (
       <EmptyState title="No incidents match these filters">
@@ -244,15 +266,7 @@ export function IncidentsPage() {
         {items.map((i) => (
           <li key={i.id} className="rounded-lg border border-gray-200 bg-white p-3 shadow-xs">
             <div className="flex items-start gap-3">
-              {i.status === 'open' && (
-                <input
-                  type="checkbox"
-                  className="mt-1 size-4 rounded border-gray-300 text-indigo-600"
-                  aria-label={selectLabel(i)}
-                  checked={selected.has(i.id)}
-                  onChange={() => toggle(i.id)}
-                />
-              )}
+              {selectBox(i, 'mt-1')}
               <div className="min-w-0 flex-1">
                 <div className="flex flex-wrap items-center gap-2">
                   <SeverityPill severity={i.severity} />
@@ -314,17 +328,7 @@ export function IncidentsPage() {
                 onKeyDown={(e) => onRowKey(e, i)}
                 className={cx('cursor-pointer hover:bg-gray-50 focus-visible:bg-indigo-50', selected.has(i.id) && 'bg-indigo-50/60')}
               >
-                <td className={td}>
-                  {i.status === 'open' && (
-                    <input
-                      type="checkbox"
-                      className="mt-0.5 size-4 rounded border-gray-300 text-indigo-600"
-                      aria-label={selectLabel(i)}
-                      checked={selected.has(i.id)}
-                      onChange={() => toggle(i.id)}
-                    />
-                  )}
-                </td>
+                <td className={td}>{selectBox(i, 'mt-0.5')}</td>
                 <td className={td}>
                   <SeverityPill severity={i.severity} />
                 </td>

@@ -5,13 +5,13 @@
 // re-checks the customer until the promise holds (polled here).
 // Clerk: the exact change to make in Clerk, with copy-paste snippets and a
 // "Re-run check" that verifies it (ParityRail never writes to Clerk).
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ExternalLink, Loader2, RefreshCw } from 'lucide-react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
-import { Modal } from '../../components/Modal';
+import { Modal, ModalActions } from '../../components/Modal';
 import { Button, Card, CopyButton, ErrorAlert, Mono, Notice, cx } from '../../components/ui';
 import { formatDateTime, isDemo } from '../../format';
 import { useOptionalProject } from '../project/ProjectLayout';
@@ -24,6 +24,49 @@ export function formatRepairValue(v: unknown, missing = 'NULL'): string {
   if (typeof v === 'string') return v === '' ? '""' : v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
+}
+
+/** Field by field, the value there now (red) beside the value it should have (green). */
+function ChangeTable({
+  label,
+  headings,
+  rows,
+}: {
+  label: string;
+  headings: [field: string, now: string, wanted: string];
+  rows: { path: string; note?: ReactNode; now: string; wanted: string }[];
+}) {
+  return (
+    <div className="overflow-x-auto">
+      <table aria-label={label} className="min-w-full text-sm">
+        <thead>
+          <tr className="border-b border-gray-200 text-left text-xs uppercase tracking-wide text-gray-500">
+            {headings.map((h) => (
+              <th key={h} scope="col" className="py-2 pr-4 font-medium">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.path} className="border-b border-gray-100 last:border-0">
+              <th scope="row" className="py-2 pr-4 text-left font-normal">
+                <code className="font-mono text-xs text-gray-900">{r.path}</code>
+                {r.note}
+              </th>
+              <td className="py-2 pr-4">
+                <code className="rounded bg-red-50 px-1.5 py-0.5 font-mono text-xs text-red-800">{r.now}</code>
+              </td>
+              <td className="py-2 pr-4">
+                <code className="rounded bg-emerald-50 px-1.5 py-0.5 font-mono text-xs text-emerald-800">{r.wanted}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
 
 function inFlight(inc: IncidentDetail): boolean {
@@ -175,33 +218,16 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
           <Mono value={proposal.subject_id} what="Primary key" />
         </p>
 
-        <div className="overflow-x-auto">
-          <table aria-label="Repair before and after" className="min-w-full text-sm">
-            <thead>
-              <tr className="border-b border-gray-200 text-left text-xs uppercase tracking-wide text-gray-500">
-                <th scope="col" className="py-2 pr-4 font-medium">Column</th>
-                <th scope="col" className="py-2 pr-4 font-medium">Before</th>
-                <th scope="col" className="py-2 pr-4 font-medium">After</th>
-              </tr>
-            </thead>
-            <tbody>
-              {proposal.fields.map((f) => (
-                <tr key={f.path} className="border-b border-gray-100 last:border-0">
-                  <th scope="row" className="py-2 pr-4 text-left font-normal">
-                    <code className="font-mono text-xs text-gray-900">{f.path}</code>
-                    {f.path !== f.field && <span className="ml-2 text-xs text-gray-500">{fieldLabel[f.field] ?? f.field}</span>}
-                  </th>
-                  <td className="py-2 pr-4">
-                    <code className="rounded bg-red-50 px-1.5 py-0.5 font-mono text-xs text-red-800">{formatRepairValue(f.before)}</code>
-                  </td>
-                  <td className="py-2 pr-4">
-                    <code className="rounded bg-emerald-50 px-1.5 py-0.5 font-mono text-xs text-emerald-800">{formatRepairValue(f.after)}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ChangeTable
+          label="Repair before and after"
+          headings={['Column', 'Before', 'After']}
+          rows={proposal.fields.map((f) => ({
+            path: f.path,
+            note: f.path !== f.field && <span className="ml-2 text-xs text-gray-500">{fieldLabel[f.field] ?? f.field}</span>,
+            now: formatRepairValue(f.before),
+            wanted: formatRepairValue(f.after),
+          }))}
+        />
 
         {waiting && (
           <div className="space-y-3">
@@ -412,15 +438,7 @@ function RejectDialog({
             className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600"
           />
         </div>
-        {reject.error && <ErrorAlert message={errorMessage(reject.error)} />}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => onOpenChange(false)}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="danger" disabled={!reason.trim()} busy={reject.isPending} busyLabel="Rejecting…">
-            Reject repair
-          </Button>
-        </div>
+        <ModalActions mutation={reject} confirmLabel="Reject repair" busyLabel="Rejecting…" danger disabled={!reason.trim()} />
       </form>
     </Modal>
   );
@@ -487,36 +505,15 @@ function GuidedFixPanel({ incident, fix }: { incident: IncidentDetail; fix: Guid
           </p>
         )}
 
-        <div className="overflow-x-auto">
-          <table aria-label="Clerk metadata change" className="min-w-full text-sm">
-            <thead>
-              <tr className="border-b border-gray-200 text-left text-xs uppercase tracking-wide text-gray-500">
-                <th scope="col" className="py-2 pr-4 font-medium">Field path</th>
-                <th scope="col" className="py-2 pr-4 font-medium">Current</th>
-                <th scope="col" className="py-2 pr-4 font-medium">Expected</th>
-              </tr>
-            </thead>
-            <tbody>
-              {fix.fields.map((f) => (
-                <tr key={f.path} className="border-b border-gray-100 last:border-0">
-                  <th scope="row" className="py-2 pr-4 text-left font-normal">
-                    <code className="font-mono text-xs text-gray-900">{f.path}</code>
-                  </th>
-                  <td className="py-2 pr-4">
-                    <code className="rounded bg-red-50 px-1.5 py-0.5 font-mono text-xs text-red-800">
-                      {formatRepairValue(f.current, '(not set)')}
-                    </code>
-                  </td>
-                  <td className="py-2 pr-4">
-                    <code className="rounded bg-emerald-50 px-1.5 py-0.5 font-mono text-xs text-emerald-800">
-                      {formatRepairValue(f.expected, '(remove the key)')}
-                    </code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ChangeTable
+          label="Clerk metadata change"
+          headings={['Field path', 'Current', 'Expected']}
+          rows={fix.fields.map((f) => ({
+            path: f.path,
+            now: formatRepairValue(f.current, '(not set)'),
+            wanted: formatRepairValue(f.expected, '(remove the key)'),
+          }))}
+        />
 
         <Snippet title="Metadata to merge" hint="Merge these keys into the metadata in the Clerk dashboard." value={fix.metadata_json} copyLabel="Copy metadata JSON" what="Metadata JSON" />
         <Snippet

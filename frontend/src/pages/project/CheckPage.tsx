@@ -18,7 +18,7 @@ import {
 } from '../../components/check';
 import { kindLabel, SeverityPill } from '../../components/incident';
 import { incidentsKey } from '../incidents/IncidentsPage';
-import { Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono } from '../../components/ui';
+import { Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono, QueryError } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check } from '../../types';
 import { actorName, usePeople } from '../incidents/ledger';
@@ -97,7 +97,7 @@ function CheckIncidents({ projectId, checkId, event, title }: { projectId: strin
       {list.isPending ? (
         <LoadingState label="Loading incidents…" />
       ) : list.isError ? (
-        <ErrorState title="Could not load incidents" message={errorMessage(list.error)} onRetry={() => list.refetch()} />
+        <QueryError title="Could not load incidents" query={list} />
       ) : list.data.items.length === 0 ? (
         <EmptyState title="None" />
       ) : (

@@ -20,7 +20,7 @@ import {
   scopeLabel,
   triggerLabel,
 } from '../../components/check';
-import { Button, Card, cx, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono } from '../../components/ui';
+import { Button, Card, EmptyState, ErrorAlert, LoadingState, Mono, QueryError, cx } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check } from '../../types';
 import { useProject } from './ProjectLayout';
@@ -78,7 +78,7 @@ export function ChecksPage() {
       {history.isPending ? (
         <LoadingState label="Loading checks…" />
       ) : history.isError && checks.length === 0 ? (
-        <ErrorState title="Could not load the checks" message={errorMessage(history.error)} onRetry={() => history.refetch()} />
+        <QueryError title="Could not load the checks" query={history} />
       ) : checks.length === 0 ? (
         <EmptyState title="No checks yet">
           <p>Run a check to compare what Stripe promises with what your app grants. Scheduled checks show here too.</p>

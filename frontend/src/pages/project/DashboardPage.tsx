@@ -6,7 +6,7 @@ import { Play } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Link, Navigate, useLocation } from 'react-router';
 import { toast } from 'sonner';
-import { api, errorMessage } from '../../api';
+import { api } from '../../api';
 import {
   CheckProgressBar,
   CheckStatusText,
@@ -22,7 +22,7 @@ import {
   useWatchedCheck,
 } from '../../components/check';
 import { incidentKinds, kindLabel, severities, SeverityPill } from '../../components/incident';
-import { Button, Card, cx, ErrorState, LoadingState, Notice } from '../../components/ui';
+import { Button, Card, LoadingState, Notice, QueryError, cx } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check, Dashboard, Project, Schedule, WebhookHealth } from '../../types';
 import { useProject } from './ProjectLayout';
@@ -58,9 +58,7 @@ function ProjectDashboard({ project }: { project: Project }) {
   });
 
   if (dash.isPending) return <LoadingState label="Loading the dashboard…" />;
-  if (dash.isError) {
-    return <ErrorState title="Could not load the dashboard" message={errorMessage(dash.error)} onRetry={() => dash.refetch()} />;
-  }
+  if (dash.isError) return <QueryError title="Could not load the dashboard" query={dash} />;
   const d = dash.data;
   // The watched copy is fresher than the dashboard's (polled every second);
   // once it ended, the dashboard is being re-read.
@@ -111,7 +109,18 @@ function ProjectDashboard({ project }: { project: Project }) {
   );
 }
 
-function Panel({ title, id, action, children }: { title: string; id: string; action?: ReactNode; children: ReactNode }) {
+/** A dashboard card; link, when given, goes to the page that shows or changes more. */
+function Panel({
+  title,
+  id,
+  link,
+  children,
+}: {
+  title: string;
+  id: string;
+  link?: { to: string; label: string };
+  children: ReactNode;
+}) {
   return (
     <Card className="overflow-hidden">
       <section aria-labelledby={id}>
@@ -119,7 +128,11 @@ function Panel({ title, id, action, children }: { title: string; id: string; act
           <h2 id={id} className="text-sm font-semibold text-gray-900">
             {title}
           </h2>
-          {action}
+          {link && (
+            <Link to={link.to} className="text-sm font-medium text-indigo-700 hover:underline">
+              {link.label}
+            </Link>
+          )}
         </div>
         <div className="px-4 py-4 sm:px-5">{children}</div>
       </section>
@@ -132,11 +145,7 @@ function OpenIncidents({ d, base }: { d: Dashboard; base: string }) {
     <Panel
       title="Open incidents"
       id="dash-open"
-      action={
-        <Link to={`${base}/incidents`} className="text-sm font-medium text-indigo-700 hover:underline">
-          View all
-        </Link>
-      }
+      link={{ to: `${base}/incidents`, label: 'View all' }}
     >
       <p className="text-3xl font-semibold tabular-nums text-gray-900" data-testid="open-total">
         {formatCount(d.open_total)}
@@ -204,11 +213,7 @@ function LastCheck({ check, base }: { check: Check | null; base: string }) {
     <Panel
       title="Last check"
       id="dash-last"
-      action={
-        <Link to={`${base}/checks`} className="text-sm font-medium text-indigo-700 hover:underline">
-          All checks
-        </Link>
-      }
+      link={{ to: `${base}/checks`, label: 'All checks' }}
     >
       {!check ? (
         <p className="text-sm text-gray-500">No check has ended yet. The first one runs after "Finish"; start one with "Run check".</p>
@@ -252,11 +257,7 @@ function Schedules({ schedules, base }: { schedules: Schedule[]; base: string })
     <Panel
       title="Schedules"
       id="dash-schedules"
-      action={
-        <Link to={`${base}/onboarding/8`} className="text-sm font-medium text-indigo-700 hover:underline">
-          Change
-        </Link>
-      }
+      link={{ to: `${base}/onboarding/8`, label: 'Change' }}
     >
       <ul className="space-y-2 text-sm">
         {schedules.map((s) => (

@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
-import { Button, Card, ErrorState, LoadingState, Notice, TextField } from '../../components/ui';
+import { Button, Card, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
 import { SeverityPill, kindName } from '../../components/incident';
 import { formatDateTime } from '../../format';
 import { policyFields, policyRows, type PolicyNumber } from '../../policy';
@@ -27,23 +27,24 @@ export function PolicySection({ project, canEdit }: { project: Project; canEdit:
   const key = ['projects', project.id, 'policy'];
   const q = useQuery({ queryKey: key, queryFn: () => api.getPolicy(project.id) });
   return (
-    <section aria-labelledby="policy-heading">
-      <h2 id="policy-heading" className="text-base font-semibold text-gray-900">
-        Grant policy
-      </h2>
-      <p className="mb-4 mt-1 text-sm text-gray-600">
-        What each Stripe subscription state promises. Every incident names the policy version it was judged under; a
-        change applies from the next check.
-      </p>
+    <Section
+      title="Grant policy"
+      description={
+        <>
+          What each Stripe subscription state promises. Every incident names the policy version it was judged under; a
+          change applies from the next check.
+        </>
+      }
+    >
       {q.isPending ? (
         <LoadingState label="Loading the policy…" />
       ) : q.isError ? (
-        <ErrorState title="Could not load the policy" message={errorMessage(q.error)} onRetry={() => q.refetch()} />
+        <QueryError title="Could not load the policy" query={q} />
       ) : (
         // Keyed by version: a saved policy starts a fresh form.
         <PolicyForm key={q.data.version} project={project} view={q.data} canEdit={canEdit} queryKey={key} />
       )}
-    </section>
+    </Section>
   );
 }
 

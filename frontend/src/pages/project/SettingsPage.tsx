@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
-import { Button, Card, ErrorState, LoadingState, Notice, TextField } from '../../components/ui';
+import { Button, Card, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
 import type { Project } from '../../types';
 import { ChannelsManager, DeliveryLog, DigestPanel } from '../../components/Notifications';
 import { hasRole, useMe } from '../../session';
@@ -21,36 +21,37 @@ export function SettingsPage() {
   return (
     <div className="space-y-10">
       <PolicySection project={project} canEdit={canEdit} />
-      <section aria-labelledby="notify-heading">
-        <h2 id="notify-heading" className="text-base font-semibold text-gray-900">
-          Notifications
-        </h2>
-        <p className="mb-4 mt-1 text-sm text-gray-600">
-          Who is told when a check opens incidents, when scheduled checks keep failing, and every week. One message per
-          check, not one per incident. Email goes through the mail server in{' '}
-          <Link to="/settings/email" className="font-medium text-indigo-700 hover:underline">
-            Settings → Email
-          </Link>
-          .
-        </p>
+      <Section
+        title="Notifications"
+        description={
+          <>
+            Who is told when a check opens incidents, when scheduled checks keep failing, and every week. One message per
+            check, not one per incident. Email goes through the mail server in{' '}
+            <Link to="/settings/email" className="font-medium text-indigo-700 hover:underline">
+              Settings → Email
+            </Link>
+            .
+          </>
+        }
+      >
         <ChannelsManager project={project} canEdit={canEdit} />
-      </section>
-      <section aria-labelledby="deliveries-heading">
-        <h2 id="deliveries-heading" className="mb-4 text-base font-semibold text-gray-900">
-          Delivery log
-        </h2>
-        <DeliveryLog projectId={project.id} />
-      </section>
-      <section aria-labelledby="digest-heading">
-        <h2 id="digest-heading" className="text-base font-semibold text-gray-900">
-          Weekly digest
-        </h2>
-        <p className="mb-4 mt-1 text-sm text-gray-600">
-          Sent on the digest schedule (Mondays 08:00 UTC unless changed on step 8) to channels that chose it. This is this
-          week's, as the email will look.
-        </p>
+      </Section>
+      <Section title="Delivery log">
+        <div className="mt-4">
+          <DeliveryLog projectId={project.id} />
+        </div>
+      </Section>
+      <Section
+        title="Weekly digest"
+        description={
+          <>
+            Sent on the digest schedule (Mondays 08:00 UTC unless changed on step 8) to channels that chose it. This is this
+            week's, as the email will look.
+          </>
+        }
+      >
         <DigestPanel projectId={project.id} canEdit={canEdit} />
-      </section>
+      </Section>
       {project.billing_source === 'stripe' && <StripeBudgetSection project={project} canEdit={canEdit} />}
     </div>
   );
@@ -76,18 +77,19 @@ function StripeBudgetSection({ project, canEdit }: { project: Project; canEdit: 
     save.mutate(Number(value));
   }
   return (
-    <section aria-labelledby="budget-heading">
-      <h2 id="budget-heading" className="text-base font-semibold text-gray-900">
-        Stripe request budget
-      </h2>
-      <p className="mb-4 mt-1 text-sm text-gray-600">
-        Stripe allows 25 requests a second in test mode and 100 in live mode, shared with your own app; ParityRail keeps
-        to this budget (and at most 20/s on one endpoint), and halves it for 10 s when Stripe says it is busy.
-      </p>
+    <Section
+      title="Stripe request budget"
+      description={
+        <>
+          Stripe allows 25 requests a second in test mode and 100 in live mode, shared with your own app; ParityRail keeps
+          to this budget (and at most 20/s on one endpoint), and halves it for 10 s when Stripe says it is busy.
+        </>
+      }
+    >
       {budget.isPending ? (
         <LoadingState label="Loading the budget…" />
       ) : budget.isError ? (
-        <ErrorState title="Could not load the budget" message={errorMessage(budget.error)} onRetry={() => budget.refetch()} />
+        <QueryError title="Could not load the budget" query={budget} />
       ) : (
         <Card className="p-5">
           <p className="text-sm text-gray-900">
@@ -129,6 +131,6 @@ function StripeBudgetSection({ project, canEdit }: { project: Project; canEdit: 
           {save.isError && !fieldErr && <p className="mt-2 text-sm text-red-700">{errorMessage(err)}</p>}
         </Card>
       )}
-    </section>
+    </Section>
   );
 }
