@@ -41,6 +41,21 @@ type Fields struct {
 	Entitlements *FieldValue `json:"entitlements,omitempty"`
 }
 
+// Set puts a value read for field (FieldPlan, FieldPremium, FieldTrialEnd,
+// FieldEntitlements) in its place; another name is ignored.
+func (f *Fields) Set(field string, v *FieldValue) {
+	switch field {
+	case FieldPlan:
+		f.Plan = v
+	case FieldPremium:
+		f.Premium = v
+	case FieldTrialEnd:
+		f.TrialEnd = v
+	case FieldEntitlements:
+		f.Entitlements = v
+	}
+}
+
 // FieldValue is one mapped field as read from the app.
 //
 // Connectors parse raw Postgres/Clerk values (premium truthy spellings, ISO or

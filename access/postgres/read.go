@@ -173,17 +173,7 @@ func (b *boundTable) stream(ctx context.Context, tx pgx.Tx, where string, arg an
 		}
 		subj.Email, subj.Name = email.text(), name.text()
 		for _, f := range fields {
-			fv := fieldValue(f.name, f.col.Name, f.c.raw())
-			switch f.name {
-			case fulfillment.FieldPlan:
-				subj.Fields.Plan = fv
-			case fulfillment.FieldPremium:
-				subj.Fields.Premium = fv
-			case fulfillment.FieldTrialEnd:
-				subj.Fields.TrialEnd = fv
-			case fulfillment.FieldEntitlements:
-				subj.Fields.Entitlements = fv
-			}
+			subj.Fields.Set(f.name, fieldValue(f.name, f.col.Name, f.c.raw()))
 		}
 		if err := fn(subj); err != nil {
 			return stopped{err}

@@ -298,17 +298,7 @@ func (t *table) stream(ctx context.Context, q querier, by string, arg any, fn fu
 			subj.ID = id.String // the best label there is; such rows are never repaired
 		}
 		for i, f := range t.fields {
-			fv := postgres.FieldValue(f.field, f.column, raw(t.cols[f.column], values[i]))
-			switch f.field {
-			case fulfillment.FieldPlan:
-				subj.Fields.Plan = fv
-			case fulfillment.FieldPremium:
-				subj.Fields.Premium = fv
-			case fulfillment.FieldTrialEnd:
-				subj.Fields.TrialEnd = fv
-			case fulfillment.FieldEntitlements:
-				subj.Fields.Entitlements = fv
-			}
+			subj.Fields.Set(f.field, postgres.FieldValue(f.field, f.column, raw(t.cols[f.column], values[i])))
 		}
 		if err := fn(subj); err != nil {
 			return stopped{err}
