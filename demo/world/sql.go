@@ -95,7 +95,20 @@ CREATE INDEX profiles_stripe_customer_id_idx ON parityrail_demo.profiles (stripe
 CREATE INDEX organizations_stripe_customer_id_idx ON parityrail_demo.organizations (stripe_customer_id);
 
 `)
-	var orgs, users []string
+	orgs, users := appValues(rows, t.at, func(p bool) string { return fmt.Sprint(p) })
+	b.WriteString("INSERT INTO parityrail_demo.organizations (id, name, stripe_customer_id, plan) VALUES\n")
+	b.WriteString(strings.Join(orgs, ",\n"))
+	b.WriteString(";\n\n")
+	b.WriteString("INSERT INTO parityrail_demo.profiles (id, email, full_name, stripe_customer_id, plan, is_premium, trial_ends_at, entitlements) VALUES\n")
+	b.WriteString(strings.Join(users, ",\n"))
+	b.WriteString(";\n\nCOMMIT;\n")
+	return b.String()
+}
+
+// appValues renders the app's organizations and profiles as VALUES rows,
+// the same for every SQL flavour but how a trial end and a premium flag are
+// written.
+func appValues(rows []row, trialEnd func(time.Duration) string, premium func(bool) string) (orgs, users []string) {
 	for _, r := range rows {
 		for j, a := range r.App {
 			if r.Org {
@@ -105,25 +118,19 @@ CREATE INDEX organizations_stripe_customer_id_idx ON parityrail_demo.organizatio
 			}
 			trial := "NULL"
 			if a.TrialEnd != 0 {
-				trial = t.at(a.TrialEnd)
+				trial = trialEnd(a.TrialEnd)
 			}
 			ents := "NULL"
 			if a.Entitlements != nil {
 				j, _ := json.Marshal(a.Entitlements) // map keys come out sorted
 				ents = sqlText(string(j))
 			}
-			users = append(users, fmt.Sprintf("  (%s, %s, %s, %s, %s, %t, %s, %s)",
+			users = append(users, fmt.Sprintf("  (%s, %s, %s, %s, %s, %s, %s, %s)",
 				sqlText(r.subjectID(j)), sqlText(a.email(r)), sqlText(a.name(r)), sqlText(r.customerID()),
-				sqlText(a.Plan), a.premium(), trial, ents))
+				sqlText(a.Plan), premium(a.premium()), trial, ents))
 		}
 	}
-	b.WriteString("INSERT INTO parityrail_demo.organizations (id, name, stripe_customer_id, plan) VALUES\n")
-	b.WriteString(strings.Join(orgs, ",\n"))
-	b.WriteString(";\n\n")
-	b.WriteString("INSERT INTO parityrail_demo.profiles (id, email, full_name, stripe_customer_id, plan, is_premium, trial_ends_at, entitlements) VALUES\n")
-	b.WriteString(strings.Join(users, ",\n"))
-	b.WriteString(";\n\nCOMMIT;\n")
-	return b.String()
+	return orgs, users
 }
 
 // sqlText quotes a string literal; empty is NULL.

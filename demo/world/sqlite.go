@@ -1,8 +1,6 @@
 package world
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -35,32 +33,14 @@ CREATE TABLE profiles (
 CREATE INDEX profiles_stripe_customer_id_idx ON profiles (stripe_customer_id);
 CREATE INDEX organizations_stripe_customer_id_idx ON organizations (stripe_customer_id);
 `)
-	var orgs, users []string
-	for _, r := range rows {
-		for j, a := range r.App {
-			if r.Org {
-				orgs = append(orgs, fmt.Sprintf("  (%s, %s, %s, %s)",
-					sqlText(r.subjectID(j)), sqlText(a.name(r)), sqlText(r.customerID()), sqlText(a.Plan)))
-				continue
+	orgs, users := appValues(rows,
+		func(d time.Duration) string { return sqlText(now.Add(d).UTC().Format(time.RFC3339)) },
+		func(p bool) string { // SQLite keeps booleans as 0/1
+			if p {
+				return "1"
 			}
-			trial := "NULL"
-			if a.TrialEnd != 0 {
-				trial = sqlText(now.Add(a.TrialEnd).UTC().Format(time.RFC3339))
-			}
-			ents := "NULL"
-			if a.Entitlements != nil {
-				j, _ := json.Marshal(a.Entitlements) // map keys come out sorted
-				ents = sqlText(string(j))
-			}
-			premium := 0
-			if a.premium() {
-				premium = 1
-			}
-			users = append(users, fmt.Sprintf("  (%s, %s, %s, %s, %s, %d, %s, %s)",
-				sqlText(r.subjectID(j)), sqlText(a.email(r)), sqlText(a.name(r)), sqlText(r.customerID()),
-				sqlText(a.Plan), premium, trial, ents))
-		}
-	}
+			return "0"
+		})
 	b.WriteString("INSERT INTO organizations (id, name, stripe_customer_id, plan) VALUES\n")
 	b.WriteString(strings.Join(orgs, ",\n"))
 	b.WriteString(";\nINSERT INTO profiles (id, email, full_name, stripe_customer_id, plan, is_premium, trial_ends_at, entitlements) VALUES\n")
