@@ -1,6 +1,6 @@
 // Routes every onboarding page test needs: setup done, the signed-in user
 // and the project.
-import type { Project, User } from '../types';
+import type { PriceUsage, Project, User } from '../types';
 import type { Answer, Handler } from './fakeServer';
 
 export function pageRoutes(
@@ -17,3 +17,19 @@ export function pageRoutes(
     ...extra,
   };
 }
+
+/** A Stripe price as step 5's "Load from Stripe" lists it. */
+export const price = (p: Partial<PriceUsage>): PriceUsage => ({
+  price_id: 'price_x',
+  lookup_key: '',
+  nickname: '',
+  product_id: 'prod_x',
+  product_name: '',
+  unit_amount: 1000,
+  billing_scheme: 'per_unit',
+  currency: 'usd',
+  interval: 'month',
+  subscriptions: 1,
+  active_subscriptions: 1,
+  ...p,
+});

@@ -1,27 +1,13 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AppValues, PriceUsage } from '../../types';
+import type { AppValues } from '../../types';
 import { apiError, stubApi } from '../../test/fakeServer';
 import { admin, project } from '../../test/fixtures';
-import { pageRoutes } from '../../test/onboarding';
+import { pageRoutes, price } from '../../test/onboarding';
 import { renderApp } from '../../test/renderApp';
 import { matchAppValue } from './planValues';
 
-const price = (p: Partial<PriceUsage>): PriceUsage => ({
-  price_id: 'price_x',
-  lookup_key: '',
-  nickname: '',
-  product_id: 'prod_x',
-  product_name: '',
-  unit_amount: 1000,
-  billing_scheme: 'per_unit',
-  currency: 'usd',
-  interval: 'month',
-  subscriptions: 1,
-  active_subscriptions: 1,
-  ...p,
-});
 
 const prices = [
   price({ price_id: 'price_pro', lookup_key: 'pro_monthly', product_name: 'Pro' }),
