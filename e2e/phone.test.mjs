@@ -50,17 +50,31 @@ test('every page at 360 px: no sideways scroll; the wizard shows its step counte
     assert.ok(customerId, 'a demo customer paid without access');
     const checkId = (await api.request('GET', `/api/projects/${projectId}/checks`)).items[0].id;
     const project = `/projects/${projectId}`;
+    // The demo's SQL app too: its app rows carry long table#id keys.
+    const sqlDemo = await api.request('POST', '/api/projects/demo', { app: 'sql' });
+    await eventually(
+      async () => (await api.request('GET', `/api/projects/${sqlDemo.project.id}/checks/${sqlDemo.check.id}`)).status !== 'running',
+      'the SQL demo check ends',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const sqlIncident = (await api.request('GET', `/api/projects/${sqlDemo.project.id}/incidents?status=active&limit=500`)).items.find(
+      (i) => i.kind === 'paid_without_access' && i.customer_id,
+    );
+    assert.ok(sqlIncident, 'a SQL demo customer paid without access');
+    const sqlProject = `/projects/${sqlDemo.project.id}`;
 
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
     await signIn(phone.page, OWNER.email, OWNER.password);
 
     // Each page, and something on it that shows it has loaded.
     const pages = [
-      ['projects', '/projects', (p) => p.getByRole('link', { name: 'Demo project' })],
+      ['projects', '/projects', (p) => p.getByRole('link', { name: 'Demo project' }).first()],
       ['dashboard', project, (p) => p.getByRole('table', { name: 'Open incidents by kind' })],
       ['incidents', `${project}/incidents`, (p) => p.getByRole('link', { name: /.+/ }).filter({ hasText: /without|plan|trial|match/i }).first()],
       ...oneOfEachKind.map((i) => [`incident ${i.kind}`, `${project}/incidents/${i.id}`, (p) => p.getByRole('region', { name: 'Evidence' })]),
       ['customer', `${project}/customers/${customerId}`, (p) => p.getByText(/Hash chain (intact|broken)/)],
+      ['SQL demo incident', `${sqlProject}/incidents/${sqlIncident.id}`, (p) => p.getByRole('region', { name: 'Evidence' })],
+      ['SQL demo customer', `${sqlProject}/customers/${sqlIncident.customer_id}`, (p) => p.getByText(/Hash chain (intact|broken)/)],
       ['checks', `${project}/checks`, (p) => p.getByRole('table', { name: 'Check history' })],
       ['check', `${project}/checks/${checkId}`, (p) => p.getByRole('region', { name: 'Opened by this check' })],
       ['settings', `${project}/settings`, (p) => p.getByRole('heading', { level: 2 }).first()],

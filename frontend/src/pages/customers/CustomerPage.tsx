@@ -152,7 +152,7 @@ function SubjectCard({ subject, view }: { subject: AppSubject; view: CustomerVie
         </span>
       </div>
       <div className="px-3 py-2">
-        <p className="mb-1 font-mono text-xs text-gray-500">{subject.table ? `${subject.table}#${subject.id}` : subject.id}</p>
+        <p className="mb-1 font-mono text-xs text-gray-500 [overflow-wrap:anywhere]">{subject.table ? `${subject.table}#${subject.id}` : subject.id}</p>
         <FieldComparison fields={fields} caption={`Promise vs ${subjectText(subject)}`} />
       </div>
     </div>
