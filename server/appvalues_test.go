@@ -1,12 +1,9 @@
 package server
 
 import (
-	"context"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"parityrail/db"
 	"parityrail/demo/clerkfake"
@@ -18,21 +15,13 @@ import (
 func planApp(t *testing.T) string {
 	t.Helper()
 	dsn := appDatabase(t)
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(context.Background(), `
+	pgExec(t, dsn, `
 		ALTER TABLE profiles ADD COLUMN tier text;
 		INSERT INTO profiles (email, stripe_customer_id, plan, tier) VALUES
 			('b@example.com', 'cus_B', 'pro', 'Pro'), ('c@example.com', 'cus_C', 'free', NULL),
 			('d@example.com', 'cus_D', 'Team', 'Team'), ('e@example.com', NULL, '', 'Pro');
 		CREATE TABLE organizations (id bigint PRIMARY KEY, name text, stripe_customer_id text, plan text);
 		INSERT INTO organizations VALUES (1, 'Acme', 'cus_O1', 'team'), (2, 'Beta', 'cus_O2', 'team'), (3, 'Gamma', NULL, NULL);`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return dsn
 }
 
@@ -41,7 +30,7 @@ func TestAppValuesFromPostgres(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
 	member, _ := app.addUser(owner, "member@example.com", db.RoleMember)
-	p := postgresProject(t, owner)
+	p := owner.stackProject("PG app", "postgres")
 	path := "/api/projects/" + p.ID
 	values := path + "/app-values?field=plan"
 
@@ -99,7 +88,7 @@ func TestAppValuesFromPostgres(t *testing.T) {
 func TestAppValuesFromClerk(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 	path := "/api/projects/" + p.ID
 	values := path + "/app-values?field=plan"
 	owner.mustDo("GET", values, nil, 409)
@@ -157,7 +146,7 @@ func TestAppValuesFromClerk(t *testing.T) {
 func TestAppValuesRefusesAnotherField(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 	for _, q := range []string{"", "?field=premium", "?field=Plan"} {
 		r := owner.mustDo("GET", "/api/projects/"+p.ID+"/app-values"+q, nil, 400)
 		var body struct {

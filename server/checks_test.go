@@ -71,9 +71,7 @@ func newCheckWorld(t *testing.T) *checkWorld {
 	t.Cleanup(app.s.checks.Wait)
 	owner, _ := app.setupOwner()
 	member, _ := app.addUser(owner, "member@example.com", db.RoleMember)
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Acme"}, 201).json(t, &p)
-	owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": "Acme", "billing_source": "stripe", "access_source": "clerk"}, 200)
+	p := owner.stackProject("Acme", "clerk")
 	owner.mustDo("POST", "/api/projects/"+p.ID+"/clerk", map[string]string{"secret_key": clerkfake.DefaultSecretKey}, 200)
 	owner.mustDo("POST", "/api/projects/"+p.ID+"/stripe", map[string]string{"api_key": testStripeKey, "webhook_secret": testWebhookSecret}, 200)
 	owner.mustDo("PUT", "/api/projects/"+p.ID+"/mappings", clerkMapping, 200)
@@ -266,8 +264,7 @@ func TestChecksAndIncidentsAPI(t *testing.T) {
 	w.app.db.FailInterruptedChecks(t.Context())
 
 	// Checks and incidents of another project are not reachable through this one.
-	var other projectView
-	w.owner.mustDo("POST", "/api/projects", map[string]string{"name": "Other"}, 201).json(t, &other)
+	other := w.owner.newProject("Other")
 	m.mustDo("GET", "/api/projects/"+other.ID+"/checks/"+full.ID, nil, 404)
 	// An incident whose project is deleted is gone like a missing one.
 	w.owner.mustDo("DELETE", "/api/projects/"+w.project, nil, 204)
@@ -278,8 +275,7 @@ func TestChecksAndIncidentsAPI(t *testing.T) {
 func TestCheckNeedsMapping(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Acme"}, 201).json(t, &p)
+	p := owner.newProject("Acme")
 	r := owner.do("POST", "/api/projects/"+p.ID+"/checks", map[string]any{"scope": "full"})
 	if code, _ := r.errorInfo(t); r.Status != 409 || code != "not_mapped" {
 		t.Errorf("unmapped: %d %s", r.Status, r.Body)
@@ -297,8 +293,7 @@ func TestCheckNeedsMapping(t *testing.T) {
 func TestSchedulesAPI(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Acme"}, 201).json(t, &p)
+	p := owner.newProject("Acme")
 	var l list[scheduleView]
 	owner.mustDo("GET", "/api/projects/"+p.ID+"/schedules", nil, 200).json(t, &l)
 	if len(l.Items) != 3 || l.Items[0].Spec != "0 3 * * *" || l.Items[1].Spec != "0 * * * *" || !l.Items[0].Enabled || l.Items[0].NextRunAt == nil ||

@@ -8,18 +8,10 @@ import (
 	"parityrail/demo/clerkfake"
 )
 
-// clerkProject creates a project whose access state comes from Clerk.
-func clerkProject(t *testing.T, owner *client) projectView {
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Clerk app"}, 201).json(t, &p)
-	owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": "Clerk app", "billing_source": "stripe", "access_source": "clerk"}, 200).json(t, &p)
-	return p
-}
-
 func TestConnectClerkStoresOnlyASealedKeyAndShowsTheMaskedLabel(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 
 	var conn connectionView
 	r := owner.mustDo("POST", "/api/projects/"+p.ID+"/clerk", map[string]string{"secret_key": "  " + clerkfake.DefaultSecretKey + "\n"}, 200)
@@ -59,7 +51,7 @@ func TestConnectClerkStoresOnlyASealedKeyAndShowsTheMaskedLabel(t *testing.T) {
 func TestConnectClerkTroubleshootingMessages(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 	path := "/api/projects/" + p.ID + "/clerk"
 
 	cases := []struct {
@@ -108,7 +100,7 @@ func TestMetadataKeysRetryReSamples(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
 	member, _ := app.addUser(owner, "m@example.com", db.RoleMember)
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 	path := "/api/projects/" + p.ID + "/clerk/metadata-keys"
 	r := owner.mustDo("GET", path, nil, 409)
 	if _, msg := r.errorInfo(t); msg != "Connect Clerk on step 3 (Database) first." {
@@ -140,7 +132,7 @@ func TestMetadataKeysRetryReSamples(t *testing.T) {
 func TestConnectingClerkOverPostgresNeedsConfirmation(t *testing.T) {
 	app := newTestApp(t)
 	owner, ownerUser := app.setupOwner()
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 	if err := app.db.ConnectAccessSource(t.Context(), db.Connection{ProjectID: p.ID, Kind: "postgres", SealedSecret: "v1:x", Label: "db.example.com/app", ConnectedBy: ownerUser.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +160,7 @@ func TestConnectingClerkOverPostgresNeedsConfirmation(t *testing.T) {
 func TestClerkMappings(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 	path := "/api/projects/" + p.ID + "/mappings"
 
 	// Step 4: matching is automatic; "Continue" just marks it done.

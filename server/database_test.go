@@ -19,16 +19,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// appDatabase creates a real Postgres database shaped like a Supabase app.
-func appDatabase(t *testing.T) string {
-	t.Helper()
-	dsn := pgtest.NewDatabase(t)
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(context.Background(), `
+// profilesTable is the users table of a Supabase-style app, empty.
+const profilesTable = `
 		CREATE TABLE profiles (
 			id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 			email text,
@@ -36,26 +28,35 @@ func appDatabase(t *testing.T) string {
 			plan text NOT NULL DEFAULT 'free',
 			is_premium boolean NOT NULL DEFAULT false,
 			trial_ends_at timestamptz
-		);
+		);`
+
+// appDatabase creates a real Postgres database shaped like a Supabase app.
+func appDatabase(t *testing.T) string {
+	t.Helper()
+	dsn := pgtest.NewDatabase(t)
+	pgExec(t, dsn, profilesTable+`
 		INSERT INTO profiles (email, stripe_customer_id, plan, is_premium) VALUES ('a@example.com', 'cus_A', 'pro', true);`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return dsn
 }
 
-func postgresProject(t *testing.T, owner *client) projectView {
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "PG app"}, 201).json(t, &p)
-	owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": "PG app", "billing_source": "stripe", "access_source": "postgres"}, 200).json(t, &p)
-	return p
+// pgExec runs SQL on the database as its superuser.
+func pgExec(t *testing.T, dsn, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestConnectPostgresAndMapFromTheSchema(t *testing.T) {
 	dsn := appDatabase(t)
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	p := postgresProject(t, owner)
+	p := owner.stackProject("PG app", "postgres")
 	path := "/api/projects/" + p.ID
 
 	u, _ := url.Parse(dsn)
@@ -131,9 +132,7 @@ func TestConnectPostgresAndMapFromTheSchema(t *testing.T) {
 	if regen.ReadOnly.Role != sql.ReadOnly.Role || regen.ReadOnly.Password == sql.ReadOnly.Password || regen.Repair.Password != sql.Repair.Password {
 		t.Errorf("regenerate read: %+v", regen.ReadOnly)
 	}
-	var other projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Other"}, 201).json(t, &other)
-	owner.mustDo("PUT", "/api/projects/"+other.ID+"/stack", map[string]string{"name": "Other", "billing_source": "stripe", "access_source": "postgres"}, 200)
+	other := owner.stackProject("Other", "postgres")
 	var otherSQL setupSQLView
 	owner.mustDo("GET", "/api/projects/"+other.ID+"/database/setup-sql", nil, 200).json(t, &otherSQL)
 	if otherSQL.ReadOnly.Role == sql.ReadOnly.Role {
@@ -168,7 +167,7 @@ func TestDatabaseRoutesByRole(t *testing.T) {
 	owner, _ := app.setupOwner()
 	admin, _ := app.addUser(owner, "admin@example.com", "admin")
 	member, _ := app.addUser(owner, "member@example.com", "member")
-	p := postgresProject(t, owner)
+	p := owner.stackProject("PG app", "postgres")
 	path := "/api/projects/" + p.ID
 	app.client().mustDo("POST", path+"/database", map[string]string{"connection_string": dsn}, 401)
 	member.mustDo("POST", path+"/database", map[string]string{"connection_string": dsn}, 403)
@@ -189,7 +188,7 @@ func TestIdentityWithOrganizationsIsValidatedOnStep4(t *testing.T) {
 	conn.Close(context.Background())
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	p := postgresProject(t, owner)
+	p := owner.stackProject("PG app", "postgres")
 	path := "/api/projects/" + p.ID
 	owner.mustDo("POST", path+"/database", map[string]string{"connection_string": dsn}, 200)
 

@@ -173,8 +173,7 @@ func TestResetDemo(t *testing.T) {
 	// Only admins reset, and only demo projects.
 	member, _ := app.addUser(owner, "member@example.com", db.RoleMember)
 	member.mustDo("POST", "/api/projects/"+p.ID+"/demo/reset", nil, 403)
-	var real projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Acme"}, 201).json(t, &real)
+	real := owner.newProject("Acme")
 	if code, _ := owner.mustDo("POST", "/api/projects/"+real.ID+"/demo/reset", nil, 409).errorInfo(t); code != "not_demo" {
 		t.Errorf("reset of a real project: %s", code)
 	}
@@ -247,14 +246,10 @@ func TestDemoProjectRefusesRealCredentials(t *testing.T) {
 	}
 
 	// A real project switched to demo data loses its keys at once.
-	var real projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Acme"}, 201).json(t, &real)
-	owner.mustDo("PUT", "/api/projects/"+real.ID+"/stack", map[string]string{"name": "Acme", "billing_source": "stripe", "access_source": "clerk"}, 200)
-	app.connect(real.ID, "stripe", testStripeKey)
-	app.connect(real.ID, "clerk", clerkfake.DefaultSecretKey)
+	real := app.clerkProject(owner, "Acme")
 	var switched projectView
-	owner.mustDo("PUT", "/api/projects/"+real.ID+"/stack", map[string]string{"name": "Acme", "billing_source": "demo", "access_source": "demo"}, 200).json(t, &switched)
-	owner.mustDo("GET", "/api/projects/"+real.ID+"/connections", nil, 200).json(t, &conns)
+	owner.mustDo("PUT", "/api/projects/"+real+"/stack", map[string]string{"name": "Acme", "billing_source": "demo", "access_source": "demo"}, 200).json(t, &switched)
+	owner.mustDo("GET", "/api/projects/"+real+"/connections", nil, 200).json(t, &conns)
 	if len(conns.Items) != 0 {
 		t.Errorf("switching to demo data kept the real keys: %+v", conns.Items)
 	}
@@ -267,19 +262,19 @@ func TestDemoProjectRefusesRealCredentials(t *testing.T) {
 		}
 	}
 	var mappings map[string]any
-	owner.mustDo("GET", "/api/projects/"+real.ID+"/mappings", nil, 200).json(t, &mappings)
+	owner.mustDo("GET", "/api/projects/"+real+"/mappings", nil, 200).json(t, &mappings)
 	if !strings.Contains(fmt.Sprint(mappings), "public_metadata.stripe_customer_id") || !strings.Contains(fmt.Sprint(mappings), world.PriceEnterpriseMonthly) {
 		t.Errorf("demo mapping not pre-filled: %v", mappings)
 	}
 	// And back to its own sources: nothing demo carries over.
-	owner.mustDo("PUT", "/api/projects/"+real.ID+"/stack", map[string]string{"name": "Acme", "billing_source": "stripe", "access_source": "clerk"}, 200).json(t, &switched)
+	owner.mustDo("PUT", "/api/projects/"+real+"/stack", map[string]string{"name": "Acme", "billing_source": "stripe", "access_source": "clerk"}, 200).json(t, &switched)
 	want = []string{"done", "current", "todo", "todo", "todo", "todo", "todo", "todo"}
 	for i, s := range switched.Onboarding.Steps {
 		if s.State != want[i] {
 			t.Errorf("after leaving demo, step %d is %s, want %s", s.Number, s.State, want[i])
 		}
 	}
-	owner.mustDo("GET", "/api/projects/"+real.ID+"/mappings", nil, 200).json(t, &mappings)
+	owner.mustDo("GET", "/api/projects/"+real+"/mappings", nil, 200).json(t, &mappings)
 	if strings.Contains(fmt.Sprint(mappings), world.PriceEnterpriseMonthly) {
 		t.Errorf("the demo mapping stayed after leaving demo data: %v", mappings)
 	}

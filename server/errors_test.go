@@ -25,10 +25,7 @@ func TestErrorFieldOnlyOnInvalidInput(t *testing.T) {
 func TestIncidentFilterErrorsNameTheParameter(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	var p struct {
-		ID string `json:"id"`
-	}
-	owner.mustDo("POST", "/api/projects", map[string]any{"name": "Acme"}, 201).json(t, &p)
+	p := owner.newProject("Acme")
 	for param, want := range map[string]string{"kind=bogus": "kind", "severity=urgent": "severity", "limit=0": "limit", "sort=nope": "sort", "status=gone": "status"} {
 		r := owner.mustDo("GET", "/api/projects/"+p.ID+"/incidents?"+param, nil, 400)
 		var body struct {

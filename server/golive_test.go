@@ -25,8 +25,7 @@ func TestDryRunCompletesStepSeven(t *testing.T) {
 		t.Errorf("real check: %d %s", r.Status, r.Body)
 	}
 	// A dry run of another project is not found here.
-	var other projectView
-	w.owner.mustDo("POST", "/api/projects", map[string]string{"name": "Other"}, 201).json(t, &other)
+	other := w.owner.newProject("Other")
 	m.mustDo("POST", "/api/projects/"+other.ID+"/onboarding/dry-run", map[string]string{"check_id": real.ID}, 404)
 
 	// A failed dry run cannot be accepted; the step stays to do.
@@ -166,9 +165,7 @@ func TestGoLiveRepairsNeedARepairConnection(t *testing.T) {
 	app := newTestApp(t)
 	t.Cleanup(app.s.checks.Wait)
 	owner, ou := app.setupOwner()
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Pg"}, 201).json(t, &p)
-	owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": "Pg", "billing_source": "stripe", "access_source": "postgres"}, 200)
+	p := owner.stackProject("Pg", "postgres")
 	conn := dbConnection(p.ID, "postgres", "db.example.com/app", false, ou.ID)
 	if err := app.db.ConnectAccessSource(t.Context(), conn); err != nil {
 		t.Fatal(err)

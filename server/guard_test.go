@@ -78,10 +78,7 @@ func TestOversizedBodiesAre413(t *testing.T) {
 func TestLongSearchIsInvalidInput(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	var p struct {
-		ID string `json:"id"`
-	}
-	owner.mustDo("POST", "/api/projects", map[string]any{"name": "Acme"}, 201).json(t, &p)
+	p := owner.newProject("Acme")
 	owner.mustDo("GET", "/api/projects/"+p.ID+"/incidents?q="+strings.Repeat("%25", 200), nil, 200)
 	r := owner.mustDo("GET", "/api/projects/"+p.ID+"/incidents?q="+strings.Repeat("a", 201), nil, 400)
 	var body struct {

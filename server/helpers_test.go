@@ -197,6 +197,33 @@ func (a *testApp) addUser(owner *client, email string, role db.Role) (*client, d
 	return c, u
 }
 
+// newProject creates a project through the API, as the first screen does.
+func (c *client) newProject(name string) projectView {
+	c.app.t.Helper()
+	var p projectView
+	c.mustDo("POST", "/api/projects", map[string]string{"name": name}, 201).json(c.app.t, &p)
+	return p
+}
+
+// stackProject creates a project on Stripe whose access state comes from
+// access ("clerk", "postgres"): onboarding step 1 done, nothing connected.
+func (c *client) stackProject(name, access string) projectView {
+	c.app.t.Helper()
+	p := c.newProject(name)
+	c.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": name, "billing_source": "stripe", "access_source": access}, 200).json(c.app.t, &p)
+	return p
+}
+
+// clerkProject is a project on the test app's Stripe and Clerk fakes, its
+// keys stored directly.
+func (a *testApp) clerkProject(owner *client, name string) string {
+	a.t.Helper()
+	p := owner.stackProject(name, "clerk")
+	a.connect(p.ID, "clerk", clerkfake.DefaultSecretKey)
+	a.connect(p.ID, "stripe", testStripeKey)
+	return p.ID
+}
+
 func tokenOf(inviteURL string) string {
 	u, _ := url.Parse(inviteURL)
 	return filepath.Base(u.Path)

@@ -70,8 +70,7 @@ func TestIncidentListSorts(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
 	member, _ := app.addUser(owner, "member@example.com", db.RoleMember)
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Acme"}, 201).json(t, &p)
+	p := owner.newProject("Acme")
 	seedIncidents(t, app, p.ID, 30)
 
 	check := func(name, q string, before func(a, b incidentView) bool, want int) []incidentView {
@@ -146,9 +145,7 @@ func TestBulkAcknowledge(t *testing.T) {
 	m.mustDo("GET", "/api/me", nil, 200).json(t, &me)
 
 	// Another project's incident is never touched through this project.
-	var other projectView
-	w.owner.mustDo("POST", "/api/projects", map[string]string{"name": "Other"}, 201).json(t, &other)
-	w.owner.mustDo("PUT", "/api/projects/"+other.ID+"/stack", map[string]string{"name": "Other", "billing_source": "stripe", "access_source": "clerk"}, 200)
+	other := w.owner.stackProject("Other", "clerk")
 	foreign, _ := w.app.checkFixture(w.owner, other.ID)
 	var before incidentDetail
 	w.owner.mustDo("GET", "/api/incidents/"+foreign, nil, 200).json(t, &before)

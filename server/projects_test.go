@@ -31,8 +31,7 @@ func TestProjectLifecycleAndOnboardingState(t *testing.T) {
 	if _, msg := r.errorInfo(t); msg != "Give the project a name." {
 		t.Errorf("empty name: %q", msg)
 	}
-	var p projectView
-	admin.mustDo("POST", "/api/projects", map[string]string{"name": "  Acme SaaS "}, 201).json(t, &p)
+	p := admin.newProject("  Acme SaaS ")
 	if p.Name != "Acme SaaS" || p.Onboarded || p.Onboarding.CurrentStep != 1 || len(p.Onboarding.Steps) != 8 {
 		t.Fatalf("new project = %+v", p)
 	}

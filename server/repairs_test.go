@@ -47,15 +47,7 @@ func newRepairWorld(t *testing.T) *repairWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = pg.Exec(ctx, `
-		CREATE TABLE profiles (
-			id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-			email text,
-			stripe_customer_id text,
-			plan text NOT NULL DEFAULT 'free',
-			is_premium boolean NOT NULL DEFAULT false,
-			trial_ends_at timestamptz
-		);
+	_, err = pg.Exec(ctx, profilesTable+`
 		INSERT INTO profiles (email, stripe_customer_id, plan, is_premium) VALUES
 			('paid@example.com', 'cus_paid', 'free', false),
 			('kept@example.com', 'cus_kept', 'pro', true),
@@ -88,7 +80,7 @@ func newRepairWorld(t *testing.T) *repairWorld {
 	admin, _ := app.addUser(owner, "admin@example.com", db.RoleAdmin)
 	admin2, _ := app.addUser(owner, "admin2@example.com", db.RoleAdmin)
 	member, _ := app.addUser(owner, "member@example.com", db.RoleMember)
-	p := postgresProject(t, owner)
+	p := owner.stackProject("PG app", "postgres")
 	path := "/api/projects/" + p.ID
 	owner.mustDo("POST", path+"/database", map[string]string{"connection_string": dsn, "repair_connection_string": u.String()}, 200)
 	owner.mustDo("POST", path+"/stripe", map[string]string{"api_key": testStripeKey}, 200)

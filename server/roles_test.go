@@ -156,19 +156,15 @@ func TestEveryRouteByRole(t *testing.T) {
 	rank := map[string]int{"public": 0, "none": 0, "member": 1, "admin": 2, "owner": 3}
 
 	newFixture := func() fixture {
-		var p projectView
-		owner.mustDo("POST", "/api/projects", map[string]string{"name": "Fixture"}, 201).json(t, &p)
-		owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": "Fixture", "billing_source": "stripe", "access_source": "clerk"}, 200)
-		app.connect(p.ID, "clerk", clerkfake.DefaultSecretKey)
-		app.connect(p.ID, "stripe", testStripeKey)
+		project := app.clerkProject(owner, "Fixture")
 		var inv inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "target" + uniq() + "@example.com", "role": "member"}, 201).json(t, &inv)
 		var u db.User
 		app.client().mustDo("POST", "/api/invites/"+tokenOf(inv.URL)+"/accept", map[string]string{"name": "Target", "password": testPassword}, 201).json(t, &u)
 		var pending inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "pending" + uniq() + "@example.com", "role": "member"}, 201).json(t, &pending)
-		incident, check := app.checkFixture(owner, p.ID)
-		dry, err := app.db.BeginCheck(t.Context(), db.Check{ProjectID: p.ID, Scope: "full", Trigger: "dry_run", DryRun: true}, "test")
+		incident, check := app.checkFixture(owner, project)
+		dry, err := app.db.BeginCheck(t.Context(), db.Check{ProjectID: project, Scope: "full", Trigger: "dry_run", DryRun: true}, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,9 +180,9 @@ func TestEveryRouteByRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ch channelView
-		owner.mustDo("POST", "/api/projects/"+p.ID+"/notification-channels", map[string]any{"kind": "webhook", "name": "fixture",
+		owner.mustDo("POST", "/api/projects/"+project+"/notification-channels", map[string]any{"kind": "webhook", "name": "fixture",
 			"url": "http://127.0.0.1:9/hook", "events": map[string]any{"digest": true}}, 201).json(t, &ch)
-		return fixture{project: p.ID, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID,
+		return fixture{project: project, member: u.ID, invite: pending.ID, token: tokenOf(pending.URL), incident: incident, check: check, dryRun: dry.ID,
 			repair: rep.ID, apiKey: key.ID, channel: ch.ID}
 	}
 

@@ -18,8 +18,7 @@ import (
 func TestConnectStripe(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Billing"}, 201).json(t, &p)
+	p := owner.newProject("Billing")
 	if p.WebhookURL != app.srv.URL+"/api/webhooks/stripe/"+p.ID || len(p.WebhookEvents) != len(billing.ActedOnEvents) || !slices.Contains(p.WebhookEvents, "charge.dispute.closed") {
 		t.Errorf("webhook block: %q %v", p.WebhookURL, p.WebhookEvents)
 	}
@@ -83,8 +82,7 @@ func TestConnectStripe(t *testing.T) {
 func TestLoadPricesFromStripe(t *testing.T) {
 	app := newTestApp(t)
 	owner, _ := app.setupOwner()
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": "Billing"}, 201).json(t, &p)
+	p := owner.newProject("Billing")
 	path := "/api/projects/" + p.ID + "/stripe/prices"
 	r := owner.mustDo("GET", path, nil, 409)
 	if _, msg := r.errorInfo(t); msg != "Connect Stripe on step 2 first." {
@@ -111,7 +109,7 @@ func TestLoadPricesFromStripe(t *testing.T) {
 func TestTestStripeKeyBesideLiveClerkWarns(t *testing.T) {
 	app := newTestApp(t)
 	owner, ownerUser := app.setupOwner()
-	p := clerkProject(t, owner)
+	p := owner.stackProject("Clerk app", "clerk")
 	if err := app.db.ConnectAccessSource(t.Context(), dbConnection(p.ID, "clerk", "sk_live_…abcd", true, ownerUser.ID)); err != nil {
 		t.Fatal(err)
 	}

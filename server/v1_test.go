@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"parityrail/apikey"
-	"parityrail/demo/clerkfake"
 )
 
 // TestEveryV1RouteByKey walks every /api/v1 and /api/mcp route as every kind
@@ -164,15 +163,4 @@ func TestKeyRequestsLogOnlyThePrefix(t *testing.T) {
 	}
 	// The secret scanner (checked at cleanup) fails the test if a whole key
 	// was logged.
-}
-
-// clerkProject is a project on the test app's Stripe and Clerk fakes.
-func (a *testApp) clerkProject(owner *client, name string) string {
-	a.t.Helper()
-	var p projectView
-	owner.mustDo("POST", "/api/projects", map[string]string{"name": name}, 201).json(a.t, &p)
-	owner.mustDo("PUT", "/api/projects/"+p.ID+"/stack", map[string]string{"name": name, "billing_source": "stripe", "access_source": "clerk"}, 200)
-	a.connect(p.ID, "clerk", clerkfake.DefaultSecretKey)
-	a.connect(p.ID, "stripe", testStripeKey)
-	return p.ID
 }
