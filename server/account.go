@@ -17,11 +17,7 @@ type passwordChange struct {
 // changePassword sets a new password after the current one is proven, and
 // signs the account out everywhere else (a stolen session dies with the old
 // password); this browser stays signed in.
-func (s *Server) changePassword(c echo.Context) error {
-	var req passwordChange
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) changePassword(c echo.Context, req passwordChange) error {
 	u := currentUser(c)
 	if req.CurrentPassword == "" {
 		return badRequest("current_password_required", "Enter your current password.").on("current_password")

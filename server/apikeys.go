@@ -95,11 +95,7 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 
 // createAPIKey makes a key for scripts, CI or an MCP client. The answer
 // carries the key once; only its hash is kept.
-func (s *Server) createAPIKey(c echo.Context) error {
-	var req createKeyRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) createAPIKey(c echo.Context, req createKeyRequest) error {
 	name := strings.TrimSpace(req.Name)
 	switch {
 	case name == "":

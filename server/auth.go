@@ -30,11 +30,7 @@ type setupRequest struct {
 	Name     string `json:"name"`
 }
 
-func (s *Server) setup(c echo.Context) error {
-	var req setupRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) setup(c echo.Context, req setupRequest) error {
 	email, name, err := validatePerson(req.Email, req.Name, req.Password)
 	if err != nil {
 		return err
@@ -58,11 +54,7 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) login(c echo.Context) error {
-	var req loginRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) login(c echo.Context, req loginRequest) error {
 	ctx := c.Request().Context()
 	email := strings.TrimSpace(req.Email)
 	if email == "" {

@@ -53,11 +53,7 @@ func (s *Server) getBudget(c echo.Context) error {
 
 // saveBudget sets the project's Stripe budget (0: the default). With
 // PARITYRAIL_STRIPE_MAX_RPS set the environment wins and this is refused.
-func (s *Server) saveBudget(c echo.Context) error {
-	var req budgetRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) saveBudget(c echo.Context, req budgetRequest) error {
 	p := currentProject(c)
 	if v, err := s.budgetOf(c, p); err != nil {
 		return err

@@ -103,11 +103,7 @@ type startCheckRequest struct {
 // GET …/checks/{checkId} shows its progress and, once it ended, its counts
 // and summary (a dry run's result: findings per kind, a sample, unmapped
 // prices, unmatched customers).
-func (s *Server) startCheck(c echo.Context) error {
-	var req startCheckRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) startCheck(c echo.Context, req startCheckRequest) error {
 	req.Scope = strings.TrimSpace(req.Scope)
 	if req.Scope == "" {
 		req.Scope = check.ScopeFull
@@ -225,11 +221,7 @@ type scheduleUpdate struct {
 
 // saveSchedules edits the daily full and hourly recent check schedules
 // (five-field cron specs in UTC).
-func (s *Server) saveSchedules(c echo.Context) error {
-	var req map[string]scheduleUpdate
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) saveSchedules(c echo.Context, req map[string]scheduleUpdate) error {
 	p := currentProject(c)
 	changed, err := s.updatedSchedules(c.Request().Context(), p.ID, req)
 	if err != nil {

@@ -19,11 +19,7 @@ type clerkConnectRequest struct {
 
 // connectClerk is step 3's "Test & connect" for Clerk: the key is checked by
 // shape, then by GET /users?limit=1, and only then sealed and stored.
-func (s *Server) connectClerk(c echo.Context) error {
-	var req clerkConnectRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) connectClerk(c echo.Context, req clerkConnectRequest) error {
 	p := currentProject(c)
 	ctx := c.Request().Context()
 	if err := s.confirmReplace(c, p, "clerk", req.Replace); err != nil {

@@ -25,11 +25,7 @@ type databaseConnectRequest struct {
 // read connection (always read-only) must reach at least one readable table;
 // the optional repair connection must log in, and hold the UPDATE grants when
 // the access columns are already mapped.
-func (s *Server) connectDatabase(c echo.Context) error {
-	var req databaseConnectRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) connectDatabase(c echo.Context, req databaseConnectRequest) error {
 	p := currentProject(c)
 	readString, err := s.validConnString(req.ConnectionString)
 	if err != nil {

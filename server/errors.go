@@ -193,6 +193,19 @@ func decode(c echo.Context, v any) error {
 	return nil
 }
 
+// withBody adapts a handler that takes its request body: the body is decoded
+// (strictly, as decode does) before the handler runs, so the handler's
+// signature names the JSON it accepts and starts from it.
+func withBody[T any](h func(echo.Context, T) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var body T
+		if err := decode(c, &body); err != nil {
+			return err
+		}
+		return h(c, body)
+	}
+}
+
 // list is the envelope for every list answer.
 type list[T any] struct {
 	Items      []T    `json:"items"`

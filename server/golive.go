@@ -20,11 +20,7 @@ type dryRunDoneRequest struct {
 // completeDryRun is step 7's "Continue": it records that the person saw a
 // finished dry run of this project and marks step 7 done. Members may do it,
 // as they may run the dry run.
-func (s *Server) completeDryRun(c echo.Context) error {
-	var req dryRunDoneRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) completeDryRun(c echo.Context, req dryRunDoneRequest) error {
 	p := currentProject(c)
 	id := strings.TrimSpace(req.CheckID)
 	if id == "" {
@@ -65,11 +61,7 @@ type goLiveView struct {
 // project's first real full check (so a project that cannot be checked yet
 // changes nothing), then applies the schedules and the repairs switch, marks
 // step 8 done and the project onboarded, and ledgers it.
-func (s *Server) goLive(c echo.Context) error {
-	var req goLiveRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) goLive(c echo.Context, req goLiveRequest) error {
 	ctx := c.Request().Context()
 	p := currentProject(c)
 	u := currentUser(c)

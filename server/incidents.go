@@ -334,11 +334,7 @@ func ignoreReason(raw string) (string, error) {
 	return ledgerReason(raw, "this incident is intentional")
 }
 
-func (s *Server) ignoreIncident(c echo.Context) error {
-	var req ignoreRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) ignoreIncident(c echo.Context, req ignoreRequest) error {
 	reason, err := ignoreReason(req.Reason)
 	if err != nil {
 		return err
@@ -430,11 +426,7 @@ const maxBulkIDs = 500
 // acknowledgeIncidents acknowledges the open incidents among ids in one
 // transaction. Ids of another project's incidents are untouched and counted
 // as not found; when none of the ids is this project's, the answer is 404.
-func (s *Server) acknowledgeIncidents(c echo.Context) error {
-	var req bulkAcknowledgeRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) acknowledgeIncidents(c echo.Context, req bulkAcknowledgeRequest) error {
 	ids := make([]string, 0, len(req.IDs))
 	for _, id := range req.IDs {
 		if id = strings.TrimSpace(id); id != "" {

@@ -55,11 +55,7 @@ func (s *Server) getMappings(c echo.Context) error {
 
 // saveMappings stores steps 4–6 (and the policy). Sections left out keep
 // their saved value; each section sent marks its step done.
-func (s *Server) saveMappings(c echo.Context) error {
-	var update mapping.Mapping
-	if err := decode(c, &update); err != nil {
-		return err
-	}
+func (s *Server) saveMappings(c echo.Context, update mapping.Mapping) error {
 	p := currentProject(c)
 	if p.AccessSource == "" && (update.Identity != nil || update.Access != nil) {
 		return newError(http.StatusConflict, "no_access_source", "Choose the access-state source on step 1 (Stack) first.")

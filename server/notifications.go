@@ -138,11 +138,7 @@ func channelName(raw *string, kind string) (string, error) {
 
 // createChannel adds a channel; a webhook channel's signing secret is in
 // the answer this once.
-func (s *Server) createChannel(c echo.Context) error {
-	var req channelRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) createChannel(c echo.Context, req channelRequest) error {
 	name, err := channelName(req.Name, req.Kind)
 	if err != nil {
 		return err
@@ -184,11 +180,7 @@ func (s *Server) channelOf(c echo.Context) (db.Channel, error) {
 
 // updateChannel changes a channel's name, address, events, or rotates a
 // webhook's secret (answered once).
-func (s *Server) updateChannel(c echo.Context) error {
-	var req channelRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) updateChannel(c echo.Context, req channelRequest) error {
 	ch, err := s.channelOf(c)
 	if err != nil {
 		return err

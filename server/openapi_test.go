@@ -35,11 +35,12 @@ type openAPIParam struct {
 }
 
 type openAPIOp struct {
-	Summary    string                 `yaml:"summary"`
-	Role       string                 `yaml:"x-role"`
-	Parameters []openAPIParam         `yaml:"parameters"`
-	Responses  map[string]yaml.Node   `yaml:"responses"`
-	Security   *[]map[string][]string `yaml:"security"`
+	Summary     string                 `yaml:"summary"`
+	Role        string                 `yaml:"x-role"`
+	Parameters  []openAPIParam         `yaml:"parameters"`
+	RequestBody map[string]any         `yaml:"requestBody"`
+	Responses   map[string]yaml.Node   `yaml:"responses"`
+	Security    *[]map[string][]string `yaml:"security"`
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "patch", "head", "options"}
@@ -91,18 +92,21 @@ func echoToOpenAPI(path string) string {
 }
 
 // routeRoles reads the guard of every route from routes.go: the first of
-// member, admin or owner among a route's middleware, or public.
-func routeRoles(t *testing.T) map[string]string {
+// member, admin or owner among a route's middleware, or public. bodies are
+// the routes whose handler withBody wraps.
+func routeRoles(t *testing.T) (roles map[string]string, bodies map[string]bool) {
 	t.Helper()
 	src, err := os.ReadFile("routes.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile(`(?m)^\s*e\.(GET|POST|PUT|PATCH|DELETE)\("([^"]+)", s\.\w+((?:, [\w.]+)*)\)`)
-	roles := map[string]string{}
+	re := regexp.MustCompile(`(?m)^\s*e\.(GET|POST|PUT|PATCH|DELETE)\("([^"]+)", (withBody\()?s\.\w+\)?((?:, [\w.]+)*)\)`)
+	roles, bodies = map[string]string{}, map[string]bool{}
 	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		key := m[1] + " " + echoToOpenAPI(m[2])
+		bodies[key] = m[3] != ""
 		role := "public"
-		for _, arg := range strings.Split(m[3], ", ") {
+		for _, arg := range strings.Split(m[4], ", ") {
 			if arg == "member" || arg == "admin" || arg == "owner" {
 				role = arg
 				break
@@ -115,12 +119,12 @@ func routeRoles(t *testing.T) map[string]string {
 				role = "apikey:repair"
 			}
 		}
-		roles[m[1]+" "+echoToOpenAPI(m[2])] = role
+		roles[key] = role
 	}
 	if len(roles) < 40 {
 		t.Fatalf("read only %d routes from routes.go; is the pattern out of date?", len(roles))
 	}
-	return roles
+	return roles, bodies
 }
 
 // TestOpenAPIMatchesRouter: every route on the real router is documented
@@ -162,7 +166,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		t.Errorf("openapi.yaml documents %s, which is not a route", k)
 	}
 
-	roles := routeRoles(t)
+	roles, bodies := routeRoles(t)
 	paramRe := regexp.MustCompile(`\{([^}]+)\}`)
 	for k, op := range ops {
 		method, path, _ := strings.Cut(k, " ")
@@ -173,6 +177,9 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 			t.Errorf("%s: its line in routes.go was not understood", k)
 		} else if op.Role != want {
 			t.Errorf("%s: x-role %q, routes.go guards it as %q", k, op.Role, want)
+		}
+		if bodies[k] && op.RequestBody == nil {
+			t.Errorf("%s: routes.go decodes a JSON body (withBody), openapi.yaml documents none", k)
 		}
 		if len(op.Responses) == 0 {
 			t.Errorf("%s documents no responses", k)

@@ -73,17 +73,9 @@ func projectName(raw string) (string, error) {
 	return name, nil
 }
 
-// decodeProjectName reads {"name": …}, the body of create and rename.
-func decodeProjectName(c echo.Context) (string, error) {
-	var req projectNameRequest
-	if err := decode(c, &req); err != nil {
-		return "", err
-	}
-	return projectName(req.Name)
-}
-
-func (s *Server) createProject(c echo.Context) error {
-	name, err := decodeProjectName(c)
+// createProject and renameProject take {"name": …}.
+func (s *Server) createProject(c echo.Context, req projectNameRequest) error {
+	name, err := projectName(req.Name)
 	if err != nil {
 		return err
 	}
@@ -94,8 +86,8 @@ func (s *Server) createProject(c echo.Context) error {
 	return c.JSON(http.StatusCreated, s.viewProject(c, p))
 }
 
-func (s *Server) renameProject(c echo.Context) error {
-	name, err := decodeProjectName(c)
+func (s *Server) renameProject(c echo.Context, req projectNameRequest) error {
+	name, err := projectName(req.Name)
 	if err != nil {
 		return err
 	}
@@ -122,11 +114,7 @@ type stackRequest struct {
 
 // saveStack records onboarding step 1: the name and where billing and access
 // state come from.
-func (s *Server) saveStack(c echo.Context) error {
-	var req stackRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) saveStack(c echo.Context, req stackRequest) error {
 	name, err := projectName(req.Name)
 	if err != nil {
 		return err

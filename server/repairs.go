@@ -168,11 +168,7 @@ type rejectRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (s *Server) rejectRepair(c echo.Context) error {
-	var req rejectRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) rejectRepair(c echo.Context, req rejectRequest) error {
 	reason, err := ledgerReason(req.Reason, "this repair is rejected")
 	if err != nil {
 		return err

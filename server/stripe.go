@@ -58,11 +58,7 @@ func (s *Server) keepStoredExtra(ctx context.Context, conn *db.Connection) error
 
 // connectStripe is step 2's "Test & connect": every read the product needs
 // is probed with a limit=1 list before anything is stored.
-func (s *Server) connectStripe(c echo.Context) error {
-	var req stripeConnectRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) connectStripe(c echo.Context, req stripeConnectRequest) error {
 	key, mode, err := billing.ValidateKey(req.APIKey)
 	if err != nil {
 		return badRequest("stripe_invalid_key", "%s", err.Error())

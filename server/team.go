@@ -25,11 +25,7 @@ type roleRequest struct {
 
 // changeRole is owner-only (see routes.go); nobody changes their own role or
 // the owner's, and ownership is not handed over here.
-func (s *Server) changeRole(c echo.Context) error {
-	var req roleRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) changeRole(c echo.Context, req roleRequest) error {
 	if req.Role != db.RoleAdmin && req.Role != db.RoleMember {
 		return badRequest("invalid_role", "Role must be admin or member.")
 	}
@@ -128,11 +124,7 @@ type inviteRequest struct {
 	Role  db.Role `json:"role"`
 }
 
-func (s *Server) createInvite(c echo.Context) error {
-	var req inviteRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) createInvite(c echo.Context, req inviteRequest) error {
 	email, err := validateEmail(req.Email)
 	if err != nil {
 		return err

@@ -67,11 +67,7 @@ func pageLimit(raw string, def int) (int, error) {
 
 // v1Run starts a check: 202 with where to follow it, or 200 with the
 // verdict when a one-customer check ends within 20 s.
-func (s *Server) v1Run(c echo.Context) error {
-	var req runRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) v1Run(c echo.Context, req runRequest) error {
 	k := currentKey(c)
 	p, err := s.keyProject(c, k, req.ProjectID)
 	if err != nil {
@@ -126,11 +122,7 @@ func (s *Server) v1Mismatch(c echo.Context) error {
 
 // v1Ignore ignores a mismatch; asking again answers the same and adds
 // nothing to the ledger.
-func (s *Server) v1Ignore(c echo.Context) error {
-	var req ignoreRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+func (s *Server) v1Ignore(c echo.Context, req ignoreRequest) error {
 	ctx := c.Request().Context()
 	inc, err := s.keyIncident(ctx, currentKey(c), c.Param("mismatchId"))
 	if err != nil {
