@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"parityrail/access/clerk"
 	"parityrail/db"
 	"parityrail/repair"
 )
@@ -44,16 +43,6 @@ func (s *Server) connectClerk(c echo.Context, req clerkConnectRequest) error {
 	return s.answerConnected(c, p.ID, "clerk", nil)
 }
 
-// projectClerk opens the project's stored Clerk key (a demo project's world
-// otherwise).
-func (s *Server) projectClerk(c echo.Context) (*clerk.Client, error) {
-	client, err := s.sources.ClerkClient(c.Request().Context(), currentProject(c))
-	if err != nil {
-		return nil, sourceAnswer(err)
-	}
-	return client, nil
-}
-
 type metadataKeysView struct {
 	UserKeys             []string `json:"user_keys"`
 	OrganizationKeys     []string `json:"organization_keys"`
@@ -64,7 +53,7 @@ type metadataKeysView struct {
 // clerkMetadataKeys samples recent users (and organizations when asked) for
 // step 6's dropdowns. Every call re-samples, which is what "Retry" needs.
 func (s *Server) clerkMetadataKeys(c echo.Context) error {
-	client, err := s.projectClerk(c)
+	client, err := projectSource(c, s.sources.ClerkClient)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -56,4 +57,15 @@ func (s *Server) confirmReplace(c echo.Context, p db.Project, kind string, confi
 	return newError(http.StatusConflict, "replace_required",
 		"This project already reads access state from %s (%s). Connecting %s replaces it: connect a Postgres database or Clerk, not both. Confirm to replace it.",
 		accessSourceNames[other], existing.Label, accessSourceNames[kind])
+}
+
+// projectSource opens one of the current project's stored sources with open
+// (a demo project's world otherwise), answering a refusal with its code.
+func projectSource[T any](c echo.Context, open func(context.Context, db.Project) (T, error)) (T, error) {
+	src, err := open(c.Request().Context(), currentProject(c))
+	if err != nil {
+		var none T
+		return none, sourceAnswer(err)
+	}
+	return src, nil
 }

@@ -198,7 +198,7 @@ func (s *Server) probeChargesAndDisputes(c echo.Context) error {
 	if isDemo(p) {
 		return nil
 	}
-	cl, err := s.projectStripe(c)
+	cl, err := projectSource(c, s.sources.StripeClient)
 	if err != nil {
 		return err
 	}

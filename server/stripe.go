@@ -108,16 +108,6 @@ func (s *Server) connectStripe(c echo.Context, req stripeConnectRequest) error {
 	return s.answerConnected(c, p.ID, "stripe", warnings)
 }
 
-// projectStripe opens the project's stored Stripe key (a demo project's
-// world otherwise).
-func (s *Server) projectStripe(c echo.Context) (*billing.Client, error) {
-	client, err := s.sources.StripeClient(c.Request().Context(), currentProject(c))
-	if err != nil {
-		return nil, sourceAnswer(err)
-	}
-	return client, nil
-}
-
 // optionalReads says what each optional read adds, for the warning a
 // key without it gets on "Test & connect".
 var optionalReads = map[string]string{
@@ -173,7 +163,7 @@ type priceListView struct {
 // Products read the rows come without product names, and a note says which
 // permission adds them.
 func (s *Server) stripePrices(c echo.Context) error {
-	client, err := s.projectStripe(c)
+	client, err := projectSource(c, s.sources.StripeClient)
 	if err != nil {
 		return err
 	}

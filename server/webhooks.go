@@ -77,7 +77,7 @@ func (s *Server) stripeWebhook(c echo.Context) error {
 	if acted && ev.CustomerID == "" && ev.ChargeID != "" {
 		// A dispute names its charge only: the charge names the customer.
 		c.Set(ctxProject, p)
-		if cl, err := s.projectStripe(c); err != nil {
+		if cl, err := projectSource(c, s.sources.StripeClient); err != nil {
 			s.log.Warn("webhook: Stripe cannot be opened to read the disputed charge", "project", p.ID, "err", err)
 		} else {
 			if ev.CustomerID, err = cl.ChargeCustomer(ctx, ev.ChargeID); err != nil {
