@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/big"
@@ -21,9 +20,7 @@ import (
 // nothing more. It sets a new random password, prints it once, and ends
 // every session of the account.
 func runResetPasswordCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("reset-password", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", "", "data folder (default PARITYRAIL_DATA_DIR or the binary's folder)")
+	fs, dataDir := stateFlags("reset-password", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

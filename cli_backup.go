@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,10 +11,8 @@ import (
 // runBackupCommand is `parityrail backup [--out file] [--data-dir dir]`: a
 // consistent copy of the database, safe while the app runs.
 func runBackupCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, dataDir := stateFlags("backup", stderr)
 	out := fs.String("out", "", "backup file (default parityrail-backup-<UTC time>.db in the data folder)")
-	dataDir := fs.String("data-dir", "", "data folder (default PARITYRAIL_DATA_DIR or the binary's folder)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

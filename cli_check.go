@@ -93,19 +93,37 @@ func toCheckJSON(c db.Check) checkJSON {
 // openState opens the database and vault of the data folder the flags and
 // environment name, for the CLI commands.
 func openState(dataDir string, stderr io.Writer) (config, *db.DB, error) {
-	cfg, _, err := parseConfig(nil, stderr)
+	cfg, path, err := statePath(dataDir, stderr)
 	if err != nil {
 		return cfg, nil, err
+	}
+	store, err := db.Open(path)
+	return cfg, store, err
+}
+
+// statePath finds the database file of the data folder (dataDir, else the
+// configured one); it must exist.
+func statePath(dataDir string, stderr io.Writer) (config, string, error) {
+	cfg, _, err := parseConfig(nil, stderr)
+	if err != nil {
+		return cfg, "", err
 	}
 	if dataDir != "" {
 		cfg.DataDir = dataDir
 	}
 	path := filepath.Join(cfg.DataDir, "parityrail.db")
 	if _, err := os.Stat(path); err != nil {
-		return cfg, nil, fmt.Errorf("no ParityRail database at %s (set --data-dir or PARITYRAIL_DATA_DIR)", path)
+		return cfg, "", fmt.Errorf("no ParityRail database at %s (set --data-dir or PARITYRAIL_DATA_DIR)", path)
 	}
-	store, err := db.Open(path)
-	return cfg, store, err
+	return cfg, path, nil
+}
+
+// stateFlags starts the flags of a command on the local database, with the
+// --data-dir each of them takes.
+func stateFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs, fs.String("data-dir", "", "data folder (default PARITYRAIL_DATA_DIR or the binary's folder)")
 }
 
 // checkFlags are the flags of `parityrail check`.
@@ -293,11 +311,9 @@ func runLedgerCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, checkUsage)
 		return errors.New("usage: parityrail ledger verify [--project id]")
 	}
-	fs := flag.NewFlagSet("parityrail ledger verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, dataDir := stateFlags("parityrail ledger verify", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, checkUsage) }
 	project := fs.String("project", "", "")
-	dataDir := fs.String("data-dir", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"database/sql"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"parityrail/db"
 )
@@ -16,26 +13,17 @@ import (
 // database's migration and what this binary would apply, read without
 // changing anything (the file is opened read-only).
 func runMigrateCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, dataDir := stateFlags("migrate", stderr)
 	status := fs.Bool("status", false, "print the current and pending migrations")
-	dataDir := fs.String("data-dir", "", "data folder (default PARITYRAIL_DATA_DIR or the binary's folder)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if !*status {
 		return fmt.Errorf("usage: parityrail migrate --status [--data-dir dir] (migrations are applied when the app starts)")
 	}
-	cfg, _, err := parseConfig(nil, stderr)
+	_, path, err := statePath(*dataDir, stderr)
 	if err != nil {
 		return err
-	}
-	if *dataDir != "" {
-		cfg.DataDir = *dataDir
-	}
-	path := filepath.Join(cfg.DataDir, "parityrail.db")
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("no database at %s", path)
 	}
 	conn, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
