@@ -25,10 +25,7 @@ func TestBackupUnderWrites(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
-	live, err := db.Open(filepath.Join(dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	live := openStore(t, dir)
 	defer live.Close()
 	if _, err := live.CreateOwner(ctx, "o@example.com", "O", "x"); err != nil {
 		t.Fatal(err)
@@ -89,10 +86,7 @@ func TestBackupUnderWrites(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(restored, "parityrail.db"), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	back, err := db.Open(filepath.Join(restored, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := openStore(t, restored)
 	defer back.Close()
 	got := count(back)
 	if got < before || got > after {

@@ -22,6 +22,7 @@ import (
 	"parityrail/demo/stripefake"
 	"parityrail/fulfillment"
 	"parityrail/mapping"
+	"parityrail/vault"
 )
 
 const cliStripeKey = "sk_test_parityrailCLIWorld0000000001"
@@ -65,18 +66,7 @@ func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWo
 		return map[string]any{"stripe_customer_id": fmt.Sprintf("cus_%05d", i), "plan": "free"}
 	})
 
-	cfg, _, err := parseConfig(nil, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := openVault(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := db.Open(filepath.Join(dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, store := localState(t)
 	defer store.Close()
 	ctx := context.Background()
 	owner, _ := store.CreateOwner(ctx, "o@example.com", "O", "x")
@@ -100,6 +90,21 @@ func newCLIWorld(t *testing.T, customers int, clerkLatency time.Duration) *cliWo
 		t.Fatal(err)
 	}
 	return &cliWorld{dir: dir, project: p.ID, stripe: sf, clerk: cf, users: users, subs: subs}
+}
+
+// localState opens the vault and the database of the data folder the
+// environment names, as the binary does; the caller closes the store.
+func localState(t *testing.T) (*vault.Vault, *db.DB) {
+	t.Helper()
+	cfg, _, err := parseConfig(nil, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := openVault(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, openStore(t, cfg.DataDir)
 }
 
 func TestCheckAndLedgerCommands(t *testing.T) {
@@ -231,10 +236,7 @@ func TestKilledCheck(t *testing.T) {
 	}
 
 	// A webhook re-check queued meanwhile must survive the restart.
-	store, err := db.Open(filepath.Join(w.dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, w.dir)
 	if _, err := store.RecordWebhookEvent(context.Background(), w.project, db.WebhookEvent{ID: "evt_1", Type: "invoice.paid",
 		CustomerID: "cus_00007", ActedOn: true, Created: time.Now()}, 0); err != nil {
 		t.Fatal(err)

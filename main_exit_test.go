@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,10 +45,7 @@ func TestCheckExitCodesGateAPipeline(t *testing.T) {
 	ctx := context.Background()
 
 	// A key for the --server runs, made as an admin would.
-	store, err := db.Open(filepath.Join(w.dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, w.dir)
 	key := apikey.New()
 	prefix, last4 := apikey.Shown(key)
 	if _, err := store.CreateAPIKey(ctx, db.APIKey{Name: "CI", ProjectID: w.project, Capability: "read", Prefix: prefix, Last4: last4, CreatedBy: "usr_ci"}, apikey.Hash(key)); err != nil {

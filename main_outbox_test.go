@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -47,18 +46,7 @@ func TestNotificationOutboxSurvivesKill9(t *testing.T) {
 	defer recv.Close()
 	defer close(hold)
 
-	cfg, _, err := parseConfig(nil, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := openVault(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := db.Open(filepath.Join(w.dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, store := localState(t)
 	defer store.Close()
 	owner, _ := store.GetUserByEmail(ctx, "o@example.com")
 	if _, err := store.CompleteGoLive(ctx, db.GoLive{ProjectID: w.project, UserID: owner.ID}); err != nil {

@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"parityrail/db"
 )
 
 // startApp runs serve in the background like `parityrail serve` would, and
@@ -36,6 +38,17 @@ func startApp(t *testing.T, cfg config) (string, func()) {
 			t.Errorf("shutdown: %v", err)
 		}
 	}
+}
+
+// openStore opens the database of a data folder as the binary does; the
+// caller closes it.
+func openStore(t *testing.T, dir string) *db.DB {
+	t.Helper()
+	store, err := db.Open(filepath.Join(dir, "parityrail.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
 
 type browser struct {

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"parityrail/db"
 	"parityrail/demo/stripefake"
 )
 
@@ -158,10 +157,7 @@ func TestKill9DuringAWebhookBurst(t *testing.T) {
 	second.Process.Signal(syscall.SIGTERM)
 	second.Wait()
 
-	store, err := db.Open(filepath.Join(w.dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, w.dir)
 	res, err := store.VerifyLedger(context.Background(), "")
 	store.Close()
 	if err != nil || res.Broken != nil {
