@@ -36,7 +36,7 @@ func TestConnectClerkStoresOnlyASealedKeyAndShowsTheMaskedLabel(t *testing.T) {
 		}
 	}
 	var sealed string
-	rawDB(t, app).QueryRow(`SELECT sealed_secret FROM connections WHERE project_id = ?`, p.ID).Scan(&sealed)
+	rawDB(t, app, "mode=ro").QueryRow(`SELECT sealed_secret FROM connections WHERE project_id = ?`, p.ID).Scan(&sealed)
 	if sealed == "" || strings.Contains(sealed, "sk_test") {
 		t.Errorf("stored secret is not sealed: %q", sealed)
 	}

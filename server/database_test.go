@@ -147,7 +147,7 @@ func TestConnectPostgresAndMapFromTheSchema(t *testing.T) {
 		}
 	}
 	var sealed string
-	rawDB(t, app).QueryRow(`SELECT sealed_secret FROM connections WHERE project_id = ?`, p.ID).Scan(&sealed)
+	rawDB(t, app, "mode=ro").QueryRow(`SELECT sealed_secret FROM connections WHERE project_id = ?`, p.ID).Scan(&sealed)
 	if strings.Contains(sealed, "postgres://") {
 		t.Error("the connection string is stored in the clear")
 	}

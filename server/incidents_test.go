@@ -1,7 +1,6 @@
 package server
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -254,15 +253,7 @@ func TestCustomerLedgerBrokenAt(t *testing.T) {
 	}
 	target := cv.Ledger.Entries[count-1].N
 
-	path, err := w.app.db.Path()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := rawDB(t, w.app, "_busy_timeout=5000")
 	if _, err := raw.Exec(`DROP TRIGGER ledger_no_update`); err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,16 @@ import (
 	"parityrail/db"
 )
 
-// rawDB opens the test's SQLite file directly, to check what is stored.
-func rawDB(t *testing.T, app *testApp) *sql.DB {
+// rawDB opens the test's SQLite file directly, with the driver's options:
+// mode=ro to check what is stored, _busy_timeout=5000 to tamper with it
+// behind the API's back.
+func rawDB(t *testing.T, app *testApp, options string) *sql.DB {
 	t.Helper()
 	path, err := app.db.Path()
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	conn, err := sql.Open("sqlite3", "file:"+path+"?"+options)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -319,15 +318,7 @@ func TestRepairCannotWriteUnmappedColumn(t *testing.T) {
 	d := w.incident("cus_paid")
 	// A tampered stored proposal asks to write the email column, whose value
 	// the role could even read: the mapping at execution time refuses it.
-	path, err := w.app.db.Path()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlite, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlite.Close()
+	sqlite := rawDB(t, w.app, "_busy_timeout=5000")
 	for _, plan := range []string{
 		`{"kind":"paid_without_access","subject_kind":"row","subject_id":"%s","table":"public.profiles","fields":[{"field":"plan","path":"email","before":"paid@example.com","after":"evil@example.com"}],"reason":"x"}`,
 		`{"kind":"paid_without_access","subject_kind":"row","subject_id":"%s","table":"public.profiles","fields":[{"field":"email","path":"email","before":"paid@example.com","after":"evil@example.com"}],"reason":"x"}`,
