@@ -90,7 +90,7 @@ func toCheckJSON(c db.Check) checkJSON {
 		Error: c.Error, Counts: c.Counts, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}
 }
 
-// openState opens the database and vault of the data folder the flags and
+// openState opens the database of the data folder the flags and
 // environment name, for the CLI commands.
 func openState(dataDir string, stderr io.Writer) (config, *db.DB, error) {
 	cfg, path, err := statePath(dataDir, stderr)
