@@ -87,17 +87,18 @@ func (s *Server) toolAnswer(v any, err error) (*mcp.CallToolResult, any, error) 
 }
 
 // Tool inputs. Optional fields carry omitempty (not required in the schema).
+// The tools that act on one project embed projectInput.
 type (
 	noInput      struct{}
 	projectInput struct {
 		ProjectID string `json:"project_id,omitempty" jsonschema:"the project (prj_…); omit when the key reaches one project"`
 	}
 	customerInput struct {
-		ProjectID  string `json:"project_id,omitempty" jsonschema:"the project (prj_…); omit when the key reaches one project"`
+		projectInput
 		CustomerID string `json:"customer_id" jsonschema:"the Stripe customer id (cus_…)"`
 	}
 	incidentsInput struct {
-		ProjectID  string `json:"project_id,omitempty" jsonschema:"the project (prj_…); omit when the key reaches one project"`
+		projectInput
 		Status     string `json:"status,omitempty" jsonschema:"comma-separated statuses (open, acknowledged, repairing, verifying, resolved, ignored) or active for every unresolved, unignored one"`
 		Kind       string `json:"kind,omitempty" jsonschema:"paid_without_access, access_without_payment, wrong_plan, trial_mismatch, entitlement_mismatch, unmatched_customer or ambiguous_match"`
 		Severity   string `json:"severity,omitempty" jsonschema:"critical, high, medium or low"`
@@ -110,13 +111,13 @@ type (
 		IncidentID string `json:"incident_id" jsonschema:"the incident id (inc_…)"`
 	}
 	ledgerInput struct {
-		ProjectID  string `json:"project_id,omitempty" jsonschema:"the project (prj_…); omit when the key reaches one project"`
+		projectInput
 		CustomerID string `json:"customer_id" jsonschema:"the Stripe customer id (cus_…)"`
 		Cursor     string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
 		Limit      int    `json:"limit,omitempty" jsonschema:"entries per page, 1 to 500 (default 100)"`
 	}
 	runInput struct {
-		ProjectID  string `json:"project_id,omitempty" jsonschema:"the project (prj_…); omit when the key reaches one project"`
+		projectInput
 		CustomerID string `json:"customer_id,omitempty" jsonschema:"check just this Stripe customer and wait up to 20 s for its verdict"`
 		Scope      string `json:"scope,omitempty" jsonschema:"full (every customer, the default) or recent (customers with recent events); ignored with customer_id"`
 		DryRun     bool   `json:"dry_run,omitempty" jsonschema:"compare without filing or resolving incidents"`
