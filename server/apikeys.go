@@ -96,12 +96,9 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 // createAPIKey makes a key for scripts, CI or an MCP client. The answer
 // carries the key once; only its hash is kept.
 func (s *Server) createAPIKey(c echo.Context, req createKeyRequest) error {
-	name := strings.TrimSpace(req.Name)
-	switch {
-	case name == "":
-		return badRequest("invalid_name", "Name the key after what uses it, e.g. \"CI pipeline\".")
-	case len([]rune(name)) > 80:
-		return badRequest("invalid_name", "Key names can be at most 80 characters long.")
+	name, err := givenName(req.Name, "Key", "Name the key after what uses it, e.g. \"CI pipeline\".")
+	if err != nil {
+		return err
 	}
 	if req.Capability != db.CapabilityRead && req.Capability != db.CapabilityRepair {
 		return badRequest("invalid_capability", "Choose read (read state, run checks, ignore incidents) or repair (also approve repairs).")

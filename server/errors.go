@@ -206,6 +206,20 @@ func withBody[T any](h func(echo.Context, T) error) echo.HandlerFunc {
 	}
 }
 
+// givenName is a name a person gives a project, channel or key: trimmed,
+// required (missing says what to do when it is empty) and at most 80
+// characters (what names the thing in that message: "Project").
+func givenName(raw, what, missing string) (string, error) {
+	name := strings.TrimSpace(raw)
+	if name == "" {
+		return "", badRequest("invalid_name", "%s", missing)
+	}
+	if len([]rune(name)) > 80 {
+		return "", badRequest("invalid_name", "%s names can be at most 80 characters long.", what)
+	}
+	return name, nil
+}
+
 // list is the envelope for every list answer.
 type list[T any] struct {
 	Items      []T    `json:"items"`

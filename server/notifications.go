@@ -122,24 +122,18 @@ func channelEvents(ev *db.ChannelEvents) (db.ChannelEvents, error) {
 	return out, nil
 }
 
-func channelName(raw *string, kind string) (string, error) {
+func channelName(raw *string) (string, error) {
 	name := ""
 	if raw != nil {
-		name = strings.TrimSpace(*raw)
+		name = *raw
 	}
-	if name == "" {
-		return "", badRequest("invalid_name", "Name the channel, e.g. \"#billing-alerts\" or \"On-call email\".")
-	}
-	if len([]rune(name)) > 80 {
-		return "", badRequest("invalid_name", "Channel names can be at most 80 characters long.")
-	}
-	return name, nil
+	return givenName(name, "Channel", "Name the channel, e.g. \"#billing-alerts\" or \"On-call email\".")
 }
 
 // createChannel adds a channel; a webhook channel's signing secret is in
 // the answer this once.
 func (s *Server) createChannel(c echo.Context, req channelRequest) error {
-	name, err := channelName(req.Name, req.Kind)
+	name, err := channelName(req.Name)
 	if err != nil {
 		return err
 	}
@@ -189,7 +183,7 @@ func (s *Server) updateChannel(c echo.Context, req channelRequest) error {
 		return badRequest("invalid_kind", "A channel's kind cannot change; add a new channel instead.").on("kind")
 	}
 	if req.Name != nil {
-		if ch.Name, err = channelName(req.Name, ch.Kind); err != nil {
+		if ch.Name, err = channelName(req.Name); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -63,14 +62,7 @@ type projectNameRequest struct {
 }
 
 func projectName(raw string) (string, error) {
-	name := strings.TrimSpace(raw)
-	if name == "" {
-		return "", badRequest("invalid_name", "Give the project a name.")
-	}
-	if len([]rune(name)) > 80 {
-		return "", badRequest("invalid_name", "Project names can be at most 80 characters long.")
-	}
-	return name, nil
+	return givenName(raw, "Project", "Give the project a name.")
 }
 
 // createProject and renameProject take {"name": …}.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"database/sql"
+	"strings"
 	"testing"
 
 	"parityrail/db"
@@ -94,6 +95,34 @@ func TestSPAServingAndAPI404s(t *testing.T) {
 		r := c.mustDo("GET", path, nil, 404)
 		if code, _ := r.errorInfo(t); code != "not_found" {
 			t.Errorf("%s: %s", path, r.Body)
+		}
+	}
+}
+
+// Projects, notification channels and API keys take a name by one rule:
+// trimmed, required, at most 80 characters (not bytes), each refusal worded
+// for what it names.
+func TestGivenNames(t *testing.T) {
+	app := newTestApp(t)
+	owner, _ := app.setupOwner()
+	p := owner.newProject("  Acme  ")
+	if p.Name != "Acme" {
+		t.Errorf("name %q, want it trimmed", p.Name)
+	}
+	owner.newProject(strings.Repeat("é", 80))
+	long := strings.Repeat("é", 81)
+	channels := "/api/projects/" + p.ID + "/notification-channels"
+	for _, tc := range []struct{ path, name, msg string }{
+		{"/api/projects", " ", "Give the project a name."},
+		{"/api/projects", long, "Project names can be at most 80 characters long."},
+		{channels, "", `Name the channel, e.g. "#billing-alerts" or "On-call email".`},
+		{channels, long, "Channel names can be at most 80 characters long."},
+		{"/api/api-keys", "\t", `Name the key after what uses it, e.g. "CI pipeline".`},
+		{"/api/api-keys", long, "Key names can be at most 80 characters long."},
+	} {
+		r := owner.mustDo("POST", tc.path, map[string]string{"name": tc.name}, 400)
+		if code, msg := r.errorInfo(t); code != "invalid_name" || msg != tc.msg {
+			t.Errorf("POST %s %q: %s %q, want invalid_name %q", tc.path, tc.name, code, msg, tc.msg)
 		}
 	}
 }
