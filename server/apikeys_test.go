@@ -197,16 +197,7 @@ func TestScriptWithReadKeyListsChecksIgnoresAndCannotApprove(t *testing.T) {
 	if !bytes.Equal(first.Body, second.Body) {
 		t.Errorf("ignore is not idempotent:\n%s\n%s", first.Body, second.Body)
 	}
-	entries, err := app.db.ListLedger(t.Context(), w.project, db.LedgerQuery{IncidentID: inc.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ignored []db.LedgerView
-	for _, e := range entries {
-		if e.Kind == "incident_ignored" {
-			ignored = append(ignored, e)
-		}
-	}
+	ignored := app.ledgerKind(w.project, db.LedgerQuery{IncidentID: inc.ID}, "incident_ignored")
 	var stored []db.APIKey
 	stored, _ = app.db.ListAPIKeys(t.Context())
 	if len(ignored) != 1 || ignored[0].Actor != "apikey:"+stored[0].ID || !strings.Contains(string(ignored[0].Detail), `"api_key_name":"nightly script"`) {

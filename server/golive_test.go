@@ -130,21 +130,14 @@ func TestGoLive(t *testing.T) {
 		t.Errorf("schedules %+v", sc.Items)
 	}
 	// The ledger says who took it live, with what settings.
-	entries, err := w.app.db.ListLedger(t.Context(), w.project, db.LedgerQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, e := range entries {
-		if e.Kind == "project_live" {
-			found = true
-			if e.CheckID != live.Check.ID || e.Chain != "intact" || !strings.Contains(string(e.Detail), `"repairs_enabled":false`) || !strings.Contains(string(e.Detail), `"30 4 * * *"`) {
-				t.Errorf("ledger entry %+v %s", e, e.Detail)
-			}
-		}
-	}
-	if !found {
+	wentLive := w.app.ledgerKind(w.project, db.LedgerQuery{}, "project_live")
+	if len(wentLive) == 0 {
 		t.Error("no project_live ledger entry")
+	}
+	for _, e := range wentLive {
+		if e.CheckID != live.Check.ID || e.Chain != "intact" || !strings.Contains(string(e.Detail), `"repairs_enabled":false`) || !strings.Contains(string(e.Detail), `"30 4 * * *"`) {
+			t.Errorf("ledger entry %+v %s", e, e.Detail)
+		}
 	}
 
 	// The dashboard shows what the first check found.

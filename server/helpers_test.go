@@ -20,6 +20,7 @@ import (
 	"parityrail/demo/clerkfake"
 	"parityrail/demo/stripefake"
 	"parityrail/demo/world"
+	"parityrail/ledger"
 	"parityrail/vault"
 )
 
@@ -222,6 +223,23 @@ func (a *testApp) clerkProject(owner *client, name string) string {
 	a.connect(p.ID, "clerk", clerkfake.DefaultSecretKey)
 	a.connect(p.ID, "stripe", testStripeKey)
 	return p.ID
+}
+
+// ledgerKind lists a project's Access Ledger entries of one kind, oldest
+// first; q narrows the ledger first.
+func (a *testApp) ledgerKind(project string, q db.LedgerQuery, kind ledger.Kind) []db.LedgerView {
+	a.t.Helper()
+	entries, err := a.db.ListLedger(a.t.Context(), project, q)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var out []db.LedgerView
+	for _, e := range entries {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func tokenOf(inviteURL string) string {

@@ -127,16 +127,7 @@ func TestPolicyPreviewJudgesStoredReads(t *testing.T) {
 	if saved.Policy != longer || saved.Version != fulfillment.PolicyVersion(longer) {
 		t.Fatalf("saved: %+v", saved)
 	}
-	entries, err := w.app.db.ListLedger(t.Context(), w.project, db.LedgerQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var changed []db.LedgerView
-	for _, e := range entries {
-		if e.Kind == "policy_changed" {
-			changed = append(changed, e)
-		}
-	}
+	changed := w.app.ledgerKind(w.project, db.LedgerQuery{}, "policy_changed")
 	if len(changed) != 1 {
 		t.Fatalf("policy_changed entries: %d", len(changed))
 	}

@@ -508,17 +508,14 @@ func TestClerkGuidedFixAndRecheck(t *testing.T) {
 		rc.Subject == nil || rc.Subject.Fields.Plan == nil || rc.Subject.Fields.Plan.Raw != "pro" {
 		t.Errorf("after the fix: %+v", rc)
 	}
-	entries, _ := w.app.db.ListLedger(context.Background(), w.project, db.LedgerQuery{IncidentID: inc.ID})
 	var results []string
-	for _, e := range entries {
-		if e.Kind == "verification" {
-			var detail struct {
-				Result    string         `json:"result"`
-				ValuesNow map[string]any `json:"values_now"`
-			}
-			json.Unmarshal(e.Detail, &detail)
-			results = append(results, detail.Result+":"+fmt.Sprint(detail.ValuesNow["plan"]))
+	for _, e := range w.app.ledgerKind(w.project, db.LedgerQuery{IncidentID: inc.ID}, "verification") {
+		var detail struct {
+			Result    string         `json:"result"`
+			ValuesNow map[string]any `json:"values_now"`
 		}
+		json.Unmarshal(e.Detail, &detail)
+		results = append(results, detail.Result+":"+fmt.Sprint(detail.ValuesNow["plan"]))
 	}
 	if strings.Join(results, ",") != "still_wrong:free,held:pro" {
 		t.Errorf("verification entries = %v", results)
