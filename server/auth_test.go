@@ -1,7 +1,6 @@
 package server
 
 import (
-	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -133,20 +132,7 @@ func TestLoginLogoutAndServerSideSessions(t *testing.T) {
 // trusts X-Forwarded-For from loopback, as behind a reverse proxy).
 func loginFrom(c *client, ip, email, password string) response {
 	c.app.t.Helper()
-	if c.cookie(csrfCookie) == "" {
-		c.do("GET", "/api/setup", nil)
-	}
-	req, _ := http.NewRequest("POST", c.app.srv.URL+"/api/auth/login", strings.NewReader(`{"email":"`+email+`","password":"`+password+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-For", ip)
-	req.Header.Set(csrfHeader, c.cookie(csrfCookie))
-	res, err := c.http.Do(req)
-	if err != nil {
-		c.app.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return response{Status: res.StatusCode, Header: res.Header, Body: body}
+	return c.doWith("POST", "/api/auth/login", map[string]string{"email": email, "password": password}, http.Header{"X-Forwarded-For": {ip}})
 }
 
 func TestLoginThrottle(t *testing.T) {

@@ -132,6 +132,12 @@ func (c *client) cookie(name string) string {
 
 func (c *client) do(method, path string, body any) response {
 	c.app.t.Helper()
+	return c.doWith(method, path, body, nil)
+}
+
+// doWith is do with extra request headers.
+func (c *client) doWith(method, path string, body any, header http.Header) response {
+	c.app.t.Helper()
 	// Like the SPA, make sure a CSRF cookie exists before the first write.
 	if method != http.MethodGet && c.cookie(csrfCookie) == "" {
 		c.do(http.MethodGet, "/api/health", nil)
@@ -154,6 +160,11 @@ func (c *client) do(method, path string, body any) response {
 	}
 	if method != http.MethodGet {
 		req.Header.Set(csrfHeader, c.cookie(csrfCookie))
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
