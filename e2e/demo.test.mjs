@@ -11,10 +11,12 @@ import {
   launchBrowser,
   missingPrerequisite,
   newPage,
+  OWNER,
   repoRoot,
   screenshot,
   screenshotDir,
   startServer,
+  submitSetupForm,
 } from './harness.mjs';
 
 // kindLabel in frontend/src/components/incident.tsx.
@@ -61,10 +63,7 @@ test('newcomer: fresh binary → owner setup → Explore with demo data → dash
 
     await page.goto('/');
     await page.waitForURL('**/setup');
-    await page.getByLabel('Name').fill('Nina Newcomer');
-    await page.getByLabel('Email').fill('nina@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await submitSetupForm(page, { name: 'Nina Newcomer', email: 'nina@example.com', password: 'correct horse battery staple' });
 
     // The first-run screen: the demo, or a project of one's own.
     await page.waitForURL('**/welcome');
@@ -174,10 +173,7 @@ test('wizard: Demo data on step 1 → steps 2–3 connected without keys → ste
     browser = await launchBrowser();
     const { page, problems } = await newPage(browser, server.baseURL);
     await page.goto('/setup');
-    await page.getByLabel('Name').fill('Olivia Owner');
-    await page.getByLabel('Email').fill('owner@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await submitSetupForm(page, OWNER);
     await page.waitForURL('**/welcome');
     await page.getByRole('link', { name: 'Set up my own project' }).click();
     const dialog = page.getByRole('dialog', { name: 'New project' });

@@ -359,22 +359,34 @@ export async function withApp(t, body, { fakes: wantFakes = false } = {}) {
   }
 }
 
+/** The workspace's first account, as most tests create it. */
+export const OWNER = { email: 'owner@example.com', password: 'correct horse battery staple', name: 'Olivia Owner' };
+
+/** Creates the first account (OWNER) through the API; returns its signed-in API session. */
+export async function createOwner(baseURL) {
+  const api = new ApiSession(baseURL);
+  await api.request('POST', '/api/setup', OWNER);
+  return api;
+}
+
+/**
+ * Fills the first-run form on /setup (the page must be showing it) and
+ * submits it; the first-run screen (/welcome) comes next.
+ */
+export async function submitSetupForm(page, { name, email, password }) {
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+}
+
 /** Creates the owner through the API and signs them in in a fresh browser context. */
 export async function ownerWithProject(browser, baseURL, stack) {
-  const ownerApi = new ApiSession(baseURL);
-  await ownerApi.request('POST', '/api/setup', {
-    email: 'owner@example.com',
-    password: 'correct horse battery staple',
-    name: 'Olivia Owner',
-  });
+  const ownerApi = await createOwner(baseURL);
   let project = await ownerApi.request('POST', '/api/projects', { name: stack.name });
   project = await ownerApi.request('PUT', `/api/projects/${project.id}/stack`, stack);
   const ctx = await newPage(browser, baseURL);
-  await ctx.page.goto('/login');
-  await ctx.page.getByLabel('Email').fill('owner@example.com');
-  await ctx.page.getByLabel('Password').fill('correct horse battery staple');
-  await ctx.page.getByRole('button', { name: 'Sign in' }).click();
-  await ctx.page.waitForURL('**/projects');
+  await signIn(ctx.page, OWNER.email, OWNER.password);
   return { ...ctx, api: ownerApi, project };
 }
 
