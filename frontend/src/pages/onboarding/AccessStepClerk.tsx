@@ -200,21 +200,15 @@ function ClerkAccessForm({ project, canEdit, saved, goTo }: StepProps & { saved:
         retryLabel="Retry"
       />
 
-      <fieldset className="space-y-1">
-        <legend className="mb-2 text-sm font-semibold text-gray-900">Users</legend>
-        <div className="divide-y divide-gray-100 rounded-lg border border-gray-200">
-          {userFieldSpecs.map((spec) => (
-            <PathField
-              key={spec.key}
-              spec={spec}
-              value={users[spec.key]}
-              options={userKeys.data?.user_keys ?? []}
-              disabled={!canEdit}
-              onChange={(v) => setUsers((f) => ({ ...f, [spec.key]: v }))}
-            />
-          ))}
-        </div>
-      </fieldset>
+      <PathFieldset
+        legend="Users"
+        className="space-y-1"
+        specs={userFieldSpecs}
+        values={users}
+        options={userKeys.data?.user_keys ?? []}
+        disabled={!canEdit}
+        onChange={setUsers}
+      />
 
       <section aria-labelledby={orgsId + '-title'} className="space-y-4 border-t border-gray-100 pt-8">
         <h3 id={orgsId + '-title'} className="sr-only">
@@ -241,21 +235,14 @@ function ClerkAccessForm({ project, canEdit, saved, goTo }: StepProps & { saved:
               }
               retryLabel="Sample organizations again"
             />
-            <fieldset>
-              <legend className="mb-2 text-sm font-semibold text-gray-900">Organizations</legend>
-              <div className="divide-y divide-gray-100 rounded-lg border border-gray-200">
-                {orgFieldSpecs.map((spec) => (
-                  <PathField
-                    key={spec.key}
-                    spec={spec}
-                    value={orgs[spec.key]}
-                    options={orgKeys.data?.organization_keys ?? []}
-                    disabled={!canEdit}
-                    onChange={(v) => setOrgs((f) => ({ ...f, [spec.key]: v }))}
-                  />
-                ))}
-              </div>
-            </fieldset>
+            <PathFieldset
+              legend="Organizations"
+              specs={orgFieldSpecs}
+              values={orgs}
+              options={orgKeys.data?.organization_keys ?? []}
+              disabled={!canEdit}
+              onChange={setOrgs}
+            />
           </>
         )}
       </section>
@@ -334,6 +321,43 @@ function SampleStatus({
         Sample again
       </Button>
     </div>
+  );
+}
+
+/** The Users or Organizations fields: one PathField per spec, all choosing from the sampled keys. */
+function PathFieldset({
+  legend,
+  className,
+  specs,
+  values,
+  options,
+  disabled,
+  onChange,
+}: {
+  legend: string;
+  className?: string;
+  specs: FieldSpec[];
+  values: FieldValues;
+  options: string[];
+  disabled: boolean;
+  onChange: (update: (f: FieldValues) => FieldValues) => void;
+}) {
+  return (
+    <fieldset className={className}>
+      <legend className="mb-2 text-sm font-semibold text-gray-900">{legend}</legend>
+      <div className="divide-y divide-gray-100 rounded-lg border border-gray-200">
+        {specs.map((spec) => (
+          <PathField
+            key={spec.key}
+            spec={spec}
+            value={values[spec.key]}
+            options={options}
+            disabled={disabled}
+            onChange={(v) => onChange((f) => ({ ...f, [spec.key]: v }))}
+          />
+        ))}
+      </div>
+    </fieldset>
   );
 }
 

@@ -2,13 +2,13 @@
 // "Access-state source" with "Postgres / Supabase" (DatabaseStepPostgres.tsx)
 // and "Clerk" (DatabaseStepClerk.tsx); a project connects one, not both.
 import * as Tabs from '@radix-ui/react-tabs';
-import { ArrowRight, Database, KeyRound } from 'lucide-react';
+import { Database, KeyRound } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api';
-import { Button, ErrorAlert, LoadingState, Notice } from '../../components/ui';
+import { ErrorAlert, LoadingState, Notice } from '../../components/ui';
 import { ClerkPanel } from './DatabaseStepClerk';
 import { PostgresPanel } from './DatabaseStepPostgres';
-import { DemoConnected, findConnection, StepFooter, useConnections, type StepProps } from './shared';
+import { ContinueFooter, DemoConnected, findConnection, useConnections, type StepProps } from './shared';
 
 type SourceTab = 'postgres' | 'clerk';
 
@@ -100,14 +100,7 @@ export function DatabaseStep({
         </div>
       </Tabs.Root>
 
-      {(clerk || postgres) && (
-        <StepFooter note="ParityRail only reads your access state.">
-          <Button onClick={() => goTo(4)}>
-            Continue
-            <ArrowRight aria-hidden className="size-4" />
-          </Button>
-        </StepFooter>
-      )}
+      {(clerk || postgres) && <ContinueFooter note="ParityRail only reads your access state." onContinue={() => goTo(4)} />}
     </div>
   );
 }
