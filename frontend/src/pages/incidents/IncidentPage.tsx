@@ -9,7 +9,7 @@ import { toast } from 'sonner';
 import { api, errorMessage, isApiError } from '../../api';
 import { IncidentStatusText, kindLabel, SeverityPill } from '../../components/incident';
 import { Modal, ModalActions } from '../../components/Modal';
-import { Button, ErrorState, LoadingState, Mono, Notice, PageHeader, cx, inputClass } from '../../components/ui';
+import { Button, ErrorState, FieldLabel, LoadingState, Mono, Notice, PageHeader, cx, inputClass } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import { policyFields } from '../../policy';
 import type { IncidentDetail, Policy, RecheckResult } from '../../types';
@@ -72,9 +72,7 @@ function IgnoreDialog({ incident, open, onOpenChange }: { incident: IncidentDeta
     >
       <form onSubmit={submit} noValidate className="space-y-4">
         <div>
-          <label htmlFor={id} className="block text-sm font-medium text-gray-900">
-            Reason
-          </label>
+          <FieldLabel htmlFor={id}>Reason</FieldLabel>
           <textarea
             id={id}
             autoFocus
