@@ -17,6 +17,7 @@ import {
   screenshotDir,
   startServer,
   submitSetupForm,
+  withApp,
 } from './harness.mjs';
 
 // kindLabel in frontend/src/components/incident.tsx.
@@ -162,16 +163,8 @@ test('newcomer: fresh binary → owner setup → Explore with demo data → dash
 });
 
 test('wizard: Demo data on step 1 → steps 2–3 connected without keys → steps 4–6 pre-filled', { timeout: 180_000 }, async (t) => {
-  const skip = missingPrerequisite({ fakes: false });
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const server = await startServer();
-  let browser;
-  try {
-    browser = await launchBrowser();
-    const { page, problems } = await newPage(browser, server.baseURL);
+  await withApp(t, async ({ browser, baseURL }) => {
+    const { page, problems } = await newPage(browser, baseURL);
     await page.goto('/setup');
     await submitSetupForm(page, OWNER);
     await page.waitForURL('**/welcome');
@@ -243,11 +236,5 @@ test('wizard: Demo data on step 1 → steps 2–3 connected without keys → ste
     const connections = await (await page.request.get(`/api/projects/${projectId}/connections`)).json();
     assert.deepEqual(connections.items, [], 'a demo project holds no credential');
     assert.deepEqual(problems, [], 'no page errors');
-  } catch (err) {
-    err.message += `\n--- server log (tail) ---\n${server.log().slice(-4000)}`;
-    throw err;
-  } finally {
-    await browser?.close().catch(() => {});
-    await server.stop();
-  }
+  });
 });

@@ -11,6 +11,7 @@
 //   PARITYRAIL_FAKEAPIS_BIN the fakes tool (default ./bin/fakeapis; `go build -o bin/fakeapis ./demo/cmd/fakeapis`)
 //   PARITYRAIL_CHROMIUM     a Chromium to use instead of /usr/bin/chromium
 //   PARITYRAIL_REQUIRE_E2E  1 = a missing Chromium or binary fails the run instead of skipping
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -251,8 +252,8 @@ export class ApiSession {
 /**
  * Starts bin/fakeapis on a free loopback port and reads the one JSON line it
  * prints ({stripe_api_base, clerk_api_base, control}). The returned object
- * has env (for startServer), control(method, path, body) for its control API
- * and stop().
+ * has env (for startServer), control(method, path, body) for its control API,
+ * assertReadOnly('stripe' | 'clerk') and stop().
  */
 export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
   const child = spawn(fakeApisPath(), ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -291,6 +292,14 @@ export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
     });
   });
 
+  /** Asserts that ParityRail read from the fake ('stripe' or 'clerk') and never wrote to it. */
+  async function assertReadOnly(api) {
+    const name = api === 'stripe' ? 'Stripe' : 'Clerk';
+    const { requests, violations } = await control('GET', `/${api}/requests`);
+    assert.ok(requests.length > 0, `ParityRail talked to the ${name} fake`);
+    assert.deepEqual(violations ?? [], [], `no write request reached ${name}`);
+  }
+
   async function control(method, urlPath, body) {
     const res = await fetch(info.control + urlPath, {
       method,
@@ -315,6 +324,7 @@ export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
     ...info,
     env: { PARITYRAIL_STRIPE_API_BASE: info.stripe_api_base, PARITYRAIL_CLERK_API_BASE: info.clerk_api_base },
     control,
+    assertReadOnly,
     stop,
     log: () => log,
   };
