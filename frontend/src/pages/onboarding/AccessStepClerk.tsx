@@ -7,7 +7,7 @@ import { RefreshCw } from 'lucide-react';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
-import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
+import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice, type ButtonProps } from '../../components/ui';
 import type { AccessFields, AccessMapping } from '../../types';
 import {
   FieldRow,
@@ -270,18 +270,13 @@ function SampleStatus({
   emptyFix: ReactNode;
   retryLabel: string;
 }) {
-  const retry = (
-    <Button
-      variant="secondary"
-      size="sm"
-      busy={query.isFetching}
-      busyLabel="Sampling…"
-      onClick={() => query.refetch()}
-    >
+  const sampleAgain = (variant: ButtonProps['variant'], label: string) => (
+    <Button variant={variant} size="sm" busy={query.isFetching} busyLabel="Sampling…" onClick={() => query.refetch()}>
       <RefreshCw aria-hidden className="size-3.5" />
-      {retryLabel}
+      {label}
     </Button>
   );
+  const retry = sampleAgain('secondary', retryLabel);
   if (query.isPending && query.isFetching) {
     return <LoadingState label={`Sampling your recent Clerk ${what}…`} />;
   }
@@ -310,16 +305,7 @@ function SampleStatus({
         Sampled {sampled} recent {sampled === 1 ? what.replace(/s$/, '') : what}: {keys.length} metadata key
         {keys.length === 1 ? '' : 's'} found.
       </span>
-      <Button
-        variant="ghost"
-        size="sm"
-        busy={query.isFetching}
-        busyLabel="Sampling…"
-        onClick={() => query.refetch()}
-      >
-        <RefreshCw aria-hidden className="size-3.5" />
-        Sample again
-      </Button>
+      {sampleAgain('ghost', 'Sample again')}
     </div>
   );
 }

@@ -15,12 +15,7 @@ type SourceTab = 'postgres' | 'clerk';
 const tabClass =
   'inline-flex items-center gap-2 rounded-md px-3 py-1.5 text-sm font-medium text-gray-600 transition-colors hover:text-gray-900 data-[state=active]:bg-white data-[state=active]:text-gray-900 data-[state=active]:shadow-xs data-[state=active]:ring-1 data-[state=active]:ring-gray-200';
 
-export function DatabaseStep({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
+export function DatabaseStep({ project, canEdit, base, goTo }: StepProps) {
   const connections = useConnections(project.id);
   const [tab, setTab] = useState<SourceTab>(project.access_source === 'clerk' ? 'clerk' : 'postgres');
 

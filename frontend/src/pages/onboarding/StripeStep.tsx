@@ -21,12 +21,7 @@ import {
   type StepProps,
 } from './shared';
 
-export function StripeStep({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
+export function StripeStep({ project, canEdit, base, goTo }: StepProps) {
   const connections = useConnections(project.id);
   const stripe = findConnection(connections.data?.items, 'stripe');
 
