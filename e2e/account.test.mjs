@@ -3,23 +3,14 @@
 // Also a phone-width glance: no horizontal scroll.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiSession, newPage, screenshot, withApp } from './harness.mjs';
+import { ApiSession, createOwner, newPage, OWNER, screenshot, signIn, withApp } from './harness.mjs';
 
 test('a person changes their password and signs out everywhere', { timeout: 120_000 }, async (t) => {
   await withApp(t, async ({ browser, baseURL }) => {
-    const api = new ApiSession(baseURL);
-    await api.request('POST', '/api/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery staple',
-      name: 'Olivia Owner',
-    });
+    await createOwner(baseURL);
 
     const { page, problems } = await newPage(browser, baseURL);
-    await page.goto('/login');
-    await page.getByLabel('Email').fill('owner@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/projects');
+    await signIn(page, OWNER.email, OWNER.password);
 
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
@@ -32,7 +23,7 @@ test('a person changes their password and signs out everywhere', { timeout: 120_
     assert.equal(await current.getAttribute('aria-invalid'), 'true', 'the message sits on the current-password field');
     await screenshot(page, '80-account-wrong-current');
 
-    await current.fill('correct horse battery staple');
+    await current.fill(OWNER.password);
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('Password changed').waitFor();
     await page.reload();
@@ -40,19 +31,12 @@ test('a person changes their password and signs out everywhere', { timeout: 120_
 
     // The old password no longer works; the new one does.
     await assert.rejects(
-      new ApiSession(baseURL).request('POST', '/api/auth/login', {
-        email: 'owner@example.com',
-        password: 'correct horse battery staple',
-      }),
+      new ApiSession(baseURL).request('POST', '/api/auth/login', { email: OWNER.email, password: OWNER.password }),
       (err) => err.status === 401,
     );
 
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
-    await phone.page.goto('/login');
-    await phone.page.getByLabel('Email').fill('owner@example.com');
-    await phone.page.getByLabel('Password').fill('a much longer secret');
-    await phone.page.getByRole('button', { name: 'Sign in' }).click();
-    await phone.page.waitForURL('**/projects');
+    await signIn(phone.page, OWNER.email, 'a much longer secret');
     await phone.page.goto('/settings/account');
     await phone.page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
     const widths = await phone.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

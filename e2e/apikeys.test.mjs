@@ -3,7 +3,7 @@
 // phone-width glance: no horizontal scroll.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiSession, newPage, screenshot, signIn, withApp } from './harness.mjs';
+import { createOwner, newPage, OWNER, screenshot, signIn, withApp } from './harness.mjs';
 
 const v1 = (baseURL, key) =>
   fetch(baseURL + '/api/v1/projects', { headers: { Authorization: `Bearer ${key}` } }).then(async (r) => ({
@@ -13,17 +13,12 @@ const v1 = (baseURL, key) =>
 
 test('an admin creates an API key, a script uses it, revoking refuses it', { timeout: 120_000 }, async (t) => {
   await withApp(t, async ({ browser, baseURL }) => {
-    const api = new ApiSession(baseURL);
-    await api.request('POST', '/api/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery staple',
-      name: 'Olivia Owner',
-    });
+    const api = await createOwner(baseURL);
     await api.request('POST', '/api/projects', { name: 'Acme' });
 
     const { context, page, problems } = await newPage(browser, baseURL);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
-    await signIn(page, 'owner@example.com', 'correct horse battery staple');
+    await signIn(page, OWNER.email, OWNER.password);
 
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
@@ -75,7 +70,7 @@ test('an admin creates an API key, a script uses it, revoking refuses it', { tim
     assert.equal(refused.body.error.code, 'invalid_api_key');
 
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
-    await signIn(phone.page, 'owner@example.com', 'correct horse battery staple');
+    await signIn(phone.page, OWNER.email, OWNER.password);
     await phone.page.goto('/settings/api-keys');
     await phone.page.getByLabel('Name').fill('Phone key');
     await phone.page.getByRole('button', { name: 'Create key' }).click();

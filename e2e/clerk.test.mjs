@@ -167,9 +167,7 @@ test('Connect Clerk: step 3 errors and connect, step 4 automatic matching, step 
       });
 
       // Read-only, always: the Clerk fake never saw anything but GET.
-      const log = await fakes.control('GET', '/clerk/requests');
-      assert.ok(log.requests.length > 0, 'ParityRail talked to the Clerk fake');
-      assert.deepEqual(log.violations ?? [], [], 'no non-GET request reached Clerk');
+      await fakes.assertReadOnly('clerk');
       assert.deepEqual(problems, [], 'no page errors');
     },
     { fakes: true },

@@ -245,8 +245,8 @@ test('steps 5–8 → dry run numbers match the API → Finish → dashboard and
       await phone.context.close();
 
       // Read-only, always.
-      assert.deepEqual((await fakes.control('GET', '/stripe/requests')).violations ?? [], [], 'no write reached Stripe');
-      assert.deepEqual((await fakes.control('GET', '/clerk/requests')).violations ?? [], [], 'no write reached Clerk');
+      await fakes.assertReadOnly('stripe');
+      await fakes.assertReadOnly('clerk');
       assert.deepEqual(problems, [], 'no page errors');
     },
     { fakes: true },

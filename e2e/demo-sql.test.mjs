@@ -6,17 +6,14 @@
 // and on a 360 px phone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newPage, screenshot, withApp } from './harness.mjs';
+import { newPage, screenshot, submitSetupForm, withApp } from './harness.mjs';
 
 test('demo SQL app: explore → approve a repair → verified and resolved', { timeout: 240_000 }, async (t) => {
   await withApp(t, async ({ browser, baseURL }) => {
     const { page, problems } = await newPage(browser, baseURL);
 
     await page.goto('/setup');
-    await page.getByLabel('Name').fill('Nina Newcomer');
-    await page.getByLabel('Email').fill('nina@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await submitSetupForm(page, { name: 'Nina Newcomer', email: 'nina@example.com', password: 'correct horse battery staple' });
     await page.waitForURL('**/welcome');
 
     // The demo card asks where the demo app keeps access; SQL is preselected.

@@ -11,10 +11,13 @@ import {
   launchBrowser,
   missingPrerequisite,
   newPage,
+  OWNER,
   repoRoot,
   screenshot,
   screenshotDir,
   startServer,
+  submitSetupForm,
+  withApp,
 } from './harness.mjs';
 
 // kindLabel in frontend/src/components/incident.tsx.
@@ -61,10 +64,7 @@ test('newcomer: fresh binary → owner setup → Explore with demo data → dash
 
     await page.goto('/');
     await page.waitForURL('**/setup');
-    await page.getByLabel('Name').fill('Nina Newcomer');
-    await page.getByLabel('Email').fill('nina@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await submitSetupForm(page, { name: 'Nina Newcomer', email: 'nina@example.com', password: 'correct horse battery staple' });
 
     // The first-run screen: the demo, or a project of one's own.
     await page.waitForURL('**/welcome');
@@ -163,21 +163,10 @@ test('newcomer: fresh binary → owner setup → Explore with demo data → dash
 });
 
 test('wizard: Demo data on step 1 → steps 2–3 connected without keys → steps 4–6 pre-filled', { timeout: 180_000 }, async (t) => {
-  const skip = missingPrerequisite({ fakes: false });
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const server = await startServer();
-  let browser;
-  try {
-    browser = await launchBrowser();
-    const { page, problems } = await newPage(browser, server.baseURL);
+  await withApp(t, async ({ browser, baseURL }) => {
+    const { page, problems } = await newPage(browser, baseURL);
     await page.goto('/setup');
-    await page.getByLabel('Name').fill('Olivia Owner');
-    await page.getByLabel('Email').fill('owner@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await submitSetupForm(page, OWNER);
     await page.waitForURL('**/welcome');
     await page.getByRole('link', { name: 'Set up my own project' }).click();
     const dialog = page.getByRole('dialog', { name: 'New project' });
@@ -247,11 +236,5 @@ test('wizard: Demo data on step 1 → steps 2–3 connected without keys → ste
     const connections = await (await page.request.get(`/api/projects/${projectId}/connections`)).json();
     assert.deepEqual(connections.items, [], 'a demo project holds no credential');
     assert.deepEqual(problems, [], 'no page errors');
-  } catch (err) {
-    err.message += `\n--- server log (tail) ---\n${server.log().slice(-4000)}`;
-    throw err;
-  } finally {
-    await browser?.close().catch(() => {});
-    await server.stop();
-  }
+  });
 });

@@ -11,6 +11,7 @@
 //   PARITYRAIL_FAKEAPIS_BIN the fakes tool (default ./bin/fakeapis; `go build -o bin/fakeapis ./demo/cmd/fakeapis`)
 //   PARITYRAIL_CHROMIUM     a Chromium to use instead of /usr/bin/chromium
 //   PARITYRAIL_REQUIRE_E2E  1 = a missing Chromium or binary fails the run instead of skipping
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -251,8 +252,8 @@ export class ApiSession {
 /**
  * Starts bin/fakeapis on a free loopback port and reads the one JSON line it
  * prints ({stripe_api_base, clerk_api_base, control}). The returned object
- * has env (for startServer), control(method, path, body) for its control API
- * and stop().
+ * has env (for startServer), control(method, path, body) for its control API,
+ * assertReadOnly('stripe' | 'clerk') and stop().
  */
 export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
   const child = spawn(fakeApisPath(), ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -291,6 +292,14 @@ export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
     });
   });
 
+  /** Asserts that ParityRail read from the fake ('stripe' or 'clerk') and never wrote to it. */
+  async function assertReadOnly(api) {
+    const name = api === 'stripe' ? 'Stripe' : 'Clerk';
+    const { requests, violations } = await control('GET', `/${api}/requests`);
+    assert.ok(requests.length > 0, `ParityRail talked to the ${name} fake`);
+    assert.deepEqual(violations ?? [], [], `no write request reached ${name}`);
+  }
+
   async function control(method, urlPath, body) {
     const res = await fetch(info.control + urlPath, {
       method,
@@ -315,6 +324,7 @@ export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
     ...info,
     env: { PARITYRAIL_STRIPE_API_BASE: info.stripe_api_base, PARITYRAIL_CLERK_API_BASE: info.clerk_api_base },
     control,
+    assertReadOnly,
     stop,
     log: () => log,
   };
@@ -359,22 +369,34 @@ export async function withApp(t, body, { fakes: wantFakes = false } = {}) {
   }
 }
 
+/** The workspace's first account, as most tests create it. */
+export const OWNER = { email: 'owner@example.com', password: 'correct horse battery staple', name: 'Olivia Owner' };
+
+/** Creates the first account (OWNER) through the API; returns its signed-in API session. */
+export async function createOwner(baseURL) {
+  const api = new ApiSession(baseURL);
+  await api.request('POST', '/api/setup', OWNER);
+  return api;
+}
+
+/**
+ * Fills the first-run form on /setup (the page must be showing it) and
+ * submits it; the first-run screen (/welcome) comes next.
+ */
+export async function submitSetupForm(page, { name, email, password }) {
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+}
+
 /** Creates the owner through the API and signs them in in a fresh browser context. */
 export async function ownerWithProject(browser, baseURL, stack) {
-  const ownerApi = new ApiSession(baseURL);
-  await ownerApi.request('POST', '/api/setup', {
-    email: 'owner@example.com',
-    password: 'correct horse battery staple',
-    name: 'Olivia Owner',
-  });
+  const ownerApi = await createOwner(baseURL);
   let project = await ownerApi.request('POST', '/api/projects', { name: stack.name });
   project = await ownerApi.request('PUT', `/api/projects/${project.id}/stack`, stack);
   const ctx = await newPage(browser, baseURL);
-  await ctx.page.goto('/login');
-  await ctx.page.getByLabel('Email').fill('owner@example.com');
-  await ctx.page.getByLabel('Password').fill('correct horse battery staple');
-  await ctx.page.getByRole('button', { name: 'Sign in' }).click();
-  await ctx.page.waitForURL('**/projects');
+  await signIn(ctx.page, OWNER.email, OWNER.password);
   return { ...ctx, api: ownerApi, project };
 }
 

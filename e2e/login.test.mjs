@@ -2,23 +2,18 @@
 // gets in; an unknown page is a 404 page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiSession, newPage, screenshot, withApp } from './harness.mjs';
+import { createOwner, newPage, OWNER, screenshot, withApp } from './harness.mjs';
 
 test('signing in with a wrong password shows the server message', { timeout: 120_000 }, async (t) => {
   await withApp(t, async ({ browser, baseURL }) => {
-    const api = new ApiSession(baseURL);
-    await api.request('POST', '/api/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery staple',
-      name: 'Olivia Owner',
-    });
+    await createOwner(baseURL);
 
     const { page, problems } = await newPage(browser, baseURL);
     await page.goto('/');
     await page.waitForURL('**/login');
     await page.getByRole('heading', { name: 'Sign in to ParityRail' }).waitFor();
 
-    await page.getByLabel('Email').fill('owner@example.com');
+    await page.getByLabel('Email').fill(OWNER.email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
@@ -28,7 +23,7 @@ test('signing in with a wrong password shows the server message', { timeout: 120
     assert.match(page.url(), /\/login$/);
     await screenshot(page, '10-login-wrong-password');
 
-    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByLabel('Password').fill(OWNER.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/projects');
     await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();

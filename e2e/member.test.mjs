@@ -2,25 +2,16 @@
 // a second browser context and sees no admin-only actions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiSession, newPage, screenshot, withApp } from './harness.mjs';
+import { createOwner, newPage, OWNER, screenshot, signIn, withApp } from './harness.mjs';
 
 test('an invited member accepts the link and sees no admin-only actions', { timeout: 180_000 }, async (t) => {
   await withApp(t, async ({ browser, baseURL }) => {
-    const ownerApi = new ApiSession(baseURL);
-    await ownerApi.request('POST', '/api/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery staple',
-      name: 'Olivia Owner',
-    });
+    const ownerApi = await createOwner(baseURL);
     const project = await ownerApi.request('POST', '/api/projects', { name: 'Acme' });
 
     // The owner signs in and invites a member from Team settings.
     const owner = await newPage(browser, baseURL);
-    await owner.page.goto('/login');
-    await owner.page.getByLabel('Email').fill('owner@example.com');
-    await owner.page.getByLabel('Password').fill('correct horse battery staple');
-    await owner.page.getByRole('button', { name: 'Sign in' }).click();
-    await owner.page.waitForURL('**/projects');
+    await signIn(owner.page, OWNER.email, OWNER.password);
     await owner.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
     await owner.page.waitForURL('**/settings/team');
     await owner.page.getByRole('heading', { name: 'Invite a teammate' }).waitFor();

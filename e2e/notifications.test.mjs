@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { ApiSession, eventually, newPage, screenshot, signIn, withApp } from './harness.mjs';
+import { createOwner, eventually, newPage, OWNER, screenshot, signIn, withApp } from './harness.mjs';
 
 function slackReceiver() {
   const got = [];
@@ -29,12 +29,11 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
   const slack = await slackReceiver();
   t.after(() => slack.server.close());
   await withApp(t, async ({ browser, baseURL }) => {
-    const api = new ApiSession(baseURL);
-    await api.request('POST', '/api/setup', { email: 'owner@example.com', password: 'correct horse battery staple', name: 'Olivia Owner' });
+    const api = await createOwner(baseURL);
     const { project } = await api.request('POST', '/api/projects/demo');
 
     const { page, problems } = await newPage(browser, baseURL);
-    await signIn(page, 'owner@example.com', 'correct horse battery staple');
+    await signIn(page, OWNER.email, OWNER.password);
     await page.goto(`/projects/${project.id}`);
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByText('No channels yet').waitFor();
@@ -138,7 +137,7 @@ test('an admin wires Slack, tests it, and the digest arrives', { timeout: 180_00
     await screenshot(page, '94-stripe-budget');
 
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
-    await signIn(phone.page, 'owner@example.com', 'correct horse battery staple');
+    await signIn(phone.page, OWNER.email, OWNER.password);
     await phone.page.goto(`/projects/${project.id}/checks/${reset.check.id}`);
     await phone.page.getByRole('region', { name: 'Opened by this check' }).getByRole('link').first().waitFor();
     const checkWidths = await phone.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -2,7 +2,7 @@
 // eight-step onboarding rail, save step 1 and see it done.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, newPage, screenshot, withApp } from './harness.mjs';
+import { eventually, newPage, OWNER, screenshot, submitSetupForm, withApp } from './harness.mjs';
 
 const STEP_TITLES = [
   'Stack',
@@ -25,10 +25,7 @@ test('first-run setup → projects → new project → 8-step onboarding rail �
     await page.getByRole('heading', { name: 'Create the owner account' }).waitFor();
     await screenshot(page, '01-setup');
 
-    await page.getByLabel('Name').fill('Olivia Owner');
-    await page.getByLabel('Email').fill('owner@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await submitSetupForm(page, OWNER);
 
     // The first-run screen offers the demo or a project of one's own.
     await page.waitForURL('**/welcome');

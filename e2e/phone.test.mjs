@@ -6,9 +6,7 @@
 // the top. Screenshots of the wizard and a customer at 360 and 1280 px.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiSession, eventually, newPage, screenshot, signIn, withApp } from './harness.mjs';
-
-const OWNER = { email: 'owner@example.com', password: 'correct horse battery staple', name: 'Olivia Owner' };
+import { createOwner, eventually, newPage, OWNER, screenshot, signIn, withApp } from './harness.mjs';
 
 /**
  * How far the page is wider than the window, and the elements sticking out
@@ -31,8 +29,7 @@ test('every page at 360 px: no sideways scroll; the wizard shows its step counte
   await withApp(t, async ({ browser, baseURL }) => {
     // The owner, a demo project with its first check done, a teammate with a
     // long address, a pending invite and an API key: every list has rows.
-    const api = new ApiSession(baseURL);
-    await api.request('POST', '/api/setup', OWNER);
+    const api = await createOwner(baseURL);
     const demo = await api.request('POST', '/api/projects/demo');
     const projectId = demo.project.id;
     await eventually(

@@ -4,14 +4,11 @@
 // incidents name the new policy version. Also a phone-width glance.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiSession, eventually, newPage, screenshot, signIn, withApp } from './harness.mjs';
-
-const password = 'correct horse battery staple';
+import { createOwner, eventually, newPage, OWNER, screenshot, signIn, withApp } from './harness.mjs';
 
 test('an admin previews a longer past-due grace, saves it, and incidents name the new version', { timeout: 150_000 }, async (t) => {
   await withApp(t, async ({ browser, baseURL }) => {
-    const api = new ApiSession(baseURL);
-    await api.request('POST', '/api/setup', { email: 'owner@example.com', password, name: 'Olivia Owner' });
+    const api = await createOwner(baseURL);
     const { project, check } = await api.request('POST', '/api/projects/demo');
     const base = `/api/projects/${project.id}`;
     await eventually(async () => (await api.request('GET', `${base}/checks/${check.id}`)).status === 'finished', 'the first check finishes', {
@@ -26,7 +23,7 @@ test('an admin previews a longer past-due grace, saves it, and incidents name th
     assert.ok(expected.would_resolve >= 1, `a 30-day grace resolves something: ${JSON.stringify(expected)}`);
 
     const { page, problems } = await newPage(browser, baseURL);
-    await signIn(page, 'owner@example.com', password);
+    await signIn(page, OWNER.email, OWNER.password);
     await page.goto(`/projects/${project.id}`);
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     const form = page.getByRole('form', { name: 'Grant policy' });
@@ -75,7 +72,7 @@ test('an admin previews a longer past-due grace, saves it, and incidents name th
 
     // At 360 px: the section fits, preview included.
     const phone = await newPage(browser, baseURL, { width: 360, height: 740 });
-    await signIn(phone.page, 'owner@example.com', password);
+    await signIn(phone.page, OWNER.email, OWNER.password);
     await phone.page.goto(`/projects/${project.id}/settings`);
     const phoneForm = phone.page.getByRole('form', { name: 'Grant policy' });
     await phoneForm.waitFor();

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ApiSession, eventually, newPage, ownerWithProject, screenshot, withApp } from './harness.mjs';
+import { ApiSession, eventually, newPage, ownerWithProject, screenshot, signIn, withApp } from './harness.mjs';
 
 const STRIPE_KEY = 'rk_test_parityrailRepairs1234';
 const CLERK_KEY = 'sk_test_parityrailClerkFake0000000000000000';
@@ -84,11 +84,7 @@ async function addMember(owner, baseURL, browser, email, name) {
   const api = new ApiSession(baseURL);
   await api.request('POST', `/api/invites/${invite.url.split('/invite/')[1]}/accept`, { name, password: 'another long passphrase' });
   const ctx = await newPage(browser, baseURL);
-  await ctx.page.goto('/login');
-  await ctx.page.getByLabel('Email').fill(email);
-  await ctx.page.getByLabel('Password').fill('another long passphrase');
-  await ctx.page.getByRole('button', { name: 'Sign in' }).click();
-  await ctx.page.waitForURL('**/projects');
+  await signIn(ctx.page, email, 'another long passphrase');
   return ctx;
 }
 

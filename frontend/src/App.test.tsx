@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { stubApi } from './test/fakeServer';
+import { signedIn, stubApi } from './test/fakeServer';
 import { member, owner, project } from './test/fixtures';
 import { location, renderApp } from './test/renderApp';
 
@@ -50,11 +50,11 @@ describe('routing guards', () => {
 
 describe('top bar', () => {
   it('shows the product, the navigation, the user and their role', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: owner },
-      'GET /api/projects': { status: 200, body: { items: [] } },
-    });
+    stubApi(
+      signedIn(owner, {
+        'GET /api/projects': { status: 200, body: { items: [] } },
+      }),
+    );
     renderApp('/projects');
     const banner = await screen.findByRole('banner');
     expect(within(banner).getByRole('link', { name: 'ParityRail' })).toBeInTheDocument();
@@ -70,19 +70,19 @@ describe('top bar', () => {
 
 describe('projects list', () => {
   it('lists projects with their sources and onboarding progress; members get no "New project"', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: member },
-      'GET /api/projects': {
-        status: 200,
-        body: {
-          items: [
-            project({ id: 'prj_1', name: 'Acme', billing_source: 'demo', access_source: 'clerk' }, 2),
-            project({ id: 'prj_2', name: 'Beta', onboarded: true }, 0),
-          ],
+    stubApi(
+      signedIn(member, {
+        'GET /api/projects': {
+          status: 200,
+          body: {
+            items: [
+              project({ id: 'prj_1', name: 'Acme', billing_source: 'demo', access_source: 'clerk' }, 2),
+              project({ id: 'prj_2', name: 'Beta', onboarded: true }, 0),
+            ],
+          },
         },
-      },
-    });
+      }),
+    );
     renderApp('/projects');
     const acme = (await screen.findByRole('link', { name: 'Acme' })).closest('tr')!;
     expect(acme).toHaveTextContent('Step 2 of 8');

@@ -18,6 +18,7 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
+  FieldLabel,
   LoadingState,
   Notice,
   QueryError,
@@ -145,9 +146,7 @@ function AddChannel({ project, onAdded }: { project: Project; onAdded: (c: Chann
       <div className="mt-4 space-y-4">
         <div className="grid gap-4 sm:grid-cols-[10rem_minmax(0,1fr)]">
           <div>
-            <label htmlFor={kindId} className="block text-sm font-medium text-gray-900">
-              Kind
-            </label>
+            <FieldLabel htmlFor={kindId}>Kind</FieldLabel>
             <select id={kindId} value={kind} onChange={(e) => setKind(e.target.value as ChannelKind)} className={cx('mt-1.5', inputClass)}>
               {kinds.map((k) => (
                 <option key={k.value} value={k.value}>

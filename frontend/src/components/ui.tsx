@@ -84,6 +84,15 @@ export interface TextFieldProps extends InputHTMLAttributes<HTMLInputElement> {
 export const inputClass =
   'block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm ring-1 ring-inset ring-gray-300 placeholder:text-gray-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 focus-visible:outline-none disabled:bg-gray-50 disabled:text-gray-500';
 
+/** A form control's name above it; for a select or textarea, pair it with the control's id. */
+export function FieldLabel({ htmlFor, children }: { htmlFor: string; children: ReactNode }) {
+  return (
+    <label htmlFor={htmlFor} className="block text-sm font-medium text-gray-900">
+      {children}
+    </label>
+  );
+}
+
 export function TextField({ label, description, error, className, id, ...rest }: TextFieldProps & { error?: string }) {
   const autoId = useId();
   const inputId = id ?? autoId;
@@ -91,9 +100,7 @@ export function TextField({ label, description, error, className, id, ...rest }:
   const errId = error ? inputId + '-err' : undefined;
   return (
     <div className={className}>
-      <label htmlFor={inputId} className="block text-sm font-medium text-gray-900">
-        {label}
-      </label>
+      <FieldLabel htmlFor={inputId}>{label}</FieldLabel>
       <input
         id={inputId}
         aria-describedby={[errId, descId].filter(Boolean).join(' ') || undefined}
@@ -135,9 +142,7 @@ export function SecretField({
   // label finds the input alone.
   return (
     <div className={className}>
-      <label htmlFor={inputId} className="block text-sm font-medium text-gray-900">
-        {label}
-      </label>
+      <FieldLabel htmlFor={inputId}>{label}</FieldLabel>
       <div className="relative mt-1.5">
         <input
           id={inputId}

@@ -12,6 +12,7 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
+  FieldLabel,
   LoadingState,
   PageHeader,
   QueryError,
@@ -107,9 +108,7 @@ function CreateKeyForm() {
               onChange={(e) => setName(e.target.value)}
             />
             <div>
-              <label htmlFor={scopeId} className="block text-sm font-medium text-gray-900">
-                Reaches
-              </label>
+              <FieldLabel htmlFor={scopeId}>Reaches</FieldLabel>
               <select
                 id={scopeId}
                 name="project_id"

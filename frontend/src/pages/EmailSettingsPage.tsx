@@ -10,6 +10,7 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
+  FieldLabel,
   LoadingState,
   Notice,
   PageHeader,
@@ -86,9 +87,7 @@ function SMTPForm() {
             />
           </div>
           <div>
-            <label htmlFor={tlsId} className="block text-sm font-medium text-gray-900">
-              Encryption
-            </label>
+            <FieldLabel htmlFor={tlsId}>Encryption</FieldLabel>
             <select
               id={tlsId}
               value={form.tls}

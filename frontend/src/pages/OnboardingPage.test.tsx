@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { stubApi } from '../test/fakeServer';
+import { signedIn, stubApi } from '../test/fakeServer';
 import { admin, member, project } from '../test/fixtures';
 import { location, renderApp } from '../test/renderApp';
 
@@ -12,12 +12,12 @@ beforeEach(() => {
 describe('onboarding step 1 (Stack)', () => {
   it('lets an admin save the stack, then shows step 1 done and moves to step 2', async () => {
     const saved = project({ name: 'Acme Prod', billing_source: 'demo', access_source: 'demo', updated_at: '2025-01-02T00:00:00Z' }, 2);
-    const calls = stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: admin },
-      'GET /api/projects/prj_abc': { status: 200, body: project() },
-      'PUT /api/projects/prj_abc/stack': { status: 200, body: saved },
-    });
+    const calls = stubApi(
+      signedIn(admin, {
+        'GET /api/projects/prj_abc': { status: 200, body: project() },
+        'PUT /api/projects/prj_abc/stack': { status: 200, body: saved },
+      }),
+    );
     renderApp('/projects/prj_abc/onboarding');
     const user = userEvent.setup();
 
@@ -53,18 +53,18 @@ describe('onboarding step 1 (Stack)', () => {
   });
 
   it('shows the server message when saving fails', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: admin },
-      'GET /api/projects/prj_abc': {
-        status: 200,
-        body: project({ billing_source: 'stripe', access_source: 'postgres' }),
-      },
-      'PUT /api/projects/prj_abc/stack': {
-        status: 400,
-        body: { error: { code: 'invalid', message: 'Give the project a name.' } },
-      },
-    });
+    stubApi(
+      signedIn(admin, {
+        'GET /api/projects/prj_abc': {
+          status: 200,
+          body: project({ billing_source: 'stripe', access_source: 'postgres' }),
+        },
+        'PUT /api/projects/prj_abc/stack': {
+          status: 400,
+          body: { error: { code: 'invalid', message: 'Give the project a name.' } },
+        },
+      }),
+    );
     renderApp('/projects/prj_abc/onboarding/1');
     const user = userEvent.setup();
     await user.clear(await screen.findByLabelText('Project name'));
@@ -75,14 +75,14 @@ describe('onboarding step 1 (Stack)', () => {
   });
 
   it('shows a member the choices read-only, without a save button', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: member },
-      'GET /api/projects/prj_abc': {
-        status: 200,
-        body: project({ billing_source: 'stripe', access_source: 'postgres' }),
-      },
-    });
+    stubApi(
+      signedIn(member, {
+        'GET /api/projects/prj_abc': {
+          status: 200,
+          body: project({ billing_source: 'stripe', access_source: 'postgres' }),
+        },
+      }),
+    );
     renderApp('/projects/prj_abc/onboarding');
     expect(await screen.findByLabelText('Project name')).toBeDisabled();
     expect(screen.getByRole('radio', { name: 'Stripe' })).toBeChecked();
@@ -93,14 +93,14 @@ describe('onboarding step 1 (Stack)', () => {
   });
 
   it('shows the server message for an unknown project', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: member },
-      'GET /api/projects/prj_nope': {
-        status: 404,
-        body: { error: { code: 'not_found', message: 'Project not found.' } },
-      },
-    });
+    stubApi(
+      signedIn(member, {
+        'GET /api/projects/prj_nope': {
+          status: 404,
+          body: { error: { code: 'not_found', message: 'Project not found.' } },
+        },
+      }),
+    );
     renderApp('/projects/prj_nope/onboarding');
     expect(await screen.findByRole('heading', { name: 'Project not found' })).toBeInTheDocument();
     expect(screen.getByRole('alert')).toHaveTextContent('Project not found.');

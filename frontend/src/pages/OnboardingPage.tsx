@@ -2,6 +2,7 @@
 // the viewed step on the right; on narrower screens a step counter above it.
 import { useQuery } from '@tanstack/react-query';
 import { CircleCheck, Construction } from 'lucide-react';
+import type { ComponentType } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorMessage, isApiError } from '../api';
 import { StepCounter, StepRail } from '../components/StepRail';
@@ -15,9 +16,21 @@ import { DryRunStep } from './onboarding/DryRunStep';
 import { GoLiveStep } from './onboarding/GoLiveStep';
 import { IdentityStep } from './onboarding/IdentityStep';
 import { PlansStep } from './onboarding/PlansStep';
+import type { StepProps } from './onboarding/shared';
 import { StackStep } from './onboarding/StackStep';
 import { StripeStep } from './onboarding/StripeStep';
 import { projectKey } from './ProjectsPage';
+
+/** Steps 2–8 by number; step 1 (StackStep) is the one that takes other props. */
+const laterSteps: Record<number, ComponentType<StepProps>> = {
+  2: StripeStep,
+  3: DatabaseStep,
+  4: IdentityStep,
+  5: PlansStep,
+  6: AccessStep,
+  7: DryRunStep,
+  8: GoLiveStep,
+};
 
 function NotYetAvailable({ step }: { step: OnboardingStep }) {
   return (
@@ -57,7 +70,8 @@ export function OnboardingPage() {
   const step = steps.find((s) => s.number === viewing);
   const base = `/projects/${p.id}/onboarding`;
   const goTo = (n: number) => navigate(`${base}/${n}`);
-  const stepProps = { project: p, canEdit, base, goTo };
+  const stepProps: StepProps = { project: p, canEdit, base, goTo };
+  const StepView = step && laterSteps[step.number];
 
   return (
     <>
@@ -113,20 +127,8 @@ export function OnboardingPage() {
               <div className="mt-8" key={p.id}>
                 {step.number === 1 ? (
                   <StackStep key={p.updated_at} project={p} canEdit={canEdit} onSaved={() => goTo(2)} />
-                ) : step.number === 2 ? (
-                  <StripeStep {...stepProps} />
-                ) : step.number === 3 ? (
-                  <DatabaseStep {...stepProps} />
-                ) : step.number === 4 ? (
-                  <IdentityStep {...stepProps} />
-                ) : step.number === 5 ? (
-                  <PlansStep {...stepProps} />
-                ) : step.number === 6 ? (
-                  <AccessStep {...stepProps} />
-                ) : step.number === 7 ? (
-                  <DryRunStep {...stepProps} />
-                ) : step.number === 8 ? (
-                  <GoLiveStep {...stepProps} />
+                ) : StepView ? (
+                  <StepView {...stepProps} />
                 ) : (
                   <NotYetAvailable step={step} />
                 )}

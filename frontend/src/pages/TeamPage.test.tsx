@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { stubApi } from '../test/fakeServer';
+import { signedIn, stubApi } from '../test/fakeServer';
 import { admin, member, owner } from '../test/fixtures';
 import { renderApp } from '../test/renderApp';
 import type { User } from '../types';
@@ -13,13 +13,13 @@ beforeEach(() => {
 const everyone = [owner, admin, member];
 
 function team(me: User, extra: Record<string, { status: number; body?: unknown }> = {}) {
-  return stubApi({
-    'GET /api/setup': { status: 200, body: { required: false } },
-    'GET /api/me': { status: 200, body: me },
-    'GET /api/team/members': { status: 200, body: { items: everyone } },
-    'GET /api/team/invites': { status: 200, body: { items: [] } },
-    ...extra,
-  });
+  return stubApi(
+    signedIn(me, {
+      'GET /api/team/members': { status: 200, body: { items: everyone } },
+      'GET /api/team/invites': { status: 200, body: { items: [] } },
+      ...extra,
+    }),
+  );
 }
 
 async function rowOf(name: string) {

@@ -14,6 +14,7 @@ import {
   Card,
   EmptyState,
   ErrorAlert,
+  FieldLabel,
   LoadingState,
   PageHeader,
   QueryError,
@@ -182,9 +183,7 @@ function InviteForm() {
             onChange={(e) => setEmail(e.target.value)}
           />
           <div>
-            <label htmlFor={roleId} className="block text-sm font-medium text-gray-900">
-              Role
-            </label>
+            <FieldLabel htmlFor={roleId}>Role</FieldLabel>
             <RoleSelect id={roleId} value={role} onChange={setRole} />
           </div>
           <Button type="submit" busy={invite.isPending} busyLabel="Creating…">

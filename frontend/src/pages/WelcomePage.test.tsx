@@ -2,7 +2,8 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Check, DemoStarted } from '../types';
-import { deferred, stubApi, type Answer } from '../test/fakeServer';
+import { runningCheck } from '../test/checks';
+import { deferred, signedIn, stubApi, type Answer } from '../test/fakeServer';
 import { admin, member, project } from '../test/fixtures';
 import { location, renderApp } from '../test/renderApp';
 
@@ -12,38 +13,28 @@ beforeEach(() => {
 
 const demoProject = project({ id: 'prj_demo', name: 'Demo project', billing_source: 'demo', access_source: 'demo', onboarded: true }, 9);
 
+/** The demo's first check, just started: no total yet, so its progress is indeterminate. */
 function check(overrides: Partial<Check> = {}): Check {
-  return {
-    id: 'chk_1',
-    number: 1,
+  return runningCheck({
     project_id: 'prj_demo',
-    scope: 'full',
-    customer_ids: [],
-    subject_keys: [],
-    trigger: 'person',
-    dry_run: false,
-    status: 'running',
     started_at: '2025-01-01T00:00:00Z',
-    finished_at: null,
     duration_ms: 0,
     progress: { phase: 'reading_billing', done: 0, total: 0, percent: 0, indeterminate: true },
-    counts: { checked: 0, held: 0, opened: 0, updated: 0, resolved: 0, errors: 0 },
-    summary: {},
     ...overrides,
-  };
+  });
 }
 
 describe('first run: Explore with demo data', () => {
   it('creates the demo project, shows the first check’s progress, then opens the project', async () => {
     const finished = deferred<Answer>();
     let polls = 0;
-    const calls = stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: admin },
-      'POST /api/projects/demo': { status: 201, body: { project: demoProject, check: check() } satisfies DemoStarted },
-      'GET /api/projects/prj_demo/checks/chk_1': () => (++polls === 1 ? finished.promise : { status: 200, body: check({ status: 'finished' }) }),
-      'GET /api/projects/prj_demo': { status: 200, body: demoProject },
-    });
+    const calls = stubApi(
+      signedIn(admin, {
+        'POST /api/projects/demo': { status: 201, body: { project: demoProject, check: check() } satisfies DemoStarted },
+        'GET /api/projects/prj_demo/checks/chk_1': () => (++polls === 1 ? finished.promise : { status: 200, body: check({ status: 'finished' }) }),
+        'GET /api/projects/prj_demo': { status: 200, body: demoProject },
+      }),
+    );
     renderApp('/welcome');
     const user = userEvent.setup();
     expect(await screen.findByRole('heading', { name: /Welcome to ParityRail, Adam/ })).toBeInTheDocument();
@@ -71,11 +62,11 @@ describe('first run: Explore with demo data', () => {
   });
 
   it('says what went wrong when the demo cannot be created, and offers a retry', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: admin },
-      'POST /api/projects/demo': { status: 503, body: { error: { code: 'demo_unavailable', message: 'Demo data is not served by this process.' } } },
-    });
+    stubApi(
+      signedIn(admin, {
+        'POST /api/projects/demo': { status: 503, body: { error: { code: 'demo_unavailable', message: 'Demo data is not served by this process.' } } },
+      }),
+    );
     renderApp('/welcome');
     await userEvent.setup().click(await screen.findByRole('button', { name: 'Explore with demo data' }));
     const dialog = await screen.findByRole('dialog', { name: 'Setting up the demo project' });
@@ -86,11 +77,11 @@ describe('first run: Explore with demo data', () => {
 
 describe('projects list', () => {
   it('marks demo projects and offers the demo next to New project', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: admin },
-      'GET /api/projects': { status: 200, body: { items: [project({ name: 'Acme' }), demoProject] } },
-    });
+    stubApi(
+      signedIn(admin, {
+        'GET /api/projects': { status: 200, body: { items: [project({ name: 'Acme' }), demoProject] } },
+      }),
+    );
     renderApp('/projects');
     const demoRow = (await screen.findByRole('link', { name: 'Demo project' })).closest('tr')!;
     expect(within(demoRow).getByText('Demo')).toBeInTheDocument();
@@ -100,22 +91,22 @@ describe('projects list', () => {
   });
 
   it('offers the demo in the empty state, but not to members', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: member },
-      'GET /api/projects': { status: 200, body: { items: [] } },
-    });
+    stubApi(
+      signedIn(member, {
+        'GET /api/projects': { status: 200, body: { items: [] } },
+      }),
+    );
     renderApp('/projects');
     expect(await screen.findByText('An admin of this workspace can create one.')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Explore with demo data' })).toBeNull();
   });
 
   it('opens the new-project dialog from the first-run screen’s link', async () => {
-    stubApi({
-      'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 200, body: admin },
-      'GET /api/projects': { status: 200, body: { items: [] } },
-    });
+    stubApi(
+      signedIn(admin, {
+        'GET /api/projects': { status: 200, body: { items: [] } },
+      }),
+    );
     renderApp('/projects?new=1');
     expect(await screen.findByRole('dialog', { name: 'New project' })).toBeInTheDocument();
     await userEvent.setup().keyboard('{Escape}');

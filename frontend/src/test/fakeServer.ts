@@ -1,5 +1,6 @@
 // A tiny fetch stub for page tests: routes "METHOD /path" to JSON answers.
 import { vi } from 'vitest';
+import type { User } from '../types';
 
 export type Answer = { status: number; body?: unknown };
 /** A handler may answer later (return a promise) to show pending states. */
@@ -29,6 +30,15 @@ export function stubApi(routes: Record<string, Handler | Answer>) {
     }),
   );
   return calls;
+}
+
+/** A signed-in session's routes (setup done, GET /api/me answers `me`), then the test's own. */
+export function signedIn(me: User, routes: Record<string, Handler | Answer> = {}): Record<string, Handler | Answer> {
+  return {
+    'GET /api/setup': { status: 200, body: { required: false } },
+    'GET /api/me': { status: 200, body: me },
+    ...routes,
+  };
 }
 
 /** A promise with its resolve exposed, for holding a request open in a test. */

@@ -57,6 +57,10 @@ export function project(overrides: Partial<Project> = {}, current = 1): Project 
   };
 }
 
+/** A Stripe + Clerk project past onboarding, as the project pages see it. */
+export const liveProject = () =>
+  project({ billing_source: 'stripe', access_source: 'clerk', onboarded: true, onboarding: { current_step: 0, steps: rail(9) } });
+
 export const owner: User = {
   id: 'usr_owner',
   email: 'owner@example.com',

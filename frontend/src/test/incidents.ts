@@ -1,5 +1,6 @@
 // Incident, customer and ledger fixtures for the incident pages' tests.
 import type { AppSubject, BillingPromise, Check, CustomerView, Incident, IncidentDetail, LedgerEntry } from '../types';
+import { runningCheck } from './checks';
 
 export function incident(overrides: Partial<Incident> = {}): Incident {
   return {
@@ -114,25 +115,18 @@ export function detail(overrides: Partial<IncidentDetail> = {}): IncidentDetail 
   };
 }
 
+/** A check of Bea's customer alone, just started ("Run check" on her customer or incident page). */
 export function check(overrides: Partial<Check> = {}): Check {
-  return {
+  return runningCheck({
     id: 'chk_9',
     number: 9,
-    project_id: 'prj_abc',
     scope: 'customer',
     customer_ids: ['cus_bea'],
-    subject_keys: [],
-    trigger: 'person',
-    dry_run: false,
-    status: 'running',
     started_at: '2026-03-02T11:00:00Z',
-    finished_at: null,
     duration_ms: 0,
     progress: { phase: 'reading_billing', done: 0, total: 1, percent: 10, indeterminate: false },
-    counts: { checked: 0, held: 0, opened: 0, updated: 0, resolved: 0, errors: 0 },
-    summary: {},
     ...overrides,
-  };
+  });
 }
 
 export function customer(overrides: Partial<CustomerView> = {}): CustomerView {

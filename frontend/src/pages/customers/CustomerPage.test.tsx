@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { stubApi, type Answer } from '../../test/fakeServer';
+import { signedIn, stubApi, type Answer } from '../../test/fakeServer';
 import { member, owner, project } from '../../test/fixtures';
 import { check, customer, entry } from '../../test/incidents';
 import { renderApp } from '../../test/renderApp';
@@ -14,14 +14,14 @@ beforeEach(() => {
 const path = '/api/projects/prj_abc/customers/cus_bea';
 
 function routes(get: () => CustomerView, extra: Record<string, Answer | ((b: unknown) => Answer)> = {}) {
-  return stubApi({
-    'GET /api/setup': { status: 200, body: { required: false } },
-    'GET /api/me': { status: 200, body: member },
-    'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
-    'GET /api/team/members': { status: 200, body: { items: [owner, member] } },
-    [`GET ${path}`]: () => ({ status: 200, body: get() }),
-    ...extra,
-  });
+  return stubApi(
+    signedIn(member, {
+      'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
+      'GET /api/team/members': { status: 200, body: { items: [owner, member] } },
+      [`GET ${path}`]: () => ({ status: 200, body: get() }),
+      ...extra,
+    }),
+  );
 }
 
 describe('customer page', () => {

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { apiError, stubApi, type Answer } from '../../test/fakeServer';
+import { apiError, signedIn, stubApi, type Answer } from '../../test/fakeServer';
 import { member, owner, project } from '../../test/fixtures';
 import { check, detail, entry, incident } from '../../test/incidents';
 import { renderApp } from '../../test/renderApp';
@@ -12,17 +12,17 @@ beforeEach(() => {
 });
 
 function routes(getIncident: () => IncidentDetail | Answer, extra: Record<string, Answer | ((b: unknown) => Answer)> = {}) {
-  return stubApi({
-    'GET /api/setup': { status: 200, body: { required: false } },
-    'GET /api/me': { status: 200, body: member },
-    'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
-    'GET /api/team/members': { status: 200, body: { items: [owner, member] } },
-    'GET /api/incidents/inc_1': () => {
-      const d = getIncident();
-      return 'status' in d && typeof d.status === 'number' ? (d as Answer) : { status: 200, body: d };
-    },
-    ...extra,
-  });
+  return stubApi(
+    signedIn(member, {
+      'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
+      'GET /api/team/members': { status: 200, body: { items: [owner, member] } },
+      'GET /api/incidents/inc_1': () => {
+        const d = getIncident();
+        return 'status' in d && typeof d.status === 'number' ? (d as Answer) : { status: 200, body: d };
+      },
+      ...extra,
+    }),
+  );
 }
 
 describe('incident page', () => {

@@ -9,7 +9,7 @@ import { toast } from 'sonner';
 import { api, errorMessage, isApiError } from '../../api';
 import { IncidentStatusText, kindLabel, SeverityPill } from '../../components/incident';
 import { Modal, ModalActions } from '../../components/Modal';
-import { Button, ErrorState, LoadingState, Mono, Notice, PageHeader, cx, inputClass } from '../../components/ui';
+import { Button, ErrorState, FieldLabel, LoadingState, Mono, Notice, PageHeader, cx, inputClass } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import { policyFields } from '../../policy';
 import type { IncidentDetail, Policy, RecheckResult } from '../../types';
@@ -72,9 +72,7 @@ function IgnoreDialog({ incident, open, onOpenChange }: { incident: IncidentDeta
     >
       <form onSubmit={submit} noValidate className="space-y-4">
         <div>
-          <label htmlFor={id} className="block text-sm font-medium text-gray-900">
-            Reason
-          </label>
+          <FieldLabel htmlFor={id}>Reason</FieldLabel>
           <textarea
             id={id}
             autoFocus
@@ -183,6 +181,18 @@ function Actions({ incident, onRecheck }: { incident: IncidentDetail; onRecheck:
   );
 }
 
+/** When a check first or last saw the incident, linked to that check. */
+function SeenBy({ label, at, projectId, checkId }: { label: string; at: string; projectId: string; checkId: string }) {
+  return (
+    <Term label={label}>
+      {formatDateTime(at)}{' '}
+      <Link to={`/projects/${projectId}/checks/${checkId}`} className="text-xs text-indigo-700 hover:underline">
+        by this check
+      </Link>
+    </Term>
+  );
+}
+
 function StatusDetails({ incident }: { incident: IncidentDetail }) {
   const people = usePeople();
   return (
@@ -190,18 +200,8 @@ function StatusDetails({ incident }: { incident: IncidentDetail }) {
       <Term label="Status">
         <IncidentStatusText status={incident.status} />
       </Term>
-      <Term label="First seen">
-        {formatDateTime(incident.first_seen_at)}{' '}
-        <Link to={`/projects/${incident.project_id}/checks/${incident.first_check_id}`} className="text-xs text-indigo-700 hover:underline">
-          by this check
-        </Link>
-      </Term>
-      <Term label="Last seen">
-        {formatDateTime(incident.last_seen_at)}{' '}
-        <Link to={`/projects/${incident.project_id}/checks/${incident.last_check_id}`} className="text-xs text-indigo-700 hover:underline">
-          by this check
-        </Link>
-      </Term>
+      <SeenBy label="First seen" at={incident.first_seen_at} projectId={incident.project_id} checkId={incident.first_check_id} />
+      <SeenBy label="Last seen" at={incident.last_seen_at} projectId={incident.project_id} checkId={incident.last_check_id} />
       {incident.acknowledged_at && (
         <Term label="Acknowledged">
           {formatDateTime(incident.acknowledged_at)} by {actorName(incident.acknowledged_by, people)}

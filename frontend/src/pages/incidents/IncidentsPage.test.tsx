@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { apiError, stubApi, type Answer } from '../../test/fakeServer';
+import { apiError, signedIn, stubApi, type Answer } from '../../test/fakeServer';
 import { member, project } from '../../test/fixtures';
 import { incident } from '../../test/incidents';
 import { location, renderApp } from '../../test/renderApp';
@@ -29,12 +29,12 @@ const cyd = incident({
 });
 
 function routes(extra: Record<string, Answer | ((b: unknown) => Answer)> = {}) {
-  return stubApi({
-    'GET /api/setup': { status: 200, body: { required: false } },
-    'GET /api/me': { status: 200, body: member },
-    'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
-    ...extra,
-  });
+  return stubApi(
+    signedIn(member, {
+      'GET /api/projects/prj_abc': { status: 200, body: project({ onboarded: true }, 0) },
+      ...extra,
+    }),
+  );
 }
 
 describe('incidents list', () => {

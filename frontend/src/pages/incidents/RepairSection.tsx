@@ -12,7 +12,7 @@ import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
 import { Modal, ModalActions } from '../../components/Modal';
-import { Button, Card, CopyButton, ErrorAlert, Mono, Notice, cx } from '../../components/ui';
+import { Button, Card, CopyButton, ErrorAlert, FieldLabel, Mono, Notice, cx } from '../../components/ui';
 import { formatDateTime, isDemo } from '../../format';
 import { useOptionalProject } from '../project/ProjectLayout';
 import { hasRole, useMe } from '../../session';
@@ -426,9 +426,7 @@ function RejectDialog({
         }}
       >
         <div>
-          <label htmlFor={id} className="block text-sm font-medium text-gray-900">
-            Reason
-          </label>
+          <FieldLabel htmlFor={id}>Reason</FieldLabel>
           <textarea
             id={id}
             value={reason}

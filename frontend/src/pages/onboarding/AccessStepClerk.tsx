@@ -7,7 +7,7 @@ import { RefreshCw } from 'lucide-react';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
-import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
+import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice, type ButtonProps } from '../../components/ui';
 import type { AccessFields, AccessMapping } from '../../types';
 import {
   FieldRow,
@@ -200,21 +200,15 @@ function ClerkAccessForm({ project, canEdit, saved, goTo }: StepProps & { saved:
         retryLabel="Retry"
       />
 
-      <fieldset className="space-y-1">
-        <legend className="mb-2 text-sm font-semibold text-gray-900">Users</legend>
-        <div className="divide-y divide-gray-100 rounded-lg border border-gray-200">
-          {userFieldSpecs.map((spec) => (
-            <PathField
-              key={spec.key}
-              spec={spec}
-              value={users[spec.key]}
-              options={userKeys.data?.user_keys ?? []}
-              disabled={!canEdit}
-              onChange={(v) => setUsers((f) => ({ ...f, [spec.key]: v }))}
-            />
-          ))}
-        </div>
-      </fieldset>
+      <PathFieldset
+        legend="Users"
+        className="space-y-1"
+        specs={userFieldSpecs}
+        values={users}
+        options={userKeys.data?.user_keys ?? []}
+        disabled={!canEdit}
+        onChange={setUsers}
+      />
 
       <section aria-labelledby={orgsId + '-title'} className="space-y-4 border-t border-gray-100 pt-8">
         <h3 id={orgsId + '-title'} className="sr-only">
@@ -241,21 +235,14 @@ function ClerkAccessForm({ project, canEdit, saved, goTo }: StepProps & { saved:
               }
               retryLabel="Sample organizations again"
             />
-            <fieldset>
-              <legend className="mb-2 text-sm font-semibold text-gray-900">Organizations</legend>
-              <div className="divide-y divide-gray-100 rounded-lg border border-gray-200">
-                {orgFieldSpecs.map((spec) => (
-                  <PathField
-                    key={spec.key}
-                    spec={spec}
-                    value={orgs[spec.key]}
-                    options={orgKeys.data?.organization_keys ?? []}
-                    disabled={!canEdit}
-                    onChange={(v) => setOrgs((f) => ({ ...f, [spec.key]: v }))}
-                  />
-                ))}
-              </div>
-            </fieldset>
+            <PathFieldset
+              legend="Organizations"
+              specs={orgFieldSpecs}
+              values={orgs}
+              options={orgKeys.data?.organization_keys ?? []}
+              disabled={!canEdit}
+              onChange={setOrgs}
+            />
           </>
         )}
       </section>
@@ -283,18 +270,13 @@ function SampleStatus({
   emptyFix: ReactNode;
   retryLabel: string;
 }) {
-  const retry = (
-    <Button
-      variant="secondary"
-      size="sm"
-      busy={query.isFetching}
-      busyLabel="Sampling…"
-      onClick={() => query.refetch()}
-    >
+  const sampleAgain = (variant: ButtonProps['variant'], label: string) => (
+    <Button variant={variant} size="sm" busy={query.isFetching} busyLabel="Sampling…" onClick={() => query.refetch()}>
       <RefreshCw aria-hidden className="size-3.5" />
-      {retryLabel}
+      {label}
     </Button>
   );
+  const retry = sampleAgain('secondary', retryLabel);
   if (query.isPending && query.isFetching) {
     return <LoadingState label={`Sampling your recent Clerk ${what}…`} />;
   }
@@ -323,17 +305,45 @@ function SampleStatus({
         Sampled {sampled} recent {sampled === 1 ? what.replace(/s$/, '') : what}: {keys.length} metadata key
         {keys.length === 1 ? '' : 's'} found.
       </span>
-      <Button
-        variant="ghost"
-        size="sm"
-        busy={query.isFetching}
-        busyLabel="Sampling…"
-        onClick={() => query.refetch()}
-      >
-        <RefreshCw aria-hidden className="size-3.5" />
-        Sample again
-      </Button>
+      {sampleAgain('ghost', 'Sample again')}
     </div>
+  );
+}
+
+/** The Users or Organizations fields: one PathField per spec, all choosing from the sampled keys. */
+function PathFieldset({
+  legend,
+  className,
+  specs,
+  values,
+  options,
+  disabled,
+  onChange,
+}: {
+  legend: string;
+  className?: string;
+  specs: FieldSpec[];
+  values: FieldValues;
+  options: string[];
+  disabled: boolean;
+  onChange: (update: (f: FieldValues) => FieldValues) => void;
+}) {
+  return (
+    <fieldset className={className}>
+      <legend className="mb-2 text-sm font-semibold text-gray-900">{legend}</legend>
+      <div className="divide-y divide-gray-100 rounded-lg border border-gray-200">
+        {specs.map((spec) => (
+          <PathField
+            key={spec.key}
+            spec={spec}
+            value={values[spec.key]}
+            options={options}
+            disabled={disabled}
+            onChange={(v) => onChange((f) => ({ ...f, [spec.key]: v }))}
+          />
+        ))}
+      </div>
+    </fieldset>
   );
 }
 

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Connection, SetupSQL } from '../../types';
-import { apiError, deferred, stubApi, type Answer } from '../../test/fakeServer';
+import { apiError, deferred, stubApi, type Answer, type Handler } from '../../test/fakeServer';
 import { admin, clerkRail, member, project } from '../../test/fixtures';
 import { pageRoutes } from '../../test/onboarding';
 import { pgConn, postgresProject } from '../../test/postgres';
@@ -27,6 +27,22 @@ function clerkProject(done: number[] = [1, 2]) {
 beforeEach(() => {
   document.cookie = 'parityrail_csrf=tok; path=/';
 });
+
+/** Types a secret key on step 3's Clerk tab and presses "Test & connect". */
+async function connectClerk(key: string) {
+  renderApp('/projects/prj_abc/onboarding/3');
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText('Clerk Backend API secret key'), key);
+  await user.click(screen.getByRole('button', { name: 'Test & connect' }));
+  return user;
+}
+
+/** Step 3 of the Clerk project with nothing connected yet; POST …/clerk answers with `connect`. */
+const clerkRoutes = (connect: Handler | Answer) =>
+  pageRoutes(clerkProject(), admin, {
+    'GET /api/projects/prj_abc/connections': { status: 200, body: { items: [] } },
+    'POST /api/projects/prj_abc/clerk': connect,
+  });
 
 describe('step 3 (Database), Clerk tab', () => {
   it('shows the tablist "Access-state source" with the project source selected and the key field', async () => {
@@ -58,10 +74,7 @@ describe('step 3 (Database), Clerk tab', () => {
         'POST /api/projects/prj_abc/clerk': () => pending.promise,
       }),
     );
-    renderApp('/projects/prj_abc/onboarding/3');
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Clerk Backend API secret key'), 'sk_test_goodkeyabcd');
-    await user.click(screen.getByRole('button', { name: 'Test & connect' }));
+    await connectClerk('sk_test_goodkeyabcd');
 
     const busy = await screen.findByRole('button', { name: 'Testing & connecting…' });
     expect(busy).toBeDisabled();
@@ -80,16 +93,8 @@ describe('step 3 (Database), Clerk tab', () => {
   });
 
   it('shows the 401 message verbatim and keeps the form', async () => {
-    stubApi(
-      pageRoutes(clerkProject(), admin, {
-        'GET /api/projects/prj_abc/connections': { status: 200, body: { items: [] } },
-        'POST /api/projects/prj_abc/clerk': apiError(422, 'clerk_unauthorized', MSG_401),
-      }),
-    );
-    renderApp('/projects/prj_abc/onboarding/3');
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Clerk Backend API secret key'), 'sk_test_wrongwrongwrong');
-    await user.click(screen.getByRole('button', { name: 'Test & connect' }));
+    stubApi(clerkRoutes(apiError(422, 'clerk_unauthorized', MSG_401)));
+    await connectClerk('sk_test_wrongwrongwrong');
     expect(await screen.findByRole('alert')).toHaveTextContent(MSG_401);
     expect(screen.getByRole('alert').textContent).toBe(MSG_401);
     expect(screen.getByRole('button', { name: 'Test & connect' })).toBeEnabled();
@@ -97,16 +102,8 @@ describe('step 3 (Database), Clerk tab', () => {
 
   it('shows the pattern message for a publishable key verbatim', async () => {
     const message = `${MSG_PATTERN}. That looks like a publishable key (pk_…); copy the Secret key from Clerk Dashboard → API keys → Secret keys.`;
-    stubApi(
-      pageRoutes(clerkProject(), admin, {
-        'GET /api/projects/prj_abc/connections': { status: 200, body: { items: [] } },
-        'POST /api/projects/prj_abc/clerk': apiError(400, 'clerk_invalid_key', message),
-      }),
-    );
-    renderApp('/projects/prj_abc/onboarding/3');
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Clerk Backend API secret key'), 'pk_test_abc');
-    await user.click(screen.getByRole('button', { name: 'Test & connect' }));
+    stubApi(clerkRoutes(apiError(400, 'clerk_invalid_key', message)));
+    await connectClerk('pk_test_abc');
     expect(await screen.findByRole('alert')).toHaveTextContent(MSG_PATTERN);
     expect(screen.getByRole('alert').textContent).toBe(message);
   });
@@ -115,18 +112,13 @@ describe('step 3 (Database), Clerk tab', () => {
     const replaceMsg =
       'This project already reads access state from Postgres / Supabase (db.example.com/app). Connecting Clerk replaces it: connect a Postgres database or Clerk, not both. Confirm to replace it.';
     const calls = stubApi(
-      pageRoutes(clerkProject(), admin, {
-        'GET /api/projects/prj_abc/connections': { status: 200, body: { items: [] } },
-        'POST /api/projects/prj_abc/clerk': (body) =>
-          (body as { replace?: boolean }).replace
-            ? { status: 200, body: { ...clerkConn, warnings: [] } }
-            : apiError(409, 'replace_required', replaceMsg),
-      }),
+      clerkRoutes((body) =>
+        (body as { replace?: boolean }).replace
+          ? { status: 200, body: { ...clerkConn, warnings: [] } }
+          : apiError(409, 'replace_required', replaceMsg),
+      ),
     );
-    renderApp('/projects/prj_abc/onboarding/3');
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Clerk Backend API secret key'), 'sk_test_goodkeyabcd');
-    await user.click(screen.getByRole('button', { name: 'Test & connect' }));
+    const user = await connectClerk('sk_test_goodkeyabcd');
     const dialog = await screen.findByRole('alertdialog', { name: 'Replace Postgres / Supabase with Clerk?' });
     expect(dialog).toHaveTextContent(replaceMsg);
     await user.click(within(dialog).getByRole('button', { name: 'Replace with Clerk' }));

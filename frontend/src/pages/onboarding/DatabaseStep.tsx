@@ -2,25 +2,20 @@
 // "Access-state source" with "Postgres / Supabase" (DatabaseStepPostgres.tsx)
 // and "Clerk" (DatabaseStepClerk.tsx); a project connects one, not both.
 import * as Tabs from '@radix-ui/react-tabs';
-import { ArrowRight, Database, KeyRound } from 'lucide-react';
+import { Database, KeyRound } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api';
-import { Button, ErrorAlert, LoadingState, Notice } from '../../components/ui';
+import { ErrorAlert, LoadingState, Notice } from '../../components/ui';
 import { ClerkPanel } from './DatabaseStepClerk';
 import { PostgresPanel } from './DatabaseStepPostgres';
-import { DemoConnected, findConnection, StepFooter, useConnections, type StepProps } from './shared';
+import { ContinueFooter, DemoConnected, findConnection, useConnections, type StepProps } from './shared';
 
 type SourceTab = 'postgres' | 'clerk';
 
 const tabClass =
   'inline-flex items-center gap-2 rounded-md px-3 py-1.5 text-sm font-medium text-gray-600 transition-colors hover:text-gray-900 data-[state=active]:bg-white data-[state=active]:text-gray-900 data-[state=active]:shadow-xs data-[state=active]:ring-1 data-[state=active]:ring-gray-200';
 
-export function DatabaseStep({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
+export function DatabaseStep({ project, canEdit, base, goTo }: StepProps) {
   const connections = useConnections(project.id);
   const [tab, setTab] = useState<SourceTab>(project.access_source === 'clerk' ? 'clerk' : 'postgres');
 
@@ -100,14 +95,7 @@ export function DatabaseStep({
         </div>
       </Tabs.Root>
 
-      {(clerk || postgres) && (
-        <StepFooter note="ParityRail only reads your access state.">
-          <Button onClick={() => goTo(4)}>
-            Continue
-            <ArrowRight aria-hidden className="size-4" />
-          </Button>
-        </StepFooter>
-      )}
+      {(clerk || postgres) && <ContinueFooter note="ParityRail only reads your access state." onContinue={() => goTo(4)} />}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // Step 2 "Stripe": connect a restricted API key (probed with limit=1 reads
 // before anything is stored), and the webhook endpoint to add in Stripe.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { ArrowRight, CreditCard, Webhook } from 'lucide-react';
+import { CreditCard, Webhook } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
@@ -10,23 +10,18 @@ import { formatDateTime } from '../../format';
 import type { ConnectResult } from '../../types';
 import {
   AdminOnlyNote,
+  ContinueFooter,
   DemoConnected,
   findConnection,
   refreshProject,
   rememberConnection,
   SectionHeading,
-  StepFooter,
   useConnections,
   WarningsNotice,
   type StepProps,
 } from './shared';
 
-export function StripeStep({
-  project,
-  canEdit,
-  base,
-  goTo,
-}: StepProps) {
+export function StripeStep({ project, canEdit, base, goTo }: StepProps) {
   const connections = useConnections(project.id);
   const stripe = findConnection(connections.data?.items, 'stripe');
 
@@ -88,14 +83,7 @@ export function StripeStep({
 
       <WebhookEndpoint url={project.webhook_url} events={project.webhook_events ?? []} />
 
-      {stripe && (
-        <StepFooter note="Nothing is ever written to Stripe.">
-          <Button onClick={() => goTo(3)}>
-            Continue
-            <ArrowRight aria-hidden className="size-4" />
-          </Button>
-        </StepFooter>
-      )}
+      {stripe && <ContinueFooter note="Nothing is ever written to Stripe." onContinue={() => goTo(3)} />}
     </div>
   );
 }

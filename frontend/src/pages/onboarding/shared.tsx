@@ -150,6 +150,18 @@ export function StepFooter({ children, note }: { children: ReactNode; note?: Rea
   );
 }
 
+/** A step's "Continue →" to the next step, with an optional note. */
+export function ContinueFooter({ onContinue, note }: { onContinue: () => void; note?: ReactNode }) {
+  return (
+    <StepFooter note={note}>
+      <Button onClick={onContinue}>
+        Continue
+        <ArrowRight aria-hidden className="size-4" />
+      </Button>
+    </StepFooter>
+  );
+}
+
 /** The question a step's form answers, what it means and, for members, that they can only look. */
 export function FormIntro({
   id,
@@ -253,12 +265,7 @@ export function DemoConnected({
           </p>
         </div>
       </div>
-      <StepFooter>
-        <Button onClick={() => goTo(next)}>
-          Continue
-          <ArrowRight aria-hidden className="size-4" />
-        </Button>
-      </StepFooter>
+      <ContinueFooter onContinue={() => goTo(next)} />
     </div>
   );
 }
@@ -544,12 +551,7 @@ export function DemoSQLMapped({
           ))}
         </dl>
       </Notice>
-      <StepFooter>
-        <Button onClick={() => goTo(step + 1)}>
-          Continue
-          <ArrowRight aria-hidden className="size-4" />
-        </Button>
-      </StepFooter>
+      <ContinueFooter onContinue={() => goTo(step + 1)} />
     </div>
   );
 }

@@ -3,14 +3,11 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { check, runningCheck } from '../../test/checks';
 import { stubApi } from '../../test/fakeServer';
-import { member, project, rail } from '../../test/fixtures';
+import { liveProject, member } from '../../test/fixtures';
 import { pageRoutes } from '../../test/onboarding';
 import { renderApp } from '../../test/renderApp';
 
 configure({ asyncUtilTimeout: 5000 });
-
-const live = () =>
-  project({ billing_source: 'stripe', access_source: 'clerk', onboarded: true, onboarding: { current_step: 0, steps: rail(9) } });
 
 beforeEach(() => {
   document.cookie = 'parityrail_csrf=tok; path=/';
@@ -19,7 +16,7 @@ beforeEach(() => {
 describe('checks page', { timeout: 30_000 }, () => {
   it('lists checks with trigger, scope, status, duration and counts, and pages with next_cursor', async () => {
     stubApi(
-      pageRoutes(live(), member, {
+      pageRoutes(liveProject(), member, {
         'GET /api/projects/prj_abc/checks': {
           status: 200,
           body: {
@@ -58,7 +55,7 @@ describe('checks page', { timeout: 30_000 }, () => {
   it('shows a running check live and toasts when it ends', async () => {
     let reads = 0;
     stubApi(
-      pageRoutes(live(), member, {
+      pageRoutes(liveProject(), member, {
         'GET /api/projects/prj_abc/checks': () => {
           reads++;
           return { status: 200, body: { items: [reads < 2 ? runningCheck({ id: 'chk_9' }) : check({ id: 'chk_9' })] } };
@@ -74,7 +71,7 @@ describe('checks page', { timeout: 30_000 }, () => {
   });
 
   it('has an empty state', async () => {
-    stubApi(pageRoutes(live(), member, { 'GET /api/projects/prj_abc/checks': { status: 200, body: { items: [] } } }));
+    stubApi(pageRoutes(liveProject(), member, { 'GET /api/projects/prj_abc/checks': { status: 200, body: { items: [] } } }));
     renderApp('/projects/prj_abc/checks');
     expect(await screen.findByRole('heading', { name: 'No checks yet' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Run check' })).toBeEnabled();

@@ -4,14 +4,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { incidentKinds, kindLabel } from '../../components/incident';
 import { check, dashboard, runningCheck } from '../../test/checks';
 import { apiError, stubApi } from '../../test/fakeServer';
-import { member, project, rail } from '../../test/fixtures';
+import { liveProject, member, project } from '../../test/fixtures';
 import { pageRoutes } from '../../test/onboarding';
 import { location, renderApp } from '../../test/renderApp';
 
 configure({ asyncUtilTimeout: 5000 });
-
-const live = () =>
-  project({ billing_source: 'stripe', access_source: 'clerk', onboarded: true, onboarding: { current_step: 0, steps: rail(9) } });
 
 beforeEach(() => {
   document.cookie = 'parityrail_csrf=tok; path=/';
@@ -19,7 +16,7 @@ beforeEach(() => {
 
 describe('project dashboard', { timeout: 30_000 }, () => {
   it('shows open incidents by kind (every kind, in order, linked), severity, last check, schedules and webhooks', async () => {
-    stubApi(pageRoutes(live(), member, { 'GET /api/projects/prj_abc/dashboard': { status: 200, body: dashboard() } }));
+    stubApi(pageRoutes(liveProject(), member, { 'GET /api/projects/prj_abc/dashboard': { status: 200, body: dashboard() } }));
     renderApp('/projects/prj_abc');
     const table = await screen.findByRole('table', { name: 'Open incidents by kind' });
     const rows = within(table).getAllByRole('rowheader');
@@ -63,7 +60,7 @@ describe('project dashboard', { timeout: 30_000 }, () => {
     let phase = 0;
     let polls = 0;
     const calls = stubApi(
-      pageRoutes(live(), member, {
+      pageRoutes(liveProject(), member, {
         'GET /api/projects/prj_abc/dashboard': () => ({
           status: 200,
           body: dashboard(phase === 0 ? {} : phase === 1 ? { running_check: runningCheck({ id: 'chk_2' }) } : { last_check: check({ id: 'chk_2', counts: { checked: 3, held: 3, opened: 0, updated: 0, resolved: 2, errors: 0 } }) }),
@@ -93,7 +90,7 @@ describe('project dashboard', { timeout: 30_000 }, () => {
 
   it('says why a check cannot start, and shows a demo badge on demo projects', async () => {
     stubApi(
-      pageRoutes({ ...live(), billing_source: 'demo' }, member, {
+      pageRoutes({ ...liveProject(), billing_source: 'demo' }, member, {
         'GET /api/projects/prj_abc/dashboard': { status: 200, body: dashboard({ last_check: null, open_total: 0, open_by_kind: {} }) },
         'POST /api/projects/prj_abc/checks': apiError(409, 'stripe_not_connected', 'Connect Stripe first.'),
       }),
@@ -108,7 +105,7 @@ describe('project dashboard', { timeout: 30_000 }, () => {
   });
 
   it('shows an error with Try again when the dashboard cannot load', async () => {
-    stubApi(pageRoutes(live(), member, { 'GET /api/projects/prj_abc/dashboard': apiError(500, 'internal', 'Something broke on the server.') }));
+    stubApi(pageRoutes(liveProject(), member, { 'GET /api/projects/prj_abc/dashboard': apiError(500, 'internal', 'Something broke on the server.') }));
     renderApp('/projects/prj_abc');
     expect(await screen.findByRole('alert')).toHaveTextContent('Something broke on the server.');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
@@ -124,7 +121,7 @@ describe('money at stake', { timeout: 30_000 }, () => {
         { currency: 'jpy', kind: 'access_without_payment', monthly_minor: 5000 },
       ],
     });
-    stubApi(pageRoutes(live(), member, { 'GET /api/projects/prj_abc/dashboard': { status: 200, body } }));
+    stubApi(pageRoutes(liveProject(), member, { 'GET /api/projects/prj_abc/dashboard': { status: 200, body } }));
     renderApp('/projects/prj_abc');
     expect(await screen.findByTestId('at-stake')).toHaveTextContent(
       '$3,100/mo at risk (paid without access), $1,240/mo leaking (access without payment), ¥5,000/mo leaking (access without payment)',

@@ -2,16 +2,13 @@ import { configure, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { apiError, stubApi } from '../../test/fakeServer';
-import { admin, member, project, rail } from '../../test/fixtures';
+import { admin, liveProject, member } from '../../test/fixtures';
 import { policy } from '../../test/incidents';
 import { pageRoutes } from '../../test/onboarding';
 import { renderApp } from '../../test/renderApp';
 import type { Policy, PolicyPreview, PolicyView } from '../../types';
 
 configure({ asyncUtilTimeout: 5000 });
-
-const live = () =>
-  project({ billing_source: 'stripe', access_source: 'clerk', onboarded: true, onboarding: { current_step: 0, steps: rail(9) } });
 
 const defaults: Policy = policy;
 
@@ -58,7 +55,7 @@ const preview: PolicyPreview = {
 };
 
 function routes(me = admin, extra = {}) {
-  return pageRoutes(live(), me, {
+  return pageRoutes(liveProject(), me, {
     'GET /api/projects/prj_abc/policy': { status: 200, body: view(defaults, '5039dc6b') },
     'GET /api/projects/prj_abc/notification-channels': { status: 200, body: { items: [] } },
     'GET /api/projects/prj_abc/notification-deliveries': { status: 200, body: { items: [] } },

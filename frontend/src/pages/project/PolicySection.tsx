@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
-import { Button, Card, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
+import { Button, Card, FieldLabel, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
 import { SeverityPill, kindName } from '../../components/incident';
 import { formatDateTime } from '../../format';
 import { policyFields, policyRows, type PolicyNumber } from '../../policy';
@@ -149,9 +149,7 @@ function PolicyForm({
                     }}
                   />
                   <div className="min-w-0">
-                    <label htmlFor={id} className="block text-sm font-medium text-gray-900">
-                      {f.label}
-                    </label>
+                    <FieldLabel htmlFor={id}>{f.label}</FieldLabel>
                     <p id={`${id}-help`} className="mt-0.5 text-xs text-gray-500">
                       {f.help}
                     </p>
