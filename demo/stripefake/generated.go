@@ -1,0 +1,766 @@
+//go:build !release
+
+package stripefake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	stripe "github.com/stripe/stripe-go/v76"
+)
+
+// A generated account is a Stripe account too big to store: customer i and
+// its one subscription (with its latest invoice) are computed from i when a
+// request reads them, by the same code that stores them (AddCustomer and
+// AddSubscription on a scratch account holding only that customer, its ids
+// drawn from the counter exactly where a stored account of the same specs
+// would be), and rendered by the same renderer. So its answers are byte for
+// byte those of a Server filled with the same specs in index order, while
+// its memory does not grow with the number of customers: a full read of a
+// million customers serves from a few megabytes.
+//
+// Rendering a subscription costs ~100 µs (stripe-go's structs marshalled,
+// then rewritten), too slow to serve a million on the benchmark's shared
+// cores, where real Stripe renders on its own servers. So the first
+// object of each shape (status, prices, which times are set, expansions)
+// is rendered once into a template whose holes are its per-object values
+// (ids, times, e-mail); later objects of that shape fill the holes. A
+// template is checked against the renderer on the object it was made from,
+// and tests compare whole pages with a stored account's.
+//
+// Test-only: the production binary (built with -tags release) does not
+// carry it. Customers, subscriptions and invoices are generated; every
+// other path (prices, products, …) is the base account's.
+
+// GeneratedSpec describes a generated account: N customers, customer i
+// from Customer(i), with the subscription Subscription(i) when set.
+// Creation times must rise strictly with i (Stripe lists newest first, so
+// list position and index map one to one); each customer must use the
+// same number of generated ids.
+type GeneratedSpec struct {
+	N            int
+	Customer     func(i int) CustomerSpec
+	Subscription func(i int) SubscriptionSpec // nil: customers only
+	// CustomerIndex inverts Customer(i).ID when the specs set ids; nil
+	// when Stripe-style ids are generated.
+	CustomerIndex func(id string) (int, bool)
+}
+
+// Generated serves a generated account over HTTP.
+type Generated struct {
+	base *Server
+	spec GeneratedSpec
+	s0   int // the base's id counter before customer 0
+	per  int // ids each customer uses (with its subscription and invoice)
+
+	scratch  sync.Pool // *Server holding one customer at a time
+	now      func() time.Time
+	livemode bool
+	prices   map[string]*stripe.Price
+
+	mu        sync.Mutex
+	templates map[string]*template
+	shapes    map[string]int // request shapes served (see Shapes)
+
+	rendered, slow atomic.Int64
+	failed         int // shapes no template could be made for
+}
+
+// maxTemplates bounds the templates kept; objects of further shapes are
+// rendered the slow way.
+const maxTemplates = 4096
+
+// NewGenerated serves spec's customers on top of base, which holds the
+// keys, clock, prices and products (add those first: base must not change
+// afterwards). Request ids continue from where a stored account's would.
+func NewGenerated(base *Server, spec GeneratedSpec) (*Generated, error) {
+	if spec.N < 0 || spec.Customer == nil {
+		return nil, fmt.Errorf("stripefake: a generated account needs N ≥ 0 and Customer")
+	}
+	base.mu.Lock()
+	s0 := base.seq
+	g := &Generated{base: base, spec: spec, s0: s0, templates: map[string]*template{}, shapes: map[string]int{},
+		now: base.now, livemode: base.livemode, prices: map[string]*stripe.Price{}}
+	for id, e := range base.objects[kindPrice] {
+		g.prices[id] = e.v.(*stripe.Price)
+	}
+	base.mu.Unlock()
+	g.scratch.New = func() any { return g.newScratch() }
+	if spec.N > 0 {
+		o, err := g.build(0, true)
+		if err != nil {
+			return nil, err
+		}
+		g.per = o.used
+		g.release(o)
+	}
+	for i := 1; i < spec.N; i++ {
+		if g.created(kindCustomer, i) <= g.created(kindCustomer, i-1) ||
+			(spec.Subscription != nil && g.created(kindSubscription, i) <= g.created(kindSubscription, i-1)) {
+			return nil, fmt.Errorf("stripefake: generated customer %d is not created after customer %d", i, i-1)
+		}
+	}
+	base.mu.Lock()
+	base.seq = s0 + spec.N*g.per
+	base.mu.Unlock()
+	return g, nil
+}
+
+// newScratch is an account with the base's prices and products (copied:
+// the scratch adds its customer's objects beside them).
+func (g *Generated) newScratch() *Server {
+	s := New()
+	g.base.mu.RLock()
+	defer g.base.mu.RUnlock()
+	s.now, s.livemode, s.account, s.apiVersion = g.base.now, g.base.livemode, g.base.account, g.base.apiVersion
+	for _, kind := range []string{kindPrice, kindProduct} {
+		m := make(map[string]*entry, len(g.base.objects[kind]))
+		for id, e := range g.base.objects[kind] {
+			m[id] = e
+		}
+		s.objects[kind] = m
+	}
+	return s
+}
+
+// genObj is customer i: stored in a scratch account (s set), or only its
+// hole values and shape, computed the way AddCustomer and AddSubscription
+// compute them.
+type genObj struct {
+	i       int
+	withSub bool
+	s       *Server
+	cust    *stripe.Customer
+	sub     *stripe.Subscription
+	inv     *stripe.Invoice
+	used    int // ids used
+	vals    genVals
+	shape   string
+}
+
+// build stores customer i (and with withSub its subscription) in a
+// scratch account, drawing ids from where a stored account would be at
+// customer i.
+func (g *Generated) build(i int, withSub bool) (*genObj, error) {
+	s := g.scratch.Get().(*Server)
+	for _, kind := range []string{kindCustomer, kindSubscription, kindInvoice} {
+		if m := s.objects[kind]; m != nil {
+			clear(m)
+		}
+	}
+	start := g.s0 + i*g.per
+	s.seq = start
+	o := &genObj{i: i, withSub: withSub, s: s}
+	id := s.AddCustomer(g.spec.Customer(i))
+	o.cust = s.objects[kindCustomer][id].v.(*stripe.Customer)
+	if withSub && g.spec.Subscription != nil {
+		spec := g.spec.Subscription(i)
+		spec.CustomerID = id
+		sid, err := s.AddSubscription(spec)
+		if err != nil {
+			g.scratch.Put(s)
+			return nil, err
+		}
+		o.sub = s.objects[kindSubscription][sid].v.(*stripe.Subscription)
+		if o.sub.LatestInvoice != nil {
+			o.inv = s.objects[kindInvoice][o.sub.LatestInvoice.ID].v.(*stripe.Invoice)
+		}
+		o.used = s.seq - start
+		if g.per != 0 && o.used != g.per {
+			g.scratch.Put(s)
+			return nil, fmt.Errorf("stripefake: generated customer %d uses %d ids, customer 0 used %d", i, o.used, g.per)
+		}
+	}
+	o.vals = valsOf(o.cust, o.sub, o.inv)
+	sh := shapeFrom(o.cust, o.sub, o.inv)
+	o.shape = shapeOf(&sh, &o.vals)
+	return o, nil
+}
+
+func (g *Generated) release(o *genObj) {
+	if o.s != nil {
+		g.scratch.Put(o.s)
+		o.s = nil
+	}
+}
+
+// stored is o as stored, checking that o's values are that object's.
+func (g *Generated) stored(o *genObj) (*genObj, error) {
+	full, err := g.build(o.i, o.withSub)
+	if err != nil {
+		return nil, err
+	}
+	if !full.vals.equal(&o.vals) || full.shape != o.shape {
+		g.release(full)
+		return nil, fmt.Errorf("stripefake: generated customer %d: computed %+v %q, stored %+v %q", o.i, o.vals, o.shape, full.vals, full.shape)
+	}
+	return full, nil
+}
+
+// lean computes customer i's hole values and shape as AddCustomer and
+// AddSubscription would store them, without the stripe-go objects (whose
+// allocation costs more than serving them). Every template is cut from a
+// stored object after checking its values against these, and every page
+// checks its first object the same way.
+func (g *Generated) lean(i int, withSub bool) (*genObj, error) {
+	o := &genObj{i: i, withSub: withSub}
+	v := &o.vals
+	seq := g.s0 + i*g.per
+	next := func() string {
+		seq++
+		n := uint64(seq) * 0x9E3779B97F4A7C15
+		b := []byte("PR000000000000")
+		for k := len(b) - 1; k >= 2 && n > 0; k-- {
+			b[k] = base62[n%62]
+			n /= 62
+		}
+		return string(b)
+	}
+	unix := func(t time.Time) int64 {
+		if t.IsZero() {
+			return g.now().Unix()
+		}
+		return t.Unix()
+	}
+	cs := g.spec.Customer(i)
+	v.custID = cs.ID
+	if v.custID == "" {
+		v.custID = "cus_" + next()
+	}
+	seq++ // stored
+	v.email, v.name, v.custCreated = cs.Email, cs.Name, unix(cs.Created)
+	v.prefix = fmt.Sprintf("%X", v.custCreated%0xFFFFFF)
+	sh := genShape{livemode: g.livemode, custMeta: cs.Metadata}
+	if withSub && g.spec.Subscription != nil {
+		ss := g.spec.Subscription(i)
+		v.subID = ss.ID
+		if v.subID == "" {
+			v.subID = "sub_" + next()
+		}
+		status := ss.Status
+		if status == "" {
+			status = stripe.SubscriptionStatusActive
+		}
+		created := unix(ss.Created)
+		v.subCreated = created
+		interval := "month"
+		qty := max(ss.Quantity, 1)
+		for _, pid := range ss.PriceIDs {
+			p, ok := g.prices[pid]
+			if !ok {
+				return nil, fmt.Errorf("stripefake: no price %s", pid)
+			}
+			if p.Recurring != nil {
+				interval = string(p.Recurring.Interval)
+			}
+			v.itemIDs = append(v.itemIDs, "si_"+next())
+			v.itemCreated = append(v.itemCreated, created)
+			sh.prices, sh.quantities = append(sh.prices, pid), append(sh.quantities, qty)
+		}
+		periodEnd := ss.CurrentPeriodEnd
+		if periodEnd.IsZero() {
+			periodEnd = addInterval(time.Unix(created, 0), interval)
+			for now := g.now(); periodEnd.Before(now) && isLive(status); {
+				periodEnd = addInterval(periodEnd, interval)
+			}
+		}
+		periodStart := subInterval(periodEnd, interval)
+		v.periodStart, v.periodEnd = periodStart.Unix(), periodEnd.Unix()
+		if !ss.TrialEnd.IsZero() {
+			v.trialEnd, v.trialStart = ss.TrialEnd.Unix(), created
+		}
+		if ss.CancelAtPeriodEnd {
+			v.cancelAt = periodEnd.Unix()
+		}
+		if status == stripe.SubscriptionStatusCanceled || status == stripe.SubscriptionStatusIncompleteExpired {
+			v.endedAt, v.canceledAt = periodEnd.Unix(), periodEnd.Unix()
+		}
+		sh.hasSub, sh.status, sh.cancelAtEnd, sh.subMeta = true, status, ss.CancelAtPeriodEnd, orEmpty(ss.Metadata)
+		if ss.PauseCollection != "" {
+			sh.pause = "pause:" + ss.PauseCollection
+		}
+		if !ss.NoInvoice {
+			inStatus := ss.InvoiceStatus
+			if inStatus == "" {
+				inStatus = defaultInvoiceStatus(status)
+			}
+			inCreated := ss.InvoiceCreated
+			if inCreated.IsZero() {
+				inCreated = periodStart
+				if inCreated.Unix() < created {
+					inCreated = time.Unix(created, 0)
+				}
+			}
+			v.invID = "in_" + next()
+			seq++ // stored
+			c := unix(inCreated)
+			v.invCreated, v.invPeriodStart, v.invPeriodEnd, v.invEffective = c, c, c, c
+			if inStatus == stripe.InvoiceStatusPaid {
+				v.invFinalized, v.invPaid = c, c
+			}
+			sh.hasInv, sh.invStatus = true, inStatus
+		}
+		seq++ // stored
+	}
+	if sh.custMeta == nil {
+		sh.custMeta = map[string]string{}
+	}
+	o.shape = shapeOf(&sh, v)
+	return o, nil
+}
+
+// created is the creation time of kind's object i.
+func (g *Generated) created(kind string, i int) int64 {
+	var t time.Time
+	if kind == kindSubscription {
+		t = g.spec.Subscription(i).Created
+	} else {
+		t = g.spec.Customer(i).Created
+	}
+	if t.IsZero() {
+		g.base.mu.RLock()
+		defer g.base.mu.RUnlock()
+		return g.base.now().Unix()
+	}
+	return t.Unix()
+}
+
+// index finds which customer an object id belongs to.
+func (g *Generated) index(kind, id string) (int, bool) {
+	if kind == kindCustomer && g.spec.CustomerIndex != nil {
+		i, ok := g.spec.CustomerIndex(id)
+		return i, ok && i >= 0 && i < g.spec.N
+	}
+	_, suffix, ok := strings.Cut(id, "_")
+	if !ok || g.per == 0 {
+		return 0, false
+	}
+	seq, ok := seqOfSuffix(suffix)
+	if !ok || seq <= g.s0 {
+		return 0, false
+	}
+	i := (seq - g.s0 - 1) / g.per
+	return i, i < g.spec.N
+}
+
+// seqOfSuffix inverts nextSuffixLocked.
+func seqOfSuffix(s string) (int, bool) {
+	if len(s) != 14 || s[:2] != "PR" {
+		return 0, false
+	}
+	var n uint64
+	for i := 2; i < len(s); i++ {
+		d := strings.IndexByte(base62, s[i])
+		if d < 0 {
+			return 0, false
+		}
+		n = n*62 + uint64(d)
+	}
+	// The multiplier is odd, so it has an inverse mod 2^64 (Newton).
+	const k = 0x9E3779B97F4A7C15
+	inv := uint64(k)
+	for range 6 {
+		inv *= 2 - k*inv
+	}
+	seq := n * inv
+	return int(seq), seq < 1<<62
+}
+
+// objOf is the object of kind in o.
+func (o *genObj) objOf(kind string) any {
+	switch kind {
+	case kindCustomer:
+		return o.cust
+	case kindSubscription:
+		return o.sub
+	case kindInvoice:
+		return o.inv
+	}
+	return nil
+}
+
+// generatedPath maps a request path to a generated kind: a list (id
+// empty) or one object.
+func generatedPath(path string) (res resource, id string, ok bool) {
+	for _, p := range []string{"/v1/customers", "/v1/subscriptions", "/v1/invoices"} {
+		if path == p {
+			return resources[p], "", true
+		}
+		if rest, found := strings.CutPrefix(path, p+"/"); found && rest != "" && !strings.Contains(rest, "/") {
+			return resources[p], rest, true
+		}
+	}
+	return resource{}, "", false
+}
+
+// ServeHTTP answers the generated kinds itself and hands the rest to the
+// base account.
+func (g *Generated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	res, id, ok := generatedPath(path)
+	if !ok || r.Method != http.MethodGet {
+		g.base.ServeHTTP(w, r)
+		return
+	}
+	g.noteShape(path, id, r.URL.Query())
+	g.base.mu.RLock()
+	latency := g.base.latency
+	g.base.mu.RUnlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+		}
+	}
+	body, err := g.handle(r, res, id)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Request-Id", g.base.nextID("req_"))
+	w.Header().Set("Stripe-Version", g.base.apiVersion)
+	if err != nil {
+		if err.status == http.StatusUnauthorized {
+			w.Header().Set("Www-Authenticate", `Basic realm="Stripe"`)
+		}
+		if err.shouldRetry != "" {
+			w.Header().Set("Stripe-Should-Retry", err.shouldRetry)
+		}
+		if err.status == http.StatusTooManyRequests {
+			w.Header().Set("Stripe-Rate-Limited-Reason", "global-rate")
+		}
+		w.WriteHeader(err.status)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"error": err})
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	writeIndented(buf, &body.v, 0)
+	buf.WriteByte('\n')
+	_, _ = w.Write(buf.Bytes())
+	if buf.Cap() <= 4<<20 {
+		bufPool.Put(buf)
+	}
+}
+
+func (g *Generated) handle(r *http.Request, res resource, id string) (*rendered, *apiError) {
+	if f, ok := g.base.takeFailure(r.URL.Path); ok {
+		return nil, failureError(f)
+	}
+	key, hasKey := apiKey(r)
+	ki, err := g.base.authenticate(key, hasKey)
+	if err != nil {
+		return nil, err
+	}
+	need := func(perm string) *apiError {
+		if ki.restricted && !ki.perms[perm] {
+			return g.base.permissionError(key, perm)
+		}
+		return nil
+	}
+	if err := need(res.perm); err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	expand, err := expandParams(q)
+	if err != nil {
+		return nil, err
+	}
+	// Templates only for keys that may read everything, as the stored
+	// account caches rendered items only for them.
+	fast := !ki.restricted
+	if id != "" {
+		return g.retrieve(res, id, expand, need, fast)
+	}
+	if res.kind == kindInvoice {
+		// Invoices are not created in index order; nothing lists them.
+		return nil, invalidRequest(http.StatusBadRequest, "", "", "The generated Stripe account does not list invoices.")
+	}
+	return g.list(res, q, expand, need, fast)
+}
+
+func (g *Generated) retrieve(res resource, id string, expand []string, need func(string) *apiError, fast bool) (*rendered, *apiError) {
+	i, ok := g.index(res.kind, id)
+	if !ok {
+		return nil, noSuch(res.noun, id, "id")
+	}
+	o, err := g.lean(i, res.kind != kindCustomer)
+	if err != nil {
+		return nil, fakeError(err)
+	}
+	if o.idOf(res.kind) != id {
+		return nil, noSuch(res.noun, id, "id")
+	}
+	m, aerr := g.render(o, res.kind, expand, need, 0, fast)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return &rendered{v: m}, nil
+}
+
+func fakeError(err error) *apiError {
+	return &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: "fake: " + err.Error()}
+}
+
+// idOf is the id of o's object of kind.
+func (o *genObj) idOf(kind string) string {
+	switch kind {
+	case kindCustomer:
+		return o.vals.custID
+	case kindSubscription:
+		return o.vals.subID
+	case kindInvoice:
+		return o.vals.invID
+	}
+	return ""
+}
+
+// leanQuery reports whether a list's parameters select by creation time
+// alone, so objects need not be built to be filtered.
+func leanQuery(kind string, q url.Values) bool {
+	if kind == kindSubscription && q.Get("status") != "all" {
+		return false // Stripe's default leaves canceled ones out
+	}
+	for k, v := range q {
+		switch {
+		case k == "limit" || k == "starting_after" || k == "ending_before" || k == "expand" ||
+			strings.HasPrefix(k, "expand[") || strings.HasPrefix(k, "created"):
+		case k == "status" && kind == kindSubscription && len(v) == 1 && v[0] == "all":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// list is api.go's list over generated positions: position p (newest
+// first) is customer N-1-p.
+func (g *Generated) list(res resource, q url.Values, expand []string, need func(string) *apiError, fast bool) (*rendered, *apiError) {
+	path := "/v1/customers"
+	if res.kind == kindSubscription {
+		path = "/v1/subscriptions"
+		if g.spec.Subscription == nil {
+			return listBody(path, nil, false), nil
+		}
+	}
+	limit := 10
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		switch {
+		case err != nil:
+			return nil, invalidRequest(http.StatusBadRequest, "parameter_invalid_integer", "limit", "Invalid integer: "+l)
+		case n < 1:
+			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be greater than or equal to 1.")
+		case n > 100:
+			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be less than or equal to 100.")
+		}
+		limit = n
+	}
+	after, before := q.Get("starting_after"), q.Get("ending_before")
+	if after != "" && before != "" {
+		return nil, invalidRequest(http.StatusBadRequest, "", "starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	var itemExpand []string
+	for _, e := range expand {
+		if rest, ok := strings.CutPrefix(e, "data."); ok {
+			itemExpand = append(itemExpand, rest)
+		}
+	}
+	created, cerr := createdRange(q)
+	if cerr != nil {
+		return nil, cerr
+	}
+	n := g.spec.N
+	at := func(p int) int64 { return g.created(res.kind, n-1-p) }
+	// The objects of this request, by position (a page and its
+	// look-ahead): computed when only creation times select them, else
+	// stored in scratch accounts to be filtered as stored objects are.
+	lean := leanQuery(res.kind, q)
+	withSub := res.kind != kindCustomer
+	built := map[int]*genObj{}
+	defer func() {
+		for _, o := range built {
+			g.release(o)
+		}
+	}()
+	var berr error
+	obj := func(p int) *genObj {
+		if o, ok := built[p]; ok {
+			return o
+		}
+		var o *genObj
+		var err error
+		if lean {
+			o, err = g.lean(n-1-p, withSub)
+		} else {
+			o, err = g.build(n-1-p, withSub)
+		}
+		if err != nil {
+			berr = err
+			return nil
+		}
+		built[p] = o
+		return o
+	}
+	if n > 0 && !lean {
+		o := obj(0)
+		if o == nil {
+			return nil, fakeError(berr)
+		}
+		if _, err := res.filter(q, o.objOf(res.kind)); err != nil {
+			return nil, err
+		}
+	}
+	lo := sort.Search(n, func(p int) bool { return at(p) <= created.max })
+	hi := max(lo, sort.Search(n, func(p int) bool { return at(p) < created.min }))
+	match := func(p int) bool {
+		if !created.holds(at(p)) {
+			return false
+		}
+		if lean {
+			return true
+		}
+		o := obj(p)
+		if o == nil {
+			return false
+		}
+		ok, _ := res.filter(q, o.objOf(res.kind))
+		return ok
+	}
+	cursor := func(id, param string) (int, *apiError) {
+		i, ok := g.index(res.kind, id)
+		if !ok {
+			return 0, noSuch(res.noun, id, param)
+		}
+		p := n - 1 - i
+		if o := obj(p); o == nil || o.idOf(res.kind) != id || !match(p) {
+			return 0, noSuch(res.noun, id, param)
+		}
+		return p, nil
+	}
+	var page []int
+	hasMore := false
+	switch {
+	case before != "":
+		i, err := cursor(before, "ending_before")
+		if err != nil {
+			return nil, err
+		}
+		j := min(i, hi) - 1
+		for ; j >= lo && len(page) < limit; j-- {
+			if match(j) {
+				page = append(page, j)
+			}
+		}
+		slices.Reverse(page)
+		for ; j >= lo && !hasMore; j-- {
+			hasMore = match(j)
+		}
+	default:
+		start := 0
+		if after != "" {
+			i, err := cursor(after, "starting_after")
+			if err != nil {
+				return nil, err
+			}
+			start = i + 1
+		}
+		j := max(start, lo)
+		for ; j < hi && len(page) < limit; j++ {
+			if match(j) {
+				page = append(page, j)
+			}
+		}
+		for ; j < hi && !hasMore; j++ {
+			hasMore = match(j)
+		}
+	}
+	if berr != nil {
+		return nil, fakeError(berr)
+	}
+	for _, p := range page {
+		obj(p)
+	}
+	if berr != nil {
+		return nil, fakeError(berr)
+	}
+	if lean && len(page) > 0 {
+		// Each page checks its first object against the stored one.
+		full, err := g.stored(built[page[0]])
+		if err != nil {
+			return nil, fakeError(err)
+		}
+		g.release(full)
+	}
+	data := make([]jval, 0, len(page))
+	for _, p := range page {
+		m, err := g.render(built[p], res.kind, itemExpand, need, listItemDepth, fast)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, m)
+	}
+	return listBody(path, data, hasMore), nil
+}
+
+// noteShape counts a request by its path (ids as {id}) and the names of
+// its parameters.
+func (g *Generated) noteShape(path, id string, q url.Values) {
+	if id != "" {
+		path = strings.TrimSuffix(path, id) + "{id}"
+	}
+	names := make([]string, 0, len(q))
+	for k, v := range q {
+		if k == "status" || strings.HasPrefix(k, "expand") {
+			k += "=" + strings.Join(v, ",")
+		}
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	shape := path + "?" + strings.Join(names, "&")
+	g.mu.Lock()
+	if len(g.shapes) < 1000 {
+		g.shapes[shape]++
+	}
+	g.mu.Unlock()
+}
+
+// Shapes maps each request shape served (path, then the sorted parameter
+// names, with the values of status and expand) to its count.
+func (g *Generated) Shapes() map[string]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make(map[string]int, len(g.shapes))
+	for k, v := range g.shapes {
+		out[k] = v
+	}
+	return out
+}
+
+// GeneratedStats says how objects were rendered: from templates, or the
+// slow way (a restricted key, a shape with no template).
+type GeneratedStats struct {
+	Templates       int
+	FromTemplate    int64
+	RenderedByShape int64
+	// Failed counts shapes no template could be made for (a value the
+	// hole table does not know): their objects render the slow way.
+	Failed int
+}
+
+// Stats reports how the generated account rendered.
+func (g *Generated) Stats() GeneratedStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return GeneratedStats{Templates: len(g.templates), FromTemplate: g.rendered.Load(), RenderedByShape: g.slow.Load(), Failed: g.failed}
+}
