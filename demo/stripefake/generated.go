@@ -104,11 +104,17 @@ func NewGenerated(base *Server, spec GeneratedSpec) (*Generated, error) {
 		g.per = o.used
 		g.release(o)
 	}
-	for i := 1; i < spec.N; i++ {
-		if g.created(kindCustomer, i) <= g.created(kindCustomer, i-1) ||
-			(spec.Subscription != nil && g.created(kindSubscription, i) <= g.created(kindSubscription, i-1)) {
+	var prevCust, prevSub int64
+	for i := 0; i < spec.N; i++ {
+		c := g.created(kindCustomer, i)
+		sub := prevSub + 1
+		if spec.Subscription != nil {
+			sub = g.created(kindSubscription, i)
+		}
+		if i > 0 && (c <= prevCust || sub <= prevSub) {
 			return nil, fmt.Errorf("stripefake: generated customer %d is not created after customer %d", i, i-1)
 		}
+		prevCust, prevSub = c, sub
 	}
 	base.mu.Lock()
 	base.seq = s0 + spec.N*g.per

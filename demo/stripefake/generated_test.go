@@ -306,3 +306,19 @@ func BenchmarkGeneratedPage(b *testing.B) {
 		})
 	}
 }
+
+// List positions follow indexes only while creation times rise with them.
+func TestGeneratedWantsRisingCreationTimes(t *testing.T) {
+	base, spec := genWorld(20, true)
+	cust := spec.Customer
+	spec.Customer = func(i int) CustomerSpec {
+		c := cust(i)
+		if i == 13 {
+			c.Created = genNow.Add(-500 * 24 * time.Hour)
+		}
+		return c
+	}
+	if _, err := NewGenerated(base, spec); err == nil || !strings.Contains(err.Error(), "customer 13") {
+		t.Fatalf("err = %v", err)
+	}
+}
