@@ -9,7 +9,8 @@ import (
 
 // TestReleaseBinaryCarriesNoFaultInjection: the binary `make build` makes
 // (-tags release) serves its demo worlds through the Stripe and Clerk fakes,
-// but none of their scripted failures is in it.
+// but none of their scripted failures is in it, nor the benchmarks'
+// generated Stripe account.
 func TestReleaseBinaryCarriesNoFaultInjection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -27,7 +28,8 @@ func TestReleaseBinaryCarriesNoFaultInjection(t *testing.T) {
 		t.Fatal("the demo's Stripe fake is not in the binary: this test no longer looks at the right thing")
 	}
 	for _, s := range []string{"stripefake.(*Server).FailNext", "stripefake.(*Server).RateLimitNext",
-		"clerkfake.(*Server).FailNext", "clerkfake.(*Server).RateLimitNext"} {
+		"clerkfake.(*Server).FailNext", "clerkfake.(*Server).RateLimitNext",
+		"stripefake.NewGenerated", "stripefake.(*Generated).ServeHTTP"} {
 		if strings.Contains(syms, s) {
 			t.Errorf("the release binary carries %s", s)
 		}

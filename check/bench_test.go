@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"parityrail/sources"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,7 +24,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	stripe "github.com/stripe/stripe-go/v76"
 
-	"parityrail/billing"
 	"parityrail/db"
 	"parityrail/demo/stripefake"
 	"parityrail/fulfillment"
@@ -72,60 +72,96 @@ func benchSize() int {
 	return 100_000
 }
 
-// TestBenchStripeHelper serves the benchmark's Stripe account in its own
-// process (so the benchmark's RSS is ParityRail's alone): it prints the URL
-// and serves until its stdin closes.
-func TestBenchStripeHelper(t *testing.T) {
-	if os.Getenv("PARITYRAIL_BENCH_STRIPE") != "1" {
-		t.Skip("helper process for BenchmarkFullCheck")
-	}
-	n := benchSize()
+// benchCustomerID is customer i's id.
+func benchCustomerID(i int) string { return fmt.Sprintf("cus_b%06d", i) }
+
+// benchAccount is the benchmark's Stripe account of n customers: the base
+// (key, clock, prices) and the specs of customer i and its subscription.
+// The helper generates it (stripefake.NewGenerated: nothing stored per
+// customer); storeBenchAccount stores the same specs.
+func benchAccount(n int) (*stripefake.Server, stripefake.GeneratedSpec) {
 	f := stripefake.New()
 	f.AddKey(testStripeKey)
 	f.SetClock(func() time.Time { return benchNow })
 	f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
 	f.AddPrice(stripefake.PriceSpec{ID: "price_basic", ProductName: "Basic", UnitAmount: 900})
 	base := benchNow.Add(-300 * 24 * time.Hour)
-	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("cus_b%06d", i)
-		f.AddCustomer(stripefake.CustomerSpec{ID: id, Email: id + "@bench.test", Created: base.Add(time.Duration(i) * time.Second)})
-		st, _ := benchStatus(i)
-		price, _ := benchPlan(i)
-		spec := stripefake.SubscriptionSpec{CustomerID: id, Status: st, PriceIDs: []string{price},
-			Created: base.Add(time.Duration(i)*time.Second + time.Hour)}
-		switch st {
-		case stripe.SubscriptionStatusTrialing:
-			spec.TrialEnd = benchNow.Add(7 * 24 * time.Hour)
-		case stripe.SubscriptionStatusPastDue:
-			spec.InvoiceCreated = benchNow.Add(-3 * 24 * time.Hour)
-		}
-		f.MustAddSubscription(spec)
+	return f, stripefake.GeneratedSpec{
+		N: n,
+		Customer: func(i int) stripefake.CustomerSpec {
+			id := benchCustomerID(i)
+			return stripefake.CustomerSpec{ID: id, Email: id + "@bench.test", Created: base.Add(time.Duration(i) * time.Second)}
+		},
+		Subscription: func(i int) stripefake.SubscriptionSpec {
+			st, _ := benchStatus(i)
+			price, _ := benchPlan(i)
+			spec := stripefake.SubscriptionSpec{Status: st, PriceIDs: []string{price},
+				Created: base.Add(time.Duration(i)*time.Second + time.Hour)}
+			switch st {
+			case stripe.SubscriptionStatusTrialing:
+				spec.TrialEnd = benchNow.Add(7 * 24 * time.Hour)
+			case stripe.SubscriptionStatusPastDue:
+				spec.InvoiceCreated = benchNow.Add(-3 * 24 * time.Hour)
+			}
+			return spec
+		},
+		CustomerIndex: func(id string) (int, bool) {
+			digits, ok := strings.CutPrefix(id, "cus_b")
+			i, err := strconv.Atoi(digits)
+			return i, ok && err == nil && i >= 0 && benchCustomerID(i) == id
+		},
 	}
-	runtime.GC()
+}
+
+// storeBenchAccount stores benchAccount's customers the plain way.
+func storeBenchAccount(n int) *stripefake.Server {
+	f, spec := benchAccount(n)
+	for i := 0; i < n; i++ {
+		f.AddCustomer(spec.Customer(i))
+		sub := spec.Subscription(i)
+		sub.CustomerID = benchCustomerID(i)
+		f.MustAddSubscription(sub)
+	}
+	return f
+}
+
+// TestBenchStripeHelper serves the benchmark's Stripe account in its own
+// process (so the benchmark's RSS is ParityRail's alone): it prints the URL
+// and serves until its stdin closes. The account is generated: customers
+// and subscriptions are computed and rendered as they are read, so a
+// million customers fit (a stored account keeps ~15 KB a customer), and
+// serving a page costs about what copying a stored page would (real
+// Stripe renders on its own servers, not on the check's two cores).
+// PARITYRAIL_BENCH_SHAPES=1 prints the requests served, by shape, at exit.
+func TestBenchStripeHelper(t *testing.T) {
+	if os.Getenv("PARITYRAIL_BENCH_STRIPE") != "1" {
+		t.Skip("helper process for BenchmarkFullCheck")
+	}
+	base, spec := benchAccount(benchSize())
+	f, err := stripefake.NewGenerated(base, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go http.Serve(ln, f)
-	url := "http://" + ln.Addr().String()
-	// Real Stripe renders on its own servers; the fake shares this machine's
-	// two cores with the check. Reading the account once first fills the
-	// fake's render cache, so the timed read costs the fake little more
-	// than copying bytes. PARITYRAIL_BENCH_COLD_STRIPE=1 skips it.
-	if os.Getenv("PARITYRAIL_BENCH_COLD_STRIPE") != "1" {
-		c, err := billing.New(billing.Config{Key: testStripeKey, APIBase: url, RatePerSecond: 1e9})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.ReadAll(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		f.ResetLog()
-		runtime.GC()
-	}
-	fmt.Printf("STRIPE_URL=%s\n", url)
+	fmt.Printf("STRIPE_URL=%s\n", "http://"+ln.Addr().String())
 	io.Copy(io.Discard, os.Stdin)
 	ln.Close()
+	if os.Getenv("PARITYRAIL_BENCH_SHAPES") == "1" {
+		shapes := f.Shapes()
+		keys := make([]string, 0, len(shapes))
+		for k := range shapes {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(os.Stderr, "stripe helper served %7d × GET %s\n", shapes[k], k)
+		}
+		fmt.Fprintf(os.Stderr, "stripe helper: %+v\n", f.Stats())
+	}
 	os.Exit(0)
 }
 
@@ -152,7 +188,7 @@ func startBenchStripe(b *testing.B) string {
 }
 
 // fillBenchApp creates the app's users table with one row per customer.
-func fillBenchApp(b *testing.B, url string, n int) {
+func fillBenchApp(b testing.TB, url string, n int) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -182,7 +218,7 @@ func fillBenchApp(b *testing.B, url string, n int) {
 			if st == stripe.SubscriptionStatusTrialing {
 				te = trialEnd
 			}
-			id := fmt.Sprintf("cus_b%06d", i)
+			id := benchCustomerID(i)
 			return []any{int64(i + 1), id + "@app.test", id, plan, te}, nil
 		}))
 	if err != nil {
@@ -215,32 +251,17 @@ func peakRSS() (int64, error) {
 	return 0, fmt.Errorf("no VmHWM")
 }
 
-// BenchmarkFullCheck runs a full check of 100,000 customers (the Stripe fake
-// in its own process over loopback, the app's users in a real PostgreSQL,
-// ~5% drift) into a real SQLite store, and reports wall time, customers/s,
-// Stripe requests against the minimum, and the peak RSS of the check.
-//
-//	go test ./check -run '^$' -bench FullCheck -benchtime 1x
-//
-// PARITYRAIL_BENCH_CUSTOMERS changes the size; PARITYRAIL_BENCH_COLD_STRIPE=1
-// leaves the fake's render cache cold.
-func BenchmarkFullCheck(b *testing.B) {
-	n := benchSize()
-	// ns/op measures the check alone, not building the world.
-	b.StopTimer()
-	url := pgtest.NewDatabase(b)
-	stripeURL := startBenchStripe(b)
-	fillBenchApp(b, url, n)
-
-	dir := b.TempDir()
-	store, err := db.Open(dir + "/parityrail.db")
+// benchRunner is a runner over a fresh SQLite store with one project: the
+// app's users in Postgres (pgURL), Stripe at stripeURL, uncapped.
+func benchRunner(tb testing.TB, pgURL, stripeURL string) (*Runner, string) {
+	store, err := db.Open(tb.TempDir() + "/parityrail.db")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer store.Close()
+	tb.Cleanup(func() { store.Close() })
 	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	ctx := context.Background()
 	owner, _ := store.CreateOwner(ctx, "o@example.com", "O", "x")
@@ -248,7 +269,7 @@ func BenchmarkFullCheck(b *testing.B) {
 	store.SaveStack(ctx, p.ID, "Bench", "stripe", "postgres", owner.ID)
 	sealed, _ := v.Seal(testStripeKey)
 	store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
-	sealed, _ = v.Seal(url)
+	sealed, _ = v.Seal(pgURL)
 	store.ConnectAccessSource(ctx, db.Connection{ProjectID: p.ID, Kind: "postgres", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
 	pol := fulfillment.DefaultPolicy()
 	doc, _ := json.Marshal(mapping.Mapping{
@@ -258,9 +279,40 @@ func BenchmarkFullCheck(b *testing.B) {
 		Access: &mapping.Access{Users: mapping.Fields{Plan: "plan", TrialEnd: "trial_ends_at", Email: "email"}},
 		Policy: &pol})
 	store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6)
+	return &Runner{DB: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return benchNow },
+		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}, p.ID
+}
 
-	runner := &Runner{DB: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return benchNow },
-		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}
+// benchDrifted is how many of n customers' app rows are wrong.
+func benchDrifted(n int) int {
+	drift := 0
+	for i := 0; i < n; i++ {
+		if benchDrift(i) {
+			drift++
+		}
+	}
+	return drift
+}
+
+// BenchmarkFullCheck runs a full check of 100,000 customers (the Stripe fake
+// in its own process over loopback, the app's users in a real PostgreSQL,
+// ~5% drift) into a real SQLite store, and reports wall time, customers/s,
+// Stripe requests against the minimum, and the peak RSS of the check.
+//
+//	go test ./check -run '^$' -bench FullCheck -benchtime 1x
+//
+// PARITYRAIL_BENCH_CUSTOMERS changes the size (the 1M row:
+// PARITYRAIL_BENCH_CUSTOMERS=1000000, -timeout 60m).
+func BenchmarkFullCheck(b *testing.B) {
+	n := benchSize()
+	// ns/op measures the check alone, not building the world.
+	b.StopTimer()
+	url := pgtest.NewDatabase(b)
+	stripeURL := startBenchStripe(b)
+	fillBenchApp(b, url, n)
+
+	runner, projectID := benchRunner(b, url, stripeURL)
+	ctx := context.Background()
 	minimum := int64(2 * ((n + 99) / 100)) // one subscription per customer
 
 	// The floor, read in the same run before the check (its memory is
@@ -278,18 +330,13 @@ func BenchmarkFullCheck(b *testing.B) {
 	b.StartTimer()
 	for range b.N {
 		start, cpu0 := time.Now(), cpuTime()
-		res, err := runner.Run(ctx, Request{ProjectID: p.ID, Scope: ScopeFull, Actor: "bench"})
+		res, err := runner.Run(ctx, Request{ProjectID: projectID, Scope: ScopeFull, Actor: "bench"})
 		elapsed, cpu := time.Since(start), cpuTime()-cpu0
 		if err != nil || res.Check.Status != "finished" {
 			b.Fatalf("check: %v %+v", err, res.Check)
 		}
 		peak, _ := peakRSS()
-		drift := 0
-		for i := 0; i < n; i++ {
-			if benchDrift(i) {
-				drift++
-			}
-		}
+		drift := benchDrifted(n)
 		if int(res.Check.Counts.Opened) != drift || res.Summary.Customers != n {
 			b.Fatalf("opened %d incidents for %d drifted customers (read %d customers)", res.Check.Counts.Opened, drift, res.Summary.Customers)
 		}
