@@ -71,8 +71,8 @@ bench_step = echo "--- $(1)"; { echo "BENCH-STEP $(1)"; { $(2); } 2>&1; echo "BE
 bench:
 	@rm -f $(BENCH_OUT)
 	@$(call bench_step,full check $(BENCH_CUSTOMERS) customers / Postgres,$(MAKE) --no-print-directory bench-full BENCH_CUSTOMERS=$(BENCH_CUSTOMERS))
-	@$(call bench_step,full check $(BENCH_CUSTOMERS) customers / Clerk,PARITYRAIL_BENCH_CUSTOMERS=$(BENCH_CUSTOMERS) $(GO) test ./check -run '^$$' -bench '^BenchmarkFullCheckClerk$$' -benchtime 1x -timeout 60m)
-	@$(call bench_step,full check $(BENCH_CAPPED) customers / 300 ms a page / 25 per s cap,PARITYRAIL_BENCH_CAPPED_CUSTOMERS=$(BENCH_CAPPED) $(GO) test ./check -run '^$$' -bench '^BenchmarkFullCheckCapped$$' -benchtime 1x -timeout 60m)
+	@$(call bench_step,full check $(BENCH_CUSTOMERS) customers / Clerk,PARITYRAIL_BENCH_CUSTOMERS=$(BENCH_CUSTOMERS) $(GO) test ./check -run '^$$' -bench '^BenchmarkClerkCheck$$' -benchtime 1x -timeout 60m)
+	@$(call bench_step,full check $(BENCH_CAPPED) customers / 300 ms a page / 25 per s cap,PARITYRAIL_BENCH_CAPPED_CUSTOMERS=$(BENCH_CAPPED) $(GO) test ./check -run '^$$' -bench '^BenchmarkCappedCheck$$' -benchtime 1x -timeout 60m)
 	@$(if $(BENCH_LARGE),$(call bench_step,full check $(BENCH_LARGE) customers / Postgres,$(MAKE) --no-print-directory bench-full BENCH_CUSTOMERS=$(BENCH_LARGE)))
 	@$(call bench_step,webhook → verdict / uncapped,PARITYRAIL_BENCH=1 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v)
 	@$(call bench_step,webhook → verdict / a test key's 25 per s budget,PARITYRAIL_BENCH=1 PARITYRAIL_BENCH_BUDGET=25 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v)

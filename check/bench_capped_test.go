@@ -54,7 +54,7 @@ func cappedSize() int {
 // closes.
 func TestBenchCappedStripeHelper(t *testing.T) {
 	if os.Getenv("PARITYRAIL_BENCH_CAPPED_STRIPE") != "1" {
-		t.Skip("helper process for BenchmarkFullCheckCapped")
+		t.Skip("helper process for BenchmarkCappedCheck")
 	}
 	n := cappedSize()
 	f := stripefake.New()
@@ -104,7 +104,7 @@ func TestBenchCappedStripeHelper(t *testing.T) {
 	os.Exit(0)
 }
 
-// BenchmarkFullCheckCapped is the table's capped row: a full check of
+// BenchmarkCappedCheck is the table's capped row: a full check of
 // 10,000 customers (Postgres app) against a Stripe answering each page
 // after 300 ms and 429 over 25 requests in any second, the check at the
 // project's default test-key budget (25/s). Its floor is the larger of the
@@ -113,8 +113,8 @@ func TestBenchCappedStripeHelper(t *testing.T) {
 // the row reports the ratio against both, the 429s the check received and
 // its requests against the minimum.
 //
-//	go test ./check -run '^$' -bench FullCheckCapped -benchtime 1x
-func BenchmarkFullCheckCapped(b *testing.B) {
+//	go test ./check -run '^$' -bench CappedCheck -benchtime 1x
+func BenchmarkCappedCheck(b *testing.B) {
 	n := cappedSize()
 	b.StopTimer()
 	pgURL := pgtest.NewDatabase(b)
@@ -219,7 +219,7 @@ func BenchmarkFullCheckCapped(b *testing.B) {
 			Ratio:    fmt.Sprintf("%s (vs cap %s)", ratio(elapsed, floor), ratio(elapsed, capFloor)),
 			Requests: fmt.Sprintf("Stripe %d/%d", res.Summary.StripeRequests, pages),
 			Status:   int(limited.Load()), PeakRSS: peak,
-			Note: fmt.Sprintf("%d incidents = drift", res.Check.Counts.Opened)}.print()
+			Note: benchNote(fmt.Sprintf("%d incidents = drift", res.Check.Counts.Opened), cpu)}.print()
 	}
 }
 

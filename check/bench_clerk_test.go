@@ -37,7 +37,7 @@ const clerkPageSize = 500
 // URL and serves until its stdin closes.
 func TestBenchClerkHelper(t *testing.T) {
 	if os.Getenv("PARITYRAIL_BENCH_CLERK") != "1" {
-		t.Skip("helper process for BenchmarkFullCheckClerk")
+		t.Skip("helper process for BenchmarkClerkCheck")
 	}
 	n := benchSize()
 	f := clerkfake.New(clerkfake.Options{Now: func() time.Time { return benchNow }})
@@ -104,7 +104,7 @@ func clerkFloorRead(ctx context.Context, base, key string) (time.Duration, int, 
 	}
 }
 
-// BenchmarkFullCheckClerk is the table's Clerk row: a full check of the
+// BenchmarkClerkCheck is the table's Clerk row: a full check of the
 // benchmark world (100,000 customers by default; PARITYRAIL_BENCH_CUSTOMERS)
 // whose access state is in Clerk — Stripe and Clerk fakes each in their own
 // process over loopback, uncapped (PARITYRAIL_STRIPE_MAX_RPS=0) — into a
@@ -112,8 +112,8 @@ func clerkFloorRead(ctx context.Context, base, key string) (time.Duration, int, 
 // the slower of the two plain sequential reads, each measured in the same
 // run; it must open exactly one incident per drifted customer.
 //
-//	PARITYRAIL_BENCH_CUSTOMERS=10000 go test ./check -run '^$' -bench FullCheckClerk -benchtime 1x
-func BenchmarkFullCheckClerk(b *testing.B) {
+//	PARITYRAIL_BENCH_CUSTOMERS=10000 go test ./check -run '^$' -bench ClerkCheck -benchtime 1x
+func BenchmarkClerkCheck(b *testing.B) {
 	n := benchSize()
 	b.StopTimer()
 	stripeURL := startBenchStripe(b)
@@ -205,6 +205,6 @@ func BenchmarkFullCheckClerk(b *testing.B) {
 			Requests: fmt.Sprintf("Stripe %d/%d, Clerk %d/%d", res.Summary.StripeRequests, stripeMin,
 				res.Summary.AccessRequests, clerkMin),
 			Status: int(limited.Load()), PeakRSS: peak,
-			Note: fmt.Sprintf("%d incidents = drift", res.Check.Counts.Opened)}.print()
+			Note: benchNote(fmt.Sprintf("%d incidents = drift", res.Check.Counts.Opened), cpu)}.print()
 	}
 }

@@ -15,8 +15,12 @@ import (
 //
 //	ROW|N|source|latency|cap|wall|floor|ratio|requests|429s|peak RSS|note
 //
-// that the Makefile gathers into one table at the end. Cells are already
-// formatted for people; "-" is a cell that does not apply.
+// that the Makefile gathers into one table at the end (check/bench_table.awk).
+// Cells are already formatted for people; "-" is a cell that does not
+// apply. The note carries the check's own CPU time and the machine's load
+// average: on a shared 2-core machine wall time is only as good as the
+// cores the check got. These benchmarks' names leave out "FullCheck", which
+// bench-full's -bench pattern would match.
 
 // benchRow is one row of the table.
 type benchRow struct {
@@ -120,4 +124,19 @@ func benchAppPlan(i int) string {
 		}
 	}
 	return plan
+}
+
+// loadAvg is the machine's 1-minute load average ("?" when unknown).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+// benchNote is a row's note: what it verified, the check's CPU time and the
+// load it ran under.
+func benchNote(verified string, cpu time.Duration) string {
+	return fmt.Sprintf("%s; check CPU %s; load %s", verified, secs(cpu), loadAvg())
 }
