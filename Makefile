@@ -64,7 +64,7 @@ fuzz:
 BENCH_CUSTOMERS ?= 100000
 BENCH_CAPPED    ?= 10000
 BENCH_LARGE     ?= 1000000
-BENCH_OUT       ?= $(or $(TMPDIR),/tmp)/parityrail-bench.txt
+BENCH_OUT       ?= $(or $(TMPDIR),/tmp)/parityrail-bench-$(notdir $(CURDIR)).txt
 # $(call bench_step,title,command): run command, keep its output for the
 # table and note its exit status (a failed step is named under the table).
 bench_step = echo "--- $(1)"; { echo "BENCH-STEP $(1)"; { $(2); } 2>&1; echo "BENCH-EXIT $$?"; } | tee -a $(BENCH_OUT) | sed '/^BENCH-/d'
