@@ -218,7 +218,7 @@ func BenchmarkCappedCheck(b *testing.B) {
 			Floor:    fmt.Sprintf("%s (cap %s, sequential %s)", secs(floor), secs(capFloor), secs(leanFloor)),
 			Ratio:    fmt.Sprintf("%s (vs cap %s)", ratio(elapsed, floor), ratio(elapsed, capFloor)),
 			Requests: fmt.Sprintf("Stripe %d/%d", res.Summary.StripeRequests, pages),
-			Status:   int(limited.Load()), PeakRSS: peak,
+			Limited:  int(limited.Load()), PeakRSS: peak,
 			Note: benchNote(fmt.Sprintf("%d incidents = drift", res.Check.Counts.Opened), cpu)}.print()
 	}
 }

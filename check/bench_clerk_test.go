@@ -204,7 +204,7 @@ func BenchmarkClerkCheck(b *testing.B) {
 			Ratio: ratio(elapsed, floor),
 			Requests: fmt.Sprintf("Stripe %d/%d, Clerk %d/%d", res.Summary.StripeRequests, stripeMin,
 				res.Summary.AccessRequests, clerkMin),
-			Status: int(limited.Load()), PeakRSS: peak,
+			Limited: int(limited.Load()), PeakRSS: peak,
 			Note: benchNote(fmt.Sprintf("%d incidents = drift", res.Check.Counts.Opened), cpu)}.print()
 	}
 }

@@ -30,9 +30,9 @@ type benchRow struct {
 	Cap      string        // the fakes' 429 cap and the check's budget, or "none"
 	Wall     time.Duration
 	Floor    string // the floor and what it is made of
-	Ratio    string // wall ÷ floor (and against the parts where it helps)
+	Ratio    string // wall ÷ floor (the capped row: and ÷ the cap's floor alone)
 	Requests string // requests made vs the minimum pages
-	Status   int    // 429s received; -1 when no cap is enforced
+	Limited  int    // 429s received; -1: not counted
 	PeakRSS  int64  // bytes, the check's process
 	Note     string
 }
@@ -43,8 +43,8 @@ func (r benchRow) print() {
 		lat = r.Latency.String()
 	}
 	limited := "-"
-	if r.Status >= 0 {
-		limited = fmt.Sprint(r.Status)
+	if r.Limited >= 0 {
+		limited = fmt.Sprint(r.Limited)
 	}
 	cells := []string{fmt.Sprint(r.N), r.Source, lat, r.Cap, fmt.Sprintf("%.1f s", r.Wall.Seconds()), r.Floor, r.Ratio,
 		r.Requests, limited, fmt.Sprintf("%.0f MB", float64(r.PeakRSS)/(1<<20)), r.Note}
