@@ -52,21 +52,33 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
 	done
 
-# Benchmarks (not part of make test): a 100k-customer full check over a
-# loopback Stripe fake and a real PostgreSQL (wall, requests vs the minimum,
-# peak RSS), the Stripe full read, the incident list with 100k incidents, and
-# webhook → verdict latency (50 customers × 4 events). Several minutes.
+# Benchmarks (not part of make test): issue 18's table, one row each — full
+# checks of BENCH_CUSTOMERS customers with the app in PostgreSQL and in
+# Clerk (loopback fakes in their own processes, uncapped), BENCH_CAPPED
+# customers at 300 ms a page behind a 429-enforcing 25/s cap, BENCH_LARGE
+# customers in PostgreSQL (memory; BENCH_LARGE= skips it), and webhook →
+# verdict p95 — each against its floor, then the Stripe reads and the
+# incident list on their own. Every step's output is shown as it runs and
+# the table (check/bench_table.awk) comes last. Long: minutes at 100k, most
+# of an hour with the 1M row.
 BENCH_CUSTOMERS ?= 100000
+BENCH_CAPPED    ?= 10000
+BENCH_LARGE     ?= 1000000
+BENCH_OUT       ?= $(or $(TMPDIR),/tmp)/parityrail-bench-$(notdir $(CURDIR)).txt
+# $(call bench_step,title,command): run command, keep its output for the
+# table and note its exit status (a failed step is named under the table).
+bench_step = echo "--- $(1)"; { echo "BENCH-STEP $(1)"; { $(2); } 2>&1; echo "BENCH-EXIT $$?"; } | tee -a $(BENCH_OUT) | sed '/^BENCH-/d'
 bench:
-	@$(MAKE) --no-print-directory bench-full BENCH_CUSTOMERS=$(BENCH_CUSTOMERS)
-	@echo "--- Stripe full read, 10k customers + 12k subscriptions: uncapped, then 300 ms a page at a 25/s budget (vs its floor)"
-	$(GO) test ./billing -run '^$$' -bench 'FullRead$$' -benchtime 3x
-	$(GO) test ./billing -run '^$$' -bench 'FullReadLatency$$' -benchtime 1x
-	@echo "--- incidents list, 100k incidents"
-	$(GO) test ./server -run '^$$' -bench IncidentList -benchtime 20x
-	@echo "--- webhook → verdict, uncapped (PARITYRAIL_STRIPE_MAX_RPS=0) and at a test key's 25/s budget"
-	PARITYRAIL_BENCH=1 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v | grep -E 'webhook →|FAIL|ok'
-	PARITYRAIL_BENCH=1 PARITYRAIL_BENCH_BUDGET=25 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v | grep -E 'webhook →|FAIL|ok'
+	@rm -f $(BENCH_OUT)
+	@$(call bench_step,full check $(BENCH_CUSTOMERS) customers / Postgres,$(MAKE) --no-print-directory bench-full BENCH_CUSTOMERS=$(BENCH_CUSTOMERS))
+	@$(call bench_step,full check $(BENCH_CUSTOMERS) customers / Clerk,PARITYRAIL_BENCH_CUSTOMERS=$(BENCH_CUSTOMERS) $(GO) test ./check -run '^$$' -bench '^BenchmarkClerkCheck$$' -benchtime 1x -timeout 60m)
+	@$(call bench_step,full check $(BENCH_CAPPED) customers / 300 ms a page / 25 per s cap,PARITYRAIL_BENCH_CAPPED_CUSTOMERS=$(BENCH_CAPPED) $(GO) test ./check -run '^$$' -bench '^BenchmarkCappedCheck$$' -benchtime 1x -timeout 60m)
+	@$(if $(BENCH_LARGE),$(call bench_step,full check $(BENCH_LARGE) customers / Postgres,$(MAKE) --no-print-directory bench-full BENCH_CUSTOMERS=$(BENCH_LARGE)))
+	@$(call bench_step,webhook → verdict / uncapped,PARITYRAIL_BENCH=1 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v)
+	@$(call bench_step,webhook → verdict / a test key's 25 per s budget,PARITYRAIL_BENCH=1 PARITYRAIL_BENCH_BUDGET=25 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v)
+	@$(call bench_step,Stripe full read / 10k customers + 12k subscriptions / uncapped then 300 ms a page at 25 per s,($(GO) test ./billing -run '^$$' -bench 'FullRead$$' -benchtime 3x; st=$$?; $(GO) test ./billing -run '^$$' -bench 'FullReadLatency$$' -benchtime 1x && exit $$st))
+	@$(call bench_step,incidents list / 100k incidents,$(GO) test ./server -run '^$$' -bench IncidentList -benchtime 20x)
+	@awk -f check/bench_table.awk $(BENCH_OUT)
 
 # The full-check row alone (the project's first check: every promise
 # ledgered), with its floor — the same pages read by one plain sequential

@@ -1,0 +1,89 @@
+# make bench's table: reads the benchmarks' output and prints one table.
+#
+# Rows come from
+#   ROW|N|source|latency|cap|wall|floor|ratio|requests|429s|peak RSS|note
+# lines (check/bench_rows_test.go), from BenchmarkFullCheck's metrics line
+# (bench-full: Postgres, uncapped) and from the webhook test's
+# "webhook → verdict" line; a FAIL line or a non-zero BENCH-EXIT marks its
+# step (BENCH-STEP) failed. Each row is judged against issue 18's targets:
+# ratio ≤ 1.2 (the first number of the ratio cell), peak RSS ≤ 150 MB up to
+# 100k customers and ≤ 400 MB beyond, webhook p95 ≤ 1 s. Failed steps are
+# listed under the table, and make bench fails.
+
+function add(line,    c, i, n, verdict, rss, r) {
+	n = split(line, c, "|")
+	r = c[8] + 0
+	rss = c[11] + 0
+	verdict = "ok"
+	if (c[8] != "-" && r > 1.2) verdict = "MISS ratio"
+	if (c[11] != "-" && rss > ((c[2] + 0) > 100000 ? 400 : 150)) verdict = verdict == "ok" ? "MISS RSS" : verdict ", RSS"
+	if (c[3] ~ /webhook/ && c[6] + 0 > 1) verdict = "MISS p95" # the wall cell is the p95
+	# The capped row also shows its ratio against the cap alone.
+	if (match(c[8], /vs cap [0-9.]+/) && substr(c[8], RSTART + 7, RLENGTH - 7) + 0 > 1.2) verdict = verdict "; vs cap MISS"
+	rows++
+	for (i = 2; i <= 12; i++) cell[rows, i - 1] = c[i]
+	cell[rows, 12] = verdict
+}
+
+# BenchmarkFullCheck-2  1  123 ns/op  1.2 check-cpu-s  1.3 check/floor ...
+function fullcheck(    i, m, n) {
+	for (i = 3; i < NF; i += 2) m[$(i + 1)] = $i
+	# N is in the step's title ("full check 100000 customers / Postgres").
+	n = step
+	sub(/^full check /, "", n)
+	n += 0
+	return sprintf("ROW|%d|Postgres|0|none|%.1f s|%.1f s (Stripe, sequential)|%.2f|Stripe %d/%d|-|%.0f MB|incidents = drift; check CPU %.1f s",
+		n, m["wall-s"], m["floor-s"], m["check/floor"], m["stripe-requests"],
+		2 * int((n + 99) / 100), m["peak-RSS-MB"], m["check-cpu-s"]) # one subscription a customer
+}
+
+# webhook → verdict (Stripe budget none): 50 customers × 4 events: p50 310ms, p95 420ms, max 450ms; 50 customers re-checked in 3 webhook checks
+function webhook(    budget, p50, p95, mx, rest) {
+	budget = $0; sub(/.*Stripe budget /, "", budget); sub(/\).*/, "", budget)
+	p50 = $0; sub(/.* p50 /, "", p50); sub(/,.*/, "", p50)
+	p95 = $0; sub(/.* p95 /, "", p95); sub(/,.*/, "", p95)
+	mx = $0; sub(/.* max /, "", mx); sub(/;.*/, "", mx)
+	rest = $0; sub(/.*; /, "", rest)
+	return sprintf("ROW|50 x 4 events|Clerk, webhook|0|%s|%s (p95)|-|-|-|-|-|p50 %s, max %s; %s", budget == "none" ? "none" : "budget " budget "/s",
+		secs(p95), secs(p50), secs(mx), rest)
+}
+
+# "420ms" or "1.2s" → seconds.
+function secs(d) {
+	if (d ~ /ms$/) return sprintf("%.3f s", (d + 0) / 1000)
+	if (d ~ /µs$|us$/) return "0.000 s"
+	return sprintf("%.3f s", d + 0)
+}
+
+/^BENCH-STEP / { step = substr($0, 12); stepRows = 0; pending = ""; stepFailed = 0 }
+/^ROW\|/ { add($0); stepRows++ }
+/^BenchmarkFullCheck-[0-9]+[ \t]/ { pending = fullcheck() }
+/^webhook .* verdict \(Stripe budget/ { add(webhook()); stepRows++ }
+/^(--- )?FAIL/ && !stepFailed { failed[++failures] = step " (" $0 ")"; stepFailed = 1 }
+/^BENCH-EXIT / {
+	# BenchmarkFullCheck's metrics make its row unless it printed a ROW line.
+	if (pending != "" && stepRows == 0) add(pending)
+	if ($2 != 0 && !stepFailed) failed[++failures] = step " (exit " $2 ")"
+}
+
+END {
+	split("N|source|latency|cap|wall|floor|ratio|requests vs min|429s|peak RSS|note|target", head, "|")
+	for (i = 1; i <= 12; i++) { cell[0, i] = head[i]; w[i] = length(head[i]) }
+	for (r = 1; r <= rows; r++)
+		for (i = 1; i <= 12; i++) if (length(cell[r, i]) > w[i]) w[i] = length(cell[r, i])
+	print ""
+	print "=== make bench: issue 18 targets: ratio <= 1.2 x floor; peak RSS <= 150 MB at 100k, <= 400 MB at 1M; webhook p95 <= 1 s"
+	for (r = 0; r <= rows; r++) {
+		line = ""
+		for (i = 1; i < 12; i++) line = line sprintf("%-" w[i] "s", cell[r, i]) " | "
+		line = line cell[r, 12]
+		print line
+		if (r == 0) {
+			line = ""
+			for (i = 1; i <= 12; i++) { d = ""; for (j = 0; j < w[i]; j++) d = d "-"; line = line d (i < 12 ? "-+-" : "") }
+			print line
+		}
+	}
+	for (f = 1; f <= failures; f++) print "FAILED: " failed[f]
+	if (failures) exit 1
+}
