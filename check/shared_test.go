@@ -38,9 +38,8 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 		rowEmail: "ann@example.com",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(t, "postgres")
+			w := newProWorld(t)
 			f := w.stripe
-			f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
 			// The canceled customer is the newer one: a pick of the newest
 			// would land the row on it.
 			tc.active.Created, tc.canceled.Created = T0.Add(-90*24*time.Hour), T0.Add(-30*24*time.Hour)
@@ -51,7 +50,7 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 			// A plus-address is another address: not folded into ann's.
 			f.AddCustomer(stripefake.CustomerSpec{ID: "cus_plus", Email: "ann+work@example.com", Created: T0.Add(-10 * 24 * time.Hour)})
 			w.app.add(t, subj{label: tc.rowEmail, customer: "u-42", plan: str("pro")})
-			setIdentity(t, w, tc.identity)
+			w.editMapping(func(m *mapping.Mapping) { m.Identity = &tc.identity })
 
 			w.run(Request{Scope: ScopeFull})
 			got := w.incidents("open")
@@ -90,23 +89,5 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func setIdentity(t *testing.T, w *world, id mapping.Identity) {
-	t.Helper()
-	ctx := context.Background()
-	m, err := w.store.GetMapping(ctx, w.project.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc mapping.Mapping
-	if err := json.Unmarshal([]byte(m), &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc.Identity = &id
-	b, _ := json.Marshal(doc)
-	if err := w.store.SaveMapping(ctx, w.project.ID, string(b), w.owner.ID, 4, 5, 6); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"parityrail/db"
-	"parityrail/demo/stripefake"
 	"parityrail/fulfillment"
 )
 
@@ -18,8 +17,7 @@ import (
 // row: customer_id "", the id named in its summary and evidence. One filed
 // before under the unknown id is carried over, not duplicated.
 func TestUnknownCustomerIncidentNamesNoCustomer(t *testing.T) {
-	w := newWorld(t, "postgres")
-	w.stripe.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+	w := newProWorld(t)
 	w.app.add(t, subj{label: "ghost@app.test", customer: "cus_doesnotexist", plan: str("pro")})
 	w.app.add(t, subj{label: "nobody@app.test", plan: str("pro")})
 	w.run(Request{Scope: ScopeFull})

@@ -275,6 +275,31 @@ func (a *postgresApp) setPlan(t *testing.T, label, plan string) {
 
 // --- the world's customers ---
 
+// newProWorld is a Postgres world whose Stripe sells one price, price_pro
+// ("Pro", $49).
+func newProWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t, "postgres")
+	w.stripe.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+	return w
+}
+
+// subscriber adds a Stripe customer (id@billing.test, created 60 days before
+// T0) subscribed since 10 days before T0 as sub says (on price_pro unless it
+// names prices), and its app user id@app.test on plan; it returns the
+// subscription's id.
+func (w *world) subscriber(id, plan string, sub stripefake.SubscriptionSpec) string {
+	w.t.Helper()
+	w.stripe.AddCustomer(stripefake.CustomerSpec{ID: id, Email: id + "@billing.test", Created: T0.Add(-60 * 24 * time.Hour)})
+	sub.CustomerID, sub.Created = id, T0.Add(-10*24*time.Hour)
+	if len(sub.PriceIDs) == 0 {
+		sub.PriceIDs = []string{"price_pro"}
+	}
+	subID := w.stripe.MustAddSubscription(sub)
+	w.app.add(w.t, subj{label: id + "@app.test", customer: id, plan: str(plan)})
+	return subID
+}
+
 // build fills the world with one customer per incident kind and per
 // subscription status, and returns the incidents a full check must file as
 // "customer|kind|subject label".
@@ -437,6 +462,25 @@ func (w *world) incidents(statuses ...string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// editMapping changes the project's stored mapping, as the settings pages do.
+func (w *world) editMapping(edit func(*mapping.Mapping)) {
+	w.t.Helper()
+	ctx := context.Background()
+	stored, err := w.store.GetMapping(ctx, w.project.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var m mapping.Mapping
+	if err := json.Unmarshal([]byte(stored), &m); err != nil {
+		w.t.Fatal(err)
+	}
+	edit(&m)
+	b, _ := json.Marshal(m)
+	if err := w.store.SaveMapping(ctx, w.project.ID, string(b), w.owner.ID, 4, 5, 6); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 func (w *world) run(req Request) Result {
