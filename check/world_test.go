@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"parityrail/sources"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -24,6 +23,7 @@ import (
 	"parityrail/fulfillment"
 	"parityrail/mapping"
 	"parityrail/testutil/pgtest"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -76,21 +76,10 @@ type world struct {
 	subs      map[string]string // customer → its last subscription id
 }
 
-func newStore(t *testing.T) (*db.DB, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "parityrail.db")
-	store, err := db.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	store.SetClock(func() time.Time { return T0 })
-	return store, path
-}
-
 func newWorld(t *testing.T, access string) *world {
 	t.Helper()
-	store, path := newStore(t)
+	store, path := storetest.Open(t)
+	store.SetClock(func() time.Time { return T0 })
 	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
