@@ -11,20 +11,15 @@ import (
 // PromiseFingerprints calls fn with every customer's last promise
 // fingerprint and boundary, for a full check to ledger only the changes.
 func (d *DB) PromiseFingerprints(ctx context.Context, projectID string, fn func(customerID, fingerprint string, boundary *time.Time)) error {
-	rows, err := d.read.QueryContext(ctx, `SELECT customer_id, fingerprint, boundary_at FROM promises WHERE project_id = ?`, projectID)
-	if err != nil {
-		return fmt.Errorf("promise fingerprints: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, d.read, "promise fingerprints", func(row rowScanner) error {
 		var id, fp string
 		var b sql.NullString
-		if err := rows.Scan(&id, &fp, &b); err != nil {
-			return fmt.Errorf("promise fingerprints: %w", err)
+		if err := row.Scan(&id, &fp, &b); err != nil {
+			return err
 		}
 		fn(id, fp, parseNullTime(b))
-	}
-	return rows.Err()
+		return nil
+	}, `SELECT customer_id, fingerprint, boundary_at FROM promises WHERE project_id = ?`, projectID)
 }
 
 // PromiseOf returns one customer's stored promise row (ok false when none).
@@ -99,19 +94,7 @@ func (d *DB) RecentCustomers(ctx context.Context, projectID string, since, until
 
 // SubjectLinks calls fn for every stored subject link of the project.
 func (d *DB) SubjectLinks(ctx context.Context, projectID string, fn func(subjectKey, customerID string)) error {
-	rows, err := d.read.QueryContext(ctx, `SELECT subject_key, customer_id FROM subject_links WHERE project_id = ?`, projectID)
-	if err != nil {
-		return fmt.Errorf("subject links: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, c string
-		if err := rows.Scan(&k, &c); err != nil {
-			return fmt.Errorf("subject links: %w", err)
-		}
-		fn(k, c)
-	}
-	return rows.Err()
+	return eachPair(ctx, d.read, "subject links", fn, `SELECT subject_key, customer_id FROM subject_links WHERE project_id = ?`, projectID)
 }
 
 // LinkedSubjects returns the subject keys last seen linked to a customer.
