@@ -47,22 +47,14 @@ func (d *DB) PromiseOf(ctx context.Context, projectID, customerID string) (Promi
 func (d *DB) RecentCustomers(ctx context.Context, projectID string, since, until time.Time) (customers, subjectKeys []string, err error) {
 	seen := map[string]bool{}
 	add := func(q string, args ...any) error {
-		rows, err := d.read.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("recent customers: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return fmt.Errorf("recent customers: %w", err)
-			}
+		ids, err := queryAll(ctx, d.read, "recent customers", scanString, q, args...)
+		for _, id := range ids {
 			if id != "" && !seen[id] {
 				seen[id] = true
 				customers = append(customers, id)
 			}
 		}
-		return rows.Err()
+		return err
 	}
 	if err := add(`SELECT DISTINCT customer_id FROM webhook_events WHERE project_id = ? AND received_at >= ? AND customer_id <> ''`,
 		projectID, formatTime(since)); err != nil {
@@ -76,20 +68,12 @@ func (d *DB) RecentCustomers(ctx context.Context, projectID string, since, until
 		projectID); err != nil {
 		return nil, nil, err
 	}
-	rows, err := d.read.QueryContext(ctx, `SELECT DISTINCT subject_key FROM incidents WHERE project_id = ? AND customer_id = ''
+	subjectKeys, err = queryAll(ctx, d.read, "recent customers", scanString, `SELECT DISTINCT subject_key FROM incidents WHERE project_id = ? AND customer_id = ''
 		AND status IN ('open', 'acknowledged', 'repairing', 'verifying')`, projectID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("recent customers: %w", err)
+		return nil, nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, nil, fmt.Errorf("recent customers: %w", err)
-		}
-		subjectKeys = append(subjectKeys, k)
-	}
-	return customers, subjectKeys, rows.Err()
+	return customers, subjectKeys, nil
 }
 
 // SubjectLinks calls fn for every stored subject link of the project.
