@@ -1,16 +1,12 @@
 package check
 
 import (
-	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
 	stripe "github.com/stripe/stripe-go/v76"
 
-	"parityrail/db"
 	"parityrail/demo/stripefake"
-	"parityrail/fulfillment"
 	"parityrail/mapping"
 )
 
@@ -59,14 +55,8 @@ func TestRefundAndDisputeWorld(t *testing.T) {
 	if d := diffSets(w.incidents("open"), want); d != "" {
 		t.Fatalf("policy on:%s", d)
 	}
-	list, _, _ := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
-	for _, inc := range list {
-		full, err := w.store.GetIncident(context.Background(), inc.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var fd fulfillment.Finding
-		json.Unmarshal(full.Finding, &fd)
+	for _, inc := range w.listIncidents("open") {
+		fd := w.finding(inc.ID)
 		r := fd.Promise.Subscriptions[0].Revoked
 		switch inc.CustomerID {
 		case "cus_refunded":

@@ -1,15 +1,11 @@
 package check
 
 import (
-	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"parityrail/db"
 	"parityrail/demo/stripefake"
-	"parityrail/fulfillment"
 	"parityrail/mapping"
 )
 
@@ -66,19 +62,8 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 					t.Fatalf("after re-checking %s:%s", c, d)
 				}
 			}
-			list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, inc := range list {
-				full, err := w.store.GetIncident(context.Background(), inc.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var fd fulfillment.Finding
-				if err := json.Unmarshal(full.Finding, &fd); err != nil {
-					t.Fatal(err)
-				}
+			for _, inc := range w.listIncidents("open") {
+				fd := w.finding(inc.ID)
 				if strings.Join(fd.SharedWith, ",") != "cus_old,cus_paying" || fd.Subject == nil || fd.Subject.Email != tc.rowEmail {
 					t.Errorf("%s evidence: shared %v subject %+v", inc.CustomerID, fd.SharedWith, fd.Subject)
 				}

@@ -7,7 +7,6 @@ import (
 
 	stripe "github.com/stripe/stripe-go/v76"
 
-	"parityrail/db"
 	"parityrail/demo/stripefake"
 )
 
@@ -21,18 +20,7 @@ func TestIncidentsCarryMoneyAtStake(t *testing.T) {
 	w.app.add(t, subj{label: "stray@app.test", plan: str("basic")}) // no mapped price known for basic
 	w.run(Request{Scope: ScopeFull})
 
-	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, inc := range list {
-		s := "none"
-		if st := inc.AtStake; st != nil && st.MonthlyMinor != nil {
-			s = fmt.Sprintf("%s %s %d", st.Basis, st.Currency, *st.MonthlyMinor)
-		}
-		got[inc.SubjectEmail] = inc.Kind + " " + s
-	}
+	got := stakesByEmail(t, w)
 	want := map[string]string{
 		"cus_paid@app.test": "paid_without_access price usd 4900",
 		"cus_gone@app.test": "access_without_payment price usd 4900",

@@ -35,12 +35,8 @@ func tieredWorld(t *testing.T) *world {
 
 // stakesByEmail is each open incident's kind and money at stake.
 func stakesByEmail(t *testing.T, w *world) map[string]string {
-	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]string{}
-	for _, inc := range list {
+	for _, inc := range w.listIncidents("open") {
 		s := "none"
 		if st := inc.AtStake; st != nil {
 			amount := "null"

@@ -437,12 +437,8 @@ func (w *world) build() []string {
 // "customer|kind|subject label".
 func (w *world) incidents(statuses ...string) []string {
 	w.t.Helper()
-	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: statuses, Limit: 500})
-	if err != nil {
-		w.t.Fatal(err)
-	}
 	var out []string
-	for _, i := range list {
+	for _, i := range w.listIncidents(statuses...) {
 		label := i.SubjectEmail
 		if label == "" {
 			label = i.SubjectName
@@ -470,6 +466,30 @@ func (w *world) editMapping(edit func(*mapping.Mapping)) {
 	if err := w.store.SaveMapping(ctx, w.project.ID, string(b), w.owner.ID, 4, 5, 6); err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// listIncidents lists the project's incidents with a status.
+func (w *world) listIncidents(statuses ...string) []db.Incident {
+	w.t.Helper()
+	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: statuses, Limit: 500})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return list
+}
+
+// finding is the finding an incident was filed with.
+func (w *world) finding(incidentID string) fulfillment.Finding {
+	w.t.Helper()
+	inc, err := w.store.GetIncident(context.Background(), incidentID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var f fulfillment.Finding
+	if err := json.Unmarshal(inc.Finding, &f); err != nil {
+		w.t.Fatal(err)
+	}
+	return f
 }
 
 func (w *world) run(req Request) Result {
