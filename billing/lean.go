@@ -508,23 +508,22 @@ var commonWords = [...]string{"usd", "eur", "gbp", "month", "year", "week", "day
 
 // decodeCustomerPageLean decodes a customer list page with the lean parser.
 func decodeCustomerPageLean(b []byte, page *wireList[wireCustomer]) error {
-	p := &lean{b: b}
-	var err error
-	page.HasMore, err = p.list(func() error {
-		page.Data = append(page.Data, wireCustomer{})
-		return p.customer(&page.Data[len(page.Data)-1])
-	})
-	return err
+	return decodePageLean(b, page, (*lean).customer)
 }
 
 // decodeSubscriptionPageLean decodes a subscription list page with the lean
 // parser.
 func decodeSubscriptionPageLean(b []byte, page *wireList[wireSubscription]) error {
+	return decodePageLean(b, page, (*lean).subscription)
+}
+
+// decodePageLean decodes a list page, item reading each element of "data".
+func decodePageLean[T any](b []byte, page *wireList[T], item func(*lean, *T) error) error {
 	p := &lean{b: b}
 	var err error
 	page.HasMore, err = p.list(func() error {
-		page.Data = append(page.Data, wireSubscription{})
-		return p.subscription(&page.Data[len(page.Data)-1])
+		page.Data = append(page.Data, *new(T))
+		return item(p, &page.Data[len(page.Data)-1])
 	})
 	return err
 }
@@ -545,25 +544,23 @@ func decodeCustomerLean(b []byte, c *wireCustomer) error {
 // parser meets something unexpected.
 
 func decodeCustomerPage(b []byte, page *wireList[wireCustomer]) error {
-	if decodeCustomerPageLean(b, page) != nil {
-		*page = wireList[wireCustomer]{}
-		return json.Unmarshal(b, page)
-	}
-	return nil
+	return leanOrJSON(b, page, decodeCustomerPageLean)
 }
 
 func decodeSubscriptionPage(b []byte, page *wireList[wireSubscription]) error {
-	if decodeSubscriptionPageLean(b, page) != nil {
-		*page = wireList[wireSubscription]{}
-		return json.Unmarshal(b, page)
-	}
-	return nil
+	return leanOrJSON(b, page, decodeSubscriptionPageLean)
 }
 
 func decodeCustomer(b []byte, c *wireCustomer) error {
-	if decodeCustomerLean(b, c) != nil {
-		*c = wireCustomer{}
-		return json.Unmarshal(b, c)
+	return leanOrJSON(b, c, decodeCustomerLean)
+}
+
+// leanOrJSON decodes b into v with decodeLean, and again from scratch with
+// encoding/json when the lean parser fails.
+func leanOrJSON[T any](b []byte, v *T, decodeLean func([]byte, *T) error) error {
+	if decodeLean(b, v) != nil {
+		*v = *new(T)
+		return json.Unmarshal(b, v)
 	}
 	return nil
 }

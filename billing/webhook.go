@@ -118,17 +118,7 @@ func customerOf(raw json.RawMessage) string {
 	if obj.Object == "customer" {
 		return obj.ID
 	}
-	var id string
-	if json.Unmarshal(obj.Customer, &id) == nil {
-		return id
-	}
-	var expanded struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(obj.Customer, &expanded) == nil {
-		return expanded.ID
-	}
-	return ""
+	return expandedID(obj.Customer)
 }
 
 // disputedCharge is the charge id of a dispute object ("" otherwise).
@@ -140,15 +130,15 @@ func disputedCharge(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &obj) != nil || obj.Object != "dispute" {
 		return ""
 	}
-	var id string
-	if json.Unmarshal(obj.Charge, &id) == nil {
-		return id
+	return expandedID(obj.Charge)
+}
+
+// expandedID reads an expandable field as read in an event: its id, or ""
+// when it is missing or not an id or object.
+func expandedID(raw json.RawMessage) string {
+	var id wireID
+	if json.Unmarshal(raw, &id) != nil {
+		return ""
 	}
-	var expanded struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(obj.Charge, &expanded) == nil {
-		return expanded.ID
-	}
-	return ""
+	return string(id)
 }

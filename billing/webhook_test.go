@@ -151,3 +151,13 @@ func TestParseWebhookMalformed(t *testing.T) {
 		}
 	}
 }
+
+// An event's customer or charge is an id, or an object when expanded.
+func TestExpandedID(t *testing.T) {
+	for raw, want := range map[string]string{`"cus_1"`: "cus_1", `{"id": "cus_2", "object": "customer"}`: "cus_2",
+		`null`: "", ``: "", `42`: ""} {
+		if got := expandedID([]byte(raw)); got != want {
+			t.Errorf("expandedID(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}

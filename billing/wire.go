@@ -149,12 +149,8 @@ type wireCharge struct {
 }
 
 func (w *wireCharge) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &w.ID)
-	}
 	type plain wireCharge
-	return json.Unmarshal(b, (*plain)(w))
+	return unmarshalExpandable(b, &w.ID, (*plain)(w))
 }
 
 func (w *wireCharge) charge() *Charge {
@@ -169,12 +165,18 @@ func (w *wireCharge) charge() *Charge {
 }
 
 func (w *wireInvoice) UnmarshalJSON(b []byte) error {
+	type plain wireInvoice
+	return unmarshalExpandable(b, &w.ID, (*plain)(w))
+}
+
+// unmarshalExpandable reads an expandable object: a bare id sets only id,
+// the expanded object fills obj (a type without this UnmarshalJSON).
+func unmarshalExpandable(b []byte, id *string, obj any) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &w.ID)
+		return json.Unmarshal(b, id)
 	}
-	type plain wireInvoice
-	return json.Unmarshal(b, (*plain)(w))
+	return json.Unmarshal(b, obj)
 }
 
 func (s *wireSubscription) subscription() Subscription {

@@ -14,15 +14,11 @@ import (
 // Every customer's promise is ledgered when first seen — the first full
 // check included — and again only when it changes.
 func TestEveryPromiseLedgeredOnceAndOnChange(t *testing.T) {
-	w := newWorld(t, "postgres")
-	f := w.stripe
-	f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
-	for _, id := range []string{"cus_a", "cus_b", "cus_c"} {
-		f.AddCustomer(stripefake.CustomerSpec{ID: id, Email: id + "@billing.test", Created: T0.Add(-60 * 24 * 3600e9)})
-		w.app.add(t, subj{label: id + "@app.test", customer: id, plan: str("pro")})
-	}
-	subA := f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: "cus_a", PriceIDs: []string{"price_pro"}, Created: T0.Add(-10 * 24 * 3600e9)})
-	f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: "cus_b", PriceIDs: []string{"price_pro"}, Created: T0.Add(-10 * 24 * 3600e9)})
+	w := newProWorld(t)
+	subA := w.subscriber("cus_a", "pro", stripefake.SubscriptionSpec{})
+	w.subscriber("cus_b", "pro", stripefake.SubscriptionSpec{})
+	w.stripe.AddCustomer(stripefake.CustomerSpec{ID: "cus_c", Email: "cus_c@billing.test", Created: T0.Add(-60 * 24 * 3600e9)})
+	w.app.add(t, subj{label: "cus_c@app.test", customer: "cus_c", plan: str("pro")})
 
 	promises := func(customer string) (n int, first ledger.Kind) {
 		t.Helper()
@@ -47,7 +43,7 @@ func TestEveryPromiseLedgeredOnceAndOnChange(t *testing.T) {
 			t.Errorf("%s after two checks: %d promise entries, first entry %s", id, n, first)
 		}
 	}
-	if err := f.UpdateSubscription(subA, func(s *stripe.Subscription) { s.Status = stripe.SubscriptionStatusCanceled }); err != nil {
+	if err := w.stripe.UpdateSubscription(subA, func(s *stripe.Subscription) { s.Status = stripe.SubscriptionStatusCanceled }); err != nil {
 		t.Fatal(err)
 	}
 	w.run(Request{Scope: ScopeFull})

@@ -1,17 +1,12 @@
 package check
 
 import (
-	"context"
-	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	stripe "github.com/stripe/stripe-go/v76"
 
-	"parityrail/db"
 	"parityrail/demo/stripefake"
-	"parityrail/fulfillment"
 	"parityrail/mapping"
 )
 
@@ -19,60 +14,49 @@ import (
 // an open dispute ends access, and the evidence names it; with them off
 // (the default) charges and disputes are never asked for.
 func TestRefundAndDisputeWorld(t *testing.T) {
-	w := newWorld(t, "postgres")
-	f := w.stripe
-	f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
-	day := 24 * time.Hour
+	w := newProWorld(t)
 	charge := map[string]string{}
 	for _, id := range []string{"cus_refunded", "cus_disputed", "cus_won", "cus_paying"} {
-		f.AddCustomer(stripefake.CustomerSpec{ID: id, Email: id + "@billing.test", Created: T0.Add(-60 * day)})
-		sub := f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: id, PriceIDs: []string{"price_pro"}, Created: T0.Add(-10 * day)})
+		sub := w.subscriber(id, "pro", stripefake.SubscriptionSpec{})
 		var inv string
-		f.UpdateSubscription(sub, func(s *stripe.Subscription) { inv = s.LatestInvoice.ID })
-		ch, err := f.PayInvoice(inv)
+		w.stripe.UpdateSubscription(sub, func(s *stripe.Subscription) { inv = s.LatestInvoice.ID })
+		ch, err := w.stripe.PayInvoice(inv)
 		if err != nil {
 			t.Fatal(err)
 		}
 		charge[id] = ch
-		w.app.add(t, subj{label: id + "@app.test", customer: id, plan: str("pro")})
 	}
-	refund, err := f.RefundCharge(charge["cus_refunded"], 0)
+	refund, err := w.stripe.RefundCharge(charge["cus_refunded"], 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.RefundCharge(charge["cus_paying"], 1000); err != nil { // partly: still paid
+	if _, err := w.stripe.RefundCharge(charge["cus_paying"], 1000); err != nil { // partly: still paid
 		t.Fatal(err)
 	}
-	dispute, _ := f.AddDispute(charge["cus_disputed"], "")
-	won, _ := f.AddDispute(charge["cus_won"], "")
-	f.SetDisputeStatus(won, stripe.DisputeStatusWon)
+	dispute, _ := w.stripe.AddDispute(charge["cus_disputed"], "")
+	won, _ := w.stripe.AddDispute(charge["cus_won"], "")
+	w.stripe.SetDisputeStatus(won, stripe.DisputeStatusWon)
 
 	// Off: nothing is revoked, and charges and disputes are not read.
-	f.ResetLog()
+	w.stripe.ResetLog()
 	w.run(Request{Scope: ScopeFull})
 	if got := w.incidents("open"); len(got) != 0 {
 		t.Fatalf("policy off: %v", got)
 	}
-	for _, r := range f.Requests() {
+	for _, r := range w.stripe.Requests() {
 		if strings.Contains(r.Path, "dispute") || strings.Contains(r.RawQuery, "charge") {
 			t.Errorf("policy off asked for %s?%s", r.Path, r.RawQuery)
 		}
 	}
 
-	setPolicy(t, w, func(p *fulfillment.Policy) { p.RefundedInvoiceRevokes, p.OpenDisputeRevokes = true, true })
+	w.editMapping(func(m *mapping.Mapping) { m.Policy.RefundedInvoiceRevokes, m.Policy.OpenDisputeRevokes = true, true })
 	w.run(Request{Scope: ScopeFull})
 	want := []string{"cus_disputed|access_without_payment|cus_disputed@app.test", "cus_refunded|access_without_payment|cus_refunded@app.test"}
 	if d := diffSets(w.incidents("open"), want); d != "" {
 		t.Fatalf("policy on:%s", d)
 	}
-	list, _, _ := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
-	for _, inc := range list {
-		full, err := w.store.GetIncident(context.Background(), inc.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var fd fulfillment.Finding
-		json.Unmarshal(full.Finding, &fd)
+	for _, inc := range w.listIncidents("open") {
+		fd := w.finding(inc.ID)
 		r := fd.Promise.Subscriptions[0].Revoked
 		switch inc.CustomerID {
 		case "cus_refunded":
@@ -84,23 +68,5 @@ func TestRefundAndDisputeWorld(t *testing.T) {
 				t.Errorf("dispute evidence %+v", r)
 			}
 		}
-	}
-}
-
-func setPolicy(t *testing.T, w *world, fn func(*fulfillment.Policy)) {
-	t.Helper()
-	ctx := context.Background()
-	m, err := w.store.GetMapping(ctx, w.project.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc mapping.Mapping
-	if err := json.Unmarshal([]byte(m), &doc); err != nil {
-		t.Fatal(err)
-	}
-	fn(doc.Policy)
-	b, _ := json.Marshal(doc)
-	if err := w.store.SaveMapping(ctx, w.project.ID, string(b), w.owner.ID, 4, 5, 6); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -1,15 +1,11 @@
 package check
 
 import (
-	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"parityrail/db"
 	"parityrail/demo/stripefake"
-	"parityrail/fulfillment"
 	"parityrail/mapping"
 )
 
@@ -38,9 +34,8 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 		rowEmail: "ann@example.com",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(t, "postgres")
+			w := newProWorld(t)
 			f := w.stripe
-			f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
 			// The canceled customer is the newer one: a pick of the newest
 			// would land the row on it.
 			tc.active.Created, tc.canceled.Created = T0.Add(-90*24*time.Hour), T0.Add(-30*24*time.Hour)
@@ -51,7 +46,7 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 			// A plus-address is another address: not folded into ann's.
 			f.AddCustomer(stripefake.CustomerSpec{ID: "cus_plus", Email: "ann+work@example.com", Created: T0.Add(-10 * 24 * time.Hour)})
 			w.app.add(t, subj{label: tc.rowEmail, customer: "u-42", plan: str("pro")})
-			setIdentity(t, w, tc.identity)
+			w.editMapping(func(m *mapping.Mapping) { m.Identity = &tc.identity })
 
 			w.run(Request{Scope: ScopeFull})
 			got := w.incidents("open")
@@ -67,19 +62,8 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 					t.Fatalf("after re-checking %s:%s", c, d)
 				}
 			}
-			list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, inc := range list {
-				full, err := w.store.GetIncident(context.Background(), inc.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var fd fulfillment.Finding
-				if err := json.Unmarshal(full.Finding, &fd); err != nil {
-					t.Fatal(err)
-				}
+			for _, inc := range w.listIncidents("open") {
+				fd := w.finding(inc.ID)
 				if strings.Join(fd.SharedWith, ",") != "cus_old,cus_paying" || fd.Subject == nil || fd.Subject.Email != tc.rowEmail {
 					t.Errorf("%s evidence: shared %v subject %+v", inc.CustomerID, fd.SharedWith, fd.Subject)
 				}
@@ -90,23 +74,5 @@ func TestSharedRowIsAmbiguousForEveryCustomer(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func setIdentity(t *testing.T, w *world, id mapping.Identity) {
-	t.Helper()
-	ctx := context.Background()
-	m, err := w.store.GetMapping(ctx, w.project.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc mapping.Mapping
-	if err := json.Unmarshal([]byte(m), &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc.Identity = &id
-	b, _ := json.Marshal(doc)
-	if err := w.store.SaveMapping(ctx, w.project.ID, string(b), w.owner.ID, 4, 5, 6); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	stripe "github.com/stripe/stripe-go/v76"
 
@@ -17,36 +16,27 @@ import (
 // subscriptions on the graduated one, and a per-unit price; every customer
 // paying with no access in the app.
 func tieredWorld(t *testing.T) *world {
-	w := newWorld(t, "postgres")
+	w := newProWorld(t)
 	f := w.stripe
-	f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
 	// Graduated: the first 5 seats at $10, the rest at $8 plus a $5 flat fee.
 	f.AddPrice(stripefake.PriceSpec{ID: "price_grad", ProductName: "Seats", TiersMode: "graduated",
 		Tiers: []stripefake.TierSpec{{UpTo: 5, UnitAmount: 1000}, {UnitAmount: 800, FlatAmount: 500}}})
 	// Volume: every unit at the rate of the tier the quantity falls in.
 	f.AddPrice(stripefake.PriceSpec{ID: "price_vol", ProductName: "Volume", TiersMode: "volume",
 		Tiers: []stripefake.TierSpec{{UpTo: 10, UnitAmount: 700}, {UnitAmount: 500}}})
-	day := 24 * time.Hour
 	for _, c := range []struct {
 		id, price string
 		qty       int64
 	}{{"cus_grad", "price_grad", 12}, {"cus_grad_small", "price_grad", 3}, {"cus_vol", "price_vol", 12}, {"cus_pro", "price_pro", 1}} {
-		f.AddCustomer(stripefake.CustomerSpec{ID: c.id, Email: c.id + "@billing.test", Created: T0.Add(-60 * day)})
-		f.MustAddSubscription(stripefake.SubscriptionSpec{CustomerID: c.id, PriceIDs: []string{c.price}, Quantity: c.qty,
-			Status: stripe.SubscriptionStatusActive, Created: T0.Add(-10 * day)})
-		w.app.add(t, subj{label: c.id + "@app.test", customer: c.id, plan: str("free")})
+		w.subscriber(c.id, "free", stripefake.SubscriptionSpec{PriceIDs: []string{c.price}, Quantity: c.qty, Status: stripe.SubscriptionStatusActive})
 	}
 	return w
 }
 
 // stakesByEmail is each open incident's kind and money at stake.
 func stakesByEmail(t *testing.T, w *world) map[string]string {
-	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]string{}
-	for _, inc := range list {
+	for _, inc := range w.listIncidents("open") {
 		s := "none"
 		if st := inc.AtStake; st != nil {
 			amount := "null"

@@ -3,23 +3,19 @@ package check
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"strings"
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3"
 
 	"parityrail/db"
-	"parityrail/demo/stripefake"
-	"parityrail/fulfillment"
 )
 
 // An app row naming a cus_ id Stripe does not know is an incident about the
 // row: customer_id "", the id named in its summary and evidence. One filed
 // before under the unknown id is carried over, not duplicated.
 func TestUnknownCustomerIncidentNamesNoCustomer(t *testing.T) {
-	w := newWorld(t, "postgres")
-	w.stripe.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+	w := newProWorld(t)
 	w.app.add(t, subj{label: "ghost@app.test", customer: "cus_doesnotexist", plan: str("pro")})
 	w.app.add(t, subj{label: "nobody@app.test", plan: str("pro")})
 	w.run(Request{Scope: ScopeFull})
@@ -28,24 +24,13 @@ func TestUnknownCustomerIncidentNamesNoCustomer(t *testing.T) {
 	if d := diffSets(w.incidents("open"), want); d != "" {
 		t.Fatalf("incidents:%s", d)
 	}
-	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: []string{"open"}, Limit: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ghost db.Incident
-	for _, inc := range list {
+	for _, inc := range w.listIncidents("open") {
 		if inc.SubjectEmail == "ghost@app.test" {
 			ghost = inc
 		}
 	}
-	full, err := w.store.GetIncident(context.Background(), ghost.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f fulfillment.Finding
-	if err := json.Unmarshal(full.Finding, &f); err != nil {
-		t.Fatal(err)
-	}
+	f := w.finding(ghost.ID)
 	if f.LinkedValue != "cus_doesnotexist" || !strings.Contains(ghost.Summary, "cus_doesnotexist") ||
 		!strings.HasPrefix(ghost.Summary, "App row ") || !strings.Contains(ghost.Summary, " grants pro but ") {
 		t.Errorf("summary %q, linked value %q", ghost.Summary, f.LinkedValue)

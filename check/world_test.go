@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"parityrail/sources"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -24,6 +23,7 @@ import (
 	"parityrail/fulfillment"
 	"parityrail/mapping"
 	"parityrail/testutil/pgtest"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -76,21 +76,10 @@ type world struct {
 	subs      map[string]string // customer → its last subscription id
 }
 
-func newStore(t *testing.T) (*db.DB, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "parityrail.db")
-	store, err := db.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	store.SetClock(func() time.Time { return T0 })
-	return store, path
-}
-
 func newWorld(t *testing.T, access string) *world {
 	t.Helper()
-	store, path := newStore(t)
+	store, path := storetest.Open(t)
+	store.SetClock(func() time.Time { return T0 })
 	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -275,6 +264,31 @@ func (a *postgresApp) setPlan(t *testing.T, label, plan string) {
 
 // --- the world's customers ---
 
+// newProWorld is a Postgres world whose Stripe sells one price, price_pro
+// ("Pro", $49).
+func newProWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t, "postgres")
+	w.stripe.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
+	return w
+}
+
+// subscriber adds a Stripe customer (id@billing.test, created 60 days before
+// T0) subscribed since 10 days before T0 as sub says (on price_pro unless it
+// names prices), and its app user id@app.test on plan; it returns the
+// subscription's id.
+func (w *world) subscriber(id, plan string, sub stripefake.SubscriptionSpec) string {
+	w.t.Helper()
+	w.stripe.AddCustomer(stripefake.CustomerSpec{ID: id, Email: id + "@billing.test", Created: T0.Add(-60 * 24 * time.Hour)})
+	sub.CustomerID, sub.Created = id, T0.Add(-10*24*time.Hour)
+	if len(sub.PriceIDs) == 0 {
+		sub.PriceIDs = []string{"price_pro"}
+	}
+	subID := w.stripe.MustAddSubscription(sub)
+	w.app.add(w.t, subj{label: id + "@app.test", customer: id, plan: str(plan)})
+	return subID
+}
+
 // build fills the world with one customer per incident kind and per
 // subscription status, and returns the incidents a full check must file as
 // "customer|kind|subject label".
@@ -423,12 +437,8 @@ func (w *world) build() []string {
 // "customer|kind|subject label".
 func (w *world) incidents(statuses ...string) []string {
 	w.t.Helper()
-	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: statuses, Limit: 500})
-	if err != nil {
-		w.t.Fatal(err)
-	}
 	var out []string
-	for _, i := range list {
+	for _, i := range w.listIncidents(statuses...) {
 		label := i.SubjectEmail
 		if label == "" {
 			label = i.SubjectName
@@ -437,6 +447,49 @@ func (w *world) incidents(statuses ...string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// editMapping changes the project's stored mapping, as the settings pages do.
+func (w *world) editMapping(edit func(*mapping.Mapping)) {
+	w.t.Helper()
+	ctx := context.Background()
+	stored, err := w.store.GetMapping(ctx, w.project.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var m mapping.Mapping
+	if err := json.Unmarshal([]byte(stored), &m); err != nil {
+		w.t.Fatal(err)
+	}
+	edit(&m)
+	b, _ := json.Marshal(m)
+	if err := w.store.SaveMapping(ctx, w.project.ID, string(b), w.owner.ID, 4, 5, 6); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// listIncidents lists the project's incidents with a status.
+func (w *world) listIncidents(statuses ...string) []db.Incident {
+	w.t.Helper()
+	list, _, err := w.store.ListIncidents(context.Background(), w.project.ID, db.IncidentFilter{Statuses: statuses, Limit: 500})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return list
+}
+
+// finding is the finding an incident was filed with.
+func (w *world) finding(incidentID string) fulfillment.Finding {
+	w.t.Helper()
+	inc, err := w.store.GetIncident(context.Background(), incidentID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var f fulfillment.Finding
+	if err := json.Unmarshal(inc.Finding, &f); err != nil {
+		w.t.Fatal(err)
+	}
+	return f
 }
 
 func (w *world) run(req Request) Result {

@@ -80,20 +80,12 @@ func (d *DB) APIKeyByHash(ctx context.Context, hash string) (APIKey, error) {
 // APIKeyNames maps key ids to names, revoked keys included (a ledger actor
 // outlives its key).
 func (d *DB) APIKeyNames(ctx context.Context) (map[string]string, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT id, name FROM api_keys`)
-	if err != nil {
-		return nil, fmt.Errorf("api key names: %w", err)
-	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = name
+	err := eachPair(ctx, d.read, "api key names", func(id, name string) { out[id] = name }, `SELECT id, name FROM api_keys`)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RevokeAPIKey revokes a live key; the next request with it is refused.

@@ -45,11 +45,7 @@ func TestBackupIsACompleteCopy(t *testing.T) {
 }
 
 func TestOnlyOneOwnerEvenUnderConcurrentSetup(t *testing.T) {
-	d, err := Open(filepath.Join(t.TempDir(), "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := newTestStore(t)
 	errs := make(chan error, 8)
 	for i := 0; i < 8; i++ {
 		go func(i int) {

@@ -28,18 +28,9 @@ var accessKinds = map[string]string{"postgres": "clerk", "clerk": "postgres"}
 
 // SaveConnection stores (or replaces) a connection.
 func (d *DB) SaveConnection(ctx context.Context, c Connection) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save connection: %w", err)
-	}
-	defer tx.Rollback()
-	if err := saveConnection(ctx, tx, c, d.now()); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save connection: %w", err)
-	}
-	return nil
+	return d.inTx(ctx, "save connection", func(tx *sql.Tx) error {
+		return saveConnection(ctx, tx, c, d.now())
+	})
 }
 
 // saveConnection upserts c. Saving an access source removes the other access
@@ -96,44 +87,26 @@ func (d *DB) ConnectAccessSource(ctx context.Context, c Connection) error {
 	if _, ok := accessKinds[c.Kind]; !ok {
 		return fmt.Errorf("connect access source: %q is not an access source", c.Kind)
 	}
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("connect access source: %w", err)
-	}
-	defer tx.Rollback()
-	if err := saveConnection(ctx, tx, c, d.now()); err != nil {
-		return err
-	}
-	now := formatTime(d.now())
-	if _, err := tx.ExecContext(ctx, `UPDATE projects SET access_source = ?, demo_app = '', updated_at = ? WHERE id = ?`, c.Kind, now, c.ProjectID); err != nil {
-		return fmt.Errorf("connect access source: %w", err)
-	}
-	if err := completeStep(ctx, tx, c.ProjectID, 3, c.ConnectedBy, now); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("connect access source: %w", err)
-	}
-	return nil
+	return d.inTx(ctx, "connect access source", func(tx *sql.Tx) error {
+		if err := saveConnection(ctx, tx, c, d.now()); err != nil {
+			return err
+		}
+		now := formatTime(d.now())
+		if _, err := tx.ExecContext(ctx, `UPDATE projects SET access_source = ?, demo_app = '', updated_at = ? WHERE id = ?`, c.Kind, now, c.ProjectID); err != nil {
+			return fmt.Errorf("connect access source: %w", err)
+		}
+		return completeStep(ctx, tx, c.ProjectID, 3, c.ConnectedBy, now)
+	})
 }
 
 // ConnectBilling stores the Stripe connection and marks step 2 done.
 func (d *DB) ConnectBilling(ctx context.Context, c Connection) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("connect billing: %w", err)
-	}
-	defer tx.Rollback()
-	if err := saveConnection(ctx, tx, c, d.now()); err != nil {
-		return err
-	}
-	if err := completeStep(ctx, tx, c.ProjectID, 2, c.ConnectedBy, formatTime(d.now())); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("connect billing: %w", err)
-	}
-	return nil
+	return d.inTx(ctx, "connect billing", func(tx *sql.Tx) error {
+		if err := saveConnection(ctx, tx, c, d.now()); err != nil {
+			return err
+		}
+		return completeStep(ctx, tx, c.ProjectID, 2, c.ConnectedBy, formatTime(d.now()))
+	})
 }
 
 // GetConnection returns the project's connection of a kind, or ErrNotFound.
@@ -162,29 +135,20 @@ func (d *DB) SaveMapping(ctx context.Context, projectID, document, userID string
 // change) to the project's ledger in the same transaction: the ledger never
 // misses a change that was saved, nor records one that was not.
 func (d *DB) SaveMappingLedgered(ctx context.Context, projectID, document, userID string, entries []LedgerEntry, steps ...int) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save mapping: %w", err)
-	}
-	defer tx.Rollback()
-	now := formatTime(d.now())
-	if _, err := tx.ExecContext(ctx, `INSERT INTO mappings (project_id, document, updated_at, updated_by) VALUES (?, ?, ?, ?)
-		ON CONFLICT (project_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-		projectID, document, now, userID); err != nil {
-		return fmt.Errorf("save mapping: %w", err)
-	}
-	for _, s := range steps {
-		if err := completeStep(ctx, tx, projectID, s, userID, now); err != nil {
-			return err
+	return d.inTx(ctx, "save mapping", func(tx *sql.Tx) error {
+		now := formatTime(d.now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO mappings (project_id, document, updated_at, updated_by) VALUES (?, ?, ?, ?)
+			ON CONFLICT (project_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+			projectID, document, now, userID); err != nil {
+			return fmt.Errorf("save mapping: %w", err)
 		}
-	}
-	if err := appendLedger(ctx, tx, projectID, d.now(), entries); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save mapping: %w", err)
-	}
-	return nil
+		for _, s := range steps {
+			if err := completeStep(ctx, tx, projectID, s, userID, now); err != nil {
+				return err
+			}
+		}
+		return appendLedger(ctx, tx, projectID, d.now(), entries)
+	})
 }
 
 // GetMapping returns the stored mapping document, or ErrNotFound.
@@ -203,18 +167,15 @@ func (d *DB) GetMapping(ctx context.Context, projectID string) (string, error) {
 // CompleteSteps marks onboarding steps done (for steps that save nothing
 // else, like Clerk's automatic identity matching).
 func (d *DB) CompleteSteps(ctx context.Context, projectID, userID string, steps ...int) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("complete steps: %w", err)
-	}
-	defer tx.Rollback()
-	now := formatTime(d.now())
-	for _, s := range steps {
-		if err := completeStep(ctx, tx, projectID, s, userID, now); err != nil {
-			return err
+	return d.inTx(ctx, "complete steps", func(tx *sql.Tx) error {
+		now := formatTime(d.now())
+		for _, s := range steps {
+			if err := completeStep(ctx, tx, projectID, s, userID, now); err != nil {
+				return err
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // RoleCredential is a suggested role of a project, its password sealed.

@@ -127,23 +127,17 @@ func (d *DB) AcceptInviteNewUser(ctx context.Context, inv Invite, name, password
 // has an account with its email, giving them the invite's role unless they
 // already hold more (the owner stays owner).
 func (d *DB) AcceptInviteExistingUser(ctx context.Context, inv Invite, userID string) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("accept invite: %w", err)
-	}
-	defer tx.Rollback()
-	if err := markAccepted(ctx, tx, inv.ID, d.now()); err != nil {
-		return err
-	}
-	if inv.Role == RoleAdmin {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = 'admin' WHERE id = ? AND role = 'member'`, userID); err != nil {
-			return fmt.Errorf("accept invite: %w", err)
+	return d.inTx(ctx, "accept invite", func(tx *sql.Tx) error {
+		if err := markAccepted(ctx, tx, inv.ID, d.now()); err != nil {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("accept invite: %w", err)
-	}
-	return nil
+		if inv.Role == RoleAdmin {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET role = 'admin' WHERE id = ? AND role = 'member'`, userID); err != nil {
+				return fmt.Errorf("accept invite: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 func markAccepted(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {

@@ -29,18 +29,9 @@ type LedgerEntry struct {
 
 // AppendLedger appends entries to the project's chain in one transaction.
 func (d *DB) AppendLedger(ctx context.Context, projectID string, entries ...LedgerEntry) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("append ledger: %w", err)
-	}
-	defer tx.Rollback()
-	if err := appendLedger(ctx, tx, projectID, d.now(), entries); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("append ledger: %w", err)
-	}
-	return nil
+	return d.inTx(ctx, "append ledger", func(tx *sql.Tx) error {
+		return appendLedger(ctx, tx, projectID, d.now(), entries)
+	})
 }
 
 // appendLedger chains entries after the project's last one, inside the

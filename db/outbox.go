@@ -155,25 +155,24 @@ type Delivery struct {
 
 // Deliveries is a project's delivery log, newest first (last 200).
 func (d *DB) Deliveries(ctx context.Context, projectID string) ([]Delivery, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT a.at, a.channel_id, COALESCE(c.name, '(deleted)'), COALESCE(c.kind, ''), a.event,
+	out := []Delivery{}
+	err := eachRow(ctx, d.read, "deliveries", func(row rowScanner) error {
+		var x Delivery
+		var at string
+		if err := row.Scan(&at, &x.ChannelID, &x.ChannelName, &x.ChannelKind, &x.Event, &x.Result, &x.Attempt, &x.Status, &x.Answer, &x.DeliveryKey); err != nil {
+			return err
+		}
+		x.At = parseTime(at)
+		out = append(out, x)
+		return nil
+	}, `SELECT a.at, a.channel_id, COALESCE(c.name, '(deleted)'), COALESCE(c.kind, ''), a.event,
 		a.result, a.attempt, a.status, a.answer, a.outbox_id
 		FROM notification_attempts a LEFT JOIN notification_channels c ON c.id = a.channel_id
 		WHERE a.project_id = ? ORDER BY a.seq DESC LIMIT 200`, projectID)
 	if err != nil {
-		return nil, fmt.Errorf("deliveries: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []Delivery{}
-	for rows.Next() {
-		var x Delivery
-		var at string
-		if err := rows.Scan(&at, &x.ChannelID, &x.ChannelName, &x.ChannelKind, &x.Event, &x.Result, &x.Attempt, &x.Status, &x.Answer, &x.DeliveryKey); err != nil {
-			return nil, fmt.Errorf("deliveries: %w", err)
-		}
-		x.At = parseTime(at)
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ChannelByID loads a channel by id alone (the worker).

@@ -17,19 +17,7 @@ type PolicyInputWrite struct {
 // PolicyInputHashes calls fn with the hash of every stored customer's
 // inputs, so a full check writes only what changed.
 func (d *DB) PolicyInputHashes(ctx context.Context, projectID string, fn func(customerID, hash string)) error {
-	rows, err := d.read.QueryContext(ctx, `SELECT customer_id, hash FROM policy_inputs WHERE project_id = ?`, projectID)
-	if err != nil {
-		return fmt.Errorf("policy input hashes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, h string
-		if err := rows.Scan(&id, &h); err != nil {
-			return fmt.Errorf("policy input hashes: %w", err)
-		}
-		fn(id, h)
-	}
-	return rows.Err()
+	return eachPair(ctx, d.read, "policy input hashes", fn, `SELECT customer_id, hash FROM policy_inputs WHERE project_id = ?`, projectID)
 }
 
 // PolicyInputHash returns one customer's stored hash ("" when none).

@@ -149,28 +149,19 @@ func (d *DB) DeleteProject(ctx context.Context, id string) error {
 
 // SaveStack records step 1 (name and the two sources) and marks it done.
 func (d *DB) SaveStack(ctx context.Context, id, name, billing, access, userID string) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save stack: %w", err)
-	}
-	defer tx.Rollback()
-	now := formatTime(d.now())
-	source, demoApp := storedAccess(access)
-	res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, billing_source = ?, access_source = ?, demo_app = ?, updated_at = ? WHERE id = ?`,
-		name, billing, source, demoApp, now, id)
-	if err != nil {
-		return fmt.Errorf("save stack: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	if err := completeStep(ctx, tx, id, 1, userID, now); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save stack: %w", err)
-	}
-	return nil
+	return d.inTx(ctx, "save stack", func(tx *sql.Tx) error {
+		now := formatTime(d.now())
+		source, demoApp := storedAccess(access)
+		res, err := tx.ExecContext(ctx, `UPDATE projects SET name = ?, billing_source = ?, access_source = ?, demo_app = ?, updated_at = ? WHERE id = ?`,
+			name, billing, source, demoApp, now, id)
+		if err != nil {
+			return fmt.Errorf("save stack: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return completeStep(ctx, tx, id, 1, userID, now)
+	})
 }
 
 func completeStep(ctx context.Context, tx *sql.Tx, projectID string, step int, userID, now string) error {
@@ -228,42 +219,39 @@ type GoLive struct {
 // CompleteGoLive applies step 8's settings, marks step 8 done and the
 // project onboarded (keeping the first onboarded_at), in one transaction.
 func (d *DB) CompleteGoLive(ctx context.Context, g GoLive) (Project, error) {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return Project{}, fmt.Errorf("go live: %w", err)
-	}
-	defer tx.Rollback()
-	now := d.now()
-	at := formatTime(now)
-	res, err := tx.ExecContext(ctx, `UPDATE projects SET onboarded_at = COALESCE(onboarded_at, ?), updated_at = ? WHERE id = ?`, at, at, g.ProjectID)
-	if err != nil {
-		return Project{}, fmt.Errorf("go live: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Project{}, ErrNotFound
-	}
-	if g.RepairsEnabled != nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE projects SET repairs_enabled = ? WHERE id = ?`, *g.RepairsEnabled, g.ProjectID); err != nil {
-			return Project{}, fmt.Errorf("go live: %w", err)
+	if err := d.inTx(ctx, "go live", func(tx *sql.Tx) error {
+		now := d.now()
+		at := formatTime(now)
+		res, err := tx.ExecContext(ctx, `UPDATE projects SET onboarded_at = COALESCE(onboarded_at, ?), updated_at = ? WHERE id = ?`, at, at, g.ProjectID)
+		if err != nil {
+			return fmt.Errorf("go live: %w", err)
 		}
-	}
-	for _, s := range g.Schedules {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schedules (project_id, kind, spec, enabled, updated_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (project_id, kind) DO UPDATE SET spec = excluded.spec, enabled = excluded.enabled, updated_at = excluded.updated_at`,
-			g.ProjectID, s.Kind, s.Spec, s.Enabled, at); err != nil {
-			return Project{}, fmt.Errorf("go live: save schedule: %w", err)
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
 		}
-	}
-	if err := completeStep(ctx, tx, g.ProjectID, 8, g.UserID, at); err != nil {
+		if g.RepairsEnabled != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE projects SET repairs_enabled = ? WHERE id = ?`, *g.RepairsEnabled, g.ProjectID); err != nil {
+				return fmt.Errorf("go live: %w", err)
+			}
+		}
+		for _, s := range g.Schedules {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schedules (project_id, kind, spec, enabled, updated_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (project_id, kind) DO UPDATE SET spec = excluded.spec, enabled = excluded.enabled, updated_at = excluded.updated_at`,
+				g.ProjectID, s.Kind, s.Spec, s.Enabled, at); err != nil {
+				return fmt.Errorf("go live: save schedule: %w", err)
+			}
+		}
+		if err := completeStep(ctx, tx, g.ProjectID, 8, g.UserID, at); err != nil {
+			return err
+		}
+		if g.Entry != nil {
+			if err := appendLedger(ctx, tx, g.ProjectID, now, []LedgerEntry{*g.Entry}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
 		return Project{}, err
-	}
-	if g.Entry != nil {
-		if err := appendLedger(ctx, tx, g.ProjectID, now, []LedgerEntry{*g.Entry}); err != nil {
-			return Project{}, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return Project{}, fmt.Errorf("go live: %w", err)
 	}
 	return d.GetProject(ctx, g.ProjectID)
 }

@@ -11,20 +11,15 @@ import (
 // PromiseFingerprints calls fn with every customer's last promise
 // fingerprint and boundary, for a full check to ledger only the changes.
 func (d *DB) PromiseFingerprints(ctx context.Context, projectID string, fn func(customerID, fingerprint string, boundary *time.Time)) error {
-	rows, err := d.read.QueryContext(ctx, `SELECT customer_id, fingerprint, boundary_at FROM promises WHERE project_id = ?`, projectID)
-	if err != nil {
-		return fmt.Errorf("promise fingerprints: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, d.read, "promise fingerprints", func(row rowScanner) error {
 		var id, fp string
 		var b sql.NullString
-		if err := rows.Scan(&id, &fp, &b); err != nil {
-			return fmt.Errorf("promise fingerprints: %w", err)
+		if err := row.Scan(&id, &fp, &b); err != nil {
+			return err
 		}
 		fn(id, fp, parseNullTime(b))
-	}
-	return rows.Err()
+		return nil
+	}, `SELECT customer_id, fingerprint, boundary_at FROM promises WHERE project_id = ?`, projectID)
 }
 
 // PromiseOf returns one customer's stored promise row (ok false when none).
@@ -52,22 +47,14 @@ func (d *DB) PromiseOf(ctx context.Context, projectID, customerID string) (Promi
 func (d *DB) RecentCustomers(ctx context.Context, projectID string, since, until time.Time) (customers, subjectKeys []string, err error) {
 	seen := map[string]bool{}
 	add := func(q string, args ...any) error {
-		rows, err := d.read.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("recent customers: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return fmt.Errorf("recent customers: %w", err)
-			}
+		ids, err := queryAll(ctx, d.read, "recent customers", scanString, q, args...)
+		for _, id := range ids {
 			if id != "" && !seen[id] {
 				seen[id] = true
 				customers = append(customers, id)
 			}
 		}
-		return rows.Err()
+		return err
 	}
 	if err := add(`SELECT DISTINCT customer_id FROM webhook_events WHERE project_id = ? AND received_at >= ? AND customer_id <> ''`,
 		projectID, formatTime(since)); err != nil {
@@ -81,37 +68,17 @@ func (d *DB) RecentCustomers(ctx context.Context, projectID string, since, until
 		projectID); err != nil {
 		return nil, nil, err
 	}
-	rows, err := d.read.QueryContext(ctx, `SELECT DISTINCT subject_key FROM incidents WHERE project_id = ? AND customer_id = ''
+	subjectKeys, err = queryAll(ctx, d.read, "recent customers", scanString, `SELECT DISTINCT subject_key FROM incidents WHERE project_id = ? AND customer_id = ''
 		AND status IN ('open', 'acknowledged', 'repairing', 'verifying')`, projectID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("recent customers: %w", err)
+		return nil, nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, nil, fmt.Errorf("recent customers: %w", err)
-		}
-		subjectKeys = append(subjectKeys, k)
-	}
-	return customers, subjectKeys, rows.Err()
+	return customers, subjectKeys, nil
 }
 
 // SubjectLinks calls fn for every stored subject link of the project.
 func (d *DB) SubjectLinks(ctx context.Context, projectID string, fn func(subjectKey, customerID string)) error {
-	rows, err := d.read.QueryContext(ctx, `SELECT subject_key, customer_id FROM subject_links WHERE project_id = ?`, projectID)
-	if err != nil {
-		return fmt.Errorf("subject links: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, c string
-		if err := rows.Scan(&k, &c); err != nil {
-			return fmt.Errorf("subject links: %w", err)
-		}
-		fn(k, c)
-	}
-	return rows.Err()
+	return eachPair(ctx, d.read, "subject links", fn, `SELECT subject_key, customer_id FROM subject_links WHERE project_id = ?`, projectID)
 }
 
 // LinkedSubjects returns the subject keys last seen linked to a customer.

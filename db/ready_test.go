@@ -1,16 +1,9 @@
 package db
 
-import (
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
 func TestReadinessParts(t *testing.T) {
-	d, err := Open(filepath.Join(t.TempDir(), "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := newTestStore(t)
 	ctx := t.Context()
 	latest, err := LatestMigration()
 	if err != nil || latest < 12 {

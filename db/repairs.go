@@ -170,34 +170,31 @@ func supersedeRepairs(ctx context.Context, tx *sql.Tx, incidentID string, now ti
 // repairTx runs step on the repair and its incident inside one write
 // transaction, then appends the step's ledger entry (if any).
 func (d *DB) repairTx(ctx context.Context, id string, step func(tx *sql.Tx, r Repair, inc Incident) (*LedgerEntry, error)) (Repair, error) {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return Repair{}, fmt.Errorf("update repair: %w", err)
-	}
-	defer tx.Rollback()
-	r, err := scanRepair(tx.QueryRowContext(ctx, `SELECT `+repairColumns+` FROM repairs WHERE id = ?`, id))
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return Repair{}, err
+	if err := d.inTx(ctx, "update repair", func(tx *sql.Tx) error {
+		r, err := scanRepair(tx.QueryRowContext(ctx, `SELECT `+repairColumns+` FROM repairs WHERE id = ?`, id))
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return err
+			}
+			return fmt.Errorf("update repair: %w", err)
 		}
-		return Repair{}, fmt.Errorf("update repair: %w", err)
-	}
-	inc, err := scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, r.IncidentID))
-	if err != nil {
-		return Repair{}, fmt.Errorf("update repair: %w", err)
-	}
-	entry, err := step(tx, r, inc)
-	if err != nil {
+		inc, err := scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, r.IncidentID))
+		if err != nil {
+			return fmt.Errorf("update repair: %w", err)
+		}
+		entry, err := step(tx, r, inc)
+		if err != nil {
+			return err
+		}
+		if entry != nil {
+			entry.CustomerID, entry.SubjectKey, entry.IncidentID = inc.CustomerID, inc.SubjectKey, inc.ID
+			if err := appendLedger(ctx, tx, r.ProjectID, d.now(), []LedgerEntry{*entry}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
 		return Repair{}, err
-	}
-	if entry != nil {
-		entry.CustomerID, entry.SubjectKey, entry.IncidentID = inc.CustomerID, inc.SubjectKey, inc.ID
-		if err := appendLedger(ctx, tx, r.ProjectID, d.now(), []LedgerEntry{*entry}); err != nil {
-			return Repair{}, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return Repair{}, fmt.Errorf("update repair: %w", err)
 	}
 	return d.GetRepair(ctx, id)
 }

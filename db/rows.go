@@ -17,20 +17,44 @@ type rowScanner = interface{ Scan(...any) error }
 // queryAll runs query and reads every row with scan, in order. A failure is
 // wrapped with what, the caller's name for the list ("list users").
 func queryAll[T any](ctx context.Context, q queryer, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	var out []T
+	err := eachRow(ctx, q, what, func(row rowScanner) error {
+		v, err := scan(row)
+		out = append(out, v)
+		return err
+	}, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachRow runs query and reads every row with read, in order. A failure of
+// the query or of read is wrapped with what, as in queryAll.
+func eachRow(ctx context.Context, q queryer, what string, read func(rowScanner) error, query string, args ...any) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []T
 	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+		if err := read(rows); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, v)
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// eachPair runs a query of two text columns and calls fn with every row.
+func eachPair(ctx context.Context, q queryer, what string, fn func(a, b string), query string, args ...any) error {
+	return eachRow(ctx, q, what, func(row rowScanner) error {
+		var a, b string
+		if err := row.Scan(&a, &b); err != nil {
+			return err
+		}
+		fn(a, b)
+		return nil
+	}, query, args...)
 }
 
 // scanString reads a one-column row of text, such as an id.

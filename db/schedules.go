@@ -29,6 +29,28 @@ var DefaultSchedules = []Schedule{
 // ScheduleDigest is the schedule kind of the weekly digest (not a check).
 const ScheduleDigest = "digest"
 
+// EachOnboardedProject calls fn with every onboarded project and its
+// schedules, in project creation order: the walk of the scheduled jobs.
+func (d *DB) EachOnboardedProject(ctx context.Context, fn func(p Project, schedules []Schedule) error) error {
+	projects, err := d.ListProjects(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range projects {
+		if p.OnboardedAt == nil {
+			continue
+		}
+		schedules, err := d.Schedules(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if err := fn(p, schedules); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Schedules returns a project's schedules, defaults for the ones not stored.
 func (d *DB) Schedules(ctx context.Context, projectID string) ([]Schedule, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT kind, spec, enabled, last_run_at, updated_at FROM schedules WHERE project_id = ?`, projectID)

@@ -40,22 +40,19 @@ type StakeTotal struct {
 // StakeTotals sums the money at stake of the project's unresolved,
 // not-ignored incidents per currency and kind, largest first.
 func (d *DB) StakeTotals(ctx context.Context, projectID string) ([]StakeTotal, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT at_stake_currency, kind, SUM(at_stake_minor) FROM incidents
+	out := []StakeTotal{}
+	err := eachRow(ctx, d.read, "money at stake", func(row rowScanner) error {
+		var t StakeTotal
+		err := row.Scan(&t.Currency, &t.Kind, &t.MonthlyMinor)
+		out = append(out, t)
+		return err
+	}, `SELECT at_stake_currency, kind, SUM(at_stake_minor) FROM incidents
 		WHERE project_id = ? AND status NOT IN ('resolved', 'ignored') AND at_stake_minor IS NOT NULL AND at_stake_currency <> ''
 		GROUP BY at_stake_currency, kind ORDER BY SUM(at_stake_minor) DESC, at_stake_currency, kind`, projectID)
 	if err != nil {
-		return nil, fmt.Errorf("money at stake: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []StakeTotal{}
-	for rows.Next() {
-		var t StakeTotal
-		if err := rows.Scan(&t.Currency, &t.Kind, &t.MonthlyMinor); err != nil {
-			return nil, fmt.Errorf("money at stake: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // stakeOrder lists the most money at stake first (one currency).

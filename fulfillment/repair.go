@@ -73,3 +73,20 @@ func Repair(f Finding) (plan RepairPlan, ok bool) {
 	plan.Reason = fmt.Sprintf("%s (%s).", plan.Reason, f.Promise.Reason)
 	return plan, true
 }
+
+// EntitlementObject is how a repair writes the owed entitlements into an app
+// that keeps them as an object {"feature": bool}: every owed feature true,
+// and every feature the object already names (before, as read) that is not
+// owed false, so the app's list of known features survives.
+func EntitlementObject(before any, owed []string) map[string]bool {
+	obj := map[string]bool{}
+	if old, ok := before.(map[string]any); ok {
+		for k := range old {
+			obj[k] = false
+		}
+	}
+	for _, k := range owed {
+		obj[k] = true
+	}
+	return obj
+}

@@ -183,3 +183,15 @@ func TestMatch(t *testing.T) {
 		t.Errorf("unknown %v (ids match exactly)", ids(got.Unknown))
 	}
 }
+
+func TestEntitlementObject(t *testing.T) {
+	before := map[string]any{"sso": true, "audit_log": true}
+	got := EntitlementObject(before, []string{"sso", "export"})
+	want := map[string]bool{"sso": true, "audit_log": false, "export": true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("over an object: %v, want %v", got, want)
+	}
+	if got := EntitlementObject(nil, []string{"sso"}); !reflect.DeepEqual(got, map[string]bool{"sso": true}) {
+		t.Errorf("over nothing: %v", got)
+	}
+}

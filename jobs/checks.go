@@ -40,19 +40,8 @@ func (j ScheduledChecks) now() time.Time {
 // RunOnce starts the checks that are due now and returns once they started
 // (they run in the runner's background).
 func (j ScheduledChecks) RunOnce(ctx context.Context) error {
-	projects, err := j.DB.ListProjects(ctx)
-	if err != nil {
-		return err
-	}
 	now := j.now()
-	for _, p := range projects {
-		if p.OnboardedAt == nil {
-			continue
-		}
-		schedules, err := j.DB.Schedules(ctx, p.ID)
-		if err != nil {
-			return err
-		}
+	return j.DB.EachOnboardedProject(ctx, func(p db.Project, schedules []db.Schedule) error {
 		started := false
 		for _, s := range schedules { // full first: it covers the recent check due at the same minute
 			if !s.Enabled || s.Kind == db.ScheduleDigest { // the digest is Digests' job
@@ -93,6 +82,6 @@ func (j ScheduledChecks) RunOnce(ctx context.Context) error {
 				j.Log.Info("scheduled check started", "project", p.ID, "schedule", s.Kind, "check", c.ID)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"parityrail/sources"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"parityrail/demo/stripefake"
 	"parityrail/fulfillment"
 	"parityrail/mapping"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -38,12 +38,7 @@ type jobsWorld struct {
 // them paid without access.
 func newJobsWorld(t *testing.T) *jobsWorld {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "parityrail.db")
-	store, err := db.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, path := storetest.Open(t)
 	v, _ := vault.New(bytes.Repeat([]byte{3}, 32))
 	sf := stripefake.New()
 	sf.AddKey(jobsStripeKey)

@@ -90,3 +90,23 @@ func (c Cleanup) RunOnce(ctx context.Context) error {
 	}
 	return nil
 }
+
+// poll runs runOnce every interval (fallback when unset) until ctx ends,
+// logging a failure under what; a failure does not stop the polling.
+func poll(ctx context.Context, every, fallback time.Duration, runOnce func(context.Context) error, log *slog.Logger, what string) {
+	if every <= 0 {
+		every = fallback
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := runOnce(ctx); err != nil && ctx.Err() == nil {
+			log.Error(what, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -23,20 +23,5 @@ func (w RepairVerifier) RunOnce(ctx context.Context) error { return w.Repairs.Ve
 
 // Run polls until ctx ends.
 func (w RepairVerifier) Run(ctx context.Context) {
-	every := w.Interval
-	if every <= 0 {
-		every = time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Error("repair verification", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	poll(ctx, w.Interval, time.Second, w.RunOnce, w.Log, "repair verification")
 }

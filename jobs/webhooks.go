@@ -127,20 +127,5 @@ func (w RecheckWorker) retry(ctx context.Context, items []db.QueuedRecheck, now 
 
 // Run polls the queue until ctx ends.
 func (w RecheckWorker) Run(ctx context.Context) {
-	every := w.Interval
-	if every <= 0 {
-		every = 200 * time.Millisecond
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Error("webhook re-check queue", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	poll(ctx, w.Interval, 200*time.Millisecond, w.RunOnce, w.Log, "webhook re-check queue")
 }

@@ -91,19 +91,8 @@ type Digests struct{ Notifier *Notifier }
 
 func (j Digests) RunOnce(ctx context.Context) error {
 	n := j.Notifier
-	projects, err := n.DB.ListProjects(ctx)
-	if err != nil {
-		return err
-	}
 	now := n.now()
-	for _, p := range projects {
-		if p.OnboardedAt == nil {
-			continue
-		}
-		schedules, err := n.DB.Schedules(ctx, p.ID)
-		if err != nil {
-			return err
-		}
+	return n.DB.EachOnboardedProject(ctx, func(p db.Project, schedules []db.Schedule) error {
 		for _, s := range schedules {
 			if s.Kind != db.ScheduleDigest || !s.Enabled {
 				continue
@@ -128,6 +117,6 @@ func (j Digests) RunOnce(ctx context.Context) error {
 			}
 			n.log().Info("weekly digest queued", "project", p.ID, "channels", k)
 		}
-	}
-	return nil
+		return nil
+	})
 }

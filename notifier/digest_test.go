@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"parityrail/db"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -22,11 +22,7 @@ import (
 // to channels that chose it, once per slot; the worker delivers it.
 func TestWeeklyDigestGoesOutOnItsScheduleOnce(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(filepath.Join(t.TempDir(), "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, _ := storetest.Open(t)
 	v, _ := vault.New(bytes.Repeat([]byte{7}, 32))
 	owner, err := store.CreateOwner(ctx, "o@example.com", "O", "x")
 	if err != nil {

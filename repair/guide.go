@@ -159,16 +159,7 @@ func clerkValue(field string, after, before any) any {
 			}
 			return set
 		}
-		obj := map[string]bool{}
-		if old, ok := before.(map[string]any); ok {
-			for k := range old {
-				obj[k] = false
-			}
-		}
-		for _, k := range set {
-			obj[k] = true
-		}
-		return obj
+		return fulfillment.EntitlementObject(before, set)
 	}
 	return after
 }

@@ -76,6 +76,20 @@ func seen(err error) error {
 	return err
 }
 
+// listedIDs reads every subject through list (ListUsers or
+// ListOrganizations) and returns their ids in the order read.
+func listedIDs[S any](t *testing.T, list func(context.Context, func(S) error) error, id func(S) string) []string {
+	t.Helper()
+	var ids []string
+	if err := seen(list(context.Background(), func(s S) error {
+		ids = append(ids, id(s))
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	// The secret key must never appear in any error, at any depth.
@@ -146,28 +160,15 @@ func TestPaging(t *testing.T) {
 		return map[string]any{"stripe_customer_id": "cus_" + string(rune('a'+i%26)), "i": i}
 	})
 	orgIDs := w.fake.GenerateOrganizations(30, nil)
-	ctx := context.Background()
 
-	var gotUsers []string
-	if err := seen(w.client.ListUsers(ctx, func(u User) error {
-		gotUsers = append(gotUsers, u.ID)
-		return nil
-	})); err != nil {
-		t.Fatal(err)
-	}
+	gotUsers := listedIDs(t, w.client.ListUsers, func(u User) string { return u.ID })
 	if !slices.Equal(gotUsers, userIDs) { // oldest first, each exactly once
 		t.Fatalf("read %d users, want all %d in creation order", len(gotUsers), len(userIDs))
 	}
 	userReqs := w.fake.Requests()
 	w.fake.ResetRequests()
 
-	var gotOrgs []string
-	if err := seen(w.client.ListOrganizations(ctx, func(o Organization) error {
-		gotOrgs = append(gotOrgs, o.ID)
-		return nil
-	})); err != nil {
-		t.Fatal(err)
-	}
+	gotOrgs := listedIDs(t, w.client.ListOrganizations, func(o Organization) string { return o.ID })
 	if !slices.Equal(gotOrgs, orgIDs) {
 		t.Fatalf("read %d orgs, want %d", len(gotOrgs), len(orgIDs))
 	}
@@ -200,13 +201,7 @@ func TestPaging(t *testing.T) {
 func TestOrganizationOffsetPaging(t *testing.T) {
 	w := newWorld(t)
 	ids := w.fake.GenerateOrganizations(1001, nil)
-	var got []string
-	if err := seen(w.client.ListOrganizations(context.Background(), func(o Organization) error {
-		got = append(got, o.ID)
-		return nil
-	})); err != nil {
-		t.Fatal(err)
-	}
+	got := listedIDs(t, w.client.ListOrganizations, func(o Organization) string { return o.ID })
 	if !slices.Equal(got, ids) {
 		t.Fatalf("read %d of %d", len(got), len(ids))
 	}

@@ -404,17 +404,7 @@ func writeValue(field string, col Column, after, before any) (any, error) {
 			b, err := json.Marshal(set)
 			return string(b), err
 		}
-		// An object: keep the features the app already knows (as false).
-		obj := map[string]bool{}
-		if old, ok := before.(map[string]any); ok {
-			for k := range old {
-				obj[k] = false
-			}
-		}
-		for _, k := range set {
-			obj[k] = true
-		}
-		b, err := json.Marshal(obj)
+		b, err := json.Marshal(fulfillment.EntitlementObject(before, set))
 		return string(b), err
 	}
 	return nil, fmt.Errorf("%q is not an access field", field)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,22 +17,16 @@ import (
 
 // Repairer is the writer: the one connection approved repairs go through,
 // separate from the read-only Source.
-type Repairer struct {
-	db     *sql.DB
-	schema string
-}
+type Repairer struct{ appFile }
 
 // OpenRepairer opens the file at path for writing, attached as schema.
 func OpenRepairer(ctx context.Context, path, schema string) (*Repairer, error) {
-	db, err := open(ctx, path, schema, false)
+	f, err := open(ctx, path, schema, false)
 	if err != nil {
 		return nil, err
 	}
-	return &Repairer{db: db, schema: schema}, nil
+	return &Repairer{f}, nil
 }
-
-// Close closes every connection.
-func (r *Repairer) Close() { r.db.Close() }
 
 // ApplyRepair executes an approved plan on one row as the Postgres
 // repairer does: only the mapped access columns (postgres.RepairColumns),

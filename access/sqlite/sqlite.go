@@ -27,23 +27,27 @@ import (
 )
 
 // Source is the read-only connection.
-type Source struct {
-	db     *sql.DB
-	schema string
-}
+type Source struct{ appFile }
 
 // Open opens the file at path read-only, attached as schema. The file must
 // exist (see Seed).
 func Open(ctx context.Context, path, schema string) (*Source, error) {
-	db, err := open(ctx, path, schema, true)
+	f, err := open(ctx, path, schema, true)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{db: db, schema: schema}, nil
+	return &Source{f}, nil
+}
+
+// appFile is the app's database file opened one way (read-only for the
+// Source, for writing for the Repairer), attached as schema.
+type appFile struct {
+	db     *sql.DB
+	schema string
 }
 
 // Close closes every connection.
-func (s *Source) Close() { s.db.Close() }
+func (f appFile) Close() { f.db.Close() }
 
 // attached opens connections whose main database is a private in-memory
 // one and whose app file is attached under the schema name: every pooled
@@ -78,7 +82,7 @@ func fileURI(path, mode string) (string, error) {
 	return (&url.URL{Scheme: "file", Path: abs, RawQuery: "mode=" + mode}).String(), nil
 }
 
-func open(ctx context.Context, path, schema string, readOnly bool) (*sql.DB, error) {
+func open(ctx context.Context, path, schema string, readOnly bool) (appFile, error) {
 	// The writer takes the write lock when its transaction begins, so a
 	// repair never fails half-way on a lock; never rwc: a missing file is an
 	// error, not a new empty app.
@@ -88,14 +92,14 @@ func open(ctx context.Context, path, schema string, readOnly bool) (*sql.DB, err
 	}
 	uri, err := fileURI(path, mode)
 	if err != nil {
-		return nil, dbError(err, "opening the app's database")
+		return appFile{}, dbError(err, "opening the app's database")
 	}
 	db := sql.OpenDB(attached{drv: &sqlite3.SQLiteDriver{}, uri: uri, schema: schema, main: main})
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, dbError(err, "opening the app's database")
+		return appFile{}, dbError(err, "opening the app's database")
 	}
-	return db, nil
+	return appFile{db: db, schema: schema}, nil
 }
 
 // ReadSubjects streams every row of the mapped users table, then of the

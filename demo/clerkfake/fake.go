@@ -192,6 +192,16 @@ func (s *Server) createdAt(t time.Time) int64 {
 	return ms
 }
 
+// subjectIDLocked counts a new subject and returns its id: given, or a
+// generated one with prefix. Caller holds s.mu.
+func (s *Server) subjectIDLocked(given, prefix string) string {
+	s.seq++
+	if given != "" {
+		return given
+	}
+	return fakeID(prefix, s.seq)
+}
+
 // fakeID makes a stable Clerk-looking id: prefix + 27 base62 characters.
 func fakeID(prefix string, seq int) string {
 	sum := sha256.Sum256([]byte(prefix + strconv.Itoa(seq)))

@@ -27,11 +27,7 @@ type OrgSpec struct {
 func (s *Server) AddOrganization(spec OrgSpec) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seq++
-	id := spec.ID
-	if id == "" {
-		id = fakeID("org_", s.seq)
-	}
+	id := s.subjectIDLocked(spec.ID, "org_")
 	name := spec.Name
 	if name == "" {
 		name = "Organization " + strconv.Itoa(s.seq)
@@ -59,40 +55,18 @@ func (s *Server) AddOrganization(spec OrgSpec) string {
 
 // GenerateOrganizations adds n organizations ("Org {i}") like GenerateUsers.
 func (s *Server) GenerateOrganizations(n int, meta func(i int) map[string]any) []string {
-	ids := make([]string, 0, n)
-	for i := 1; i <= n; i++ {
-		spec := OrgSpec{Name: fmt.Sprintf("Org %d", i)}
-		if meta != nil {
-			spec.PublicMetadata = meta(i)
-		}
-		ids = append(ids, s.AddOrganization(spec))
-	}
-	return ids
+	return generate(n, meta, func(i int, public map[string]any) string {
+		return s.AddOrganization(OrgSpec{Name: fmt.Sprintf("Org %d", i), PublicMetadata: public})
+	})
 }
 
 // SetOrganizationMetadata is SetUserMetadata for organizations
 // (public_metadata or private_metadata).
 func (s *Server) SetOrganizationMetadata(id, container string, m map[string]any) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.orgs {
-		if o.ID != id {
-			continue
-		}
-		switch container {
-		case "public_metadata":
-			o.PublicMetadata = metadataJSON(m)
-		case "private_metadata":
-			o.PrivateMetadata = metadataJSON(m)
-		default:
-			return fmt.Errorf("clerkfake: organizations have no %q", container)
-		}
-		o.UpdatedAt = max(s.opts.Now().UnixMilli(), o.UpdatedAt+1)
-		return nil
-	}
-	return fmt.Errorf("clerkfake: no organization %q", id)
+	return s.setMetadata("organization", id, container, m)
 }
 
+// listOrganizations: {data, total_count}; limit/offset, order_by on
 // created_at or name. total_count counts everything matched, not the page.
 func (s *Server) listOrganizations(w http.ResponseWriter, q url.Values) {
 	if s.opts.OrganizationsDisabled {
@@ -152,7 +126,6 @@ func (s *Server) orgsDisabled(w http.ResponseWriter) {
 		"The organizations feature is not enabled for this instance. You can enable it at https://dashboard.clerk.com.", nil)
 }
 
-// paging reads limit (1–500, default 10) and offset (≥ 0) as the API
 func slugify(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {

@@ -12,6 +12,7 @@ import (
 	clerksdk "github.com/clerk/clerk-sdk-go/v2"
 )
 
+// paging reads limit (1–500, default 10) and offset (≥ 0) as the API
 // description defines them; out of range is a 422 like Clerk's.
 func (s *Server) paging(w http.ResponseWriter, q url.Values) (limit, offset int, ok bool) {
 	limit, offset = defaultLimit, 0

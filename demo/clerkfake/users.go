@@ -30,11 +30,7 @@ type UserSpec struct {
 func (s *Server) AddUser(spec UserSpec) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seq++
-	id := spec.ID
-	if id == "" {
-		id = fakeID("user_", s.seq)
-	}
+	id := s.subjectIDLocked(spec.ID, "user_")
 	created := s.createdAt(spec.CreatedAt)
 	u := &clerksdk.User{
 		Object:                    "user",
@@ -75,17 +71,22 @@ func (s *Server) AddUser(spec UserSpec) string {
 // GenerateUsers adds n users (user{i}@example.test, i from 1) whose public
 // metadata comes from meta(i) when meta is non-nil, and returns their ids.
 func (s *Server) GenerateUsers(n int, meta func(i int) map[string]any) []string {
+	return generate(n, meta, func(i int, public map[string]any) string {
+		return s.AddUser(UserSpec{Email: fmt.Sprintf("user%d@example.test", i), FirstName: "User", LastName: strconv.Itoa(i),
+			PublicMetadata: public})
+	})
+}
+
+// generate adds n subjects through add (i from 1), each with the public
+// metadata meta(i) when meta is non-nil, and returns their ids.
+func generate(n int, meta func(i int) map[string]any, add func(i int, public map[string]any) string) []string {
 	ids := make([]string, 0, n)
 	for i := 1; i <= n; i++ {
-		spec := UserSpec{
-			Email:     fmt.Sprintf("user%d@example.test", i),
-			FirstName: "User",
-			LastName:  strconv.Itoa(i),
-		}
+		var public map[string]any
 		if meta != nil {
-			spec.PublicMetadata = meta(i)
+			public = meta(i)
 		}
-		ids = append(ids, s.AddUser(spec))
+		ids = append(ids, add(i, public))
 	}
 	return ids
 }
@@ -94,26 +95,7 @@ func (s *Server) GenerateUsers(n int, meta func(i int) map[string]any) []string 
 // does in the Clerk dashboard when applying a guided repair. container is
 // public_metadata, private_metadata or unsafe_metadata.
 func (s *Server) SetUserMetadata(id, container string, m map[string]any) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, u := range s.users {
-		if u.ID != id {
-			continue
-		}
-		switch container {
-		case "public_metadata":
-			u.PublicMetadata = metadataJSON(m)
-		case "private_metadata":
-			u.PrivateMetadata = metadataJSON(m)
-		case "unsafe_metadata":
-			u.UnsafeMetadata = metadataJSON(m)
-		default:
-			return fmt.Errorf("clerkfake: unknown metadata container %q", container)
-		}
-		u.UpdatedAt = max(s.opts.Now().UnixMilli(), u.UpdatedAt+1)
-		return nil
-	}
-	return fmt.Errorf("clerkfake: no user %q", id)
+	return s.setMetadata("user", id, container, m)
 }
 
 // listUsers: bare JSON array; limit/offset, order_by on created_at or
@@ -199,7 +181,6 @@ func (s *Server) getUser(w http.ResponseWriter, id string) {
 	s.notFoundLocked(w)
 }
 
-// listOrganizations: {data, total_count}; limit/offset, order_by on
 func optional(s string) *string {
 	if s == "" {
 		return nil

@@ -1,7 +1,6 @@
 package stripefake
 
 import (
-	"fmt"
 	"net/url"
 	"time"
 
@@ -55,11 +54,10 @@ func filterDispute(q url.Values, v any) (bool, *apiError) {
 func (s *Server) PayInvoice(invoiceID string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.getLocked(kindInvoice, invoiceID)
-	if !ok {
-		return "", fmt.Errorf("stripefake: no invoice %s", invoiceID)
+	in, err := storedLocked[*stripe.Invoice](s, kindInvoice, invoiceID)
+	if err != nil {
+		return "", err
 	}
-	in := v.(*stripe.Invoice)
 	id := "ch_" + s.nextSuffixLocked()
 	created := s.createdLocked(time.Time{})
 	c := &stripe.Charge{
@@ -80,11 +78,10 @@ func (s *Server) PayInvoice(invoiceID string) (string, error) {
 func (s *Server) RefundCharge(chargeID string, amount int64) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.getLocked(kindCharge, chargeID)
-	if !ok {
-		return "", fmt.Errorf("stripefake: no charge %s", chargeID)
+	c, err := storedLocked[*stripe.Charge](s, kindCharge, chargeID)
+	if err != nil {
+		return "", err
 	}
-	c := v.(*stripe.Charge)
 	left := c.Amount - c.AmountRefunded
 	if amount <= 0 || amount > left {
 		amount = left
@@ -106,11 +103,10 @@ func (s *Server) RefundCharge(chargeID string, amount int64) (string, error) {
 func (s *Server) AddDispute(chargeID string, status stripe.DisputeStatus) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.getLocked(kindCharge, chargeID)
-	if !ok {
-		return "", fmt.Errorf("stripefake: no charge %s", chargeID)
+	c, err := storedLocked[*stripe.Charge](s, kindCharge, chargeID)
+	if err != nil {
+		return "", err
 	}
-	c := v.(*stripe.Charge)
 	if status == "" {
 		status = stripe.DisputeStatusNeedsResponse
 	}
@@ -129,11 +125,11 @@ func (s *Server) AddDispute(chargeID string, status stripe.DisputeStatus) (strin
 func (s *Server) SetDisputeStatus(id string, status stripe.DisputeStatus) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.getLocked(kindDispute, id)
-	if !ok {
-		return fmt.Errorf("stripefake: no dispute %s", id)
+	d, err := storedLocked[*stripe.Dispute](s, kindDispute, id)
+	if err != nil {
+		return err
 	}
-	v.(*stripe.Dispute).Status = status
+	d.Status = status
 	s.gen++
 	return nil
 }

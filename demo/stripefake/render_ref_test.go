@@ -228,16 +228,8 @@ func TestListCacheFollowsChanges(t *testing.T) {
 	f.AddRestrictedKey("rk_test_subsonly", PermSubscriptions)
 	page := "/v1/subscriptions?status=all&limit=100&expand[0]=data.latest_invoice&expand[1]=data.customer"
 	raw := func(key string) (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, ts.URL+page, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
-		return resp.StatusCode, b.String()
+		code, _, b := getRaw(t, ts, key, page)
+		return code, b
 	}
 	_, first := raw(fullKey)
 	_, again := raw(fullKey)

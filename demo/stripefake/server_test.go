@@ -29,6 +29,18 @@ func newWorld(t *testing.T) (*Server, *httptest.Server) {
 // get performs a GET with the key and decodes the JSON body.
 func get(t *testing.T, ts *httptest.Server, key, pathAndQuery string) (int, http.Header, map[string]any) {
 	t.Helper()
+	code, h, b := getRaw(t, ts, key, pathAndQuery)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(b), &m); err != nil {
+		t.Fatalf("%s: body is not JSON: %s", pathAndQuery, b)
+	}
+	return code, h, m
+}
+
+// getRaw performs a GET with the key (none when empty) and returns the body
+// as sent.
+func getRaw(t *testing.T, ts *httptest.Server, key, pathAndQuery string) (int, http.Header, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, ts.URL+pathAndQuery, nil)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -39,11 +51,7 @@ func get(t *testing.T, ts *httptest.Server, key, pathAndQuery string) (int, http
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s: body is not JSON: %s", pathAndQuery, b)
-	}
-	return resp.StatusCode, resp.Header, m
+	return resp.StatusCode, resp.Header, string(b)
 }
 
 func ids(t *testing.T, list map[string]any) []string {

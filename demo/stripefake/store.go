@@ -21,10 +21,7 @@ type CustomerSpec struct {
 func (s *Server) AddCustomer(c CustomerSpec) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := c.ID
-	if id == "" {
-		id = "cus_" + s.nextSuffixLocked()
-	}
+	id := s.idLocked(c.ID, "cus_")
 	created := s.createdLocked(c.Created)
 	md := c.Metadata
 	if md == nil {
@@ -55,11 +52,11 @@ func (s *Server) AddCustomer(c CustomerSpec) string {
 func (s *Server) DeleteCustomer(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.getLocked(kindCustomer, id)
-	if !ok {
-		return fmt.Errorf("stripefake: no customer %s", id)
+	c, err := storedLocked[*stripe.Customer](s, kindCustomer, id)
+	if err != nil {
+		return err
 	}
-	v.(*stripe.Customer).Deleted = true
+	c.Deleted = true
 	s.gen++
 	now := s.now().Unix()
 	for _, e := range s.objects[kindSubscription] {
@@ -81,9 +78,7 @@ func (s *Server) AddProduct(id, name string) string {
 }
 
 func (s *Server) addProductLocked(id, name string) string {
-	if id == "" {
-		id = "prod_" + s.nextSuffixLocked()
-	}
+	id = s.idLocked(id, "prod_")
 	if v, ok := s.getLocked(kindProduct, id); ok {
 		if name != "" {
 			v.(*stripe.Product).Name = name
@@ -126,10 +121,7 @@ type PriceSpec struct {
 func (s *Server) AddPrice(p PriceSpec) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := p.ID
-	if id == "" {
-		id = "price_" + s.nextSuffixLocked()
-	}
+	id := s.idLocked(p.ID, "price_")
 	prod := s.addProductLocked(p.ProductID, p.ProductName)
 	cur := p.Currency
 	if cur == "" {
@@ -193,13 +185,10 @@ type SubscriptionSpec struct {
 func (s *Server) AddSubscription(spec SubscriptionSpec) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.getLocked(kindCustomer, spec.CustomerID); !ok {
-		return "", fmt.Errorf("stripefake: no customer %s", spec.CustomerID)
+	if _, err := storedLocked[*stripe.Customer](s, kindCustomer, spec.CustomerID); err != nil {
+		return "", err
 	}
-	id := spec.ID
-	if id == "" {
-		id = "sub_" + s.nextSuffixLocked()
-	}
+	id := s.idLocked(spec.ID, "sub_")
 	status := spec.Status
 	if status == "" {
 		status = stripe.SubscriptionStatusActive
@@ -210,11 +199,10 @@ func (s *Server) AddSubscription(spec SubscriptionSpec) (string, error) {
 	var amount int64
 	interval := "month"
 	for _, pid := range spec.PriceIDs {
-		v, ok := s.getLocked(kindPrice, pid)
-		if !ok {
-			return "", fmt.Errorf("stripefake: no price %s", pid)
+		p, err := storedLocked[*stripe.Price](s, kindPrice, pid)
+		if err != nil {
+			return "", err
 		}
-		p := v.(*stripe.Price)
 		qty := max(spec.Quantity, 1)
 		currency, amount = p.Currency, amount+p.UnitAmount*qty
 		if p.Recurring != nil {
@@ -302,11 +290,11 @@ func (s *Server) MustAddSubscription(spec SubscriptionSpec) string {
 func (s *Server) UpdateSubscription(id string, fn func(*stripe.Subscription)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.getLocked(kindSubscription, id)
-	if !ok {
-		return fmt.Errorf("stripefake: no subscription %s", id)
+	sub, err := storedLocked[*stripe.Subscription](s, kindSubscription, id)
+	if err != nil {
+		return err
 	}
-	fn(v.(*stripe.Subscription))
+	fn(sub)
 	s.gen++
 	return nil
 }
@@ -329,10 +317,7 @@ func (s *Server) AddInvoice(spec InvoiceSpec) string {
 }
 
 func (s *Server) addInvoiceLocked(spec InvoiceSpec, currency stripe.Currency) string {
-	id := spec.ID
-	if id == "" {
-		id = "in_" + s.nextSuffixLocked()
-	}
+	id := s.idLocked(spec.ID, "in_")
 	status := spec.Status
 	if status == "" {
 		status = stripe.InvoiceStatusPaid
@@ -382,13 +367,11 @@ type CheckoutSessionSpec struct {
 func (s *Server) AddCheckoutSession(spec CheckoutSessionSpec) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := spec.ID
-	if id == "" {
-		id = "cs_test_" + s.nextSuffixLocked()
-		if s.livemode {
-			id = "cs_live_" + s.nextSuffixLocked()
-		}
+	prefix := "cs_test_"
+	if s.livemode {
+		prefix = "cs_live_"
 	}
+	id := s.idLocked(spec.ID, prefix)
 	created := s.createdLocked(spec.Created)
 	cs := &stripe.CheckoutSession{
 		ID: id, Object: "checkout.session", Created: created, ExpiresAt: created + 24*3600,
@@ -404,6 +387,25 @@ func (s *Server) AddCheckoutSession(spec CheckoutSessionSpec) string {
 	}
 	s.putLocked(kindSession, id, created, cs)
 	return id
+}
+
+// idLocked returns id, or a new one with the prefix when id is empty.
+func (s *Server) idLocked(id, prefix string) string {
+	if id == "" {
+		return prefix + s.nextSuffixLocked()
+	}
+	return id
+}
+
+// storedLocked returns the object of a kind with the id, as its stripe-go
+// type, or an error naming what is missing.
+func storedLocked[T any](s *Server, kind, id string) (T, error) {
+	v, ok := s.getLocked(kind, id)
+	if !ok {
+		var none T
+		return none, fmt.Errorf("stripefake: no %s %s", kind, id)
+	}
+	return v.(T), nil
 }
 
 func (s *Server) createdLocked(t time.Time) int64 {

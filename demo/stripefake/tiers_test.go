@@ -1,9 +1,7 @@
 package stripefake
 
 import (
-	"bytes"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -19,16 +17,8 @@ func TestTieredPrices(t *testing.T) {
 	f.MustAddSubscription(SubscriptionSpec{CustomerID: cus, PriceIDs: []string{"price_seats"}, Quantity: 12})
 
 	raw := func(key, path string) (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
-		return resp.StatusCode, b.String()
+		code, _, b := getRaw(t, ts, key, path)
+		return code, b
 	}
 	code, plain := raw(fullKey, "/v1/prices/price_seats")
 	if code != 200 || strings.Contains(plain, `"tiers":`) || strings.Contains(plain, `"currency_options"`) ||

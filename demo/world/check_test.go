@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"parityrail/sources"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"parityrail/fulfillment"
 	"parityrail/mapping"
 	"parityrail/testutil/pgtest"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -40,11 +40,7 @@ func testFullCheck(t *testing.T, access string) {
 		t.Fatal(err)
 	}
 
-	store, err := db.Open(filepath.Join(t.TempDir(), "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, _ := storetest.Open(t)
 	v, err := vault.New(bytes.Repeat([]byte{9}, 32))
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,11 @@ type served struct {
 
 func serve(t *testing.T, now time.Time) served {
 	t.Helper()
-	w := Build(now)
+	return serveWorld(t, Build(now))
+}
+
+func serveWorld(t *testing.T, w *World) served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	stripeBase, clerkBase, err := Serve(ctx, w)

@@ -35,7 +35,11 @@ func loadSQL(t *testing.T, script string) *postgres.Source {
 	return src
 }
 
-func postgresSubjects(t *testing.T, src *postgres.Source, w *World) []fulfillment.Subject {
+// appSubjects reads every subject of an SQL app (Postgres or SQLite) under
+// the world's mapping.
+func appSubjects(t *testing.T, src interface {
+	ReadSubjects(context.Context, postgres.Mapping, func(fulfillment.Subject) error) error
+}, w *World) []fulfillment.Subject {
 	t.Helper()
 	var out []fulfillment.Subject
 	err := src.ReadSubjects(context.Background(), w.PostgresMapping.Postgres(), func(s fulfillment.Subject) error {
@@ -46,6 +50,24 @@ func postgresSubjects(t *testing.T, src *postgres.Source, w *World) []fulfillmen
 		t.Fatal(err)
 	}
 	return out
+}
+
+// linkedAsInClerk checks that an SQL app's subjects are Clerk's: the same
+// ids, linked to the same customers.
+func linkedAsInClerk(t *testing.T, s served, app string, subjects []fulfillment.Subject) {
+	t.Helper()
+	clerkLinks := map[string]string{}
+	for _, sj := range clerkSubjects(t, s.clerk, s.w.ClerkMapping.Access) {
+		clerkLinks[sj.ID] = sj.CustomerID
+	}
+	if len(subjects) != len(clerkLinks) {
+		t.Errorf("%s has %d subjects, Clerk %d", app, len(subjects), len(clerkLinks))
+	}
+	for _, sj := range subjects {
+		if cid, ok := clerkLinks[sj.ID]; !ok || cid != sj.CustomerID {
+			t.Errorf("row %s#%s is linked to %q; in Clerk: %q (present %v)", sj.Table, sj.ID, sj.CustomerID, cid, ok)
+		}
+	}
 }
 
 // The SQL flavour, loaded into a real Postgres and read through the access
@@ -82,23 +104,11 @@ func TestPostgresFindingsMatchManifest(t *testing.T) {
 				t.Errorf("the schema suggests\n%+v\nnot the world's mapping\n%+v", got, pm)
 			}
 
-			subjects := postgresSubjects(t, src, s.w)
+			subjects := appSubjects(t, src, s.w)
 			got := evaluate(t, s.stripe, readBilling(t, s.stripe), subjects, s.w.PostgresMapping, s.w.Now)
 			diffIncidents(t, s.w.Manifest, got)
 
-			// The same subjects as Clerk: same ids, linked to the same customers.
-			clerkLinks := map[string]string{}
-			for _, sj := range clerkSubjects(t, s.clerk, s.w.ClerkMapping.Access) {
-				clerkLinks[sj.ID] = sj.CustomerID
-			}
-			if len(subjects) != len(clerkLinks) {
-				t.Errorf("Postgres has %d subjects, Clerk %d", len(subjects), len(clerkLinks))
-			}
-			for _, sj := range subjects {
-				if cid, ok := clerkLinks[sj.ID]; !ok || cid != sj.CustomerID {
-					t.Errorf("row %s#%s is linked to %q; in Clerk: %q (present %v)", sj.Table, sj.ID, sj.CustomerID, cid, ok)
-				}
-			}
+			linkedAsInClerk(t, s, "Postgres", subjects)
 		})
 	}
 }

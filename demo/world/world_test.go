@@ -96,7 +96,7 @@ func TestBuildIsDeterministic(t *testing.T) {
 		t.Fatal("two builds differ")
 	}
 	ctx := context.Background()
-	sa, sb := serveWorld(t, a), serveWorld(t, b)
+	sa, sb := serveWorld(t, a).stripe, serveWorld(t, b).stripe
 	ra, err := sa.ReadAll(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -108,21 +108,6 @@ func TestBuildIsDeterministic(t *testing.T) {
 	if !reflect.DeepEqual(ra, rb) {
 		t.Fatal("two builds serve different Stripe accounts")
 	}
-}
-
-func serveWorld(t *testing.T, w *World) *billing.Client {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	base, _, err := Serve(ctx, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bc, err := billing.New(billing.Config{Key: StripeKey, APIBase: base, RatePerSecond: 10000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bc
 }
 
 func TestMappingsAreValid(t *testing.T) {
