@@ -19,11 +19,8 @@ import (
 	"testing"
 	"time"
 
-	stripe "github.com/stripe/stripe-go/v76"
-
 	"parityrail/billing"
 	"parityrail/db"
-	"parityrail/demo/stripefake"
 	"parityrail/fulfillment"
 	"parityrail/mapping"
 	"parityrail/sources"
@@ -56,28 +53,7 @@ func TestBenchCappedStripeHelper(t *testing.T) {
 	if os.Getenv("PARITYRAIL_BENCH_CAPPED_STRIPE") != "1" {
 		t.Skip("helper process for BenchmarkCappedCheck")
 	}
-	n := cappedSize()
-	f := stripefake.New()
-	f.AddKey(testStripeKey)
-	f.SetClock(func() time.Time { return benchNow })
-	f.AddPrice(stripefake.PriceSpec{ID: "price_pro", ProductName: "Pro", UnitAmount: 4900})
-	f.AddPrice(stripefake.PriceSpec{ID: "price_basic", ProductName: "Basic", UnitAmount: 900})
-	base := benchNow.Add(-300 * 24 * time.Hour)
-	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("cus_b%06d", i)
-		f.AddCustomer(stripefake.CustomerSpec{ID: id, Email: id + "@bench.test", Created: base.Add(time.Duration(i) * time.Second)})
-		st, _ := benchStatus(i)
-		price, _ := benchPlan(i)
-		spec := stripefake.SubscriptionSpec{CustomerID: id, Status: st, PriceIDs: []string{price},
-			Created: base.Add(time.Duration(i)*time.Second + time.Hour)}
-		switch st {
-		case stripe.SubscriptionStatusTrialing:
-			spec.TrialEnd = benchNow.Add(7 * 24 * time.Hour)
-		case stripe.SubscriptionStatusPastDue:
-			spec.InvoiceCreated = benchNow.Add(-3 * 24 * time.Hour)
-		}
-		f.MustAddSubscription(spec)
-	}
+	f := storeBenchAccount(cappedSize())
 	// Fill the render cache, uncapped and before the latency applies (see
 	// TestBenchStripeHelper): the fake's CPU is then not the check's.
 	warm := httptest.NewServer(f)

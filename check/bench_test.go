@@ -202,18 +202,8 @@ func fillBenchApp(b testing.TB, url string, n int) {
 	trialEnd := benchNow.Add(7 * 24 * time.Hour)
 	_, err = conn.CopyFrom(ctx, pgx.Identifier{"app_users"}, []string{"id", "email", "stripe_customer_id", "plan", "trial_ends_at"},
 		pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-			st, grants := benchStatus(i)
-			_, plan := benchPlan(i)
-			if !grants {
-				plan = "free"
-			}
-			if benchDrift(i) {
-				if grants {
-					plan = "free"
-				} else {
-					plan = "pro"
-				}
-			}
+			st, _ := benchStatus(i)
+			plan := benchAppPlan(i)
 			var te any
 			if st == stripe.SubscriptionStatusTrialing {
 				te = trialEnd
@@ -281,17 +271,6 @@ func benchRunner(tb testing.TB, pgURL, stripeURL string) (*Runner, string) {
 	store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6)
 	return &Runner{DB: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return benchNow },
 		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}, p.ID
-}
-
-// benchDrifted is how many of n customers' app rows are wrong.
-func benchDrifted(n int) int {
-	drift := 0
-	for i := 0; i < n; i++ {
-		if benchDrift(i) {
-			drift++
-		}
-	}
-	return drift
 }
 
 // BenchmarkFullCheck runs a full check of 100,000 customers (the Stripe fake
