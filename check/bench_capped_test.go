@@ -1,9 +1,7 @@
 package check
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,12 +18,8 @@ import (
 	"time"
 
 	"parityrail/billing"
-	"parityrail/db"
-	"parityrail/fulfillment"
-	"parityrail/mapping"
 	"parityrail/sources"
 	"parityrail/testutil/pgtest"
-	"parityrail/vault"
 )
 
 // The capped row's Stripe: 300 ms a page, at most 25 requests in any one
@@ -98,33 +92,8 @@ func BenchmarkCappedCheck(b *testing.B) {
 		[]string{"PARITYRAIL_BENCH_CAPPED_STRIPE=1", "PARITYRAIL_BENCH_CAPPED_CUSTOMERS=" + strconv.Itoa(n)}, "STRIPE_URL=")
 	fillBenchApp(b, pgURL, n)
 
-	store, err := db.Open(b.TempDir() + "/parityrail.db")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		b.Fatal(err)
-	}
+	store, v, projectID := benchProject(b, "postgres", pgURL, benchPostgresApp)
 	ctx := context.Background()
-	owner, _ := store.CreateOwner(ctx, "o@example.com", "O", "x")
-	p, _ := store.CreateProject(ctx, "Bench")
-	store.SaveStack(ctx, p.ID, "Bench", "stripe", "postgres", owner.ID)
-	sealed, _ := v.Seal(testStripeKey)
-	store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
-	sealed, _ = v.Seal(pgURL)
-	store.ConnectAccessSource(ctx, db.Connection{ProjectID: p.ID, Kind: "postgres", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
-	pol := fulfillment.DefaultPolicy()
-	doc, _ := json.Marshal(mapping.Mapping{
-		Identity: &mapping.Identity{BillingField: mapping.BillingCustomerID, Table: "app_users", Column: "stripe_customer_id"},
-		Plans: &fulfillment.PlanMapping{NoPlanValue: "free", Rows: []fulfillment.PlanRow{
-			{PriceID: "price_pro", AppValue: "pro"}, {PriceID: "price_basic", AppValue: "basic"}}},
-		Access: &mapping.Access{Users: mapping.Fields{Plan: "plan", TrialEnd: "trial_ends_at", Email: "email"}},
-		Policy: &pol})
-	if err := store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6); err != nil {
-		b.Fatal(err)
-	}
 	var limited atomic.Int64
 	tl := &timeline{}
 	opener := &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeURL,
@@ -139,7 +108,7 @@ func BenchmarkCappedCheck(b *testing.B) {
 				limited.Add(1)
 			}
 		}}
-	proj, err := store.GetProject(ctx, p.ID)
+	proj, err := store.GetProject(ctx, projectID)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -167,7 +136,7 @@ func BenchmarkCappedCheck(b *testing.B) {
 		limited.Store(0)
 		start, cpu0 := time.Now(), cpuTime()
 		tl.start(start)
-		res, err := runner.Run(ctx, Request{ProjectID: p.ID, Scope: ScopeFull, Actor: "bench"})
+		res, err := runner.Run(ctx, Request{ProjectID: projectID, Scope: ScopeFull, Actor: "bench"})
 		elapsed, cpu := time.Since(start), cpuTime()-cpu0
 		if err != nil || res.Check.Status != "finished" {
 			b.Fatalf("check: %v %+v", err, res.Check)

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,12 +17,9 @@ import (
 
 	stripe "github.com/stripe/stripe-go/v76"
 
-	"parityrail/db"
 	"parityrail/demo/clerkfake"
-	"parityrail/fulfillment"
 	"parityrail/mapping"
 	"parityrail/sources"
-	"parityrail/vault"
 )
 
 // clerkPageSize is the users page the check and the floor read (Clerk's
@@ -119,34 +115,12 @@ func BenchmarkClerkCheck(b *testing.B) {
 	stripeURL := startBenchStripe(b)
 	clerkURL := startHelper(b, "TestBenchClerkHelper", []string{"PARITYRAIL_BENCH_CLERK=1"}, "CLERK_URL=") + "/v1"
 
-	store, err := db.Open(b.TempDir() + "/parityrail.db")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	owner, _ := store.CreateOwner(ctx, "o@example.com", "O", "x")
-	p, _ := store.CreateProject(ctx, "Bench")
-	store.SaveStack(ctx, p.ID, "Bench", "stripe", "clerk", owner.ID)
-	sealed, _ := v.Seal(testStripeKey)
-	store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
-	sealed, _ = v.Seal(clerkfake.DefaultSecretKey)
-	store.ConnectAccessSource(ctx, db.Connection{ProjectID: p.ID, Kind: "clerk", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
-	pol := fulfillment.DefaultPolicy()
-	doc, _ := json.Marshal(mapping.Mapping{
+	store, v, projectID := benchProject(b, "clerk", clerkfake.DefaultSecretKey, mapping.Mapping{
 		Identity: &mapping.Identity{Automatic: true},
-		Plans: &fulfillment.PlanMapping{NoPlanValue: "free", Rows: []fulfillment.PlanRow{
-			{PriceID: "price_pro", AppValue: "pro"}, {PriceID: "price_basic", AppValue: "basic"}}},
 		Access: &mapping.Access{Users: mapping.Fields{StripeCustomerID: "public_metadata.stripe_customer_id",
 			Plan: "public_metadata.plan", TrialEnd: "public_metadata.trial_ends_at"}},
-		Policy: &pol})
-	if err := store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6); err != nil {
-		b.Fatal(err)
-	}
+	})
+	ctx := context.Background()
 	var limited atomic.Int64
 	runner := &Runner{DB: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return benchNow },
 		// StripeRate -1 is PARITYRAIL_STRIPE_MAX_RPS=0: no cap on Stripe or Clerk.
@@ -178,7 +152,7 @@ func BenchmarkClerkCheck(b *testing.B) {
 	b.StartTimer()
 	for range b.N {
 		start, cpu0 := time.Now(), cpuTime()
-		res, err := runner.Run(ctx, Request{ProjectID: p.ID, Scope: ScopeFull, Actor: "bench"})
+		res, err := runner.Run(ctx, Request{ProjectID: projectID, Scope: ScopeFull, Actor: "bench"})
 		elapsed, cpu := time.Since(start), cpuTime()-cpu0
 		if err != nil || res.Check.Status != "finished" {
 			b.Fatalf("check: %v %+v", err, res.Check)

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"parityrail/sources"
 	"runtime"
 	"sort"
@@ -167,24 +165,7 @@ func TestBenchStripeHelper(t *testing.T) {
 
 // startBenchStripe starts the helper and returns its URL.
 func startBenchStripe(b *testing.B) string {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchStripeHelper$")
-	cmd.Env = append(os.Environ(), "PARITYRAIL_BENCH_STRIPE=1")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "STRIPE_URL="); ok {
-			go io.Copy(io.Discard, stdout)
-			return u
-		}
-	}
-	b.Fatal("the Stripe helper did not start")
-	return ""
+	return startHelper(b, "TestBenchStripeHelper", []string{"PARITYRAIL_BENCH_STRIPE=1"}, "STRIPE_URL=")
 }
 
 // fillBenchApp creates the app's users table with one row per customer.
@@ -241,9 +222,10 @@ func peakRSS() (int64, error) {
 	return 0, fmt.Errorf("no VmHWM")
 }
 
-// benchRunner is a runner over a fresh SQLite store with one project: the
-// app's users in Postgres (pgURL), Stripe at stripeURL, uncapped.
-func benchRunner(tb testing.TB, pgURL, stripeURL string) (*Runner, string) {
+// benchProject is a fresh SQLite store holding one project: Stripe at
+// testStripeKey, the access source of kind access ("postgres" or "clerk")
+// with secret, and the app mapped by app with the default policy.
+func benchProject(tb testing.TB, access, secret string, app mapping.Mapping) (*db.DB, *vault.Vault, string) {
 	store, err := db.Open(tb.TempDir() + "/parityrail.db")
 	if err != nil {
 		tb.Fatal(err)
@@ -256,21 +238,34 @@ func benchRunner(tb testing.TB, pgURL, stripeURL string) (*Runner, string) {
 	ctx := context.Background()
 	owner, _ := store.CreateOwner(ctx, "o@example.com", "O", "x")
 	p, _ := store.CreateProject(ctx, "Bench")
-	store.SaveStack(ctx, p.ID, "Bench", "stripe", "postgres", owner.ID)
+	store.SaveStack(ctx, p.ID, "Bench", "stripe", access, owner.ID)
 	sealed, _ := v.Seal(testStripeKey)
 	store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
-	sealed, _ = v.Seal(pgURL)
-	store.ConnectAccessSource(ctx, db.Connection{ProjectID: p.ID, Kind: "postgres", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
+	sealed, _ = v.Seal(secret)
+	store.ConnectAccessSource(ctx, db.Connection{ProjectID: p.ID, Kind: access, SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})
 	pol := fulfillment.DefaultPolicy()
-	doc, _ := json.Marshal(mapping.Mapping{
-		Identity: &mapping.Identity{BillingField: mapping.BillingCustomerID, Table: "app_users", Column: "stripe_customer_id"},
-		Plans: &fulfillment.PlanMapping{NoPlanValue: "free", Rows: []fulfillment.PlanRow{
-			{PriceID: "price_pro", AppValue: "pro"}, {PriceID: "price_basic", AppValue: "basic"}}},
-		Access: &mapping.Access{Users: mapping.Fields{Plan: "plan", TrialEnd: "trial_ends_at", Email: "email"}},
-		Policy: &pol})
-	store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6)
+	app.Plans = &fulfillment.PlanMapping{NoPlanValue: "free", Rows: []fulfillment.PlanRow{
+		{PriceID: "price_pro", AppValue: "pro"}, {PriceID: "price_basic", AppValue: "basic"}}}
+	app.Policy = &pol
+	doc, _ := json.Marshal(app)
+	if err := store.SaveMapping(ctx, p.ID, string(doc), owner.ID, 4, 5, 6); err != nil {
+		tb.Fatal(err)
+	}
+	return store, v, p.ID
+}
+
+// benchPostgresApp maps the Postgres app's users table (fillBenchApp).
+var benchPostgresApp = mapping.Mapping{
+	Identity: &mapping.Identity{BillingField: mapping.BillingCustomerID, Table: "app_users", Column: "stripe_customer_id"},
+	Access:   &mapping.Access{Users: mapping.Fields{Plan: "plan", TrialEnd: "trial_ends_at", Email: "email"}},
+}
+
+// benchRunner is a runner over a fresh SQLite store with one project: the
+// app's users in Postgres (pgURL), Stripe at stripeURL, uncapped.
+func benchRunner(tb testing.TB, pgURL, stripeURL string) (*Runner, string) {
+	store, v, project := benchProject(tb, "postgres", pgURL, benchPostgresApp)
 	return &Runner{DB: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return benchNow },
-		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}, p.ID
+		Opener: &sources.Opener{DB: store, Vault: v, StripeAPIBase: stripeURL, StripeRate: 1e9}}, project
 }
 
 // BenchmarkFullCheck runs a full check of 100,000 customers (the Stripe fake
