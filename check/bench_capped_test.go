@@ -134,17 +134,8 @@ func BenchmarkCappedCheck(b *testing.B) {
 	b.StartTimer()
 	for range b.N {
 		limited.Store(0)
-		start, cpu0 := time.Now(), cpuTime()
-		tl.start(start)
-		res, err := runner.Run(ctx, Request{ProjectID: projectID, Scope: ScopeFull, Actor: "bench"})
-		elapsed, cpu := time.Since(start), cpuTime()-cpu0
-		if err != nil || res.Check.Status != "finished" {
-			b.Fatalf("check: %v %+v", err, res.Check)
-		}
-		peak, _ := peakRSS()
-		if drift := benchDrifted(n); int(res.Check.Counts.Opened) != drift || res.Summary.Customers != n {
-			b.Fatalf("opened %d incidents for %d drifted customers (read %d customers)", res.Check.Counts.Opened, drift, res.Summary.Customers)
-		}
+		tl.start(time.Now())
+		res, elapsed, cpu, peak := benchRun(b, runner, projectID, n)
 		b.ReportMetric(elapsed.Seconds(), "wall-s")
 		b.ReportMetric(floor.Seconds(), "floor-s")
 		b.ReportMetric(elapsed.Seconds()/floor.Seconds(), "check/floor")

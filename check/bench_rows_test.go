@@ -2,6 +2,7 @@ package check
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -139,4 +140,22 @@ func loadAvg() string {
 // load it ran under.
 func benchNote(verified string, cpu time.Duration) string {
 	return fmt.Sprintf("%s; check CPU %s; load %s", verified, secs(cpu), loadAvg())
+}
+
+// benchRun is one timed full check of the benchmark's project: its result,
+// wall and CPU time (this process's: ParityRail alone), and the peak RSS.
+// It fails the benchmark unless the check finished with exactly the
+// drifted customers' incidents, having read n customers.
+func benchRun(b *testing.B, runner *Runner, projectID string, n int) (res Result, elapsed, cpu time.Duration, peak int64) {
+	start, cpu0 := time.Now(), cpuTime()
+	res, err := runner.Run(context.Background(), Request{ProjectID: projectID, Scope: ScopeFull, Actor: "bench"})
+	elapsed, cpu = time.Since(start), cpuTime()-cpu0
+	if err != nil || res.Check.Status != "finished" {
+		b.Fatalf("check: %v %+v", err, res.Check)
+	}
+	peak, _ = peakRSS()
+	if drift := benchDrifted(n); int(res.Check.Counts.Opened) != drift || res.Summary.Customers != n {
+		b.Fatalf("opened %d incidents for %d drifted customers (read %d customers)", res.Check.Counts.Opened, drift, res.Summary.Customers)
+	}
+	return res, elapsed, cpu, peak
 }

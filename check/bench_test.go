@@ -297,23 +297,10 @@ func BenchmarkFullCheck(b *testing.B) {
 	}
 
 	runtime.GC()
-	// Reset the peak RSS so it measures the check, not the set-up.
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		b.Logf("cannot reset the peak RSS (%v); it includes the set-up", err)
-	}
+	resetPeakRSS(b)
 	b.StartTimer()
 	for range b.N {
-		start, cpu0 := time.Now(), cpuTime()
-		res, err := runner.Run(ctx, Request{ProjectID: projectID, Scope: ScopeFull, Actor: "bench"})
-		elapsed, cpu := time.Since(start), cpuTime()-cpu0
-		if err != nil || res.Check.Status != "finished" {
-			b.Fatalf("check: %v %+v", err, res.Check)
-		}
-		peak, _ := peakRSS()
-		drift := benchDrifted(n)
-		if int(res.Check.Counts.Opened) != drift || res.Summary.Customers != n {
-			b.Fatalf("opened %d incidents for %d drifted customers (read %d customers)", res.Check.Counts.Opened, drift, res.Summary.Customers)
-		}
+		res, elapsed, cpu, peak := benchRun(b, runner, projectID, n)
 		b.ReportMetric(elapsed.Seconds(), "wall-s")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "customers/s")
 		b.ReportMetric(float64(res.Summary.StripeRequests), "stripe-requests")

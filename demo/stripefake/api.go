@@ -154,35 +154,11 @@ func (s *Server) retrieve(res resource, id string, expand []string, need func(st
 }
 
 func (s *Server) list(path string, res resource, q url.Values, expand []string, need func(string) *apiError, cache bool) (any, *apiError) {
-	limit := 10
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		switch {
-		case err != nil:
-			return nil, invalidRequest(http.StatusBadRequest, "parameter_invalid_integer", "limit", "Invalid integer: "+l)
-		case n < 1:
-			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be greater than or equal to 1.")
-		case n > 100:
-			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be less than or equal to 100.")
-		}
-		limit = n
+	lp, perr := parseListParams(q, expand)
+	if perr != nil {
+		return nil, perr
 	}
-	after, before := q.Get("starting_after"), q.Get("ending_before")
-	if after != "" && before != "" {
-		return nil, invalidRequest(http.StatusBadRequest, "", "starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
-	}
-	var itemExpand []string
-	for _, e := range expand {
-		// On a list, expansions address the items through "data.".
-		if rest, ok := strings.CutPrefix(e, "data."); ok {
-			itemExpand = append(itemExpand, rest)
-		}
-	}
-
-	created, cerr := createdRange(q)
-	if cerr != nil {
-		return nil, cerr
-	}
+	limit, after, before, itemExpand, created := lp.limit, lp.after, lp.before, lp.itemExpand, lp.created
 
 	// The sorted order is cached (a full read pages a big account a thousand
 	// times); the cursor is found by index, so a page costs its own size.
@@ -517,4 +493,43 @@ func stableSuffix(s string) string {
 		h /= 62
 	}
 	return string(b)
+}
+
+// listParams are a list request's paging, expansion and created filter,
+// as Stripe reads them for every list endpoint.
+type listParams struct {
+	limit         int
+	after, before string
+	itemExpand    []string
+	created       createdFilter
+}
+
+// parseListParams reads a list request's parameters, refusing them with
+// Stripe's own errors.
+func parseListParams(q url.Values, expand []string) (listParams, *apiError) {
+	lp := listParams{limit: 10, after: q.Get("starting_after"), before: q.Get("ending_before")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		switch {
+		case err != nil:
+			return lp, invalidRequest(http.StatusBadRequest, "parameter_invalid_integer", "limit", "Invalid integer: "+l)
+		case n < 1:
+			return lp, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be greater than or equal to 1.")
+		case n > 100:
+			return lp, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be less than or equal to 100.")
+		}
+		lp.limit = n
+	}
+	if lp.after != "" && lp.before != "" {
+		return lp, invalidRequest(http.StatusBadRequest, "", "starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	for _, e := range expand {
+		// On a list, expansions address the items through "data.".
+		if rest, ok := strings.CutPrefix(e, "data."); ok {
+			lp.itemExpand = append(lp.itemExpand, rest)
+		}
+	}
+	var err *apiError
+	lp.created, err = createdRange(q)
+	return lp, err
 }

@@ -3,14 +3,12 @@
 package stripefake
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,15 +145,7 @@ func (g *Generated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.noteShape(path, id, r.URL.Query())
-	g.base.mu.RLock()
-	latency := g.base.latency
-	g.base.mu.RUnlock()
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-		}
-	}
+	g.base.wait(r)
 	body, err := g.handle(r, res, id)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Request-Id", g.base.nextID("req_"))
@@ -177,14 +167,7 @@ func (g *Generated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	writeIndented(buf, &body.v, 0)
-	buf.WriteByte('\n')
-	_, _ = w.Write(buf.Bytes())
-	if buf.Cap() <= 4<<20 {
-		bufPool.Put(buf)
-	}
+	writeRendered(w, body)
 }
 
 func (g *Generated) handle(r *http.Request, res resource, id string) (*rendered, *apiError) {
@@ -274,33 +257,11 @@ func (g *Generated) list(res resource, q url.Values, expand []string, need func(
 			return listBody(path, nil, false), nil
 		}
 	}
-	limit := 10
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		switch {
-		case err != nil:
-			return nil, invalidRequest(http.StatusBadRequest, "parameter_invalid_integer", "limit", "Invalid integer: "+l)
-		case n < 1:
-			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be greater than or equal to 1.")
-		case n > 100:
-			return nil, invalidRequest(http.StatusBadRequest, "", "limit", "This value must be less than or equal to 100.")
-		}
-		limit = n
+	lp, perr := parseListParams(q, expand)
+	if perr != nil {
+		return nil, perr
 	}
-	after, before := q.Get("starting_after"), q.Get("ending_before")
-	if after != "" && before != "" {
-		return nil, invalidRequest(http.StatusBadRequest, "", "starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
-	}
-	var itemExpand []string
-	for _, e := range expand {
-		if rest, ok := strings.CutPrefix(e, "data."); ok {
-			itemExpand = append(itemExpand, rest)
-		}
-	}
-	created, cerr := createdRange(q)
-	if cerr != nil {
-		return nil, cerr
-	}
+	limit, after, before, itemExpand, created := lp.limit, lp.after, lp.before, lp.itemExpand, lp.created
 	n := g.spec.N
 	at := func(p int) int64 { return g.created(res.kind, n-1-p) }
 	// The objects of this request, by position (a page and its

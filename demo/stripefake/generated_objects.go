@@ -187,17 +187,7 @@ func (g *Generated) lean(i int, withSub bool) (*genObj, error) {
 			sh.pause = "pause:" + ss.PauseCollection
 		}
 		if !ss.NoInvoice {
-			inStatus := ss.InvoiceStatus
-			if inStatus == "" {
-				inStatus = defaultInvoiceStatus(status)
-			}
-			inCreated := ss.InvoiceCreated
-			if inCreated.IsZero() {
-				inCreated = periodStart
-				if inCreated.Unix() < created {
-					inCreated = time.Unix(created, 0)
-				}
-			}
+			inStatus, inCreated := ss.latestInvoice(status, periodStart, created)
 			v.invID = "in_" + next()
 			seq++ // stored
 			c := unix(inCreated)

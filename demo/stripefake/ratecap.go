@@ -63,15 +63,7 @@ func (c *RateCap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := c.s
-	s.mu.Lock()
-	latency := s.latency
-	s.mu.Unlock()
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-		}
-	}
+	s.wait(r)
 	key, _ := apiKey(r)
 	s.mu.Lock()
 	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,

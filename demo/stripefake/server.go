@@ -268,15 +268,7 @@ func noSuch(kind, id, param string) *apiError {
 
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	latency := s.latency
-	s.mu.Unlock()
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-		}
-	}
+	s.wait(r)
 
 	key, hasKey := apiKey(r)
 	rec := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, KeyLabel: maskKey(key, 4), Time: time.Now()}
@@ -309,14 +301,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 	// Stripe pretty-prints its responses.
 	if b, ok := body.(*rendered); ok {
-		buf := bufPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		writeIndented(buf, &b.v, 0)
-		buf.WriteByte('\n')
-		_, _ = w.Write(buf.Bytes())
-		if buf.Cap() <= 4<<20 {
-			bufPool.Put(buf)
-		}
+		writeRendered(w, b)
 		return
 	}
 	enc := json.NewEncoder(w)
@@ -494,4 +479,31 @@ func (s *Server) sortedSnapshot(kind string) ([]*entry, map[string]int) {
 	}
 	s.order[kind] = &sortedKind{entries: out, pos: pos}
 	return out, pos
+}
+
+// wait holds an answer for the fake's latency (SetLatency), or until the
+// request is given up.
+func (s *Server) wait(r *http.Request) {
+	s.mu.RLock()
+	latency := s.latency
+	s.mu.RUnlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+		}
+	}
+}
+
+// writeRendered writes a rendered object as Stripe does: pretty-printed,
+// with a final newline.
+func writeRendered(w http.ResponseWriter, b *rendered) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	writeIndented(buf, &b.v, 0)
+	buf.WriteByte('\n')
+	_, _ = w.Write(buf.Bytes())
+	if buf.Cap() <= 4<<20 {
+		bufPool.Put(buf)
+	}
 }

@@ -252,17 +252,7 @@ func (s *Server) AddSubscription(spec SubscriptionSpec) (string, error) {
 		sub.CanceledAt = periodEnd.Unix()
 	}
 	if !spec.NoInvoice {
-		inStatus := spec.InvoiceStatus
-		if inStatus == "" {
-			inStatus = defaultInvoiceStatus(status)
-		}
-		inCreated := spec.InvoiceCreated
-		if inCreated.IsZero() {
-			inCreated = periodStart
-			if inCreated.Unix() < created {
-				inCreated = time.Unix(created, 0)
-			}
-		}
+		inStatus, inCreated := spec.latestInvoice(status, periodStart, created)
 		due := amount
 		if status == stripe.SubscriptionStatusTrialing {
 			due = 0
@@ -485,4 +475,23 @@ func orEmpty(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return m
+}
+
+// latestInvoice is the status and creation time of the invoice a
+// subscription is created with: the spec's, or by default the status's
+// usual outcome, created at the period's start (never before the
+// subscription).
+func (spec SubscriptionSpec) latestInvoice(status stripe.SubscriptionStatus, periodStart time.Time, created int64) (stripe.InvoiceStatus, time.Time) {
+	inStatus := spec.InvoiceStatus
+	if inStatus == "" {
+		inStatus = defaultInvoiceStatus(status)
+	}
+	inCreated := spec.InvoiceCreated
+	if inCreated.IsZero() {
+		inCreated = periodStart
+		if inCreated.Unix() < created {
+			inCreated = time.Unix(created, 0)
+		}
+	}
+	return inStatus, inCreated
 }
