@@ -158,7 +158,7 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 	if perr != nil {
 		return nil, perr
 	}
-	limit, after, before, itemExpand, created := lp.limit, lp.after, lp.before, lp.itemExpand, lp.created
+	itemExpand, created := lp.itemExpand, lp.created
 
 	// The sorted order is cached (a full read pages a big account a thousand
 	// times); the cursor is found by index, so a page costs its own size.
@@ -189,42 +189,13 @@ func (s *Server) list(path string, res resource, q url.Values, expand []string, 
 		}
 		return i, nil
 	}
-	var page []*entry
-	hasMore := false
-	switch {
-	case before != "":
-		i, err := cursor(before, "ending_before")
-		if err != nil {
-			return nil, err
-		}
-		j := min(i, hi) - 1
-		for ; j >= lo && len(page) < limit; j-- {
-			if match(sorted[j]) {
-				page = append(page, sorted[j])
-			}
-		}
-		slices.Reverse(page)
-		for ; j >= lo && !hasMore; j-- {
-			hasMore = match(sorted[j])
-		}
-	default:
-		start := 0
-		if after != "" {
-			i, err := cursor(after, "starting_after")
-			if err != nil {
-				return nil, err
-			}
-			start = i + 1
-		}
-		j := max(start, lo)
-		for ; j < hi && len(page) < limit; j++ {
-			if match(sorted[j]) {
-				page = append(page, sorted[j])
-			}
-		}
-		for ; j < hi && !hasMore; j++ {
-			hasMore = match(sorted[j])
-		}
+	positions, hasMore, werr := lp.walk(lo, hi, func(j int) bool { return match(sorted[j]) }, cursor)
+	if werr != nil {
+		return nil, werr
+	}
+	page := make([]*entry, len(positions))
+	for k, j := range positions {
+		page[k] = sorted[j]
 	}
 	data := make([]jval, 0, len(page))
 	sig := strings.Join(itemExpand, "\x00")
@@ -532,4 +503,47 @@ func parseListParams(q url.Values, expand []string) (listParams, *apiError) {
 	var err *apiError
 	lp.created, err = createdRange(q)
 	return lp, err
+}
+
+// walk pages the positions lo..hi-1 of a newest-first list as the request
+// asks (starting_after, ending_before, limit), keeping those that match:
+// a page of positions, and whether the list has more after them. cursor
+// finds the position of a cursor object the list would contain.
+func (lp listParams) walk(lo, hi int, match func(int) bool, cursor func(id, param string) (int, *apiError)) (page []int, hasMore bool, err *apiError) {
+	switch {
+	case lp.before != "":
+		i, err := cursor(lp.before, "ending_before")
+		if err != nil {
+			return nil, false, err
+		}
+		j := min(i, hi) - 1
+		for ; j >= lo && len(page) < lp.limit; j-- {
+			if match(j) {
+				page = append(page, j)
+			}
+		}
+		slices.Reverse(page)
+		for ; j >= lo && !hasMore; j-- {
+			hasMore = match(j)
+		}
+	default:
+		start := 0
+		if lp.after != "" {
+			i, err := cursor(lp.after, "starting_after")
+			if err != nil {
+				return nil, false, err
+			}
+			start = i + 1
+		}
+		j := max(start, lo)
+		for ; j < hi && len(page) < lp.limit; j++ {
+			if match(j) {
+				page = append(page, j)
+			}
+		}
+		for ; j < hi && !hasMore; j++ {
+			hasMore = match(j)
+		}
+	}
+	return page, hasMore, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -261,7 +260,7 @@ func (g *Generated) list(res resource, q url.Values, expand []string, need func(
 	if perr != nil {
 		return nil, perr
 	}
-	limit, after, before, itemExpand, created := lp.limit, lp.after, lp.before, lp.itemExpand, lp.created
+	itemExpand, created := lp.itemExpand, lp.created
 	n := g.spec.N
 	at := func(p int) int64 { return g.created(res.kind, n-1-p) }
 	// The objects of this request, by position (a page and its
@@ -330,42 +329,9 @@ func (g *Generated) list(res resource, q url.Values, expand []string, need func(
 		}
 		return p, nil
 	}
-	var page []int
-	hasMore := false
-	switch {
-	case before != "":
-		i, err := cursor(before, "ending_before")
-		if err != nil {
-			return nil, err
-		}
-		j := min(i, hi) - 1
-		for ; j >= lo && len(page) < limit; j-- {
-			if match(j) {
-				page = append(page, j)
-			}
-		}
-		slices.Reverse(page)
-		for ; j >= lo && !hasMore; j-- {
-			hasMore = match(j)
-		}
-	default:
-		start := 0
-		if after != "" {
-			i, err := cursor(after, "starting_after")
-			if err != nil {
-				return nil, err
-			}
-			start = i + 1
-		}
-		j := max(start, lo)
-		for ; j < hi && len(page) < limit; j++ {
-			if match(j) {
-				page = append(page, j)
-			}
-		}
-		for ; j < hi && !hasMore; j++ {
-			hasMore = match(j)
-		}
+	page, hasMore, werr := lp.walk(lo, hi, match, cursor)
+	if werr != nil {
+		return nil, werr
 	}
 	if berr != nil {
 		return nil, fakeError(berr)
