@@ -81,8 +81,8 @@ type Client struct {
 	// rtt is how long Stripe takes to answer (ns, a moving average), after
 	// the wait for the budget: it says how many cursors keep the budget busy.
 	rtt *partition.RTT
-	// lists counts the lists being read at once; they share the budget.
-	lists atomic.Int32
+	// lists are the lists being read at once; they share the budget.
+	lists listShares
 	// onList, when set, sees each partitioned list's numbers (tests).
 	onList func(path string, st partition.Stats)
 	// charges: subscriptions are read with their latest invoice's charge,

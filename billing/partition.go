@@ -5,6 +5,8 @@ import (
 	"math"
 	"net/url"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 
@@ -36,11 +38,12 @@ const maxCursors = 32
 // order, newest first, as one cursor would return them.
 func listPartitioned[T any](ctx context.Context, c *Client, path string, q url.Values,
 	decode func([]byte, *wireList[T]) error, id func(*T) string, created func(*T) int64, fn func([]T) error) error {
-	c.lists.Add(1)
-	defer c.lists.Add(-1)
+	share := c.lists.add()
+	defer c.lists.remove(share)
 	l := &partition.Lister[T]{
 		PageSize: pageSize,
-		Cursors:  c.cursors,
+		Cursors:  func() int { return c.cursors(share) },
+		Left:     share.setLeft,
 		// Walk positions are -created (newest first); no object was created
 		// before 1970, so no position is above 0.
 		Edge:       1,
@@ -86,13 +89,14 @@ func listPartitioned[T any](ctx context.Context, c *Client, path string, q url.V
 // cursors is how many cursors one list may run: enough requests in flight
 // to use its share of the budget at the latency Stripe shows (Little's
 // law), its share being the account budget split between the lists read at
-// once, at most the per-endpoint cap.
-func (c *Client) cursors() int {
+// once in proportion to the pages they have left (evenly while one of them
+// does not know where it ends), at most the per-endpoint cap.
+func (c *Client) cursors(s *listShare) int {
 	share := c.rateHint()
 	if share <= 0 {
 		return uncappedCursors
 	}
-	share /= float64(max(1, c.lists.Load()))
+	share *= c.lists.weight(s)
 	if _, ok := c.limiter.(*Budget); ok {
 		share = min(share, PerEndpointBudget)
 	}
@@ -113,4 +117,52 @@ func (c *Client) rateHint() float64 {
 		return float64(l.Limit())
 	}
 	return c.rps
+}
+
+// listShares are the lists one client reads at once: they share its budget.
+type listShares struct {
+	mu   sync.Mutex
+	live map[*listShare]struct{}
+}
+
+// listShare is one list being read and the pages it has left (float64
+// bits; +Inf until it knows where it ends).
+type listShare struct{ left atomic.Uint64 }
+
+func (s *listShare) setLeft(pages float64) { s.left.Store(math.Float64bits(pages)) }
+
+func (s *listShare) pagesLeft() float64 { return math.Float64frombits(s.left.Load()) }
+
+func (ls *listShares) add() *listShare {
+	s := &listShare{}
+	s.setLeft(math.Inf(1))
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.live == nil {
+		ls.live = map[*listShare]struct{}{}
+	}
+	ls.live[s] = struct{}{}
+	return s
+}
+
+func (ls *listShares) remove(s *listShare) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	delete(ls.live, s)
+}
+
+// weight is s's part of the budget: its pages left over all the lists'
+// when every list knows how many it has left, else an even split.
+func (ls *listShares) weight(s *listShare) float64 {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	n := max(1, len(ls.live))
+	sum := 0.0
+	for o := range ls.live {
+		sum += o.pagesLeft()
+	}
+	if math.IsInf(sum, 0) || sum <= 0 {
+		return 1 / float64(n)
+	}
+	return s.pagesLeft() / sum
 }

@@ -71,6 +71,12 @@ type Lister[T any] struct {
 	// Edge is a position no item reaches (Stripe: creation times are not
 	// negative); pieces stop there. NoEnd when unknown.
 	Edge int64
+	// Left, when set, hears how many pages the walking cursors are expected
+	// to have left (guessed where a range's end is unknown) after each
+	// page: a caller reading several lists against one budget gives each
+	// list cursors in proportion, so the lists end together. It is called
+	// with the read's lock held and must not call back into it.
+	Left func(pages float64)
 	// FirstPages is how many pages the first cursor reads before it may be
 	// cut when nothing bounds its estimate (no Horizon): a small list is read
 	// with the minimum requests, never with a guess that comes back empty.
@@ -84,15 +90,16 @@ type Stats struct {
 	MostActive int // the most cursors walking at once
 }
 
-// minPiecePages is the fewest pages a piece is expected to hold: cutting
-// finer costs more in half-empty last pages than it saves in waiting.
+// minPiecePages is how many pages the first piece of an open range is
+// guessed to hold; a bounded range is cut into pieces of at least a page
+// (a finer cut costs more in half-empty last pages than it saves).
 const minPiecePages = 2
 
 // Run reads the whole list.
 func (l *Lister[T]) Run(ctx context.Context) (Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &run[T]{l: l, ctx: ctx, cancel: cancel}
+	r := &run[T]{l: l, ctx: ctx, cancel: cancel, left: map[*segment[T]]float64{}, origin: NoStart}
 	first := &segment[T]{}
 	r.head = first
 	r.start(first, Range{NoStart, NoEnd}, true, false)
@@ -113,6 +120,15 @@ type run[T any] struct {
 	active int
 	stats  Stats
 	err    error
+	// left is how many pages each walking cursor is expected to have left
+	// (a guess for an open range, see pagesLeft): free places go to the
+	// cursors with the most left, so the read does not end with one long
+	// cursor walking alone.
+	left map[*segment[T]]float64
+	// origin is the first position the list showed (its first item): an
+	// open range is guessed to be at least as long again as what lies
+	// between it and the cut.
+	origin int64
 }
 
 // segment is one cursor's share of the output, kept in walk order as a
@@ -137,6 +153,8 @@ func (r *run[T]) start(seg *segment[T], rg Range, first, reserved bool) {
 		defer r.wg.Done()
 		err := r.walk(seg, rg, first)
 		r.mu.Lock()
+		delete(r.left, seg)
+		r.tellLeft()
 		if !seg.done {
 			seg.done = true
 			r.active--
@@ -170,16 +188,21 @@ func (r *run[T]) walk(seg *segment[T], rg Range, first bool) error {
 			return errors.New("partition: a page's keys do not match its items")
 		}
 		if len(pg.Items) == 0 || !pg.More {
-			return r.finish(seg, inRange(pg, rg, NoEnd), nil)
+			return r.finish(seg, inRange(pg, rg, NoEnd), nil, 0)
 		}
 		if pages == 1 {
 			firstKey = pg.Keys[0]
+			if first {
+				r.mu.Lock()
+				r.origin = firstKey
+				r.mu.Unlock()
+			}
 		}
 		last := pg.Keys[len(pg.Keys)-1]
-		if pieces := r.plan(rg, pg, first, pages, firstKey); pieces != nil {
+		if pieces, perPage := r.plan(seg, rg, pg, first, pages, firstKey); pieces != nil {
 			// Items at the last position go with the pieces: the first
 			// piece starts there and reads them again.
-			return r.finish(seg, inRange(pg, rg, last), pieces)
+			return r.finish(seg, inRange(pg, rg, last), pieces, perPage)
 		}
 		if err := r.emit(seg, inRange(pg, rg, NoEnd)); err != nil {
 			return err
@@ -203,50 +226,76 @@ func inRange[T any](pg Page[T], rg Range, stop int64) []T {
 
 // plan decides whether a cursor that has more to read hands the rest of
 // its range to new cursors, and over which pieces. nil: it walks on.
-func (r *run[T]) plan(rg Range, pg Page[T], first bool, pages int, firstKey int64) []Range {
+func (r *run[T]) plan(seg *segment[T], rg Range, pg Page[T], first bool, pages int, firstKey int64) (pieces []Range, perPage float64) {
 	if r.l.Cursors == nil {
-		return nil
+		return nil, 0
 	}
 	last := pg.Keys[len(pg.Keys)-1]
+	// Positions one page spans, from this page: its items sit len-1 gaps
+	// apart.
+	perPage = float64(max(last-pg.Keys[0], 1)) * float64(r.l.PageSize) / float64(max(len(pg.Keys)-1, 1))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	end := r.end(rg.To, last)
+	left := r.pagesLeft(last, end, perPage)
+	r.left[seg] = left
+	r.tellLeft()
 	// The pieces read the items at the last position again, so every item
 	// there must be on this page (none handed over already): the page must
 	// start before it. That also keeps the first cursor of a newest-first
 	// list from handing out its first position, where items created during
 	// the read land (a single cursor never returns those).
 	if last <= pg.Keys[0] || last <= firstKey || last <= rg.From {
-		return nil
+		return nil, 0
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	free := r.l.Cursors() - r.active
 	if free < 1 {
-		return nil
+		return nil, 0
+	}
+	// Free places go to the cursors with the most left: a cursor with less
+	// than half of another's walks on and leaves them to that one, which
+	// takes them at its next page.
+	for s, l := range r.left {
+		if s != seg && l > 2*left {
+			return nil, 0
+		}
 	}
 	n := free + 1 // this cursor's own place goes to a piece too
-	// Items per unit of position, from this page.
-	width := max(last-pg.Keys[0], 1)
-	perPage := float64(width) * float64(r.l.PageSize) / float64(len(pg.Keys)) // positions one page spans
-
-	end := rg.To
-	if end == NoEnd && r.l.Horizon != nil {
-		end = max(r.l.Horizon(), last+1)
-	}
 	if end == NoEnd {
 		if first && pages < r.l.FirstPages {
-			return nil
+			return nil, 0
 		}
-		return r.reserve(doubling(last, perPage, n, r.l.Edge))
+		// Nothing says where the list ends: guess it is as long again as
+		// what it has shown so far, the first piece at least two pages.
+		pages := float64(minPiecePages)
+		if !first {
+			// Past the first cut, an open range hands on one piece and
+			// walks on past it: a guess beyond the end costs an empty page
+			// each, and the other free places go to the bounded pieces.
+			n = 2
+		}
+		if r.origin != NoStart && last > r.origin {
+			shown := float64(last-r.origin) / perPage
+			pages = max(pages, math.Round(shown/float64(int64(1)<<(n-1)-1)))
+		}
+		return r.reserve(doubling(last, perPage, pages, n, r.l.Edge)), perPage
 	}
-	expected := float64(end-last) / perPage
-	n = min(n, int(expected/minPiecePages))
+	// Pieces of at least a page each.
+	n = min(n, int(left))
 	if n < 2 {
-		return nil
+		return nil, 0
 	}
-	pieces := make([]Range, 0, n)
+	// Whole pages each, a little short: cut at a fraction, every piece
+	// would end on a part-filled page.
+	ends := pieceEnds(left, n)
+	pieces = make([]Range, 0, n)
 	from := last
 	for i := 1; i <= n; i++ {
-		to := last + int64(float64(end-last)*float64(i)/float64(n))
-		if i == n {
+		to := end
+		if i < n {
+			to = last + int64(ends[i-1]*perPage)
+		}
+		if i == n || to >= end {
 			to = rg.To // the last piece keeps the open end
 		}
 		if to <= from {
@@ -255,10 +304,69 @@ func (r *run[T]) plan(rg Range, pg Page[T], first bool, pages int, firstKey int6
 		pieces = append(pieces, Range{from, to})
 		from = to
 	}
-	if len(pieces) < 2 {
-		return nil
+	return r.reserve(pieces), perPage
+}
+
+// tellLeft tells Lister.Left the pages left over all walking cursors (under mu).
+func (r *run[T]) tellLeft() {
+	if r.l.Left == nil {
+		return
 	}
-	return r.reserve(pieces)
+	sum := 0.0
+	for _, l := range r.left {
+		sum += l
+	}
+	r.l.Left(sum)
+}
+
+// pageSlack is how much of a page a piece cut to whole pages is left
+// short, so that the density guessed from one page may be a little off
+// and the piece still ends on a full page rather than one item over.
+const pageSlack = 0.05
+
+// pieceEnds cuts left pages into n pieces that cost the fewest pages
+// there are, T = ceil(left + n × pageSlack), as evenly as whole pages go:
+// each piece holds a whole number of pages less the same shortfall (at
+// least pageSlack), so that a density a little off still ends it on a
+// full page. It returns where each piece but the last ends, in pages from
+// the start.
+func pieceEnds(left float64, n int) []float64 {
+	total := math.Ceil(left + float64(n)*pageSlack)
+	short := (total - left) / float64(n)
+	ends := make([]float64, n-1)
+	at := 0.0
+	for i := range ends {
+		pages := math.Floor(total / float64(n))
+		if i < int(total)%n {
+			pages++
+		}
+		at += pages - short
+		ends[i] = at
+	}
+	return ends
+}
+
+// end is where a range ending at to probably ends: to itself, the Horizon
+// for an open range when there is one, NoEnd when nothing is known (under mu).
+func (r *run[T]) end(to, last int64) int64 {
+	if to == NoEnd && r.l.Horizon != nil {
+		return max(r.l.Horizon(), last+1)
+	}
+	return to
+}
+
+// pagesLeft is how many pages lie between last and end at perPage
+// positions a page. When the end is unknown it guesses the list is as
+// long again as it has shown from its first item to last (+Inf before it
+// has shown anything).
+func (r *run[T]) pagesLeft(last, end int64, perPage float64) float64 {
+	if end == NoEnd {
+		if r.origin == NoStart || last <= r.origin {
+			return math.Inf(1)
+		}
+		return float64(last-r.origin) / perPage
+	}
+	return float64(end-last) / perPage
 }
 
 // reserve counts the pieces as walking from now on, so cursors deciding at
@@ -274,19 +382,19 @@ func (r *run[T]) reserve(pieces []Range) []Range {
 }
 
 // doubling cuts an open range from last on into n pieces, each twice as
-// wide as the one before (the first two pages wide), the last one open:
+// many pages as the one before (the first one pages), the last one open:
 // with nothing to say where the list ends, a piece past its end costs one
 // empty page, and the pieces that turn out dense are cut again.
-func doubling(last int64, perPage float64, n int, edge int64) []Range {
+func doubling(last int64, perPage, pages float64, n int, edge int64) []Range {
 	pieces := make([]Range, 0, n)
-	from, width := last, perPage*minPiecePages
+	from := last
 	for i := 0; i < n-1; i++ {
-		to := float64(from) + width
+		to := float64(from) + (pages-pageSlack)*perPage
 		if to >= float64(edge) || to >= math.MaxInt64/2 {
 			break
 		}
 		pieces = append(pieces, Range{from, int64(to)})
-		from, width = int64(to), width*2
+		from, pages = int64(to), pages*2
 	}
 	if len(pieces) == 0 {
 		return nil
@@ -314,7 +422,7 @@ func (r *run[T]) emit(seg *segment[T], items []T) error {
 
 // finish emits a cursor's last items, inserts the pieces it hands on right
 // after it, marks it done and moves the head past finished segments.
-func (r *run[T]) finish(seg *segment[T], items []T, pieces []Range) error {
+func (r *run[T]) finish(seg *segment[T], items []T, pieces []Range, perPage float64) error {
 	if err := r.emit(seg, items); err != nil {
 		return err
 	}
@@ -323,7 +431,17 @@ func (r *run[T]) finish(seg *segment[T], items []T, pieces []Range) error {
 	for i := len(pieces) - 1; i >= 0; i-- {
 		segs[i] = &segment[T]{next: seg.next}
 		seg.next = segs[i]
+		// Until its first page says better, a piece holds what this
+		// page's density puts in it; an open one, nothing yet known: the
+		// free places wait for its first page, which may cut it.
+		p := pieces[i]
+		r.left[segs[i]] = math.Inf(1)
+		if p.To != NoEnd || r.l.Horizon != nil {
+			r.left[segs[i]] = r.pagesLeft(p.From, r.end(p.To, p.From), perPage)
+		}
 	}
+	delete(r.left, seg)
+	r.tellLeft()
 	seg.done = true
 	if len(pieces) == 0 {
 		r.active-- // a cut cursor's place went to its pieces instead
