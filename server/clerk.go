@@ -24,7 +24,7 @@ func (s *Server) connectClerk(c echo.Context, req clerkConnectRequest) error {
 	if err := s.confirmReplace(c, p, "clerk", req.Replace); err != nil {
 		return err
 	}
-	client, err := s.sources.CandidateClerk(req.SecretKey)
+	client, err := s.sources.CandidateClerk(p, req.SecretKey)
 	if err != nil {
 		return sourceAnswer(err)
 	}

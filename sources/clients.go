@@ -49,14 +49,16 @@ func (o *Opener) ClerkClient(ctx context.Context, p db.Project) (*clerk.Client, 
 	if err != nil {
 		return nil, err
 	}
-	return o.CandidateClerk(key)
+	return o.CandidateClerk(p, key)
 }
 
 // CandidateClerk opens a Clerk client for a key not stored yet (step 3).
-func (o *Opener) CandidateClerk(key string) (*clerk.Client, error) {
+// It draws from the project's Clerk budget like every other read of it; a
+// malformed key is clerk's *Error.
+func (o *Opener) CandidateClerk(p db.Project, key string) (*clerk.Client, error) {
 	cfg := clerk.Config{BaseURL: o.ClerkAPIBase, SecretKey: key, OnResponse: o.Observer("clerk")}
-	if o.uncapped() {
-		cfg.RequestsPer10s = -1 // loopback benchmarks: every cap lifted
+	if mode := clerk.KeyMode(key); mode != "" {
+		cfg.Budget = o.ClerkBudget(p, mode)
 	}
 	return clerk.New(cfg)
 }

@@ -80,7 +80,8 @@ func (o *Opener) demoClerk(p db.Project) (*clerk.Client, error) {
 		return nil, err
 	}
 	_, clerkBase := d.Bases(p.ID)
-	c, err := clerk.New(clerk.Config{BaseURL: clerkBase, SecretKey: d.ClerkKey, OnResponse: o.Observer("clerk")})
+	c, err := clerk.New(clerk.Config{BaseURL: clerkBase, SecretKey: d.ClerkKey, OnResponse: o.Observer("clerk"),
+		Budget: o.ClerkBudget(p, clerk.KeyMode(d.ClerkKey))})
 	if err != nil {
 		return nil, &SourceError{Code: CodeDemoUnavailable, Message: err.Error(), Err: err}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"parityrail/access/clerk"
 	"parityrail/access/postgres"
 	"parityrail/billing"
 	"parityrail/db"
@@ -101,6 +102,13 @@ type Opener struct {
 
 	mu      sync.Mutex
 	budgets map[string]*billing.Budget // one per project: everything reading its account shares it
+	clerks  map[string]clerkBudget     // the same for Clerk
+}
+
+// clerkBudget is a project's Clerk budget and the cap it was made with.
+type clerkBudget struct {
+	per10s int
+	b      *clerk.Budget
 }
 
 // Observer is the response hook of one source (nil without OnSourceResponse).
@@ -156,6 +164,30 @@ func (o *Opener) StripeBudget(p db.Project, mode billing.Mode) *billing.Budget {
 		b.SetRate(r)
 	}
 	return b
+}
+
+// ClerkBudget is the project's shared Clerk request budget for an instance
+// mode ("live" or "test"): Clerk's limit for the mode (1000 or 100
+// requests / 10 s), or none while PARITYRAIL_STRIPE_MAX_RPS=0 lifts every
+// cap. Checks, webhook re-checks, step 3 and repairs of one project draw
+// from it together, and a 429 one of them gets pauses them all.
+func (o *Opener) ClerkBudget(p db.Project, mode string) *clerk.Budget {
+	per := 0 // Clerk's limit for the mode
+	if o.uncapped() {
+		per = -1
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.clerks == nil {
+		o.clerks = map[string]clerkBudget{}
+	}
+	key := p.ID + "/" + mode
+	cb, ok := o.clerks[key]
+	if !ok || cb.per10s != per {
+		cb = clerkBudget{per10s: per, b: clerk.NewBudget(mode, per)}
+		o.clerks[key] = cb
+	}
+	return cb.b
 }
 
 // Open opens the project's billing and access sources. The caller closes them.

@@ -66,11 +66,12 @@ type Config struct {
 	OnResponse func(status int)
 	// RequestsPer10s caps the request rate: 0 → Clerk's limit for the key's
 	// instance (LiveRequestsPer10s or TestRequestsPer10s), negative → no cap
-	// (loopback benchmarks). Ignored when Limiter is set.
+	// (loopback benchmarks). Ignored when Budget is set.
 	RequestsPer10s int
-	// Limiter, when set, is the cap to share with other clients of the same
-	// instance.
-	Limiter *rate.Limiter
+	// Budget, when set, is the instance's budget to share with the other
+	// clients of the same project (sources.Opener keeps one per project);
+	// nil: a budget of this client's own.
+	Budget *Budget
 }
 
 // Client reads from one Clerk instance. It is safe for concurrent use.
@@ -83,16 +84,10 @@ type Client struct {
 	sleep        func(context.Context, time.Duration) error
 	requests     atomic.Int64
 	onResponse   func(int)
-	limiter      *rate.Limiter
+	budget       *Budget
 	// rtt is how long Clerk takes to answer (ns, a moving average): it says
 	// how many cursors keep the budget busy.
 	rtt partition.RTT
-
-	// A 429 holds every request of this client until its wait is over, not
-	// just the one that got it: the limit is the instance's.
-	pauseMu    sync.Mutex
-	pauseUntil time.Time
-	pauseGen   int
 
 	// onList, when set, sees each user list's numbers (tests).
 	onList func(partition.Stats)
@@ -147,15 +142,19 @@ func New(cfg Config) (*Client, error) {
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	}
-	c.limiter = cfg.Limiter
-	if c.limiter == nil {
-		c.limiter = NewLimiter(KeyMode(key), cfg.RequestsPer10s)
+	c.budget = cfg.Budget
+	if c.budget == nil {
+		c.budget = NewBudget(KeyMode(key), cfg.RequestsPer10s)
 	}
 	return c, nil
 }
 
 // MaskedLabel is the client's key as it may be shown, e.g. "sk_test_…abcd".
 func (c *Client) MaskedLabel() string { return MaskedLabel(c.key) }
+
+// Budget is the request budget the client draws from (shared with the
+// other clients of its project when opened through sources.Opener).
+func (c *Client) Budget() *Budget { return c.budget }
 
 // Mode is "test" or "live", from the key's prefix.
 func (c *Client) Mode() string { return KeyMode(c.key) }
@@ -208,7 +207,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, what st
 		}
 		wait := c.retryWait(attempt, info.retryAfter)
 		if e.Code == CodeRateLimited {
-			seen = c.pause(wait)
+			seen = c.budget.pause(wait)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, canceled(ctx)
@@ -236,12 +235,36 @@ func NewLimiter(mode string, perTenSeconds int) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(float64(max(perTenSeconds-burst, 1))/10), burst)
 }
 
-// waitTurn waits out a pause another request's 429 started (once per
-// pause), then for room in the budget.
+// Budget is one Clerk instance's request budget as ParityRail spends it:
+// the rate cap and the pause a 429 starts. A 429 holds every request
+// drawing from the budget until its wait is over, not just the one that got
+// it: the limit is the instance's. sources.Opener keeps one per project, so
+// two checks, a webhook re-check and step 3 reading one project's Clerk at
+// once stay within Clerk's limit together.
+type Budget struct {
+	limiter *rate.Limiter
+
+	mu    sync.Mutex
+	until time.Time // a 429's pause ends then
+	gen   int       // pauses so far
+}
+
+// NewBudget is a budget of perTenSeconds requests in any 10 seconds for an
+// instance of mode ("live" or "test"); see NewLimiter.
+func NewBudget(mode string, perTenSeconds int) *Budget {
+	return &Budget{limiter: NewLimiter(mode, perTenSeconds)}
+}
+
+// Limit is the budget's steady rate (rate.Inf: no cap).
+func (b *Budget) Limit() rate.Limit { return b.limiter.Limit() }
+
+// waitTurn waits out a pause a 429 started (once per pause: seen is the
+// last one this request has waited out), then for room in the budget.
 func (c *Client) waitTurn(ctx context.Context, seen *int) error {
-	c.pauseMu.Lock()
-	until, gen := c.pauseUntil, c.pauseGen
-	c.pauseMu.Unlock()
+	b := c.budget
+	b.mu.Lock()
+	until, gen := b.until, b.gen
+	b.mu.Unlock()
 	if gen > *seen {
 		*seen = gen
 		if d := time.Until(until); d > 0 {
@@ -250,7 +273,7 @@ func (c *Client) waitTurn(ctx context.Context, seen *int) error {
 			}
 		}
 	}
-	if err := c.limiter.Wait(ctx); err != nil {
+	if err := b.limiter.Wait(ctx); err != nil {
 		// The wait would outlast the caller's deadline: it ends there.
 		<-ctx.Done()
 		return err
@@ -258,16 +281,16 @@ func (c *Client) waitTurn(ctx context.Context, seen *int) error {
 	return nil
 }
 
-// pause holds every request for d after a 429 and returns the pause's
-// number (the request that got the 429 waits d itself).
-func (c *Client) pause(d time.Duration) int {
-	c.pauseMu.Lock()
-	defer c.pauseMu.Unlock()
-	if until := time.Now().Add(d); until.After(c.pauseUntil) {
-		c.pauseUntil = until
+// pause holds every request drawing from the budget for d after a 429 and
+// returns the pause's number (the request that got the 429 waits d itself).
+func (b *Budget) pause(d time.Duration) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if until := time.Now().Add(d); until.After(b.until) {
+		b.until = until
 	}
-	c.pauseGen++
-	return c.pauseGen
+	b.gen++
+	return b.gen
 }
 
 // retryWait honours Retry-After (seconds or an HTTP date) when Clerk sends it,

@@ -97,8 +97,8 @@ func (c *Client) usersPage(ctx context.Context, r partition.Range, cursor string
 // cursors is how many cursors may walk the users at once: the requests in
 // flight that keep the budget busy at Clerk's latency (Little's law).
 func (c *Client) cursors() int {
-	perSecond := float64(c.limiter.Limit())
-	if c.limiter.Limit() == rate.Inf {
+	perSecond := float64(c.budget.Limit())
+	if c.budget.Limit() == rate.Inf {
 		return uncappedCursors
 	}
 	rtt := c.rtt.Get().Seconds()
