@@ -16,7 +16,10 @@
 // the position of its last item on, to new cursors over disjoint pieces and
 // stops. Its items at that last position are dropped (the first piece reads
 // them again), so no item is read twice and none is skipped. A piece that
-// turns out dense is cut again the same way.
+// turns out dense is cut again the same way. Free places go to the cursor
+// with the most pages left, so a read does not end with one long piece
+// walking alone, and pieces are cut to whole pages (a little short) so
+// they don't each end on a part-filled page.
 package partition
 
 import (
@@ -267,7 +270,7 @@ func (r *run[T]) plan(seg *segment[T], rg Range, pg Page[T], first bool, pages i
 		}
 		// Nothing says where the list ends: guess it is as long again as
 		// what it has shown so far, the first piece at least two pages.
-		pages := float64(minPiecePages)
+		guess := float64(minPiecePages)
 		if !first {
 			// Past the first cut, an open range hands on one piece and
 			// walks on past it: a guess beyond the end costs an empty page
@@ -276,9 +279,9 @@ func (r *run[T]) plan(seg *segment[T], rg Range, pg Page[T], first bool, pages i
 		}
 		if r.origin != NoStart && last > r.origin {
 			shown := float64(last-r.origin) / perPage
-			pages = max(pages, math.Round(shown/float64(int64(1)<<(n-1)-1)))
+			guess = max(guess, math.Round(shown/float64(int64(1)<<(n-1)-1)))
 		}
-		return r.reserve(doubling(last, perPage, pages, n, r.l.Edge)), perPage
+		return r.reserve(doubling(last, perPage, guess, n, r.l.Edge)), perPage
 	}
 	// Pieces of at least a page each.
 	n = min(n, int(left))
