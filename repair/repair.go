@@ -325,7 +325,9 @@ func (s *Service) verify(ctx context.Context, r db.Repair) error {
 		// Something else (a full check) saw the promise hold first.
 		attempt = VerifyOutcome{Held: true, Message: "The promise holds: the incident was resolved (" + inc.Resolution + ")."}
 	} else {
-		req := check.Request{ProjectID: r.ProjectID, Scope: check.ScopeCustomer, Trigger: check.TriggerPerson, Actor: r.DecidedBy,
+		// The re-check runs for the person who approved the repair: the
+		// check page names them.
+		req := check.Request{ProjectID: r.ProjectID, Scope: check.ScopeCustomer, Trigger: check.TriggerPerson, StartedBy: r.DecidedBy, Actor: r.DecidedBy,
 			ResolveAs: map[string]string{inc.ID: check.ResolutionVerifiedRepair}}
 		if inc.CustomerID != "" {
 			req.CustomerIDs = []string{inc.CustomerID}

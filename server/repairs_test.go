@@ -263,6 +263,19 @@ func TestGoodRepairWritesOneRowAndIsVerified(t *testing.T) {
 	if strings.Join(kinds, ",") != strings.Join(want, ",") {
 		t.Errorf("ledger = %v, want %v", kinds, want)
 	}
+	// The verification check is the approver's: its page names them,
+	// not "Person".
+	for _, e := range d.Timeline {
+		if e.Kind == "verification" {
+			var c struct {
+				StartedBy string `json:"started_by"`
+			}
+			w.owner.mustDo("GET", "/api/projects/"+w.project+"/checks/"+e.CheckID, nil, 200).json(t, &c)
+			if c.StartedBy == "" || c.StartedBy != d.Proposal.DecidedBy {
+				t.Errorf("verification check started by %q, approved by %q", c.StartedBy, d.Proposal.DecidedBy)
+			}
+		}
+	}
 	// The approval is ledgered with the admin and the before/after.
 	for _, e := range d.Timeline {
 		if e.Kind == "repair_approved" {
