@@ -138,7 +138,7 @@ func (a *benchApp) timed(b *testing.B, path string, budget time.Duration, check 
 	b.ReportMetric(ms(worst), "worst-ms")
 	b.ReportMetric(0, "ns/op")
 	if p95 > budget {
-		b.Errorf("%s: p95 %s over the %s budget (p50 %s)", path, p95, budget, p50)
+		b.Errorf("%s: p95 %s over the %s budget (p50 %s, worst %s)", path, p95, budget, p50, worst)
 	}
 }
 
