@@ -388,8 +388,9 @@ var checkDense = 5000
 // touched few incidents (a webhook re-check, a quiet daily check) lists
 // them by id; one that touched many (a first check opens tens of
 // thousands) is dense in the list's order, so walking that order and
-// probing each incident's few ledger entries (ledger_incident) finds a
-// page quickly.
+// probing the same index for each incident's id (one seek, no ledger row
+// read; the severity order's index holds the id, so no incident row is read
+// either until it is listed) finds a page quickly.
 func (d *DB) checkWhere(ctx context.Context, projectID string, f IncidentFilter, where []string, args []any) ([]string, []any, error) {
 	kinds := `'incident_opened', 'incident_resolved'`
 	switch f.CheckEvent {
@@ -407,8 +408,8 @@ func (d *DB) checkWhere(ctx context.Context, projectID string, f IncidentFilter,
 		list, _ := json.Marshal(ids)
 		return append(where, `id IN (SELECT value FROM json_each(?))`), append(args, string(list)), nil
 	}
-	return append(where, `EXISTS (SELECT 1 FROM ledger l INDEXED BY ledger_incident WHERE l.incident_id = incidents.id AND l.incident_id <> ''
-		AND l.project_id = ? AND l.check_id = ? AND l.kind IN (`+kinds+`))`), append(args, projectID, f.CheckID), nil
+	return append(where, `EXISTS (SELECT 1 FROM ledger l INDEXED BY ledger_check_incidents WHERE l.project_id = ? AND l.check_id = ?
+		AND l.kind IN (`+kinds+`) AND l.incident_id = incidents.id AND l.incident_id <> '')`), append(args, projectID, f.CheckID), nil
 }
 
 // searchDense is the number of matches from which a search walks the list

@@ -115,9 +115,13 @@ func newBenchApp(b *testing.B) *benchApp {
 }
 
 // timed runs the request b.N times and reports its p50, p95 and worst in
-// ms; over budget at p95 is an error.
+// ms; over budget at p95 is an error. check reads the first answer.
 func (a *benchApp) timed(b *testing.B, path string, budget time.Duration, check func(*testing.B, []byte)) {
 	b.Helper()
+	// One request first, untimed: the timings are of a warm server.
+	if r := a.do(b, "GET", path, nil); r.Code != 200 {
+		b.Fatalf("%s: %d %s", path, r.Code, r.Body)
+	}
 	took := make([]time.Duration, 0, b.N)
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
@@ -137,7 +141,9 @@ func (a *benchApp) timed(b *testing.B, path string, budget time.Duration, check 
 	b.ReportMetric(ms(p95), "p95-ms")
 	b.ReportMetric(ms(worst), "worst-ms")
 	b.ReportMetric(0, "ns/op")
-	if p95 > budget {
+	// A p95 needs 20 runs (-benchtime 20x or more); the first, single run
+	// that go test makes only reports.
+	if len(took) >= 20 && p95 > budget {
 		b.Errorf("%s: p95 %s over the %s budget (p50 %s, worst %s)", path, p95, budget, p50, worst)
 	}
 }

@@ -1,3 +1,5 @@
+CREATE INDEX incidents_by_severity ON incidents (project_id, severity_rank, seq DESC);
+DROP INDEX incidents_by_severity_id;
 CREATE INDEX checks_project ON checks (project_id, started_at DESC);
 DROP INDEX checks_project_started;
 DROP INDEX ledger_check_incidents;

@@ -90,3 +90,11 @@ CREATE INDEX ledger_check_incidents ON ledger (project_id, check_id, kind, incid
 -- makes hundreds of thousands). It covers what checks_project served.
 CREATE INDEX checks_project_started ON checks (project_id, started_at DESC, id DESC);
 DROP INDEX checks_project;
+
+-- The list in severity order with the incident's public id in the index:
+-- the check page's list of a check that opened tens of thousands of
+-- incidents walks this order and probes ledger_check_incidents by id for
+-- each, reading no incident row it does not list. It covers what
+-- incidents_by_severity served.
+CREATE INDEX incidents_by_severity_id ON incidents (project_id, severity_rank, seq DESC, id);
+DROP INDEX incidents_by_severity;
