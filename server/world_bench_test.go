@@ -24,11 +24,11 @@ type benchWorld struct {
 // full check a day after it (days 1–6).
 const worldDays = 7
 
-// newBenchWorld sizes the world: PARITYRAIL_BENCH_WORLD_CUSTOMERS (default
-// 1,000,000; smaller for a quick look, not the check benchmarks'
-// PARITYRAIL_BENCH_CUSTOMERS) customers; incidents are a quarter of the customers, 40% of
-// them open (100,000 at 1M), 4% acknowledged, 4% ignored and 52%
-// resolved; two webhook events per customer a month (a renewal's
+// newBenchWorld sizes the world: PARITYRAIL_BENCH_WORLD_CUSTOMERS
+// customers (default 1,000,000; smaller for a quick look; not the check
+// benchmarks' PARITYRAIL_BENCH_CUSTOMERS); incidents are a quarter of the
+// customers, 40% of them open (100,000 at 1M), 4% acknowledged, 4% ignored
+// and 52% resolved; two webhook events per customer a month (a renewal's
 // customer.subscription.updated and invoice.paid) over the week.
 func newBenchWorld() (benchWorld, error) {
 	n := 1_000_000
