@@ -38,7 +38,9 @@ type StakeTotal struct {
 }
 
 // StakeTotals sums the money at stake of the project's unresolved,
-// not-ignored incidents per currency and kind, largest first.
+// not-ignored incidents per currency and kind, largest first, from the
+// kept counts (incident_counts, migration 0020): a currency and kind with
+// no amount left is left out.
 func (d *DB) StakeTotals(ctx context.Context, projectID string) ([]StakeTotal, error) {
 	out := []StakeTotal{}
 	err := eachRow(ctx, d.read, "money at stake", func(row rowScanner) error {
@@ -46,9 +48,9 @@ func (d *DB) StakeTotals(ctx context.Context, projectID string) ([]StakeTotal, e
 		err := row.Scan(&t.Currency, &t.Kind, &t.MonthlyMinor)
 		out = append(out, t)
 		return err
-	}, `SELECT at_stake_currency, kind, SUM(at_stake_minor) FROM incidents
-		WHERE project_id = ? AND status NOT IN ('resolved', 'ignored') AND at_stake_minor IS NOT NULL AND at_stake_currency <> ''
-		GROUP BY at_stake_currency, kind ORDER BY SUM(at_stake_minor) DESC, at_stake_currency, kind`, projectID)
+	}, `SELECT currency, kind, SUM(staked_minor) FROM incident_counts
+		WHERE project_id = ? AND status NOT IN ('resolved', 'ignored') AND currency <> ''
+		GROUP BY currency, kind HAVING SUM(staked) > 0 ORDER BY SUM(staked_minor) DESC, currency, kind`, projectID)
 	if err != nil {
 		return nil, err
 	}

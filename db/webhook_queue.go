@@ -165,8 +165,9 @@ func (d *DB) webhookDays(ctx context.Context, projectID string, now time.Time, h
 		index[date] = i
 		h.Days = append(h.Days, WebhookDay{Date: date, ByType: map[string]int{}})
 	}
-	rows, err := d.read.QueryContext(ctx, `SELECT substr(received_at, 1, 10), type, COUNT(*) FROM webhook_events
-		WHERE project_id = ? AND received_at >= ? GROUP BY 1, 2`, projectID, formatTime(from))
+	// Counted per day as they arrive (webhook_event_days, migration 0020).
+	rows, err := d.read.QueryContext(ctx, `SELECT day, type, received FROM webhook_event_days
+		WHERE project_id = ? AND day >= ?`, projectID, from.Format("2006-01-02"))
 	if err != nil {
 		return fmt.Errorf("webhook days: %w", err)
 	}
