@@ -77,7 +77,7 @@ bench:
 	@$(call bench_step,webhook → verdict / uncapped,PARITYRAIL_BENCH=1 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v)
 	@$(call bench_step,webhook → verdict / a test key's 25 per s budget,PARITYRAIL_BENCH=1 PARITYRAIL_BENCH_BUDGET=25 $(GO) test ./server -run '^TestWebhookVerdictLatency$$' -count=1 -v)
 	@$(call bench_step,Stripe full read / 10k customers + 12k subscriptions / uncapped then 300 ms a page at 25 per s,($(GO) test ./billing -run '^$$' -bench 'FullRead$$' -benchtime 3x; st=$$?; $(GO) test ./billing -run '^$$' -bench 'FullReadLatency$$' -benchtime 1x && exit $$st))
-	@$(call bench_step,incidents list / 100k incidents,$(GO) test ./server -run '^$$' -bench IncidentList -benchtime 20x)
+	@$(call bench_step,incidents list and dashboard / 1M customers / 100k open incidents,$(GO) test ./server -run '^$$' -bench 'IncidentList|Dashboard' -benchtime 20x -timeout 30m)
 	@awk -f check/bench_table.awk $(BENCH_OUT)
 
 # The full-check row alone (the project's first check: every promise
