@@ -68,28 +68,6 @@ const Genesis = "000000000000000000000000000000000000000000000000000000000000000
 // TimeFormat is how At is stored and hashed.
 const TimeFormat = time.RFC3339Nano
 
-// Canonical returns v as JSON with object keys sorted at every level (Go's
-// encoder sorts map keys; structs are turned into maps first), so the same
-// content always hashes the same.
-func Canonical(v any) (json.RawMessage, error) {
-	if v == nil {
-		return json.RawMessage("{}"), nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	var generic any
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	out, err := json.Marshal(generic)
-	if err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	return out, nil
-}
-
 // Hash is the entry's hash: SHA-256 over the previous hash and every stored
 // field but seq (the global row number) and the hash itself.
 func Hash(e Entry) string {
