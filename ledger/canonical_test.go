@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -223,4 +225,42 @@ func BenchmarkCanonicalPromise(b *testing.B) {
 			canonicalOld(v)
 		}
 	})
+}
+
+// hashOld is Hash as it was before hashContent, kept verbatim.
+func hashOld(e Entry) string {
+	content, _ := json.Marshal([]any{
+		e.PrevHash, e.ProjectID, e.N, e.At.UTC().Format(TimeFormat), string(e.Kind),
+		e.CustomerID, e.SubjectKey, e.IncidentID, e.CheckID, e.Actor, string(e.Detail),
+	})
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestHashMatchesOld: every stored hash was computed by hashOld; Hash must
+// give the same for any entry, whatever its strings hold.
+func TestHashMatchesOld(t *testing.T) {
+	r := rand.New(rand.NewPCG(18, 2))
+	zones := []*time.Location{time.UTC, time.FixedZone("a", -7*3600), time.FixedZone("b", 5*3600+1800)}
+	for i := 0; i < 20000; i++ {
+		detail, err := Canonical(randomValue(r, 3))
+		if err != nil {
+			continue
+		}
+		if r.IntN(10) == 0 {
+			detail = json.RawMessage(randomString(r)) // not even JSON: hashed as stored
+		}
+		e := Entry{Seq: r.Int64(), ProjectID: "prj_" + randomString(r), N: r.Int64() - r.Int64(),
+			At:   time.Unix(r.Int64N(1e10)-1e9, r.Int64N(1e9)).In(zones[r.IntN(len(zones))]),
+			Kind: Kind(randomString(r)), CustomerID: randomString(r), SubjectKey: randomString(r), IncidentID: randomString(r),
+			CheckID: randomString(r), Actor: randomString(r), Detail: detail, PrevHash: randomString(r)}
+		if got, want := Hash(e), hashOld(e); got != want {
+			t.Fatalf("%+v: hash %s, old %s", e, got, want)
+		}
+		want, _ := json.Marshal([]any{e.PrevHash, e.ProjectID, e.N, e.At.UTC().Format(TimeFormat), string(e.Kind),
+			e.CustomerID, e.SubjectKey, e.IncidentID, e.CheckID, e.Actor, string(e.Detail)})
+		if got := hashContent(e); !bytes.Equal(got, want) {
+			t.Fatalf("content\n got %s\nwant %s", got, want)
+		}
+	}
 }
