@@ -264,3 +264,19 @@ func TestHashMatchesOld(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkHash(b *testing.B) {
+	d, _ := Canonical(map[string]any{"to": summaryShape{Grants: true, Plan: "pro", PlanKnown: true, Reason: "active subscription <pro>"}})
+	e := Entry{ProjectID: "prj_0123456789", N: 123456, At: time.Now(), Kind: PromiseChanged, CustomerID: "cus_Q1w2e3r4t5y6u7",
+		CheckID: "chk_0123456789", Actor: "schedule", Detail: d, PrevHash: Genesis}
+	b.Run("new", func(b *testing.B) {
+		for b.Loop() {
+			Hash(e)
+		}
+	})
+	b.Run("old", func(b *testing.B) {
+		for b.Loop() {
+			hashOld(e)
+		}
+	})
+}
