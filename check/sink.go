@@ -367,13 +367,35 @@ func (s *sink) promise(ctx context.Context, p fulfillment.Promise, fp string, bn
 	}
 	s.batch.Promises = append(s.batch.Promises, db.PromiseRow{CustomerID: p.CustomerID, Fingerprint: fp, Summary: b, BoundaryAt: bnd})
 	if ledgerIt {
-		detail := map[string]any{"to": sum}
-		if previous != nil {
-			detail["from"] = previous
+		detail, err := promiseDetail(b, previous)
+		if err != nil {
+			return err
 		}
 		s.batch.Ledger = append(s.batch.Ledger, db.LedgerEntry{Kind: ledger.PromiseChanged, CustomerID: p.CustomerID, Detail: detail})
 	}
 	return s.maybeFlush(ctx)
+}
+
+// promiseDetail is a promise_changed entry's detail, {"from": previous,
+// "to": summary}, built from the summary already encoded for the promise
+// row: the same JSON encoding/json writes for that map (keys sorted,
+// values as json.Marshal encodes them), without encoding the summary twice.
+// sink_detail_test.go checks the ledgered bytes match the map's.
+func promiseDetail(summary []byte, previous *promiseSummary) (json.RawMessage, error) {
+	var from []byte
+	if previous != nil {
+		var err error
+		if from, err = json.Marshal(previous); err != nil {
+			return nil, err
+		}
+	}
+	d := make([]byte, 0, len(from)+len(summary)+16)
+	d = append(d, '{')
+	if from != nil {
+		d = append(append(append(d, `"from":`...), from...), ',')
+	}
+	d = append(append(append(d, `"to":`...), summary...), '}')
+	return d, nil
 }
 
 // inputs stores what the check read of a customer for policy previews (nil

@@ -47,13 +47,7 @@ func appendLedger(ctx context.Context, tx *sql.Tx, projectID string, now time.Ti
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("append ledger: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO ledger
-		(project_id, n, at, kind, customer_id, subject_key, incident_id, check_id, actor, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("append ledger: %w", err)
-	}
-	defer stmt.Close()
+	rows := make([]any, 0, len(entries)*ledgerInsertColumns)
 	for _, in := range entries {
 		if in.Detail, err = withKeyName(ctx, tx, in.Actor, in.Detail); err != nil {
 			return err
@@ -71,13 +65,18 @@ func appendLedger(ctx context.Context, tx *sql.Tx, projectID string, now time.Ti
 			SubjectKey: in.SubjectKey, IncidentID: in.IncidentID, CheckID: in.CheckID, Actor: in.Actor, Detail: detail}
 		ledger.Seal(&e, prev)
 		prev = e.Hash
-		if _, err := stmt.ExecContext(ctx, projectID, e.N, e.At.Format(ledger.TimeFormat), string(e.Kind), e.CustomerID,
-			e.SubjectKey, e.IncidentID, e.CheckID, e.Actor, string(e.Detail), e.PrevHash, e.Hash); err != nil {
-			return fmt.Errorf("append ledger: %w", err)
-		}
+		rows = append(rows, projectID, e.N, e.At.Format(ledger.TimeFormat), string(e.Kind), e.CustomerID,
+			e.SubjectKey, e.IncidentID, e.CheckID, e.Actor, string(e.Detail), e.PrevHash, e.Hash)
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO ledger
+		(project_id, n, at, kind, customer_id, subject_key, incident_id, check_id, actor, detail, prev_hash, hash)
+		VALUES `, "", ledgerInsertColumns, rows); err != nil {
+		return fmt.Errorf("append ledger: %w", err)
 	}
 	return nil
 }
+
+const ledgerInsertColumns = 12
 
 // withKeyName adds the key's name to the detail of an entry an API key
 // caused (actor "apikey:<id>"), so the ledger says which script acted even

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -89,17 +90,55 @@ func (d *DB) LinkedSubjects(ctx context.Context, projectID, customerID string) (
 
 // writePromises upserts a batch's promise rows.
 func writePromises(ctx context.Context, st *stmts, projectID, ts string, rows []PromiseRow) error {
+	args := make([]any, 0, len(rows)*6)
 	for _, p := range rows {
 		var boundary any
 		if p.BoundaryAt != nil {
 			boundary = formatTime(*p.BoundaryAt)
 		}
-		if err := st.exec(ctx, `INSERT INTO promises (project_id, customer_id, fingerprint, summary, boundary_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, customer_id) DO UPDATE SET fingerprint = excluded.fingerprint,
-			summary = excluded.summary, boundary_at = excluded.boundary_at, updated_at = excluded.updated_at`,
-			projectID, p.CustomerID, p.Fingerprint, string(p.Summary), boundary, ts); err != nil {
-			return fmt.Errorf("write promise: %w", err)
+		args = append(args, projectID, p.CustomerID, p.Fingerprint, string(p.Summary), boundary, ts)
+	}
+	if err := insertRows(ctx, st.tx, `INSERT INTO promises (project_id, customer_id, fingerprint, summary, boundary_at, updated_at)
+		VALUES `, ` ON CONFLICT (project_id, customer_id) DO UPDATE SET fingerprint = excluded.fingerprint,
+		summary = excluded.summary, boundary_at = excluded.boundary_at, updated_at = excluded.updated_at`, 6, args); err != nil {
+		return fmt.Errorf("write promise: %w", err)
+	}
+	return nil
+}
+
+// rowsPerInsert is how many rows one INSERT statement carries: a full
+// check writes a promise and a ledger entry per customer, and one
+// statement execution per row cost more in database/sql and cgo
+// round trips than SQLite's own work. Rows are inserted in order, so row
+// ids (the ledger's seq) and upserts of a repeated key come out as they did
+// one statement per row.
+const rowsPerInsert = 64
+
+// insertRows runs head + "(?, …), (?, …)" + tail over args, cols values a
+// row, rowsPerInsert rows a statement, each statement shape prepared once.
+func insertRows(ctx context.Context, tx *sql.Tx, head, tail string, cols int, args []any) error {
+	prepared := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range prepared {
+			st.Close()
 		}
+	}()
+	for len(args) > 0 {
+		n := min(len(args)/cols, rowsPerInsert)
+		st := prepared[n]
+		if st == nil {
+			row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+			q := head + row + strings.Repeat(", "+row, n-1) + tail
+			var err error
+			if st, err = tx.PrepareContext(ctx, q); err != nil {
+				return err
+			}
+			prepared[n] = st
+		}
+		if _, err := st.ExecContext(ctx, args[:n*cols]...); err != nil {
+			return err
+		}
+		args = args[n*cols:]
 	}
 	return nil
 }

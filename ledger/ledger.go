@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -68,37 +69,64 @@ const Genesis = "000000000000000000000000000000000000000000000000000000000000000
 // TimeFormat is how At is stored and hashed.
 const TimeFormat = time.RFC3339Nano
 
-// Canonical returns v as JSON with object keys sorted at every level (Go's
-// encoder sorts map keys; structs are turned into maps first), so the same
-// content always hashes the same.
-func Canonical(v any) (json.RawMessage, error) {
-	if v == nil {
-		return json.RawMessage("{}"), nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	var generic any
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	out, err := json.Marshal(generic)
-	if err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	return out, nil
+// Hash is the entry's hash: SHA-256 over the previous hash and every stored
+// field but seq (the global row number) and the hash itself, encoded as
+// encoding/json encodes the array
+//
+//	[prev_hash, project_id, n, at, kind, customer_id, subject_key,
+//	 incident_id, check_id, actor, detail]
+//
+// (hashContent writes those bytes directly; canonical_test.go checks it
+// against json.Marshal of that array).
+func Hash(e Entry) string {
+	sum := sha256.Sum256(hashContent(e))
+	return hex.EncodeToString(sum[:])
 }
 
-// Hash is the entry's hash: SHA-256 over the previous hash and every stored
-// field but seq (the global row number) and the hash itself.
-func Hash(e Entry) string {
-	content, _ := json.Marshal([]any{
-		e.PrevHash, e.ProjectID, e.N, e.At.UTC().Format(TimeFormat), string(e.Kind),
-		e.CustomerID, e.SubjectKey, e.IncidentID, e.CheckID, e.Actor, string(e.Detail),
-	})
-	sum := sha256.Sum256(content)
-	return hex.EncodeToString(sum[:])
+func hashContent(e Entry) []byte {
+	b := make([]byte, 0, 256+len(e.Detail)+len(e.Detail)/4)
+	b = append(b, '[')
+	b = appendJSONString(b, e.PrevHash)
+	b = append(b, ',')
+	b = appendJSONString(b, e.ProjectID)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, e.N, 10)
+	for _, s := range [...]string{e.At.UTC().Format(TimeFormat), string(e.Kind), e.CustomerID, e.SubjectKey, e.IncidentID,
+		e.CheckID, e.Actor} {
+		b = append(b, ',')
+		b = appendJSONString(b, s)
+	}
+	b = append(b, ',')
+	b = appendJSONString(b, []byte(e.Detail))
+	return append(b, ']')
+}
+
+// appendJSONString appends s as encoding/json encodes a string (HTML
+// characters escaped). Printable ASCII is written here; a string with any
+// other byte is left to encoding/json.
+func appendJSONString[T string | []byte](b []byte, s T) []byte {
+	start := len(b)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '"':
+			b = append(b, '\\', '"')
+		case ch == '\\':
+			b = append(b, '\\', '\\')
+		case ch == '<':
+			b = append(b, `\u003c`...)
+		case ch == '>':
+			b = append(b, `\u003e`...)
+		case ch == '&':
+			b = append(b, `\u0026`...)
+		case ch < 0x20 || ch >= 0x7f:
+			enc, _ := json.Marshal(string(s)) // a string always encodes
+			return append(b[:start], enc...)
+		default:
+			b = append(b, ch)
+		}
+	}
+	return append(b, '"')
 }
 
 // Seal sets e.PrevHash and e.Hash given the previous entry's hash (Genesis
