@@ -13,9 +13,10 @@ import (
 	"time"
 )
 
-// canonicalOld is Canonical as it was before the one-pass path, kept
-// verbatim: every stored ledger detail was produced by it, so the new path
-// must give the same bytes (or the same failure) for every input.
+// canonicalOld is Canonical as it was before the one-pass path: marshal,
+// then canonicalGeneric (the round trip, still the fallback). Every stored
+// ledger detail was produced by it, so the new path must give the same
+// bytes (or the same failure) for every input.
 func canonicalOld(v any) (json.RawMessage, error) {
 	if v == nil {
 		return json.RawMessage("{}"), nil
@@ -24,15 +25,7 @@ func canonicalOld(v any) (json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger detail: %w", err)
 	}
-	var generic any
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	out, err := json.Marshal(generic)
-	if err != nil {
-		return nil, fmt.Errorf("ledger detail: %w", err)
-	}
-	return out, nil
+	return canonicalGeneric(b)
 }
 
 func sameAsOld(t *testing.T, v any) {
