@@ -21,6 +21,12 @@ const (
 	maxCursors      = 32
 )
 
+// firstPages is how many pages the plain list reads before it may be cut:
+// a list that ends within them costs the minimum requests, and the pages
+// read say how dense the users are before any window is guessed (three,
+// as for Stripe, left too few cursors walking at 100 ms a page).
+const firstPages = 2
+
 // ListUsers streams every user to fn, 500 per request, oldest first, paged
 // with the starting_after cursor as Clerk's API description recommends
 // (a large offset walks and discards every row before it and eventually
@@ -38,9 +44,17 @@ func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
 	l := &partition.Lister[User]{
 		PageSize: pageSize,
 		Cursors:  c.cursors,
-		// Users are created now: an open window probably ends here.
-		Horizon: func() int64 { return time.Now().UnixMilli() },
-		Edge:    partition.NoEnd,
+		// Where the list ends is guessed from what its first pages show,
+		// as for Stripe: the users of a real instance were mostly created
+		// long before the read, so "now" as the end of the open window
+		// cut it into windows that came back empty (25 requests for 2,000
+		// users created a year ago, 5 needed). Users who sign up during
+		// the read land past the last guessed window, in the open one that
+		// is read last, as one cursor would read them.
+		FirstPages: firstPages,
+		// No user was created after the read began but those who sign up
+		// during it: guessed windows stop here, the open one takes the rest.
+		Edge: time.Now().UnixMilli(),
 		Emit: func(users []User) error {
 			for _, u := range users {
 				if err := fn(u); err != nil {
