@@ -41,9 +41,23 @@ const firstPages = 2
 // fn is called one user at a time, in creation order; an error from it
 // stops the walk and is returned as is.
 func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
+	return c.listUsers(ctx, false, fn)
+}
+
+// StreamUsers reads every user like ListUsers but hands each window's
+// users to fn as its pages arrive, in no particular order, still one call
+// at a time: for a caller that does not need creation order (a full check
+// spills to a scratch table), so pages read ahead of the oldest window
+// don't wait in memory for it.
+func (c *Client) StreamUsers(ctx context.Context, fn func(User) error) error {
+	return c.listUsers(ctx, true, fn)
+}
+
+func (c *Client) listUsers(ctx context.Context, unordered bool, fn func(User) error) error {
 	l := &partition.Lister[User]{
-		PageSize: pageSize,
-		Cursors:  c.cursors,
+		Unordered: unordered,
+		PageSize:  pageSize,
+		Cursors:   c.cursors,
 		// Where the list ends is guessed from what its first pages show,
 		// as for Stripe: the users of a real instance were mostly created
 		// long before the read, so "now" as the end of the open window
