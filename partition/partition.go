@@ -3,7 +3,9 @@
 // even when every page takes a second to come back. Stripe and Clerk both
 // filter lists by creation time and page them with a cursor; what is left
 // to this package is where to cut, when to cut again, and handing the
-// items over in the order one cursor would have.
+// items over in the order one cursor would have — or, for a consumer that
+// does not need it (Unordered), as the pages arrive, so that pages read
+// ahead of a slow first range don't wait in memory.
 //
 // Positions are creation times in walk order: ascending for a list walked
 // oldest first (Clerk), negated for one walked newest first (Stripe). A

@@ -252,3 +252,47 @@ func TestPartitionedUsersCreatedLongAgo(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamUsersAreOneCursorsUsers: StreamUsers hands over exactly the
+// users of one ascending cursor, each once (in any order), plus those who
+// sign up during the read, over several cursors.
+func TestStreamUsersAreOneCursorsUsers(t *testing.T) {
+	fake, rec, c := usersWorld(t, 6000, 0, -1)
+	want := oneCursor(t, c)
+	var during []string
+	var mu sync.Mutex
+	rec.before = func(n int, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n%5 == 0 && len(during) < 6 {
+			during = append(during, fake.AddUser(clerkfake.UserSpec{}))
+		}
+	}
+	var st partition.Stats
+	c.onList = func(s partition.Stats) { st = s }
+	var got []string
+	if err := c.StreamUsers(t.Context(), func(u User) error { got = append(got, u.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	rec.before = nil
+	seenIDs := map[string]bool{}
+	for _, id := range got {
+		if seenIDs[id] {
+			t.Fatalf("user %s read twice", id)
+		}
+		seenIDs[id] = true
+	}
+	for _, id := range want {
+		if !seenIDs[id] {
+			t.Fatalf("user %s of one cursor not read", id)
+		}
+	}
+	for _, id := range got {
+		if !slices.Contains(want, id) && !slices.Contains(during, id) {
+			t.Fatalf("user %s is neither one cursor's nor created during the read", id)
+		}
+	}
+	if st.Cursors < 3 {
+		t.Fatalf("read by %d cursors: not partitioned", st.Cursors)
+	}
+}
