@@ -33,9 +33,21 @@ const uncappedCursors = 6
 // maxCursors bounds the cursors of one list (1.5 s a page at 20/s is 30).
 const maxCursors = 32
 
+// anyOrderKey marks a context whose lists may hand pages over in any order.
+type anyOrderKey struct{}
+
+// anyOrder lets the partitioned lists read under ctx hand fn each page as
+// it arrives rather than in Stripe's order: pages read ahead of the newest
+// range then don't wait in memory for it (a full check spills them to a
+// scratch table, where order does not matter).
+func anyOrder(ctx context.Context) context.Context {
+	return context.WithValue(ctx, anyOrderKey{}, true)
+}
+
 // listPartitioned reads every item of a list (path with q) as concurrent
 // cursors over disjoint created ranges, handing fn the items in Stripe's
-// order, newest first, as one cursor would return them.
+// order, newest first, as one cursor would return them (in any order
+// under a context from anyOrder).
 func listPartitioned[T any](ctx context.Context, c *Client, path string, q url.Values,
 	decode func([]byte, *wireList[T]) error, id func(*T) string, created func(*T) int64, fn func([]T) error) error {
 	share := c.lists.add()
@@ -49,6 +61,7 @@ func listPartitioned[T any](ctx context.Context, c *Client, path string, q url.V
 		Edge:       1,
 		FirstPages: firstPages,
 		Emit:       fn,
+		Unordered:  ctx.Value(anyOrderKey{}) != nil,
 		Fetch: func(ctx context.Context, r partition.Range, cursor string) (partition.Page[T], error) {
 			pq := make(url.Values, len(q)+4)
 			for k, v := range q {

@@ -145,7 +145,7 @@ func (c *Client) ReadAll(ctx context.Context) ([]CustomerBilling, error) {
 	var out []CustomerBilling
 	var subs [][]Subscription
 	prices := priceIntern{}
-	err := c.StreamAll(ctx, Stream{
+	err := c.streamAll(ctx, Stream{
 		Customers: func(page []Customer) error {
 			for i := range page {
 				out = append(out, CustomerBilling{Customer: page[i]})

@@ -8,7 +8,8 @@ import (
 // Stream receives a full read of the account as it arrives, so a caller
 // can keep it somewhere other than memory (a full check spills it to a
 // scratch database and joins there). The two callbacks run at the same
-// time, each called one page at a time, pages in Stripe's order.
+// time, each called one page at a time, pages in no particular order (as
+// they arrive from the concurrent cursors, so none waits in memory).
 type Stream struct {
 	Customers     func([]Customer) error
 	Subscriptions func([]Subscription) error
@@ -22,6 +23,12 @@ type Stream struct {
 // those no more) or one created during the read: the caller reads those
 // with LookupCustomer, as ReadAll does.
 func (c *Client) StreamAll(ctx context.Context, s Stream) error {
+	return c.streamAll(anyOrder(ctx), s)
+}
+
+// streamAll is StreamAll with pages in Stripe's order unless ctx is from
+// anyOrder (ReadAll keeps that order).
+func (c *Client) streamAll(ctx context.Context, s Stream) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	custErr := make(chan error, 1)

@@ -75,7 +75,7 @@ func newClerkAccess(c *clerk.Client, m mapping.Mapping) (Access, error) {
 }
 
 func (a *clerkAccess) ReadAll(ctx context.Context, fn func(fulfillment.Subject) error) error {
-	err := a.c.ListUsers(ctx, func(u clerk.User) error { return fn(a.userSubject(u)) })
+	err := a.c.StreamUsers(ctx, func(u clerk.User) error { return fn(a.userSubject(u)) })
 	if err != nil || a.orgs == nil {
 		return err
 	}

@@ -21,6 +21,12 @@ const (
 	maxCursors      = 32
 )
 
+// firstPages is how many pages the plain list reads before it may be cut:
+// a list that ends within them costs the minimum requests, and the pages
+// read say how dense the users are before any window is guessed (three,
+// as for Stripe, left too few cursors walking at 100 ms a page).
+const firstPages = 2
+
 // ListUsers streams every user to fn, 500 per request, oldest first, paged
 // with the starting_after cursor as Clerk's API description recommends
 // (a large offset walks and discards every row before it and eventually
@@ -35,12 +41,34 @@ const (
 // fn is called one user at a time, in creation order; an error from it
 // stops the walk and is returned as is.
 func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
+	return c.listUsers(ctx, false, fn)
+}
+
+// StreamUsers reads every user like ListUsers but hands each window's
+// users to fn as its pages arrive, in no particular order, still one call
+// at a time: for a caller that does not need creation order (a full check
+// spills to a scratch table), so pages read ahead of the oldest window
+// don't wait in memory for it.
+func (c *Client) StreamUsers(ctx context.Context, fn func(User) error) error {
+	return c.listUsers(ctx, true, fn)
+}
+
+func (c *Client) listUsers(ctx context.Context, unordered bool, fn func(User) error) error {
 	l := &partition.Lister[User]{
-		PageSize: pageSize,
-		Cursors:  c.cursors,
-		// Users are created now: an open window probably ends here.
-		Horizon: func() int64 { return time.Now().UnixMilli() },
-		Edge:    partition.NoEnd,
+		Unordered: unordered,
+		PageSize:  pageSize,
+		Cursors:   c.cursors,
+		// Where the list ends is guessed from what its first pages show,
+		// as for Stripe: the users of a real instance were mostly created
+		// long before the read, so "now" as the end of the open window
+		// cut it into windows that came back empty (25 requests for 2,000
+		// users created a year ago, 5 needed). Users who sign up during
+		// the read land past the last guessed window, in the open one that
+		// is read last, as one cursor would read them.
+		FirstPages: firstPages,
+		// No user was created after the read began but those who sign up
+		// during it: guessed windows stop here, the open one takes the rest.
+		Edge: time.Now().UnixMilli(),
 		Emit: func(users []User) error {
 			for _, u := range users {
 				if err := fn(u); err != nil {

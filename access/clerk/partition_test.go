@@ -217,3 +217,82 @@ func TestPartitionedUsersHonourRetryAfter(t *testing.T) {
 		t.Fatalf("%d requests arrived during the Retry-After second (%d cursors)", early, st.Cursors)
 	}
 }
+
+// TestPartitionedUsersCreatedLongAgo: users who all signed up long before
+// the read (one a second, two years ago) are read with the minimum pages
+// plus 2 per cursor, and the windows guessed past the newest user cost at
+// most one empty page per cursor the budget allows (with "now" as the end
+// of the open window, 2,000 users took 25 requests where 5 do).
+func TestPartitionedUsersCreatedLongAgo(t *testing.T) {
+	for _, n := range []int{2000, 20000} {
+		fake := clerkfake.New(clerkfake.Options{SecretKeys: []string{testKey}})
+		base := time.Now().Add(-2 * 365 * 24 * time.Hour)
+		for i := range n {
+			fake.AddUser(clerkfake.UserSpec{CreatedAt: base.Add(time.Duration(i) * time.Second)})
+		}
+		srv := httptest.NewServer(fake)
+		t.Cleanup(srv.Close)
+		c, err := New(Config{BaseURL: srv.URL + "/v1", SecretKey: testKey, HTTPClient: srv.Client(), RequestsPer10s: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := oneCursor(t, c)
+		fake.ResetRequests()
+		got, st := readUsers(t, c)
+		if !slices.Equal(got, want) || len(got) != n {
+			t.Fatalf("%d users read of %d, not one cursor's", len(got), n)
+		}
+		minPages := n/pageSize + 1
+		t.Logf("%d users: %d requests (minimum %d) over %d cursors", n, st.Requests, minPages, st.Cursors)
+		if st.Cursors < 3 {
+			t.Fatalf("%d users read by %d cursors: not partitioned", n, st.Cursors)
+		}
+		if r := len(fake.Requests()); r != st.Requests || r > minPages+2*st.Cursors || r > minPages+uncappedCursors {
+			t.Fatalf("%d users: %d requests, minimum %d, %d cursors", n, r, minPages, st.Cursors)
+		}
+	}
+}
+
+// TestStreamUsersAreOneCursorsUsers: StreamUsers hands over exactly the
+// users of one ascending cursor, each once (in any order), plus those who
+// sign up during the read, over several cursors.
+func TestStreamUsersAreOneCursorsUsers(t *testing.T) {
+	fake, rec, c := usersWorld(t, 6000, 0, -1)
+	want := oneCursor(t, c)
+	var during []string
+	var mu sync.Mutex
+	rec.before = func(n int, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n%5 == 0 && len(during) < 6 {
+			during = append(during, fake.AddUser(clerkfake.UserSpec{}))
+		}
+	}
+	var st partition.Stats
+	c.onList = func(s partition.Stats) { st = s }
+	var got []string
+	if err := c.StreamUsers(t.Context(), func(u User) error { got = append(got, u.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	rec.before = nil
+	seenIDs := map[string]bool{}
+	for _, id := range got {
+		if seenIDs[id] {
+			t.Fatalf("user %s read twice", id)
+		}
+		seenIDs[id] = true
+	}
+	for _, id := range want {
+		if !seenIDs[id] {
+			t.Fatalf("user %s of one cursor not read", id)
+		}
+	}
+	for _, id := range got {
+		if !slices.Contains(want, id) && !slices.Contains(during, id) {
+			t.Fatalf("user %s is neither one cursor's nor created during the read", id)
+		}
+	}
+	if st.Cursors < 3 {
+		t.Fatalf("read by %d cursors: not partitioned", st.Cursors)
+	}
+}
