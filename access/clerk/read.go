@@ -217,8 +217,18 @@ func (c *Client) badResponse(what string, cause error) *Error {
 	}
 }
 
-// decodeUsers reads GET /users, which answers a bare JSON array.
+// decodeUsers reads GET /users, which answers a bare JSON array: with the
+// lean parser (lean.go), or with clerk-sdk's structs when the page is
+// anything it does not expect.
 func (c *Client) decodeUsers(data []byte) ([]User, error) {
+	if users, err := leanUsers(data); err == nil {
+		return users, nil
+	}
+	return c.decodeUsersJSON(data)
+}
+
+// decodeUsersJSON reads GET /users through clerk-sdk's User.
+func (c *Client) decodeUsersJSON(data []byte) ([]User, error) {
 	var raw []*clerksdk.User
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, c.badResponse("users", err)
