@@ -1,6 +1,7 @@
 package clerk
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -221,4 +222,37 @@ func FuzzLeanUsers(f *testing.F) {
 			t.Fatalf("%q: lean %#v, full %#v", b, lean, full)
 		}
 	})
+}
+
+// A users page's body is taken at the transport (getRaw) only when the
+// answer is a success: an HTML 200 is still a bad response, and an error
+// answer still reaches the SDK, which reads Clerk's error out of it.
+func TestUsersPageBodiesTakenRaw(t *testing.T) {
+	status, body := http.StatusOK, "<html>nope</html>"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, SecretKey: testKey, Sleep: (&sleepRecorder{}).sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func() error { return c.ListUsers(context.Background(), func(User) error { return nil }) }
+	var e *Error
+	if err := seen(list()); !errors.As(err, &e) || e.Code != CodeBadResponse || e.Status != 200 || !strings.Contains(err.Error(), "API base URL") {
+		t.Fatalf("HTML 200: %v", err)
+	}
+	status, body = http.StatusForbidden, `{"errors":[{"code":"feature_disabled","message":"off","long_message":"Turned off"}],"clerk_trace_id":"tr_1"}`
+	if err := seen(list()); !errors.As(err, &e) || e.Code != CodeForbidden || e.ClerkCode != "feature_disabled" || e.TraceID != "tr_1" {
+		t.Fatalf("403: %#v", err)
+	}
+	status, body = http.StatusOK, string(page(userJSON("user_1"), userJSON("user_2", `"created_at":1700000000001`)))
+	var ids []string
+	if err := c.ListUsers(context.Background(), func(u User) error { ids = append(ids, u.ID+" "+u.Email); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"user_1 ada@example.test", "user_2 ada@example.test"}; !reflect.DeepEqual(ids, want) {
+		t.Fatalf("read %q, want %q", ids, want)
+	}
 }

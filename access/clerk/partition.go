@@ -100,7 +100,8 @@ func (c *Client) usersPage(ctx context.Context, r partition.Range, cursor string
 	if cursor != "" {
 		q.Set("starting_after", cursor)
 	}
-	data, err := c.get(ctx, "/users", q, "users")
+	// decodeUsers checks the JSON itself: no need for the SDK to scan it.
+	data, err := c.getRaw(ctx, "/users", q, "users")
 	if err != nil {
 		return partition.Page[User]{}, err
 	}
