@@ -181,17 +181,17 @@ func (p *leanParser) optStr() (*string, error) {
 // matches those keys case-insensitively (Unicode folding included), so only
 // plain lower-case keys are taken as they are; any other makes the caller
 // fall back.
-func (p *leanParser) key() (string, error) {
+func (p *leanParser) key() ([]byte, error) {
 	s, _, err := p.rawString()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return "", errLean
+			return nil, errLean
 		}
 	}
-	return string(s), p.expect(':')
+	return s, p.expect(':')
 }
 
 // number consumes a JSON number and returns its literal.
@@ -375,7 +375,7 @@ func (p *leanParser) metadata() (map[string]any, error) {
 
 // object calls field for each key of the object that comes next; field
 // must consume the value.
-func (p *leanParser) object(field func(key string) error) error {
+func (p *leanParser) object(field func(key []byte) error) error {
 	if err := p.expect('{'); err != nil {
 		return err
 	}
@@ -421,9 +421,32 @@ func (o *once) see(bit int) error {
 	return nil
 }
 
-// userFields numbers the user fields read, for once.
-var userFields = map[string]int{"id": 0, "created_at": 1, "primary_email_address_id": 2, "first_name": 3,
-	"last_name": 4, "username": 5, "email_addresses": 6, PublicMetadata: 7, PrivateMetadata: 8, UnsafeMetadata: 9}
+// userField numbers the user fields read, for once (-1: not read).
+func userField(k []byte) int {
+	switch string(k) {
+	case "id":
+		return 0
+	case "created_at":
+		return 1
+	case "primary_email_address_id":
+		return 2
+	case "first_name":
+		return 3
+	case "last_name":
+		return 4
+	case "username":
+		return 5
+	case "email_addresses":
+		return 6
+	case PublicMetadata:
+		return 7
+	case PrivateMetadata:
+		return 8
+	case UnsafeMetadata:
+		return 9
+	}
+	return -1
+}
 
 // user reads one user object into what toUser makes of it.
 func (p *leanParser) user() (User, error) {
@@ -434,32 +457,33 @@ func (p *leanParser) user() (User, error) {
 		emails                     []leanEmail
 		seen                       once
 	)
-	err := p.object(func(k string) (err error) {
-		if bit, ok := userFields[k]; ok {
+	err := p.object(func(k []byte) (err error) {
+		bit := userField(k)
+		if bit >= 0 {
 			if err := seen.see(bit); err != nil {
 				return err
 			}
 		}
-		switch k {
-		case "id":
+		switch bit {
+		case 0:
 			u.ID, err = p.nullableStr()
-		case "created_at":
+		case 1:
 			created, err = p.int64()
-		case "primary_email_address_id":
+		case 2:
 			primary, err = p.optStr()
-		case "first_name":
+		case 3:
 			first, err = p.optStr()
-		case "last_name":
+		case 4:
 			last, err = p.optStr()
-		case "username":
+		case 5:
 			name, err = p.optStr()
-		case "email_addresses":
+		case 6:
 			emails, err = p.emails()
-		case PublicMetadata:
+		case 7:
 			u.PublicMetadata, err = p.metadata()
-		case PrivateMetadata:
+		case 8:
 			u.PrivateMetadata, err = p.metadata()
-		case UnsafeMetadata:
+		case 9:
 			u.UnsafeMetadata, err = p.metadata()
 		default:
 			err = p.skip(1)
@@ -510,8 +534,8 @@ func (p *leanParser) emails() ([]leanEmail, error) {
 		if !p.null() {
 			var e leanEmail
 			var seen once
-			err := p.object(func(k string) (err error) {
-				switch k {
+			err := p.object(func(k []byte) (err error) {
+				switch string(k) {
 				case "id":
 					if err = seen.see(0); err == nil {
 						e.id, err = p.nullableStr()

@@ -16,7 +16,7 @@ import (
 )
 
 // fakeUsersPage is one GET /v1/users page exactly as the fake serves it.
-func fakeUsersPage(t *testing.T, f *clerkfake.Server, query string) []byte {
+func fakeUsersPage(t testing.TB, f *clerkfake.Server, query string) []byte {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, "/v1/users?"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+testKey)
