@@ -233,7 +233,7 @@ func (s *sink) maybeFlush(ctx context.Context) error {
 	// their entries count as one write, so a first check takes a quarter of
 	// the transactions. Only promises are ledgered through the batch.
 	b := &s.batch
-	if len(b.Incidents)+len(b.Links)+len(b.PolicyInputs)+(len(b.Ledger)+len(b.Promises))/8 >= s.size {
+	if len(b.Incidents)+len(b.PolicyInputs)+(len(b.Ledger)+len(b.Promises)+len(b.Links))/8 >= s.size {
 		return s.flush(ctx)
 	}
 	return nil
