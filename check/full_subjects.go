@@ -132,6 +132,7 @@ func (x *run) compareSubjects(ctx context.Context, tracks bool) error {
 		return err
 	}
 	var unknown []int64
+	links := &linkQueue{}
 	rows, err := x.sc.conn.QueryContext(ctx, subjectQuery)
 	if err != nil {
 		return fmt.Errorf("scratch: %w", err)
@@ -158,7 +159,7 @@ func (x *run) compareSubjects(ctx context.Context, tracks bool) error {
 		}
 		if cur == nil || cur.seq != sseq {
 			if cur != nil {
-				if err := x.compareSubject(ctx, cur.seq, cur.subj, cur.field, cur.nmatch, cur.oldLink, cur.cust, tracks, &unknown); err != nil {
+				if err := x.compareSubject(ctx, cur.seq, cur.subj, cur.field, cur.nmatch, cur.oldLink, cur.cust, tracks, &unknown, links); err != nil {
 					return err
 				}
 			}
@@ -191,18 +192,72 @@ func (x *run) compareSubjects(ctx context.Context, tracks bool) error {
 		return fmt.Errorf("scratch: %w", err)
 	}
 	if cur != nil {
-		if err := x.compareSubject(ctx, cur.seq, cur.subj, cur.field, cur.nmatch, cur.oldLink, cur.cust, tracks, &unknown); err != nil {
+		if err := x.compareSubject(ctx, cur.seq, cur.subj, cur.field, cur.nmatch, cur.oldLink, cur.cust, tracks, &unknown, links); err != nil {
 			return err
 		}
 	}
 	rows.Close()
+	if err := x.writeLinks(ctx, links); err != nil {
+		return err
+	}
 	return x.unknownSubjects(ctx, unknown)
+}
+
+// linkQueue holds the subject links a full check changes until every
+// subject is compared: they are kept in the scratch (nlink) and written
+// in subject-key order, so the store's subject_links index is filled in
+// order rather than at random places (the app's order is no key order:
+// Clerk ids are random), which touches a few pages per batch instead of
+// one per link.
+type linkQueue struct {
+	vals []any // skey, customer pairs not yet in the scratch
+}
+
+// queueLink notes that subject k now links to customer ("" drops its link).
+func (x *run) queueLink(ctx context.Context, q *linkQueue, k, customer string) error {
+	if x.sink.dry {
+		return nil // a dry run writes no links
+	}
+	q.vals = append(q.vals, k, customer)
+	if len(q.vals) < 2*300 {
+		return nil
+	}
+	err := x.sc.insert(ctx, "nlink", "skey, customer", q.vals)
+	q.vals = q.vals[:0]
+	return err
+}
+
+// writeLinks hands the queued links to the sink in subject-key order (a
+// key queued twice keeps the last, as when they were written at once).
+func (x *run) writeLinks(ctx context.Context, q *linkQueue) error {
+	if err := x.sc.insert(ctx, "nlink", "skey, customer", q.vals); err != nil {
+		return err
+	}
+	q.vals = nil
+	rows, err := x.sc.query(ctx, `SELECT skey, customer FROM nlink ORDER BY skey, rowid`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, customer string
+		if err := rows.Scan(&k, &customer); err != nil {
+			return fmt.Errorf("scratch: %w", err)
+		}
+		if err := x.sink.link(ctx, k, customer); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	return nil
 }
 
 // compareSubject judges one subject: c is its one customer (nil when it
 // has none, or several: nmatch says which).
 func (x *run) compareSubject(ctx context.Context, seq int64, s fulfillment.Subject, field string, nmatch int,
-	old sql.NullString, c *custRow, tracks bool, unknown *[]int64) error {
+	old sql.NullString, c *custRow, tracks bool, unknown *[]int64, links *linkQueue) error {
 	x.sum.Subjects++
 	x.n.done.Add(1)
 	customer, known := "", false
@@ -231,7 +286,7 @@ func (x *run) compareSubject(ctx context.Context, seq int64, s fulfillment.Subje
 	if tracks {
 		k := sources.SubjectKey(s)
 		if (customer != "" && old.String != customer) || (customer == "" && old.Valid) {
-			if err := x.sink.link(ctx, k, customer); err != nil {
+			if err := x.queueLink(ctx, links, k, customer); err != nil {
 				return err
 			}
 		}

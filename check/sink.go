@@ -232,8 +232,10 @@ func (s *sink) maybeFlush(ctx context.Context) error {
 	// first full check writes one of each per customer): four promises with
 	// their entries count as one write, so a first check takes a quarter of
 	// the transactions. Only promises are ledgered through the batch.
+	// Subject links (a first Clerk check writes one per user) are small
+	// rows too and count as an eighth of a write.
 	b := &s.batch
-	if len(b.Incidents)+len(b.Links)+len(b.PolicyInputs)+(len(b.Ledger)+len(b.Promises))/8 >= s.size {
+	if len(b.Incidents)+len(b.PolicyInputs)+(len(b.Ledger)+len(b.Promises)+len(b.Links))/8 >= s.size {
 		return s.flush(ctx)
 	}
 	return nil
