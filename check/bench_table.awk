@@ -17,7 +17,11 @@ function add(line,    c, i, n, verdict, rss, r) {
 	verdict = "ok"
 	if (c[8] != "-" && r > 1.2) verdict = "MISS ratio"
 	if (c[11] != "-" && rss > ((c[2] + 0) > 100000 ? 400 : 150)) verdict = verdict == "ok" ? "MISS RSS" : verdict ", RSS"
-	if (c[3] ~ /webhook/ && c[6] + 0 > 1) verdict = "MISS p95" # the wall cell is the p95
+	# The wall cell is the p95. The 1 s target is the uncapped row's: behind
+	# a 25/s budget every re-checked customer's Stripe reads wait their
+	# turn, so that row shows what the budget allows and is not judged.
+	if (c[3] ~ /webhook/ && c[5] == "none" && c[6] + 0 > 1) verdict = "MISS p95"
+	if (c[3] ~ /webhook/ && c[5] != "none") verdict = "- (bound by the budget)"
 	if (c[3] ~ /^incidents list/ && c[6] + 0 > 50) verdict = "MISS p95"
 	if (c[3] ~ /^dashboard/ && c[6] + 0 > 100) verdict = "MISS p95"
 	# The capped row also shows its ratio against the cap alone.
