@@ -76,25 +76,24 @@ func (s *Server) PayInvoice(invoiceID string) (string, error) {
 // RefundCharge refunds amount of a charge (0: what is left) and returns
 // the refund id; the charge reads refunded once nothing is left.
 func (s *Server) RefundCharge(chargeID string, amount int64) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := storedLocked[*stripe.Charge](s, kindCharge, chargeID)
+	var id string
+	err := change(s, kindCharge, chargeID, func(c *stripe.Charge) {
+		left := c.Amount - c.AmountRefunded
+		if amount <= 0 || amount > left {
+			amount = left
+		}
+		id = "re_" + s.nextSuffixLocked()
+		r := &stripe.Refund{ID: id, Object: "refund", Amount: amount, Currency: c.Currency, Charge: &stripe.Charge{ID: c.ID},
+			Created: s.createdLocked(time.Time{}), Status: stripe.RefundStatusSucceeded, Reason: stripe.RefundReasonRequestedByCustomer,
+			Metadata: map[string]string{}}
+		c.AmountRefunded += amount
+		c.Refunded = c.AmountRefunded == c.Amount
+		c.Refunds.Data = append([]*stripe.Refund{r}, c.Refunds.Data...) // newest first
+		c.Refunds.TotalCount = uint32(len(c.Refunds.Data))
+	})
 	if err != nil {
 		return "", err
 	}
-	left := c.Amount - c.AmountRefunded
-	if amount <= 0 || amount > left {
-		amount = left
-	}
-	id := "re_" + s.nextSuffixLocked()
-	r := &stripe.Refund{ID: id, Object: "refund", Amount: amount, Currency: c.Currency, Charge: &stripe.Charge{ID: c.ID},
-		Created: s.createdLocked(time.Time{}), Status: stripe.RefundStatusSucceeded, Reason: stripe.RefundReasonRequestedByCustomer,
-		Metadata: map[string]string{}}
-	c.AmountRefunded += amount
-	c.Refunded = c.AmountRefunded == c.Amount
-	c.Refunds.Data = append([]*stripe.Refund{r}, c.Refunds.Data...) // newest first
-	c.Refunds.TotalCount = uint32(len(c.Refunds.Data))
-	s.gen++
 	return id, nil
 }
 
@@ -123,13 +122,5 @@ func (s *Server) AddDispute(chargeID string, status stripe.DisputeStatus) (strin
 
 // SetDisputeStatus moves a dispute on (won, lost, under_review, …).
 func (s *Server) SetDisputeStatus(id string, status stripe.DisputeStatus) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, err := storedLocked[*stripe.Dispute](s, kindDispute, id)
-	if err != nil {
-		return err
-	}
-	d.Status = status
-	s.gen++
-	return nil
+	return change(s, kindDispute, id, func(d *stripe.Dispute) { d.Status = status })
 }

@@ -164,14 +164,7 @@ func (g *Generated) lean(i int, withSub bool) (*genObj, error) {
 			v.itemCreated = append(v.itemCreated, created)
 			sh.prices, sh.quantities = append(sh.prices, pid), append(sh.quantities, qty)
 		}
-		periodEnd := ss.CurrentPeriodEnd
-		if periodEnd.IsZero() {
-			periodEnd = addInterval(time.Unix(created, 0), interval)
-			for now := g.now(); periodEnd.Before(now) && isLive(status); {
-				periodEnd = addInterval(periodEnd, interval)
-			}
-		}
-		periodStart := subInterval(periodEnd, interval)
+		periodStart, periodEnd := ss.currentPeriod(status, created, interval, g.now)
 		v.periodStart, v.periodEnd = periodStart.Unix(), periodEnd.Unix()
 		if !ss.TrialEnd.IsZero() {
 			v.trialEnd, v.trialStart = ss.TrialEnd.Unix(), created

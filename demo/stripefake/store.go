@@ -50,24 +50,18 @@ func (s *Server) AddCustomer(c CustomerSpec) string {
 // becomes a tombstone ({"id","object","deleted":true}), drops out of the
 // customer list, and its subscriptions are canceled immediately.
 func (s *Server) DeleteCustomer(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := storedLocked[*stripe.Customer](s, kindCustomer, id)
-	if err != nil {
-		return err
-	}
-	c.Deleted = true
-	s.gen++
-	now := s.now().Unix()
-	for _, e := range s.objects[kindSubscription] {
-		sub := e.v.(*stripe.Subscription)
-		if sub.Customer.ID == id && sub.Status != stripe.SubscriptionStatusCanceled {
-			sub.Status = stripe.SubscriptionStatusCanceled
-			sub.CanceledAt = now
-			sub.EndedAt = now
+	return change(s, kindCustomer, id, func(c *stripe.Customer) {
+		c.Deleted = true
+		now := s.now().Unix()
+		for _, e := range s.objects[kindSubscription] {
+			sub := e.v.(*stripe.Subscription)
+			if sub.Customer.ID == id && sub.Status != stripe.SubscriptionStatusCanceled {
+				sub.Status = stripe.SubscriptionStatusCanceled
+				sub.CanceledAt = now
+				sub.EndedAt = now
+			}
 		}
-	}
-	return nil
+	})
 }
 
 // AddProduct stores a product (or renames an existing one) and returns its id.
@@ -214,14 +208,7 @@ func (s *Server) AddSubscription(spec SubscriptionSpec) (string, error) {
 			Metadata: map[string]string{}, TaxRates: []*stripe.TaxRate{}, Discounts: []*stripe.Discount{},
 		})
 	}
-	periodEnd := spec.CurrentPeriodEnd
-	if periodEnd.IsZero() {
-		periodEnd = addInterval(time.Unix(created, 0), interval)
-		for now := s.now(); periodEnd.Before(now) && isLive(status); {
-			periodEnd = addInterval(periodEnd, interval)
-		}
-	}
-	periodStart := subInterval(periodEnd, interval)
+	periodStart, periodEnd := spec.currentPeriod(status, created, interval, s.now)
 	sub := &stripe.Subscription{
 		ID: id, Object: "subscription", Created: created, StartDate: created, BillingCycleAnchor: created,
 		Customer: &stripe.Customer{ID: spec.CustomerID}, Status: status, Livemode: s.livemode,
@@ -278,15 +265,7 @@ func (s *Server) MustAddSubscription(spec SubscriptionSpec) string {
 // UpdateSubscription lets fixtures and the demo change a subscription in
 // place (e.g. to move it to past_due before sending a webhook).
 func (s *Server) UpdateSubscription(id string, fn func(*stripe.Subscription)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sub, err := storedLocked[*stripe.Subscription](s, kindSubscription, id)
-	if err != nil {
-		return err
-	}
-	fn(sub)
-	s.gen++
-	return nil
+	return change(s, kindSubscription, id, fn)
 }
 
 // InvoiceSpec describes an invoice. Zero Created → now.
@@ -398,6 +377,21 @@ func storedLocked[T any](s *Server, kind, id string) (T, error) {
 	return v.(T), nil
 }
 
+// change applies fn to a stored object in place under the write lock and
+// counts the change (gen), so list items rendered before it are rendered
+// again rather than served stale.
+func change[T any](s *Server, kind, id string, fn func(T)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, err := storedLocked[T](s, kind, id)
+	if err != nil {
+		return err
+	}
+	fn(v)
+	s.gen++
+	return nil
+}
+
 func (s *Server) createdLocked(t time.Time) int64 {
 	if t.IsZero() {
 		return s.now().Unix()
@@ -475,6 +469,20 @@ func orEmpty(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return m
+}
+
+// currentPeriod is the start and end of a subscription's current period:
+// it ends at the spec's period end, or by default one interval after
+// created, rolled forward past now (read only then) while the status is live.
+func (spec SubscriptionSpec) currentPeriod(status stripe.SubscriptionStatus, created int64, interval string, clock func() time.Time) (start, end time.Time) {
+	end = spec.CurrentPeriodEnd
+	if end.IsZero() {
+		end = addInterval(time.Unix(created, 0), interval)
+		for now := clock(); end.Before(now) && isLive(status); {
+			end = addInterval(end, interval)
+		}
+	}
+	return subInterval(end, interval), end
 }
 
 // latestInvoice is the status and creation time of the invoice a
