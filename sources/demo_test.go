@@ -13,6 +13,7 @@ import (
 	"parityrail/demo/world"
 	"parityrail/fulfillment"
 	"parityrail/sources"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -20,7 +21,7 @@ import (
 // only where a demo world is served; a mixed stack is refused.
 func TestOpenerDemo(t *testing.T) {
 	ctx := context.Background()
-	store, v, owner, p := demoProject(t, t.TempDir(), "Demo project", sources.SourceDemo, world.ClerkMapping())
+	store, v, owner, p := demoProject(t, "Demo project", sources.SourceDemo, world.ClerkMapping())
 
 	// Without a demo world (the CLI): a clear refusal.
 	_, err := (&sources.Opener{DB: store, Vault: v}).Open(ctx, p)
@@ -71,7 +72,7 @@ func TestOpenerDemo(t *testing.T) {
 func TestOpenerDemoSQLApp(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, v, _, p := demoProject(t, dir, "Demo project (SQL app)", sources.SourceDemoSQL, world.PostgresMapping())
+	store, v, _, p := demoProject(t, "Demo project (SQL app)", sources.SourceDemoSQL, world.PostgresMapping())
 	host, err := world.StartHost()
 	if err != nil {
 		t.Fatal(err)
@@ -131,16 +132,12 @@ func TestOpenerDemoSQLApp(t *testing.T) {
 	}
 }
 
-// demoProject opens a store in dir holding one demo project whose app is
+// demoProject is a fresh store holding one demo project whose app is
 // access, mapped by m: the store, its vault, the owner's id and the project.
-func demoProject(t *testing.T, dir, name, access string, m any) (*db.DB, *vault.Vault, string, db.Project) {
+func demoProject(t *testing.T, name, access string, m any) (*db.DB, *vault.Vault, string, db.Project) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := db.Open(filepath.Join(dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, _ := storetest.Open(t)
 	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
