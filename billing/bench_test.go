@@ -29,23 +29,9 @@ func BenchmarkFullRead(b *testing.B) {
 	for b.Loop() {
 		// The cap is lifted so the benchmark measures the connector, not
 		// the 20 req/s test-mode limit.
-		c, err := New(Config{Key: testKey, APIBase: srv.URL, Limiter: rate.NewLimiter(rate.Inf, 1)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		if _, err := c.TestConnection(b.Context(), ProbeOptions{}); err != nil {
-			b.Fatal(err)
-		}
-		all, err := c.ReadAll(b.Context())
-		if err != nil {
-			b.Fatal(err)
-		}
-		elapsed += time.Since(start)
-		if len(all) != customers {
-			b.Fatalf("read %d customers", len(all))
-		}
-		requests = c.Requests()
+		took, n := timedRead(b, Config{Key: testKey, APIBase: srv.URL, Limiter: rate.NewLimiter(rate.Inf, 1)}, customers, true)
+		elapsed += took
+		requests = n
 	}
 	b.ReportMetric(float64(requests), "requests/op")
 	b.ReportMetric(float64(minimum), "min-requests")
@@ -79,20 +65,9 @@ func BenchmarkFullReadLatency(b *testing.B) {
 	var requests int64
 	var elapsed time.Duration
 	for b.Loop() {
-		c, err := New(Config{Key: testKey, APIBase: srv.URL, Limiter: NewBudget(budget, nil)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		all, err := c.ReadAll(b.Context())
-		if err != nil {
-			b.Fatal(err)
-		}
-		elapsed += time.Since(start)
-		if len(all) != customers {
-			b.Fatalf("read %d customers", len(all))
-		}
-		requests = c.Requests()
+		took, n := timedRead(b, Config{Key: testKey, APIBase: srv.URL, Limiter: NewBudget(budget, nil)}, customers, false)
+		elapsed += took
+		requests = n
 	}
 	wall := elapsed / time.Duration(b.N)
 	b.ReportMetric(wall.Seconds(), "s/read")
@@ -100,4 +75,30 @@ func BenchmarkFullReadLatency(b *testing.B) {
 	b.ReportMetric(wall.Seconds()/floor.Seconds(), "ratio")
 	b.ReportMetric(float64(requests), "requests")
 	b.ReportMetric(float64(minimum), "min-requests")
+}
+
+// timedRead opens a client, reads the whole account (after the connect
+// probe when probe) and checks every customer came back: how long that
+// took and the requests it made.
+func timedRead(b *testing.B, cfg Config, customers int, probe bool) (time.Duration, int64) {
+	b.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if probe {
+		if _, err := c.TestConnection(b.Context(), ProbeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	all, err := c.ReadAll(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(start)
+	if len(all) != customers {
+		b.Fatalf("read %d customers", len(all))
+	}
+	return took, c.Requests()
 }

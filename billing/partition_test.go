@@ -51,27 +51,26 @@ func account(f *stripefake.Server, customers int) int64 {
 // paged with starting_after, the way the connector read before partitions.
 func oneCursor(t *testing.T, c *Client) (customers, subscriptions []string) {
 	t.Helper()
-	err := eachPage(t.Context(), c, "/v1/customers", url.Values{}, decodeCustomerPage, func(w *wireCustomer) string { return w.ID },
-		func(p []wireCustomer) error {
-			for _, cu := range p {
-				customers = append(customers, cu.ID)
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = eachPage(t.Context(), c, "/v1/subscriptions", url.Values{"status": {"all"}}, decodeSubscriptionPage, func(w *wireSubscription) string { return w.ID },
-		func(p []wireSubscription) error {
-			for _, s := range p {
-				subscriptions = append(subscriptions, s.ID)
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	customers = cursorIDs(t, c, "/v1/customers", url.Values{}, decodeCustomerPage, func(w *wireCustomer) string { return w.ID })
+	subscriptions = cursorIDs(t, c, "/v1/subscriptions", url.Values{"status": {"all"}}, decodeSubscriptionPage,
+		func(w *wireSubscription) string { return w.ID })
 	return customers, subscriptions
+}
+
+// cursorIDs is the ids one cursor over path returns, in its order.
+func cursorIDs[T any](t *testing.T, c *Client, path string, q url.Values, decode func([]byte, *wireList[T]) error, id func(*T) string) []string {
+	t.Helper()
+	var ids []string
+	err := eachPage(t.Context(), c, path, q, decode, id, func(p []T) error {
+		for i := range p {
+			ids = append(ids, id(&p[i]))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
 // wire counts the list requests at the fake, how many were in flight at

@@ -27,6 +27,7 @@ import (
 	"parityrail/fulfillment"
 	"parityrail/mapping"
 	"parityrail/testutil/pgtest"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -226,11 +227,7 @@ func peakRSS() (int64, error) {
 // testStripeKey, the access source of kind access ("postgres" or "clerk")
 // with secret, and the app mapped by app with the default policy.
 func benchProject(tb testing.TB, access, secret string, app mapping.Mapping) (*db.DB, *vault.Vault, string) {
-	store, err := db.Open(tb.TempDir() + "/parityrail.db")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
+	store, _ := storetest.Open(tb)
 	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		tb.Fatal(err)

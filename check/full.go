@@ -269,54 +269,52 @@ func (x *run) loadBilling(ctx context.Context) error {
 // inputs' hashes and (Clerk) subject links.
 func (x *run) loadStored(ctx context.Context, tracks bool) error {
 	project := x.p.project.ID
-	var vals []any
-	var err error
-	flush := func(table, cols string, min int) {
-		if err == nil && len(vals) >= min {
-			err = x.sc.insert(ctx, table, cols, vals)
-			vals = vals[:0]
+	// load copies one stored table, 100 rows an insert; read hands each
+	// row's values to add.
+	load := func(table, cols string, read func(add func(row ...any)) error) error {
+		var vals []any
+		var err error
+		flush := func(min int) {
+			if err == nil && len(vals) >= min {
+				err = x.sc.insert(ctx, table, cols, vals)
+				vals = vals[:0]
+			}
 		}
-	}
-	if e := x.r.DB.PromiseFingerprints(ctx, project, func(id, fp string, b *time.Time) {
-		var bound []byte
-		if b != nil {
-			var e enc
-			e.time(*b)
-			bound = e.b
-		} else {
-			bound = []byte{}
-		}
-		vals = append(vals, id, fp, bound)
-		flush("known", "id, fp, boundary", 300)
-	}); e != nil {
-		return e
-	}
-	flush("known", "id, fp, boundary", 1)
-	if err != nil {
-		return err
-	}
-	if !x.p.check.DryRun {
-		if e := x.r.DB.PolicyInputHashes(ctx, project, func(id, h string) {
-			vals = append(vals, id, h)
-			flush("stored", "id, hash", 200)
+		if e := read(func(row ...any) {
+			vals = append(vals, row...)
+			flush(100 * len(row))
 		}); e != nil {
 			return e
 		}
-		flush("stored", "id, hash", 1)
-		if err != nil {
+		flush(1)
+		return err
+	}
+	if err := load("known", "id, fp, boundary", func(add func(...any)) error {
+		return x.r.DB.PromiseFingerprints(ctx, project, func(id, fp string, b *time.Time) {
+			bound := []byte{}
+			if b != nil {
+				var e enc
+				e.time(*b)
+				bound = e.b
+			}
+			add(id, fp, bound)
+		})
+	}); err != nil {
+		return err
+	}
+	if !x.p.check.DryRun {
+		if err := load("stored", "id, hash", func(add func(...any)) error {
+			return x.r.DB.PolicyInputHashes(ctx, project, func(id, h string) { add(id, h) })
+		}); err != nil {
 			return err
 		}
 	}
 	if tracks {
-		if e := x.r.DB.SubjectLinks(ctx, project, func(k, c string) {
-			vals = append(vals, k, c)
-			flush("olink", "skey, customer", 200)
-		}); e != nil {
-			return e
-		}
-		flush("olink", "skey, customer", 1)
+		return load("olink", "skey, customer", func(add func(...any)) error {
+			return x.r.DB.SubjectLinks(ctx, project, func(k, c string) { add(k, c) })
+		})
 	}
-	return err
+	return nil
 }
 
 func (x *run) tracksLinks() bool {

@@ -276,21 +276,8 @@ func (s *scratch) missingCustomers(ctx context.Context) ([]string, error) {
 	if err := s.exec(ctx, `CREATE INDEX cust_id ON cust(id); CREATE INDEX sub_customer ON sub(customer, seq)`); err != nil {
 		return nil, err
 	}
-	rows, err := s.conn.QueryContext(ctx, `SELECT customer FROM sub WHERE NOT EXISTS (SELECT 1 FROM cust WHERE cust.id = sub.customer)
-		GROUP BY customer ORDER BY MIN(seq)`)
-	if err != nil {
-		return nil, fmt.Errorf("scratch: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("scratch: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return column[string](s.query(ctx, `SELECT customer FROM sub WHERE NOT EXISTS (SELECT 1 FROM cust WHERE cust.id = sub.customer)
+		GROUP BY customer ORDER BY MIN(seq)`))
 }
 
 // count is how many rows a table holds.
@@ -439,32 +426,23 @@ func (s *scratch) addSubjects(ctx context.Context, batch []subjectRow) (first in
 
 // strings runs a query of one text column.
 func (s *scratch) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("scratch: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return column[string](s.query(ctx, q, args...))
 }
 
 // int64s runs a query of one integer column.
 func (s *scratch) int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.query(ctx, q, args...)
+	return column[int64](s.query(ctx, q, args...))
+}
+
+// column reads the one column of the rows a query returned, closing them.
+func column[T any](rows *sql.Rows, err error) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var v int64
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, fmt.Errorf("scratch: %w", err)
 		}

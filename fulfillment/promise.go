@@ -2,7 +2,8 @@ package fulfillment
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -164,14 +165,14 @@ func DerivePromise(b Billing, m PlanMapping, p Policy, now time.Time) Promise {
 		}
 		pr.Subscriptions = append(pr.Subscriptions, v)
 	}
-	pr.UnmappedPrices = sortedKeys(unmapped)
+	pr.UnmappedPrices = slices.Sorted(maps.Keys(unmapped))
 
 	switch {
 	case b.Customer.Deleted:
 		pr.Reason = "customer deleted in Stripe"
 	case len(granting) > 0:
 		pr.Grants, pr.Premium = true, true
-		for _, r := range sortedInts(tiers) {
+		for _, r := range slices.Sorted(maps.Keys(tiers)) {
 			pr.CandidatePlans = appendUnique(pr.CandidatePlans, m.Rows[r].AppValue)
 		}
 		pr.Reason = "owed paid access by " + strings.Join(granting, ", ")
@@ -275,27 +276,6 @@ func judge(s Subscription, p Policy, now time.Time) (grants, pending bool, reaso
 	return false, false, fmt.Sprintf("unknown status %q does not grant", s.Status)
 }
 
-func sortedKeys(set map[string]bool) []string {
-	if len(set) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedInts(set map[int]bool) []int {
-	out := make([]int, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Ints(out)
-	return out
-}
-
 func appendUnique(list []string, v string) []string {
 	for _, x := range list {
 		if x == v {
@@ -314,7 +294,7 @@ func sortedUnique(in []string) []string {
 			set[s] = true
 		}
 	}
-	out := sortedKeys(set)
+	out := slices.Sorted(maps.Keys(set))
 	if out == nil {
 		out = []string{}
 	}

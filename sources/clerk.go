@@ -132,27 +132,27 @@ func (a *clerkAccess) ReadSubject(ctx context.Context, key string) (fulfillment.
 	switch kind {
 	case fulfillment.SubjectUser:
 		u, err := a.c.GetUser(ctx, id)
-		if clerk.IsNotFound(err) {
-			return fulfillment.Subject{}, false, nil
-		}
-		if err != nil {
-			return fulfillment.Subject{}, false, err
-		}
-		return a.userSubject(u), true, nil
+		return readOne(u, err, a.userSubject)
 	case fulfillment.SubjectOrganization:
 		if a.orgs == nil {
 			return fulfillment.Subject{}, false, nil
 		}
 		o, err := a.c.GetOrganization(ctx, id)
-		if clerk.IsNotFound(err) {
-			return fulfillment.Subject{}, false, nil
-		}
-		if err != nil {
-			return fulfillment.Subject{}, false, err
-		}
-		return a.orgSubject(o), true, nil
+		return readOne(o, err, a.orgSubject)
 	}
 	return fulfillment.Subject{}, false, nil
+}
+
+// readOne is the subject of what Clerk answered for one id: none when
+// Clerk has no such user or organization.
+func readOne[T any](v T, err error, subject func(T) fulfillment.Subject) (fulfillment.Subject, bool, error) {
+	if clerk.IsNotFound(err) {
+		return fulfillment.Subject{}, false, nil
+	}
+	if err != nil {
+		return fulfillment.Subject{}, false, err
+	}
+	return subject(v), true, nil
 }
 
 func (a *clerkAccess) IdentityField(fulfillment.Subject) string { return mapping.BillingCustomerID }

@@ -13,6 +13,7 @@ import (
 	"parityrail/demo/world"
 	"parityrail/fulfillment"
 	"parityrail/sources"
+	"parityrail/testutil/storetest"
 	"parityrail/vault"
 )
 
@@ -20,33 +21,10 @@ import (
 // only where a demo world is served; a mixed stack is refused.
 func TestOpenerDemo(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(filepath.Join(t.TempDir(), "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, err := store.CreateOwner(ctx, "owner@example.com", "Owner", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := store.CreateProject(ctx, "Demo project")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := json.Marshal(world.ClerkMapping())
-	if err := store.SwitchStack(ctx, p.ID, p.Name, "demo", "demo", owner.ID, string(doc)); err != nil {
-		t.Fatal(err)
-	}
-	if p, err = store.GetProject(ctx, p.ID); err != nil {
-		t.Fatal(err)
-	}
+	store, v, owner, p := demoProject(t, "Demo project", sources.SourceDemo, world.ClerkMapping())
 
 	// Without a demo world (the CLI): a clear refusal.
-	_, err = (&sources.Opener{DB: store, Vault: v}).Open(ctx, p)
+	_, err := (&sources.Opener{DB: store, Vault: v}).Open(ctx, p)
 	var se *sources.SourceError
 	if !errors.As(err, &se) || se.Code != "demo_unavailable" {
 		t.Fatalf("demo project without a demo world: %v", err)
@@ -77,7 +55,7 @@ func TestOpenerDemo(t *testing.T) {
 	}
 
 	// A stack mixing demo data with a real source cannot be opened.
-	if err := store.SaveStack(ctx, p.ID, p.Name, "demo", "clerk", owner.ID); err != nil {
+	if err := store.SaveStack(ctx, p.ID, p.Name, "demo", "clerk", owner); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = store.GetProject(ctx, p.ID)
@@ -94,27 +72,7 @@ func TestOpenerDemo(t *testing.T) {
 func TestOpenerDemoSQLApp(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := db.Open(filepath.Join(dir, "parityrail.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	v, _ := vault.New(bytes.Repeat([]byte{7}, 32))
-	owner, err := store.CreateOwner(ctx, "owner@example.com", "Owner", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := store.CreateProject(ctx, "Demo project (SQL app)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := json.Marshal(world.PostgresMapping())
-	if err := store.SwitchStack(ctx, p.ID, p.Name, sources.SourceDemo, sources.SourceDemoSQL, owner.ID, string(doc)); err != nil {
-		t.Fatal(err)
-	}
-	if p, err = store.GetProject(ctx, p.ID); err != nil || p.AccessSource != sources.SourceDemoSQL {
-		t.Fatalf("project = %+v, %v", p, err)
-	}
+	store, v, _, p := demoProject(t, "Demo project (SQL app)", sources.SourceDemoSQL, world.PostgresMapping())
 	host, err := world.StartHost()
 	if err != nil {
 		t.Fatal(err)
@@ -172,4 +130,32 @@ func TestOpenerDemoSQLApp(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(appDir, p.ID+".db")); !os.IsNotExist(err) {
 		t.Errorf("forgotten app file: %v", err)
 	}
+}
+
+// demoProject is a fresh store holding one demo project whose app is
+// access, mapped by m: the store, its vault, the owner's id and the project.
+func demoProject(t *testing.T, name, access string, m any) (*db.DB, *vault.Vault, string, db.Project) {
+	t.Helper()
+	ctx := context.Background()
+	store, _ := storetest.Open(t)
+	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := store.CreateOwner(ctx, "owner@example.com", "Owner", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := store.CreateProject(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := json.Marshal(m)
+	if err := store.SwitchStack(ctx, p.ID, p.Name, sources.SourceDemo, access, owner.ID, string(doc)); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = store.GetProject(ctx, p.ID); err != nil || p.AccessSource != access {
+		t.Fatalf("project = %+v, %v", p, err)
+	}
+	return store, v, owner.ID, p
 }

@@ -121,14 +121,9 @@ func readUsers(t *testing.T, c *Client) ([]string, partition.Stats) {
 	return got, st
 }
 
-// TestPartitionedUsersAreOneCursor: users read over created_at windows are
-// exactly those of one ascending cursor, in its order — users sharing a
-// millisecond with a window edge included — and users who sign up during
-// the read come after them, each at most once; within the minimum pages
-// plus 2 per cursor.
-func TestPartitionedUsersAreOneCursor(t *testing.T) {
-	fake, rec, c := usersWorld(t, 6000, 0, -1)
-	want := oneCursor(t, c)
+// signUpDuring has every fifth request sign a user up before it is
+// answered, six at most, until done, which returns who signed up.
+func signUpDuring(fake *clerkfake.Server, rec *recorder) (done func() []string) {
 	var during []string
 	var mu sync.Mutex
 	rec.before = func(n int, r *http.Request) {
@@ -138,9 +133,26 @@ func TestPartitionedUsersAreOneCursor(t *testing.T) {
 			during = append(during, fake.AddUser(clerkfake.UserSpec{}))
 		}
 	}
+	return func() []string {
+		rec.before = nil
+		mu.Lock()
+		defer mu.Unlock()
+		return during
+	}
+}
+
+// TestPartitionedUsersAreOneCursor: users read over created_at windows are
+// exactly those of one ascending cursor, in its order — users sharing a
+// millisecond with a window edge included — and users who sign up during
+// the read come after them, each at most once; within the minimum pages
+// plus 2 per cursor.
+func TestPartitionedUsersAreOneCursor(t *testing.T) {
+	fake, rec, c := usersWorld(t, 6000, 0, -1)
+	want := oneCursor(t, c)
+	done := signUpDuring(fake, rec)
 	fake.ResetRequests()
 	got, st := readUsers(t, c)
-	rec.before = nil
+	during := done()
 
 	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
 		t.Fatalf("%d users read; the first %d are not one cursor's", len(got), len(want))
@@ -259,22 +271,14 @@ func TestPartitionedUsersCreatedLongAgo(t *testing.T) {
 func TestStreamUsersAreOneCursorsUsers(t *testing.T) {
 	fake, rec, c := usersWorld(t, 6000, 0, -1)
 	want := oneCursor(t, c)
-	var during []string
-	var mu sync.Mutex
-	rec.before = func(n int, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if n%5 == 0 && len(during) < 6 {
-			during = append(during, fake.AddUser(clerkfake.UserSpec{}))
-		}
-	}
+	done := signUpDuring(fake, rec)
 	var st partition.Stats
 	c.onList = func(s partition.Stats) { st = s }
 	var got []string
 	if err := c.StreamUsers(t.Context(), func(u User) error { got = append(got, u.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	rec.before = nil
+	during := done()
 	seenIDs := map[string]bool{}
 	for _, id := range got {
 		if seenIDs[id] {

@@ -169,20 +169,7 @@ func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 	if id == "" {
 		return User{}, invalidInput("A Clerk user id is required.")
 	}
-	what := "user " + id
-	data, err := c.get(ctx, "/users/"+url.PathEscape(id), nil, what)
-	if err != nil {
-		return User{}, err
-	}
-	var raw clerksdk.User
-	if err := json.Unmarshal(data, &raw); err != nil || raw.ID == "" {
-		return User{}, c.badResponse(what, err)
-	}
-	u, err := toUser(&raw)
-	if err != nil {
-		return User{}, c.badResponse(what, err)
-	}
-	return u, nil
+	return getOne(ctx, c, "/users/"+url.PathEscape(id), "user "+id, func(r *clerksdk.User) string { return r.ID }, toUser)
 }
 
 // GetOrganization reads one organization (by id or slug) for a re-check;
@@ -192,20 +179,27 @@ func (c *Client) GetOrganization(ctx context.Context, id string) (Organization, 
 	if id == "" {
 		return Organization{}, invalidInput("A Clerk organization id is required.")
 	}
-	what := "organization " + id
-	data, err := c.get(ctx, "/organizations/"+url.PathEscape(id), nil, what)
+	return getOne(ctx, c, "/organizations/"+url.PathEscape(id), "organization "+id,
+		func(r *clerksdk.Organization) string { return r.ID }, toOrganization)
+}
+
+// getOne reads the one object at path (what names it in errors): an
+// answer without an id, or one that does not convert, is a bad response.
+func getOne[R, T any](ctx context.Context, c *Client, path, what string, id func(*R) string, convert func(*R) (T, error)) (T, error) {
+	var zero T
+	data, err := c.get(ctx, path, nil, what)
 	if err != nil {
-		return Organization{}, err
+		return zero, err
 	}
-	var raw clerksdk.Organization
-	if err := json.Unmarshal(data, &raw); err != nil || raw.ID == "" {
-		return Organization{}, c.badResponse(what, err)
+	var raw R
+	if err := json.Unmarshal(data, &raw); err != nil || id(&raw) == "" {
+		return zero, c.badResponse(what, err)
 	}
-	o, err := toOrganization(&raw)
+	v, err := convert(&raw)
 	if err != nil {
-		return Organization{}, c.badResponse(what, err)
+		return zero, c.badResponse(what, err)
 	}
-	return o, nil
+	return v, nil
 }
 
 func (c *Client) badResponse(what string, cause error) *Error {

@@ -91,15 +91,6 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// epochMillisThreshold splits epoch seconds from milliseconds: 1e11 seconds
-// is the year 5138 while 1e11 milliseconds is 1973-03-03, so every plausible
-// trial end is unambiguous. Values from 1e14 (year 5138 in milliseconds) up
-// are neither and are rejected.
-const (
-	epochMillisThreshold = 1e11
-	epochMax             = 1e14
-)
-
 var numericRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
 // Accepted ISO-8601 forms: RFC 3339 (with offset or Z, any fraction), the same
@@ -108,7 +99,7 @@ var numericRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 var isoLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"}
 
 // ParseTrialEnd reads a trial end: an ISO-8601 string, or epoch seconds or
-// milliseconds as a number or numeric string. ok is false when there is no
+// milliseconds (fulfillment.EpochTime) as a number or numeric string. ok is false when there is no
 // trial end (missing, null or empty string). Anything else unreadable is a
 // *ValueError.
 func ParseTrialEnd(v any) (t time.Time, ok bool, err error) {
@@ -146,21 +137,14 @@ func ParseTrialEnd(v any) (t time.Time, ok bool, err error) {
 		}
 		f = n
 	}
-	switch {
-	case math.IsNaN(f) || math.IsInf(f, 0):
+	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return bad("not a finite number")
-	case f < 0:
-		return bad("a negative epoch")
-	case f >= epochMax:
-		return bad("too large for epoch seconds or milliseconds")
-	case f >= epochMillisThreshold:
-		if f == math.Trunc(f) { // integral: exact, no float rounding of the fraction
-			return time.UnixMilli(int64(f)).UTC(), true, nil
-		}
-		f /= 1000
 	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC(), true, nil
+	t, why := fulfillment.EpochTime(f)
+	if why != "" {
+		return bad(why)
+	}
+	return t, true, nil
 }
 
 // ParseEntitlements reads an object {featureKey: boolean} and returns the

@@ -385,7 +385,7 @@ func writeValue(field string, col Column, after, before any) (any, error) {
 			return t.Format(time.DateOnly), nil
 		case CatInt:
 			// Keep the unit the app uses: milliseconds if that is what it held.
-			if n, err := toInt(before); err == nil && n.(int64) >= epochMillisThreshold {
+			if n, err := toInt(before); err == nil && fulfillment.EpochInMillis(float64(n.(int64))) {
 				return t.UnixMilli(), nil
 			}
 			return t.Unix(), nil

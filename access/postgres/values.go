@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -81,13 +80,6 @@ func parsePremium(raw any) (bool, error) {
 	return false, fmt.Errorf("a %T cannot say yes or no", raw)
 }
 
-// Epoch numbers from 1e11 up are milliseconds (1e11 seconds is the year
-// 5138; 1e11 ms is 1973), from 1e14 up neither.
-const (
-	epochMillisThreshold = 1e11
-	epochMax             = 1e14
-)
-
 var numericRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
 // ISO-8601 forms apps write: RFC 3339, the same with a space (PostgreSQL's
@@ -125,16 +117,12 @@ func parseTrialEnd(raw any) (t time.Time, ok bool, err error) {
 	default:
 		return time.Time{}, false, fmt.Errorf("a %T is not a date", raw)
 	}
-	switch {
-	case f < 0:
-		return time.Time{}, false, fmt.Errorf("%v is a negative epoch", f)
-	case f >= epochMax:
-		return time.Time{}, false, fmt.Errorf("%v is too large for epoch seconds or milliseconds", f)
-	case f >= epochMillisThreshold:
-		return time.UnixMilli(int64(f)).UTC(), true, nil
+	// Epoch seconds or milliseconds, by fulfillment's one rule.
+	t, why := fulfillment.EpochTime(f)
+	if why != "" {
+		return time.Time{}, false, fmt.Errorf("%v is %s", f, why)
 	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC(), true, nil
+	return t, true, nil
 }
 
 // parseEntitlements reads a jsonb object {feature: bool} (the true keys), a
