@@ -134,7 +134,7 @@ func clerkValue(field string, after, before any) any {
 			return nil // no trial owed: remove the key
 		}
 		if n, isNum := before.(float64); isNum && n == math.Trunc(n) {
-			if n >= 1e12 {
+			if fulfillment.EpochInMillis(n) { // the unit the readers took it in
 				return t.UnixMilli()
 			}
 			return t.Unix()

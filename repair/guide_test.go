@@ -51,6 +51,27 @@ func TestGuideKeepsTheAppsShapes(t *testing.T) {
 	}
 }
 
+// The guided fix writes an epoch back in the unit the readers took the
+// app's value in: 500000000000 was read as milliseconds (1985-11-05), so
+// the fix is milliseconds too, and 1700000000 stays seconds.
+func TestGuideKeepsTheEpochUnitTheReadersUsed(t *testing.T) {
+	trialEnd := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		before float64
+		want   string
+	}{
+		{5e11, `{"public_metadata":{"trial_ends_at":1772366400000}}`},
+		{1700000000, `{"public_metadata":{"trial_ends_at":1772366400}}`},
+	} {
+		f := fulfillment.Finding{Kind: fulfillment.TrialMismatch, Subject: &fulfillment.Subject{Kind: fulfillment.SubjectUser, ID: "user_1"},
+			Fields: []fulfillment.FieldDiff{{Field: fulfillment.FieldTrialEnd, Path: "public_metadata.trial_ends_at", Expected: trialEnd, Raw: tc.before}}}
+		g, ok := Guide(roundTrip(t, f), Instance{})
+		if !ok || g.APIBody != tc.want {
+			t.Errorf("before %v: body = %s, want %s", tc.before, g.APIBody, tc.want)
+		}
+	}
+}
+
 func TestGuideRemovesATrialNoLongerOwed(t *testing.T) {
 	f := fulfillment.Finding{Kind: fulfillment.AccessWithoutPayment, Subject: &fulfillment.Subject{Kind: fulfillment.SubjectUser, ID: "user_1"},
 		Fields: []fulfillment.FieldDiff{
