@@ -3,7 +3,7 @@
 // troubleshooting row that shows in the UI.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, newPage, ownerWithProject, screenshot, withApp } from './harness.mjs';
+import { eventually, newPage, ownerWithProject, railStepDone, screenshot, withApp } from './harness.mjs';
 
 const GOOD_KEY = 'sk_test_parityrailClerkFake0000000000000000';
 const MSG_401 = 'Clerk rejected the secret key (HTTP 401)…';
@@ -87,7 +87,7 @@ test('Connect Clerk: step 3 errors and connect, step 4 automatic matching, step 
         return [...ctx.getImageData(0, 0, 1, 1).data];
       });
       assert.ok(g > r && g > b, `the connected card is green, got rgb(${r}, ${g}, ${b})`);
-      await eventually(async () => (await railItems.nth(2).getAttribute('data-state')) === 'done', 'step 3 done on the rail');
+      await railStepDone(railItems, 3);
       await screenshot(page, '43-clerk-connected');
       // The key is never sent back: only the masked label is on the page.
       assert.ok(!(await page.content()).includes(GOOD_KEY), 'the secret key is not in the page');
@@ -104,7 +104,7 @@ test('Connect Clerk: step 3 errors and connect, step 4 automatic matching, step 
       await screenshot(page, '44-identity-clerk');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.waitForURL(`**${base}/5`);
-      await eventually(async () => (await railItems.nth(3).getAttribute('data-state')) === 'done', 'step 4 done on the rail');
+      await railStepDone(railItems, 4);
 
       // Step 6: nothing sampled yet.
       await page.goto(`${base}/6`);
@@ -156,7 +156,7 @@ test('Connect Clerk: step 3 errors and connect, step 4 automatic matching, step 
       // The toast comes first (it is only on screen for a few seconds), then the next step.
       await page.getByText('Access mapping saved').waitFor();
       await page.waitForURL(`**${base}/7`);
-      await eventually(async () => (await railItems.nth(5).getAttribute('data-state')) === 'done', 'step 6 done on the rail');
+      await railStepDone(railItems, 6);
       assert.match(await railItems.nth(5).textContent(), /\(done\)/);
 
       const saved = await api.request('GET', `/api/projects/${project.id}/mappings`);

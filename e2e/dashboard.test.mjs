@@ -4,7 +4,7 @@
 // incidents by kind, and the checks page list the finished check.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, newPage, ownerWithProject, screenshot, withApp } from './harness.mjs';
+import { eventually, newPage, ownerWithProject, railStepDone, screenshot, withApp } from './harness.mjs';
 
 const STRIPE_KEY = 'rk_test_parityrailDashboard1234';
 const CLERK_KEY = 'sk_test_parityrailClerkFake0000000000000000';
@@ -169,7 +169,7 @@ test('steps 5–8 → dry run numbers match the API → Finish → dashboard and
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.waitForURL(`**${base}/8`);
       await page.getByText('Dry run reviewed').waitFor();
-      await eventually(async () => (await railItems.nth(6).getAttribute('data-state')) === 'done', 'step 7 done on the rail');
+      await railStepDone(railItems, 7);
 
       // Step 8: masked connections, the default schedules, no repairs for Clerk.
       const form = page.getByRole('form', { name: 'Go live' });

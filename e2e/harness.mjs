@@ -94,6 +94,33 @@ export async function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Follows a child process's exit: exited() is how it ended (null while it
+ * runs); stop(graceMs) asks it to end (SIGTERM), kills it if it has not
+ * within graceMs, and resolves to how it ended.
+ */
+function watchExit(child) {
+  let exited = null;
+  const exitPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    });
+  });
+  return {
+    exited: () => exited,
+    async stop(graceMs) {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      return exited;
+    },
+  };
+}
+
+/**
  * Starts the binary on a free loopback port with a fresh data directory and
  * waits for GET /api/health. Call stop() when done (SIGTERM, then SIGKILL
  * after 10 s); it also removes the data directory.
@@ -121,18 +148,12 @@ export async function startServer({ timeoutMs = 20_000, env = {} } = {}) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  let exited = null;
-  const exitPromise = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve(exited);
-    });
-  });
+  const exit = watchExit(child);
 
   const deadline = Date.now() + timeoutMs;
   let ready = false;
   while (Date.now() < deadline) {
-    if (exited) break;
+    if (exit.exited()) break;
     try {
       const res = await fetch(`${baseURL}/api/health`);
       if (res.ok) {
@@ -145,6 +166,7 @@ export async function startServer({ timeoutMs = 20_000, env = {} } = {}) {
     await sleep(100);
   }
   if (!ready) {
+    const exited = exit.exited();
     if (!exited) child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
     throw new Error(
@@ -155,12 +177,7 @@ export async function startServer({ timeoutMs = 20_000, env = {} } = {}) {
   }
 
   async function stop() {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exitPromise;
-      clearTimeout(timer);
-    }
+    const exited = await exit.stop(10_000);
     await rm(dataDir, { recursive: true, force: true });
     return exited;
   }
@@ -263,13 +280,7 @@ export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
     log += chunk.toString();
     if (log.length > 16_000) log = log.slice(-16_000);
   });
-  let exited = null;
-  const exitPromise = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve(exited);
-    });
-  });
+  const exit = watchExit(child);
   const info = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -312,12 +323,7 @@ export async function startFakeApis({ timeoutMs = 15_000 } = {}) {
   }
 
   async function stop() {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exitPromise;
-      clearTimeout(timer);
-    }
+    await exit.stop(5_000);
   }
 
   return {
@@ -414,6 +420,14 @@ export async function eventually(fn, message, { timeoutMs = 10_000, intervalMs =
     await sleep(intervalMs);
   }
   throw new Error(`${message} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+/** Waits until the onboarding rail shows step (1 to 8) done; railItems are the rail's list items. */
+export async function railStepDone(railItems, step) {
+  await eventually(
+    async () => (await railItems.nth(step - 1).getAttribute('data-state')) === 'done',
+    `step ${step} done on the rail`,
+  );
 }
 
 /** Signs a page in through the login form and waits for the projects list. */

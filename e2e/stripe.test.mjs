@@ -3,7 +3,7 @@
 // step 5's "Load from Stripe", reorder and save.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, newPage, ownerWithProject, screenshot, withApp } from './harness.mjs';
+import { newPage, ownerWithProject, railStepDone, screenshot, withApp } from './harness.mjs';
 
 const PARTIAL_KEY = 'rk_test_parityrailPartial9876';
 const GOOD_KEY = 'rk_test_parityrailReader1234';
@@ -79,7 +79,7 @@ test('Stripe: missing permissions, connect with test badge and webhook endpoint,
       await page.getByText('whsec_…et42', { exact: true }).waitFor();
       assert.ok((await page.getByText('Test mode', { exact: true }).count()) >= 1, 'test mode badge');
       await page.getByRole('button', { name: 'Reconnect' }).waitFor();
-      await eventually(async () => (await railItems.nth(1).getAttribute('data-state')) === 'done', 'step 2 done on the rail');
+      await railStepDone(railItems, 2);
       assert.ok(!(await page.content()).includes(GOOD_KEY), 'the key is not in the page');
 
       // Copy the webhook URL.
@@ -127,7 +127,7 @@ test('Stripe: missing permissions, connect with test badge and webhook endpoint,
       await page.getByRole('button', { name: 'Save and continue' }).click();
       await page.getByText('Plan mapping saved').waitFor();
       await page.waitForURL(`**${base}/6`);
-      await eventually(async () => (await railItems.nth(4).getAttribute('data-state')) === 'done', 'step 5 done on the rail');
+      await railStepDone(railItems, 5);
 
       const saved = await api.request('GET', `/api/projects/${project.id}/mappings`);
       assert.deepEqual(saved.plans, {

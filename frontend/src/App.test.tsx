@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { signedIn, stubApi } from './test/fakeServer';
+import { apiError, signedIn, stubApi } from './test/fakeServer';
 import { member, owner, project } from './test/fixtures';
 import { location, renderApp } from './test/renderApp';
 
@@ -20,7 +20,7 @@ describe('routing guards', () => {
   it('sends a signed-out person to /login, remembering where they were going', async () => {
     stubApi({
       'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 401, body: { error: { code: 'unauthenticated', message: 'Sign in first.' } } },
+      'GET /api/me': apiError(401, 'unauthenticated', 'Sign in first.'),
     });
     renderApp('/settings/team');
     expect(await screen.findByRole('heading', { name: 'Sign in to ParityRail' })).toBeInTheDocument();
@@ -30,11 +30,8 @@ describe('routing guards', () => {
   it('shows the server message when sign-in fails', async () => {
     const calls = stubApi({
       'GET /api/setup': { status: 200, body: { required: false } },
-      'GET /api/me': { status: 401, body: { error: { code: 'unauthenticated', message: 'Sign in first.' } } },
-      'POST /api/auth/login': {
-        status: 401,
-        body: { error: { code: 'invalid_credentials', message: 'Email or password is incorrect.' } },
-      },
+      'GET /api/me': apiError(401, 'unauthenticated', 'Sign in first.'),
+      'POST /api/auth/login': apiError(401, 'invalid_credentials', 'Email or password is incorrect.'),
     });
     renderApp('/login');
     const user = userEvent.setup();

@@ -5,7 +5,7 @@
 // <form> so it can sit inside step 8's form.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, CheckCircle2, Send } from 'lucide-react';
-import { useId, useState, type KeyboardEvent } from 'react';
+import { useState, type KeyboardEvent } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../api';
 import { reachableFromStripe } from '../pages/onboarding/StripeStep';
@@ -17,16 +17,16 @@ import {
   Button,
   Card,
   EmptyState,
-  ErrorAlert,
-  FieldLabel,
+  FieldError,
+  FormError,
   LoadingState,
   Notice,
   QueryError,
   RemoveButton,
+  SelectField,
   ShownOnce,
   TextField,
   cx,
-  inputClass,
 } from './ui';
 
 export const channelsKey = (projectId: string) => ['projects', projectId, 'notification-channels'] as const;
@@ -88,7 +88,7 @@ function EventsPicker({ value, onChange, error }: { value: ChannelEvents; onChan
         {flag('check_failing', 'Scheduled checks failing twice in a row, and their recovery')}
         {flag('digest', 'Weekly digest')}
       </div>
-      {error && <p className="mt-1.5 text-xs font-medium text-red-700">{error}</p>}
+      {error && <FieldError>{error}</FieldError>}
     </fieldset>
   );
 }
@@ -104,7 +104,6 @@ function linkOrigin(url: string | undefined): string {
 
 function AddChannel({ project, onAdded }: { project: Project; onAdded: (c: Channel) => void }) {
   const queryClient = useQueryClient();
-  const kindId = useId();
   const [kind, setKind] = useState<ChannelKind>('slack');
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
@@ -129,8 +128,7 @@ function AddChannel({ project, onAdded }: { project: Project; onAdded: (c: Chann
       onAdded(c);
     },
   });
-  const err = create.error;
-  const { field, on: fieldError } = fieldErrors(err);
+  const fieldError = fieldErrors(create.error).on;
   const submitOnEnter = (e: KeyboardEvent) => {
     if (e.key === 'Enter') {
       e.preventDefault();
@@ -145,16 +143,13 @@ function AddChannel({ project, onAdded }: { project: Project; onAdded: (c: Chann
       <h3 className="text-sm font-semibold text-gray-900">Add a channel</h3>
       <div className="mt-4 space-y-4">
         <div className="grid gap-4 sm:grid-cols-[10rem_minmax(0,1fr)]">
-          <div>
-            <FieldLabel htmlFor={kindId}>Kind</FieldLabel>
-            <select id={kindId} value={kind} onChange={(e) => setKind(e.target.value as ChannelKind)} className={cx('mt-1.5', inputClass)}>
-              {kinds.map((k) => (
-                <option key={k.value} value={k.value}>
-                  {k.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField label="Kind" value={kind} onChange={(e) => setKind(e.target.value as ChannelKind)}>
+            {kinds.map((k) => (
+              <option key={k.value} value={k.value}>
+                {k.label}
+              </option>
+            ))}
+          </SelectField>
           <TextField
             label="Name"
             placeholder={kind === 'email' ? 'On-call email' : kind === 'slack' ? '#billing-alerts' : 'PagerDuty bridge'}
@@ -195,7 +190,7 @@ function AddChannel({ project, onAdded }: { project: Project; onAdded: (c: Chann
             PARITYRAIL_BASE_URL to the address your team opens ParityRail at.
           </Notice>
         )}
-        {create.isError && !field && <ErrorAlert message={errorMessage(err)} />}
+        <FormError error={create.error} />
         <Button busy={create.isPending} busyLabel="Adding…" onClick={() => create.mutate()}>
           Add channel
         </Button>

@@ -1,9 +1,16 @@
 // Small building blocks so every page looks and behaves the same.
-import { useId, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
+import {
+  useId,
+  useState,
+  type ButtonHTMLAttributes,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+} from 'react';
 import { AlertCircle, AlertTriangle, Check, Copy, Eye, EyeOff, Info, Loader2, Trash2 } from 'lucide-react';
 import { toast } from 'sonner';
 import * as Tooltip from '@radix-ui/react-tooltip';
-import { errorMessage } from '../api';
+import { errorMessage, fieldErrors } from '../api';
 
 export function cx(...parts: Array<string | false | null | undefined>): string {
   return parts.filter(Boolean).join(' ');
@@ -93,7 +100,42 @@ export function FieldLabel({ htmlFor, children }: { htmlFor: string; children: R
   );
 }
 
-export function TextField({ label, description, error, className, id, ...rest }: TextFieldProps & { error?: string }) {
+/** The server's message under the field it names (a 400 with error.field). */
+export function FieldError({ id, children }: { id?: string; children: ReactNode }) {
+  return (
+    <p id={id} className="mt-1.5 text-xs font-medium text-red-700">
+      {children}
+    </p>
+  );
+}
+
+/** What a control of Field gets: its ids, and its class, red when the server named it. */
+interface FieldControlProps {
+  id: string;
+  'aria-describedby'?: string;
+  'aria-invalid'?: true;
+  className: string;
+}
+
+/**
+ * A labelled control with, under it, the server's message for it and then
+ * its hint, both tied to it by aria-describedby (TextField, SelectField).
+ */
+function Field({
+  label,
+  description,
+  error,
+  className,
+  id,
+  children,
+}: {
+  label: string;
+  description?: ReactNode;
+  error?: string;
+  className?: string;
+  id?: string;
+  children: (control: FieldControlProps) => ReactNode;
+}) {
   const autoId = useId();
   const inputId = id ?? autoId;
   const descId = description ? inputId + '-desc' : undefined;
@@ -101,18 +143,13 @@ export function TextField({ label, description, error, className, id, ...rest }:
   return (
     <div className={className}>
       <FieldLabel htmlFor={inputId}>{label}</FieldLabel>
-      <input
-        id={inputId}
-        aria-describedby={[errId, descId].filter(Boolean).join(' ') || undefined}
-        aria-invalid={error ? true : undefined}
-        className={cx('mt-1.5', error ? inputClass.replace('ring-gray-300', 'ring-red-500') : inputClass)}
-        {...rest}
-      />
-      {error && (
-        <p id={errId} className="mt-1.5 text-xs font-medium text-red-700">
-          {error}
-        </p>
-      )}
+      {children({
+        id: inputId,
+        'aria-describedby': [errId, descId].filter(Boolean).join(' ') || undefined,
+        'aria-invalid': error ? true : undefined,
+        className: cx('mt-1.5', error ? inputClass.replace('ring-gray-300', 'ring-red-500') : inputClass),
+      })}
+      {error && <FieldError id={errId}>{error}</FieldError>}
       {description && (
         <p id={descId} className="mt-1.5 text-xs text-gray-500">
           {description}
@@ -120,6 +157,39 @@ export function TextField({ label, description, error, className, id, ...rest }:
       )}
     </div>
   );
+}
+
+export function TextField({ label, description, error, className, id, ...rest }: TextFieldProps & { error?: string }) {
+  return (
+    <Field label={label} description={description} error={error} className={className} id={id}>
+      {(control) => <input {...control} {...rest} />}
+    </Field>
+  );
+}
+
+/** A native select with its label, the server's message and a hint, like TextField. */
+export function SelectField({
+  label,
+  description,
+  error,
+  className,
+  id,
+  ...rest
+}: SelectHTMLAttributes<HTMLSelectElement> & { label: string; description?: ReactNode; error?: string }) {
+  return (
+    <Field label={label} description={description} error={error} className={className} id={id}>
+      {(control) => <select {...control} {...rest} />}
+    </Field>
+  );
+}
+
+/**
+ * The server's answer to a form when it named no field; an answer that names
+ * one shows under that field instead (fieldErrors).
+ */
+export function FormError({ error }: { error: unknown }) {
+  if (!error || fieldErrors(error).field) return null;
+  return <ErrorAlert message={errorMessage(error)} />;
 }
 
 /**

@@ -3,10 +3,10 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage, fieldErrors } from '../api';
+import { api, fieldErrors } from '../api';
 import { useSignOut } from '../components/AppShell';
 import { newPasswordRule } from '../components/AuthForm';
-import { Button, Card, ErrorAlert, PageHeader, Section, TextField } from '../components/ui';
+import { Button, Card, FormError, PageHeader, Section, TextField } from '../components/ui';
 import { useMe } from '../session';
 
 export function AccountPage() {
@@ -33,8 +33,7 @@ function ChangePassword() {
       toast.success('Password changed — every other session was signed out');
     },
   });
-  const err = change.error;
-  const { field, on: fieldError } = fieldErrors(err);
+  const fieldError = fieldErrors(change.error).on;
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
@@ -64,7 +63,7 @@ function ChangePassword() {
             error={fieldError('new_password')}
             onChange={(e) => setNext(e.target.value)}
           />
-          {change.isError && !field && <ErrorAlert message={errorMessage(err)} />}
+          <FormError error={change.error} />
           <Button type="submit" busy={change.isPending} busyLabel="Changing…">
             Change password
           </Button>

@@ -2,26 +2,26 @@
 // Admins create and revoke; a key is shown once, right after it is made.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound } from 'lucide-react';
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage, fieldErrors } from '../api';
+import { api, fieldErrors } from '../api';
 import { DataTable, cellClass as td, type Column } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Modal';
 import {
   Button,
   Card,
   EmptyState,
-  ErrorAlert,
-  FieldLabel,
+  FieldError,
+  FormError,
   LoadingState,
   PageHeader,
   QueryError,
   RemoveButton,
   Section,
+  SelectField,
   ShownOnce,
   TextField,
   cx,
-  inputClass,
 } from '../components/ui';
 import { formatDate, formatDateTime } from '../format';
 import { hasRole, useMe } from '../session';
@@ -68,7 +68,6 @@ export function ApiKeysPage() {
 function CreateKeyForm() {
   const queryClient = useQueryClient();
   const projects = useQuery({ queryKey: ['projects'], queryFn: api.listProjects });
-  const scopeId = useId();
   const [name, setName] = useState('');
   const [projectId, setProjectId] = useState('');
   const [capability, setCapability] = useState<'read' | 'repair'>('read');
@@ -83,8 +82,7 @@ function CreateKeyForm() {
       toast.success(`API key “${k.name}” created`);
     },
   });
-  const err = create.error;
-  const { field, on: fieldError } = fieldErrors(err);
+  const fieldError = fieldErrors(create.error).on;
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
@@ -107,29 +105,22 @@ function CreateKeyForm() {
               error={fieldError('name')}
               onChange={(e) => setName(e.target.value)}
             />
-            <div>
-              <FieldLabel htmlFor={scopeId}>Reaches</FieldLabel>
-              <select
-                id={scopeId}
-                name="project_id"
-                value={projectId}
-                onChange={(e) => setProjectId(e.target.value)}
-                aria-invalid={fieldError('project_id') ? true : undefined}
-                className={cx('mt-1.5', inputClass)}
-              >
-                <option value="">Every project</option>
-                {projects.data?.items.map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
-              {fieldError('project_id') ? (
-                <p className="mt-1.5 text-xs font-medium text-red-700">{fieldError('project_id')}</p>
-              ) : (
-                <p className="mt-1.5 text-xs text-gray-500">A key for one project cannot see the others.</p>
-              )}
-            </div>
+            <SelectField
+              label="Reaches"
+              name="project_id"
+              value={projectId}
+              onChange={(e) => setProjectId(e.target.value)}
+              error={fieldError('project_id')}
+              // The server's message stands in for the hint.
+              description={fieldError('project_id') ? undefined : 'A key for one project cannot see the others.'}
+            >
+              <option value="">Every project</option>
+              {projects.data?.items.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </SelectField>
           </div>
           <fieldset>
             <legend className="text-sm font-medium text-gray-900">Capability</legend>
@@ -157,11 +148,9 @@ function CreateKeyForm() {
                 </label>
               ))}
             </div>
-            {fieldError('capability') && (
-              <p className="mt-1.5 text-xs font-medium text-red-700">{fieldError('capability')}</p>
-            )}
+            {fieldError('capability') && <FieldError>{fieldError('capability')}</FieldError>}
           </fieldset>
-          {create.isError && !field && <ErrorAlert message={errorMessage(err)} />}
+          <FormError error={create.error} />
           <Button type="submit" busy={create.isPending} busyLabel="Creating…">
             <KeyRound aria-hidden className="size-4" />
             Create key

@@ -2,22 +2,20 @@
 // channels. PARITYRAIL_SMTP_URL wins: the page then shows its values read-only
 // and says why.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { api, errorMessage, fieldErrors } from '../api';
+import { api, fieldErrors } from '../api';
 import {
   Button,
   Card,
   EmptyState,
-  ErrorAlert,
-  FieldLabel,
+  FormError,
   LoadingState,
   Notice,
   PageHeader,
   QueryError,
+  SelectField,
   TextField,
-  cx,
-  inputClass,
 } from '../components/ui';
 import { hasRole, useMe } from '../session';
 import type { SMTPRequest, SMTPSettings } from '../types';
@@ -38,7 +36,6 @@ export function EmailSettingsPage() {
 function SMTPForm() {
   const queryClient = useQueryClient();
   const settings = useQuery({ queryKey: smtpKey, queryFn: api.getSMTP });
-  const tlsId = useId();
   const [form, setForm] = useState<SMTPRequest>({ host: '', port: 587, username: '', from: '', tls: 'starttls' });
   const [password, setPassword] = useState('');
   useEffect(() => {
@@ -58,8 +55,7 @@ function SMTPForm() {
   if (settings.isPending) return <LoadingState label="Loading the mail server…" />;
   if (settings.isError) return <QueryError title="Could not load the mail server" query={settings} />;
   const fromEnv = settings.data.source === 'environment';
-  const err = save.error;
-  const { field, on: fieldError } = fieldErrors(err);
+  const fieldError = fieldErrors(save.error).on;
   const set = (patch: Partial<SMTPRequest>) => setForm((f) => ({ ...f, ...patch }));
 
   function onSubmit(e: FormEvent) {
@@ -86,21 +82,16 @@ function SMTPForm() {
               onChange={(e) => set({ port: Number(e.target.value) || 0 })}
             />
           </div>
-          <div>
-            <FieldLabel htmlFor={tlsId}>Encryption</FieldLabel>
-            <select
-              id={tlsId}
-              value={form.tls}
-              onChange={(e) => set({ tls: e.target.value as SMTPRequest['tls'] })}
-              aria-invalid={fieldError('tls') ? true : undefined}
-              className={cx('mt-1.5', inputClass)}
-            >
-              <option value="starttls">STARTTLS (usually port 587)</option>
-              <option value="tls">Implicit TLS (usually port 465)</option>
-              <option value="none">None (only for a server on this machine)</option>
-            </select>
-            {fieldError('tls') && <p className="mt-1.5 text-xs font-medium text-red-700">{fieldError('tls')}</p>}
-          </div>
+          <SelectField
+            label="Encryption"
+            value={form.tls}
+            onChange={(e) => set({ tls: e.target.value as SMTPRequest['tls'] })}
+            error={fieldError('tls')}
+          >
+            <option value="starttls">STARTTLS (usually port 587)</option>
+            <option value="tls">Implicit TLS (usually port 465)</option>
+            <option value="none">None (only for a server on this machine)</option>
+          </SelectField>
           <div className="grid gap-4 sm:grid-cols-2">
             <TextField label="Username" autoComplete="off" value={form.username} onChange={(e) => set({ username: e.target.value })} />
             <TextField
@@ -120,7 +111,7 @@ function SMTPForm() {
             onChange={(e) => set({ from: e.target.value })}
           />
         </fieldset>
-        {save.isError && !field && <ErrorAlert message={errorMessage(err)} />}
+        <FormError error={save.error} />
         {!fromEnv && (
           <Button type="submit" busy={save.isPending} busyLabel="Saving…">
             Save

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { signedIn, stubApi } from '../test/fakeServer';
+import { apiError, signedIn, stubApi } from '../test/fakeServer';
 import { admin, member, project } from '../test/fixtures';
 import { location, renderApp } from '../test/renderApp';
 
@@ -59,10 +59,7 @@ describe('onboarding step 1 (Stack)', () => {
           status: 200,
           body: project({ billing_source: 'stripe', access_source: 'postgres' }),
         },
-        'PUT /api/projects/prj_abc/stack': {
-          status: 400,
-          body: { error: { code: 'invalid', message: 'Give the project a name.' } },
-        },
+        'PUT /api/projects/prj_abc/stack': apiError(400, 'invalid', 'Give the project a name.'),
       }),
     );
     renderApp('/projects/prj_abc/onboarding/1');
@@ -95,10 +92,7 @@ describe('onboarding step 1 (Stack)', () => {
   it('shows the server message for an unknown project', async () => {
     stubApi(
       signedIn(member, {
-        'GET /api/projects/prj_nope': {
-          status: 404,
-          body: { error: { code: 'not_found', message: 'Project not found.' } },
-        },
+        'GET /api/projects/prj_nope': apiError(404, 'not_found', 'Project not found.'),
       }),
     );
     renderApp('/projects/prj_nope/onboarding');

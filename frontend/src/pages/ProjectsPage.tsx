@@ -7,16 +7,8 @@ import { api } from '../api';
 import { DataTable, type Column } from '../components/DataTable';
 import { ExploreDemoButton } from '../components/DemoControls';
 import { Modal, ModalActions } from '../components/Modal';
-import {
-  Button,
-  DemoBadge,
-  EmptyState,
-  LoadingState,
-  Mono,
-  PageHeader,
-  QueryError,
-  TextField,
-} from '../components/ui';
+import { QueryGate } from '../components/QueryGate';
+import { Button, DemoBadge, EmptyState, Mono, PageHeader, TextField } from '../components/ui';
 import { accessLabel, billingLabel, formatDate, isDemo } from '../format';
 import { hasRole, useMe } from '../session';
 import type { Project } from '../types';
@@ -127,63 +119,63 @@ export function ProjectsPage() {
       />
       {isAdmin && <NewProjectDialog open={creating} onOpenChange={setCreating} />}
 
-      {projects.isPending ? (
-        <LoadingState label="Loading projects…" />
-      ) : projects.isError ? (
-        <QueryError title="Could not load projects" query={projects} />
-      ) : projects.data.items.length === 0 ? (
-        <EmptyState title="No projects yet">
-          {isAdmin ? (
-            <>
-              <p>Create a project to connect Stripe and your app, or try it with demo data.</p>
-              <div className="mt-4 flex flex-wrap justify-center gap-2">
-                <ExploreDemoButton />
-                <Button variant="secondary" onClick={() => setCreating(true)}>
-                  <Plus aria-hidden className="size-4" />
-                  Create your first project
-                </Button>
-              </div>
-            </>
+      <QueryGate query={projects} loading="Loading projects…" failed="Could not load projects">
+        {(page) =>
+          page.items.length === 0 ? (
+            <EmptyState title="No projects yet">
+              {isAdmin ? (
+                <>
+                  <p>Create a project to connect Stripe and your app, or try it with demo data.</p>
+                  <div className="mt-4 flex flex-wrap justify-center gap-2">
+                    <ExploreDemoButton />
+                    <Button variant="secondary" onClick={() => setCreating(true)}>
+                      <Plus aria-hidden className="size-4" />
+                      Create your first project
+                    </Button>
+                  </div>
+                </>
+              ) : (
+                <p>An admin of this workspace can create one.</p>
+              )}
+            </EmptyState>
           ) : (
-            <p>An admin of this workspace can create one.</p>
-          )}
-        </EmptyState>
-      ) : (
-        <DataTable columns={projectColumns}>
-          {projects.data.items.map((p) => (
-            <tr key={p.id} className="hover:bg-gray-50">
-              <td className="px-4 py-3 align-top">
-                <Link
-                  to={p.onboarded ? `/projects/${p.id}` : `/projects/${p.id}/onboarding`}
-                  className="font-medium text-gray-900 hover:text-indigo-700 hover:underline"
-                >
-                  {p.name}
-                </Link>
-                {isDemo(p) && <DemoBadge className="ml-2 align-middle" />}
-                <div className="mt-0.5">
-                  <Mono value={p.id} what="Project id" />
-                </div>
-              </td>
-              <td className="hidden px-4 py-3 align-top text-gray-700 md:table-cell">
-                <Sources project={p} />
-              </td>
-              <td className="px-4 py-3 align-top">
-                {p.onboarded ? (
-                  <span className="inline-flex items-center gap-1 text-emerald-700">
-                    <CircleCheck aria-hidden className="size-4" />
-                    Onboarded
-                  </span>
-                ) : (
-                  <span className="text-gray-700">{onboardingProgress(p)}</span>
-                )}
-              </td>
-              <td className="hidden px-4 py-3 align-top text-gray-500 sm:table-cell">
-                {formatDate(p.created_at)}
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      )}
+            <DataTable columns={projectColumns}>
+              {page.items.map((p) => (
+                <tr key={p.id} className="hover:bg-gray-50">
+                  <td className="px-4 py-3 align-top">
+                    <Link
+                      to={p.onboarded ? `/projects/${p.id}` : `/projects/${p.id}/onboarding`}
+                      className="font-medium text-gray-900 hover:text-indigo-700 hover:underline"
+                    >
+                      {p.name}
+                    </Link>
+                    {isDemo(p) && <DemoBadge className="ml-2 align-middle" />}
+                    <div className="mt-0.5">
+                      <Mono value={p.id} what="Project id" />
+                    </div>
+                  </td>
+                  <td className="hidden px-4 py-3 align-top text-gray-700 md:table-cell">
+                    <Sources project={p} />
+                  </td>
+                  <td className="px-4 py-3 align-top">
+                    {p.onboarded ? (
+                      <span className="inline-flex items-center gap-1 text-emerald-700">
+                        <CircleCheck aria-hidden className="size-4" />
+                        Onboarded
+                      </span>
+                    ) : (
+                      <span className="text-gray-700">{onboardingProgress(p)}</span>
+                    )}
+                  </td>
+                  <td className="hidden px-4 py-3 align-top text-gray-500 sm:table-cell">
+                    {formatDate(p.created_at)}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
+          )
+        }
+      </QueryGate>
     </>
   );
 }

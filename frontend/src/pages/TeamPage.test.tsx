@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { signedIn, stubApi } from '../test/fakeServer';
+import { apiError, signedIn, stubApi } from '../test/fakeServer';
 import { admin, member, owner } from '../test/fixtures';
 import { renderApp } from '../test/renderApp';
 import type { User } from '../types';
@@ -104,10 +104,7 @@ describe('team settings', () => {
 
   it('shows the server message when an invite is refused', async () => {
     team(admin, {
-      'POST /api/team/invites': {
-        status: 409,
-        body: { error: { code: 'already_member', message: 'mia@example.com is already a member.' } },
-      },
+      'POST /api/team/invites': apiError(409, 'already_member', 'mia@example.com is already a member.'),
     });
     renderApp('/settings/team');
     const user = userEvent.setup();

@@ -8,6 +8,7 @@ import { toast } from 'sonner';
 import { api, errorMessage } from '../api';
 import { DataTable, cellClass as td, type Column } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Modal';
+import { QueryGate } from '../components/QueryGate';
 import { RoleSelect } from '../components/RoleSelect';
 import {
   Button,
@@ -233,39 +234,39 @@ function PendingInvites() {
   return (
     <Section title="Pending invites">
       <div className="mt-4">
-        {invites.isPending ? (
-          <LoadingState label="Loading invites…" />
-        ) : invites.isError ? (
-          <QueryError title="Could not load invites" query={invites} />
-        ) : invites.data.items.length === 0 ? (
-          <EmptyState title="No pending invites" />
-        ) : (
-          <DataTable caption="Pending invites" columns={inviteColumns}>
-            {invites.data.items.map((inv) => (
-              <tr key={inv.id}>
-                <td className={td + ' text-gray-900'}>{inv.email}</td>
-                <td className={td}>
-                  <RoleBadge role={inv.role} />
-                </td>
-                <td className={td + ' hidden text-gray-600 md:table-cell'}>
-                  {inv.invited_by?.name || inv.invited_by?.email || '—'}
-                </td>
-                <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDateTime(inv.expires_at)}</td>
-                <td className={td + ' text-right'}>
-                  <Button
-                    variant="secondary"
-                    size="sm"
-                    aria-label={`Revoke invite for ${inv.email}`}
-                    busy={revoke.isPending && revoke.variables?.id === inv.id}
-                    onClick={() => revoke.mutate(inv)}
-                  >
-                    Revoke
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </DataTable>
-        )}
+        <QueryGate query={invites} loading="Loading invites…" failed="Could not load invites">
+          {(page) =>
+            page.items.length === 0 ? (
+              <EmptyState title="No pending invites" />
+            ) : (
+              <DataTable caption="Pending invites" columns={inviteColumns}>
+                {page.items.map((inv) => (
+                  <tr key={inv.id}>
+                    <td className={td + ' text-gray-900'}>{inv.email}</td>
+                    <td className={td}>
+                      <RoleBadge role={inv.role} />
+                    </td>
+                    <td className={td + ' hidden text-gray-600 md:table-cell'}>
+                      {inv.invited_by?.name || inv.invited_by?.email || '—'}
+                    </td>
+                    <td className={td + ' hidden text-gray-500 sm:table-cell'}>{formatDateTime(inv.expires_at)}</td>
+                    <td className={td + ' text-right'}>
+                      <Button
+                        variant="secondary"
+                        size="sm"
+                        aria-label={`Revoke invite for ${inv.email}`}
+                        busy={revoke.isPending && revoke.variables?.id === inv.id}
+                        onClick={() => revoke.mutate(inv)}
+                      >
+                        Revoke
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
+            )
+          }
+        </QueryGate>
       </div>
     </Section>
   );

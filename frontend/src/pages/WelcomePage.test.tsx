@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Check, DemoStarted } from '../types';
 import { runningCheck } from '../test/checks';
-import { deferred, signedIn, stubApi, type Answer } from '../test/fakeServer';
+import { apiError, deferred, signedIn, stubApi, type Answer } from '../test/fakeServer';
 import { admin, member, project } from '../test/fixtures';
 import { location, renderApp } from '../test/renderApp';
 
@@ -64,7 +64,7 @@ describe('first run: Explore with demo data', () => {
   it('says what went wrong when the demo cannot be created, and offers a retry', async () => {
     stubApi(
       signedIn(admin, {
-        'POST /api/projects/demo': { status: 503, body: { error: { code: 'demo_unavailable', message: 'Demo data is not served by this process.' } } },
+        'POST /api/projects/demo': apiError(503, 'demo_unavailable', 'Demo data is not served by this process.'),
       }),
     );
     renderApp('/welcome');

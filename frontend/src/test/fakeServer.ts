@@ -50,6 +50,7 @@ export function deferred<T>() {
   return { promise, resolve };
 }
 
-export function apiError(status: number, code: string, message: string): Answer {
-  return { status, body: { error: { code, message } } };
+/** The server's error answer; field names the request field at fault (a 400's error.field). */
+export function apiError(status: number, code: string, message: string, field?: string): Answer {
+  return { status, body: { error: { code, message, ...(field ? { field } : {}) } } };
 }

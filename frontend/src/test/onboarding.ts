@@ -1,7 +1,7 @@
 // Routes every onboarding page test needs: setup done, the signed-in user
 // and the project.
-import type { PriceUsage, Project, User } from '../types';
-import { signedIn, type Answer, type Handler } from './fakeServer';
+import type { Connection, PriceUsage, Project, User } from '../types';
+import { deferred, signedIn, type Answer, type Handler } from './fakeServer';
 
 export function pageRoutes(
   p: Project | (() => Project),
@@ -14,6 +14,27 @@ export function pageRoutes(
     'GET /api/projects': { status: 200, body: { items: [] } },
     ...extra,
   });
+}
+
+/**
+ * A connect of step 2 or 3 held open, to see it busy: the POST to
+ * …/prj_abc/<path> waits until connected(body) answers it, and the
+ * connections list holds conn from then on.
+ */
+export function heldConnect(path: string, conn: Connection) {
+  const pending = deferred<Answer>();
+  let connected = false;
+  const routes: Record<string, Handler | Answer> = {
+    'GET /api/projects/prj_abc/connections': () => ({ status: 200, body: { items: connected ? [conn] : [] } }),
+    [`POST /api/projects/prj_abc/${path}`]: () => pending.promise,
+  };
+  return {
+    routes,
+    connected(body: unknown) {
+      connected = true;
+      pending.resolve({ status: 200, body });
+    },
+  };
 }
 
 /** A Stripe price as step 5's "Load from Stripe" lists it. */

@@ -4,7 +4,7 @@ import { MemoryRouter } from 'react-router';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Providers } from '../../Providers';
 import { makeQueryClient } from '../../queryClient';
-import { stubApi, type Answer } from '../../test/fakeServer';
+import { apiError, stubApi, type Answer } from '../../test/fakeServer';
 import { admin, member, owner } from '../../test/fixtures';
 import { check, policy } from '../../test/incidents';
 import type { IncidentDetail, RecheckResult, RepairProposal, User } from '../../types';
@@ -149,10 +149,11 @@ describe('Postgres repair', () => {
 
   it('says clearly when the row changed since the check', async () => {
     show(admin, pgIncident, {
-      'POST /api/repairs/rep_1/approve': {
-        status: 409,
-        body: { error: { code: 'pg_row_changed', message: 'This row changed since the check — re-run the check.' } },
-      },
+      'POST /api/repairs/rep_1/approve': apiError(
+        409,
+        'pg_row_changed',
+        'This row changed since the check — re-run the check.',
+      ),
     });
     await userEvent.click(await screen.findByRole('button', { name: 'Approve repair' }));
     await userEvent.click(await screen.findByRole('button', { name: 'Approve and write' }));

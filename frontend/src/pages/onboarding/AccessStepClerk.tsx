@@ -7,6 +7,7 @@ import { RefreshCw } from 'lucide-react';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
+import { QueryGate } from '../../components/QueryGate';
 import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice, type ButtonProps } from '../../components/ui';
 import type { AccessFields, AccessMapping } from '../../types';
 import {
@@ -14,7 +15,6 @@ import {
   FormIntro,
   metadataKeysKey,
   OrgsToggle,
-  QueryGate,
   refreshProject,
   SaveAndContinue,
   Select,

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { api } from '../../api';
+import { QueryGate } from '../../components/QueryGate';
 import { Notice } from '../../components/ui';
 import type { AccessFields, DatabaseSchema, Mappings, SchemaTable, TableSuggestion } from '../../types';
 import { compatibleColumns, findTable, notRepairable, suggestionFor, tableKey, type PgField } from './postgresSchema';
@@ -11,7 +12,6 @@ import {
   ColumnSelect,
   FieldRow,
   FormIntro,
-  QueryGate,
   refreshProject,
   SaveAndContinue,
   SavedWarnings,

@@ -2,9 +2,9 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Connection, SetupSQL } from '../../types';
-import { apiError, deferred, stubApi, type Answer, type Handler } from '../../test/fakeServer';
+import { apiError, stubApi, type Answer, type Handler } from '../../test/fakeServer';
 import { admin, clerkRail, member, project } from '../../test/fixtures';
-import { pageRoutes } from '../../test/onboarding';
+import { heldConnect, pageRoutes } from '../../test/onboarding';
 import { pgConn, postgresProject } from '../../test/postgres';
 import { renderApp } from '../../test/renderApp';
 
@@ -63,24 +63,14 @@ describe('step 3 (Database), Clerk tab', () => {
   });
 
   it('reads "Testing & connecting…" while it works, then toasts the masked label and shows the green card', async () => {
-    const pending = deferred<Answer>();
-    let connected = false;
-    const calls = stubApi(
-      pageRoutes(clerkProject(), admin, {
-        'GET /api/projects/prj_abc/connections': () => ({
-          status: 200,
-          body: { items: connected ? [clerkConn] : [] },
-        }),
-        'POST /api/projects/prj_abc/clerk': () => pending.promise,
-      }),
-    );
+    const connect = heldConnect('clerk', clerkConn);
+    const calls = stubApi(pageRoutes(clerkProject(), admin, connect.routes));
     await connectClerk('sk_test_goodkeyabcd');
 
     const busy = await screen.findByRole('button', { name: 'Testing & connecting…' });
     expect(busy).toBeDisabled();
 
-    connected = true;
-    pending.resolve({ status: 200, body: { ...clerkConn, warnings: [] } });
+    connect.connected({ ...clerkConn, warnings: [] });
     expect(await screen.findByText('Clerk connected — sk_test_…abcd')).toBeInTheDocument();
     const card = await screen.findByTestId('clerk-connected-card');
     expect(within(card).getByText('Clerk connected')).toBeInTheDocument();
@@ -164,13 +154,11 @@ describe('step 3 (Database), Postgres tab', () => {
     'The password for role "app_ro" was rejected (password authentication failed). Recopy the password into the connection string; percent-encode special characters such as @ : / ? # %.';
 
   it('connects with "Testing & connecting…", toasts, and shows only host and database', async () => {
-    const pending = deferred<Answer>();
-    let connected = false;
+    const connect = heldConnect('database', pgConn);
     const calls = stubApi(
       pageRoutes(postgresProject(3, [1, 2]), admin, {
-        'GET /api/projects/prj_abc/connections': () => ({ status: 200, body: { items: connected ? [pgConn] : [] } }),
+        ...connect.routes,
         'GET /api/projects/prj_abc/mappings': { status: 200, body: emptyMappings },
-        'POST /api/projects/prj_abc/database': () => pending.promise,
       }),
     );
     renderApp('/projects/prj_abc/onboarding/3');
@@ -184,8 +172,7 @@ describe('step 3 (Database), Postgres tab', () => {
     await user.click(screen.getByRole('button', { name: 'Test & connect' }));
     expect(await screen.findByRole('button', { name: 'Testing & connecting…' }, LOAD)).toBeDisabled();
 
-    connected = true;
-    pending.resolve({ status: 200, body: { ...pgConn, warnings: [] } });
+    connect.connected({ ...pgConn, warnings: [] });
     expect(await screen.findByText('Postgres connected — db.example.com / app', {}, LOAD)).toBeInTheDocument();
     const card = await screen.findByTestId('postgres-connected-card', {}, LOAD);
     expect(within(card).getByText('db.example.com')).toBeInTheDocument();

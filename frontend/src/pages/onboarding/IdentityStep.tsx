@@ -7,6 +7,7 @@ import { ArrowRight, Wand2 } from 'lucide-react';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage } from '../../api';
+import { QueryGate } from '../../components/QueryGate';
 import { Button, cx, ErrorAlert, Notice, TextField } from '../../components/ui';
 import type { DatabaseSchema, IdentityMapping, Mappings, TableSuggestion } from '../../types';
 import { compatibleColumns, findTable, notRepairable, suggestionFor, tableKey } from './postgresSchema';
@@ -17,7 +18,6 @@ import {
   FormIntro,
   OrgsToggle,
   PerAccessSource,
-  QueryGate,
   refreshProject,
   SaveAndContinue,
   SavedWarnings,

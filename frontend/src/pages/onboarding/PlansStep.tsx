@@ -7,6 +7,7 @@ import { ArrowDown, ArrowUp, CloudDownload, Plus, Trash2 } from 'lucide-react';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
+import { QueryGate } from '../../components/QueryGate';
 import { Button, cx, ErrorAlert, inputClass, Notice, TextField } from '../../components/ui';
 import type { PlanMapping, PriceUsage } from '../../types';
 import {
@@ -18,7 +19,7 @@ import {
   useAppPlanValues,
   valueOrigin,
 } from './planValues';
-import { AdminOnlyNote, QueryGate, refreshProject, SaveAndContinue, useMappings, type StepProps } from './shared';
+import { AdminOnlyNote, refreshProject, SaveAndContinue, useMappings, type StepProps } from './shared';
 
 export const DEFAULT_NO_PLAN = 'free';
 

@@ -133,10 +133,7 @@ describe('step 5 pre-fills app values the app really stores', () => {
           },
         },
         'GET /api/projects/prj_abc/app-values?field=plan': { status: 200, body: values },
-        'PUT /api/projects/prj_abc/mappings': {
-          status: 400,
-          body: { error: { code: 'invalid_mapping', message, field: 'plans.rows.1.app_value' } },
-        },
+        'PUT /api/projects/prj_abc/mappings': apiError(400, 'invalid_mapping', message, 'plans.rows.1.app_value'),
       }),
     );
     renderApp('/projects/prj_abc/onboarding/5');

@@ -2,9 +2,9 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../types';
-import { apiError, deferred, stubApi, type Answer } from '../../test/fakeServer';
+import { apiError, stubApi } from '../../test/fakeServer';
 import { admin, member, project, webhookEvents } from '../../test/fixtures';
-import { pageRoutes } from '../../test/onboarding';
+import { heldConnect, pageRoutes } from '../../test/onboarding';
 import { location, renderApp } from '../../test/renderApp';
 
 const stripeConn: Connection = {
@@ -26,17 +26,8 @@ beforeEach(() => {
 
 describe('step 2 (Stripe)', () => {
   it('connects: "Testing & connecting…" while pending, then the masked label, test badge and warnings', async () => {
-    const pending = deferred<Answer>();
-    let connected = false;
-    const calls = stubApi(
-      pageRoutes(stripeProject(), admin, {
-        'GET /api/projects/prj_abc/connections': () => ({
-          status: 200,
-          body: { items: connected ? [stripeConn] : [] },
-        }),
-        'POST /api/projects/prj_abc/stripe': () => pending.promise,
-      }),
-    );
+    const connect = heldConnect('stripe', stripeConn);
+    const calls = stubApi(pageRoutes(stripeProject(), admin, connect.routes));
     renderApp('/projects/prj_abc/onboarding/2');
     const user = userEvent.setup();
     expect(await screen.findByRole('heading', { name: 'Restricted API key' })).toBeInTheDocument();
@@ -49,11 +40,7 @@ describe('step 2 (Stripe)', () => {
     await user.click(screen.getByRole('button', { name: 'Test & connect' }));
     expect(await screen.findByRole('button', { name: 'Testing & connecting…' })).toBeDisabled();
 
-    connected = true;
-    pending.resolve({
-      status: 200,
-      body: { ...stripeConn, warnings: ["This key can't read Entitlements. That is optional."] },
-    });
+    connect.connected({ ...stripeConn, warnings: ["This key can't read Entitlements. That is optional."] });
     expect(await screen.findByText('Stripe connected — rk_test_…abcd')).toBeInTheDocument();
     expect(await screen.findByText('rk_test_…abcd')).toBeInTheDocument();
     expect(screen.getAllByText('Test mode').length).toBeGreaterThan(0);

@@ -1,12 +1,12 @@
 // Pieces every wizard step shares: the project's connections, cache keys,
 // the admin-only note, honest "later build" notes and the step footer.
 import * as Collapsible from '@radix-ui/react-collapsible';
-import { useQuery, type QueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { ArrowRight, ChevronDown, ChevronRight, CircleCheck, Construction, Lock, Sparkles } from 'lucide-react';
 import { useId, useState, type ReactNode, type SelectHTMLAttributes } from 'react';
 import { Link } from 'react-router';
 import { api, errorMessage } from '../../api';
-import { Button, cx, ErrorAlert, inputClass, LoadingState, Notice } from '../../components/ui';
+import { Button, cx, ErrorAlert, inputClass, Notice } from '../../components/ui';
 import type { Connection, ConnectionKind, List, Project, SchemaColumn } from '../../types';
 import { columnLabel } from './postgresSchema';
 
@@ -268,33 +268,6 @@ export function DemoConnected({
       <ContinueFooter onContinue={() => goTo(next)} />
     </div>
   );
-}
-
-/**
- * A query's loading and error states, the same on every step: a spinner with
- * a label, or the server's message with "Try again". Children get the data.
- */
-export function QueryGate<T>({
-  query,
-  loading,
-  children,
-}: {
-  query: UseQueryResult<T>;
-  loading: string;
-  children: (data: T) => ReactNode;
-}) {
-  if (query.isPending) return <LoadingState label={loading} />;
-  if (query.isError) {
-    return (
-      <div className="space-y-4">
-        <ErrorAlert message={errorMessage(query.error)} />
-        <Button variant="secondary" busy={query.isFetching} busyLabel="Trying again…" onClick={() => query.refetch()}>
-          Try again
-        </Button>
-      </div>
-    );
-  }
-  return <>{children(query.data)}</>;
 }
 
 /** A titled section that opens on click (a button with aria-expanded). */

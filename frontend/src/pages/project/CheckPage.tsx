@@ -18,7 +18,8 @@ import {
 } from '../../components/check';
 import { kindLabel, SeverityPill } from '../../components/incident';
 import { incidentsKey } from '../incidents/IncidentsPage';
-import { Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono, QueryError } from '../../components/ui';
+import { QueryGate } from '../../components/QueryGate';
+import { Card, EmptyState, ErrorAlert, ErrorState, LoadingState, Mono } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import type { Check } from '../../types';
 import { actorName, usePeople } from '../incidents/ledger';
@@ -94,28 +95,28 @@ function CheckIncidents({ projectId, checkId, event, title }: { projectId: strin
   return (
     <section aria-label={title}>
       <h3 className="mb-2 text-base font-semibold text-gray-900">{title}</h3>
-      {list.isPending ? (
-        <LoadingState label="Loading incidents…" />
-      ) : list.isError ? (
-        <QueryError title="Could not load incidents" query={list} />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="None" />
-      ) : (
-        <Card>
-          <ul className="divide-y divide-gray-100">
-            {list.data.items.map((i) => (
-              <li key={i.id} className="flex flex-wrap items-center gap-2 px-4 py-2.5 text-sm">
-                <SeverityPill severity={i.severity} />
-                <Link to={`/projects/${projectId}/incidents/${i.id}`} className="font-medium text-indigo-700 hover:underline">
-                  {kindLabel[i.kind] ?? i.kind}
-                </Link>
-                <span className="min-w-0 truncate text-gray-600">{i.customer_id || i.subject?.email || i.subject?.id}</span>
-              </li>
-            ))}
-          </ul>
-          {list.data.next_cursor && <p className="px-4 py-2 text-xs text-gray-500">The first 100 are listed.</p>}
-        </Card>
-      )}
+      <QueryGate query={list} loading="Loading incidents…" failed="Could not load incidents">
+        {(page) =>
+          page.items.length === 0 ? (
+            <EmptyState title="None" />
+          ) : (
+            <Card>
+              <ul className="divide-y divide-gray-100">
+                {page.items.map((i) => (
+                  <li key={i.id} className="flex flex-wrap items-center gap-2 px-4 py-2.5 text-sm">
+                    <SeverityPill severity={i.severity} />
+                    <Link to={`/projects/${projectId}/incidents/${i.id}`} className="font-medium text-indigo-700 hover:underline">
+                      {kindLabel[i.kind] ?? i.kind}
+                    </Link>
+                    <span className="min-w-0 truncate text-gray-600">{i.customer_id || i.subject?.email || i.subject?.id}</span>
+                  </li>
+                ))}
+              </ul>
+              {page.next_cursor && <p className="px-4 py-2 text-xs text-gray-500">The first 100 are listed.</p>}
+            </Card>
+          )
+        }
+      </QueryGate>
     </section>
   );
 }

@@ -120,12 +120,12 @@ describe('policy section', { timeout: 30_000 }, () => {
   it('shows errors under their field: the server’s and a missing number', async () => {
     stubApi(
       routes(admin, {
-        'PUT /api/projects/prj_abc/policy': {
-          status: 400,
-          body: {
-            error: { code: 'invalid_mapping', message: 'The trial-end tolerance must be between 0 and 168 hours.', field: 'trial_tolerance_hours' },
-          },
-        },
+        'PUT /api/projects/prj_abc/policy': apiError(
+          400,
+          'invalid_mapping',
+          'The trial-end tolerance must be between 0 and 168 hours.',
+          'trial_tolerance_hours',
+        ),
       }),
     );
     renderApp('/projects/prj_abc/settings');

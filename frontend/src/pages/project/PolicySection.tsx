@@ -7,7 +7,8 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
-import { Button, Card, FieldLabel, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
+import { QueryGate } from '../../components/QueryGate';
+import { Button, Card, FieldLabel, Notice, Section, TextField } from '../../components/ui';
 import { SeverityPill, kindName } from '../../components/incident';
 import { formatDateTime } from '../../format';
 import { policyFields, policyRows, type PolicyNumber } from '../../policy';
@@ -36,14 +37,12 @@ export function PolicySection({ project, canEdit }: { project: Project; canEdit:
         </>
       }
     >
-      {q.isPending ? (
-        <LoadingState label="Loading the policy…" />
-      ) : q.isError ? (
-        <QueryError title="Could not load the policy" query={q} />
-      ) : (
-        // Keyed by version: a saved policy starts a fresh form.
-        <PolicyForm key={q.data.version} project={project} view={q.data} canEdit={canEdit} queryKey={key} />
-      )}
+      <QueryGate query={q} loading="Loading the policy…" failed="Could not load the policy">
+        {(view) => (
+          // Keyed by version: a saved policy starts a fresh form.
+          <PolicyForm key={view.version} project={project} view={view} canEdit={canEdit} queryKey={key} />
+        )}
+      </QueryGate>
     </Section>
   );
 }

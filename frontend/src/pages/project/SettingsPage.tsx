@@ -7,7 +7,8 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
 import { api, errorMessage, fieldErrors } from '../../api';
-import { Button, Card, LoadingState, Notice, QueryError, Section, TextField } from '../../components/ui';
+import { QueryGate } from '../../components/QueryGate';
+import { Button, Card, Notice, Section, TextField } from '../../components/ui';
 import type { Project } from '../../types';
 import { ChannelsManager, DeliveryLog, DigestPanel } from '../../components/Notifications';
 import { hasRole, useMe } from '../../session';
@@ -86,51 +87,49 @@ function StripeBudgetSection({ project, canEdit }: { project: Project; canEdit: 
         </>
       }
     >
-      {budget.isPending ? (
-        <LoadingState label="Loading the budget…" />
-      ) : budget.isError ? (
-        <QueryError title="Could not load the budget" query={budget} />
-      ) : (
-        <Card className="p-5">
-          <p className="text-sm text-gray-900">
-            <span className="text-2xl font-semibold">{budget.data.rps === 0 ? 'No cap' : `${budget.data.rps} requests/s`}</span>{' '}
-            <span className="text-gray-600">
-              {budget.data.source === 'default'
-                ? `— the default for a ${budget.data.mode} key`
-                : budget.data.source === 'project'
-                  ? `— set for this project (default ${budget.data.default_rps}/s)`
-                  : '— set by the server'}
-            </span>
-          </p>
-          {budget.data.source === 'environment' ? (
-            <Notice tone="info" title="Set by PARITYRAIL_STRIPE_MAX_RPS" className="mt-4">
-              The server's environment sets every project's budget and wins over this page; change it there.
-            </Notice>
-          ) : (
-            canEdit && (
-              <form onSubmit={onSubmit} className="mt-4 flex flex-col gap-3 sm:flex-row sm:items-start">
-                <TextField
-                  label="Requests per second"
-                  type="number"
-                  min={0}
-                  max={100}
-                  step="any"
-                  placeholder={String(budget.data.rps)}
-                  description="0 for the default."
-                  value={value}
-                  error={fieldErr}
-                  onChange={(e) => setValue(e.target.value)}
-                  className="sm:w-56"
-                />
-                <Button type="submit" className="sm:mt-7" busy={save.isPending} busyLabel="Saving…" disabled={value === ''}>
-                  Save budget
-                </Button>
-              </form>
-            )
-          )}
-          {save.isError && !fieldErr && <p className="mt-2 text-sm text-red-700">{errorMessage(err)}</p>}
-        </Card>
-      )}
+      <QueryGate query={budget} loading="Loading the budget…" failed="Could not load the budget">
+        {(b) => (
+          <Card className="p-5">
+            <p className="text-sm text-gray-900">
+              <span className="text-2xl font-semibold">{b.rps === 0 ? 'No cap' : `${b.rps} requests/s`}</span>{' '}
+              <span className="text-gray-600">
+                {b.source === 'default'
+                  ? `— the default for a ${b.mode} key`
+                  : b.source === 'project'
+                    ? `— set for this project (default ${b.default_rps}/s)`
+                    : '— set by the server'}
+              </span>
+            </p>
+            {b.source === 'environment' ? (
+              <Notice tone="info" title="Set by PARITYRAIL_STRIPE_MAX_RPS" className="mt-4">
+                The server's environment sets every project's budget and wins over this page; change it there.
+              </Notice>
+            ) : (
+              canEdit && (
+                <form onSubmit={onSubmit} className="mt-4 flex flex-col gap-3 sm:flex-row sm:items-start">
+                  <TextField
+                    label="Requests per second"
+                    type="number"
+                    min={0}
+                    max={100}
+                    step="any"
+                    placeholder={String(b.rps)}
+                    description="0 for the default."
+                    value={value}
+                    error={fieldErr}
+                    onChange={(e) => setValue(e.target.value)}
+                    className="sm:w-56"
+                  />
+                  <Button type="submit" className="sm:mt-7" busy={save.isPending} busyLabel="Saving…" disabled={value === ''}>
+                    Save budget
+                  </Button>
+                </form>
+              )
+            )}
+            {save.isError && !fieldErr && <p className="mt-2 text-sm text-red-700">{errorMessage(err)}</p>}
+          </Card>
+        )}
+      </QueryGate>
     </Section>
   );
 }
