@@ -27,5 +27,9 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    // The longest flows (the plans table: load, reorder, edit, save) take
+    // about 2 s alone and near 5 s on a busy 2-core machine; a timeout is a
+    // guard against a hung test, not a speed target.
+    testTimeout: 15_000,
   },
 });
