@@ -166,43 +166,34 @@ func (d *DB) webhookDays(ctx context.Context, projectID string, now time.Time, h
 		h.Days = append(h.Days, WebhookDay{Date: date, ByType: map[string]int{}})
 	}
 	// Counted per day as they arrive (webhook_event_days, migration 0020).
-	rows, err := d.read.QueryContext(ctx, `SELECT day, type, received FROM webhook_event_days
-		WHERE project_id = ? AND day >= ?`, projectID, from.Format("2006-01-02"))
-	if err != nil {
-		return fmt.Errorf("webhook days: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := eachRow(ctx, d.read, "webhook days", func(row rowScanner) error {
 		var date, typ string
 		var n int
-		if err := rows.Scan(&date, &typ, &n); err != nil {
-			return fmt.Errorf("webhook days: %w", err)
+		if err := row.Scan(&date, &typ, &n); err != nil {
+			return err
 		}
 		if i, ok := index[date]; ok {
 			h.Days[i].ByType[typ] += n
 			h.Days[i].Received += n
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("webhook days: %w", err)
-	}
-	fails, err := d.read.QueryContext(ctx, `SELECT substr(at, 1, 10), COUNT(*) FROM webhook_signature_failures
-		WHERE project_id = ? AND at >= ? GROUP BY 1`, projectID, formatTime(from))
+		return nil
+	}, `SELECT day, type, received FROM webhook_event_days
+		WHERE project_id = ? AND day >= ?`, projectID, from.Format("2006-01-02"))
 	if err != nil {
-		return fmt.Errorf("webhook days: %w", err)
+		return err
 	}
-	defer fails.Close()
-	for fails.Next() {
+	return eachRow(ctx, d.read, "webhook days", func(row rowScanner) error {
 		var date string
 		var n int
-		if err := fails.Scan(&date, &n); err != nil {
-			return fmt.Errorf("webhook days: %w", err)
+		if err := row.Scan(&date, &n); err != nil {
+			return err
 		}
 		if i, ok := index[date]; ok {
 			h.Days[i].SignatureFailures += n
 		}
-	}
-	return fails.Err()
+		return nil
+	}, `SELECT substr(at, 1, 10), COUNT(*) FROM webhook_signature_failures
+		WHERE project_id = ? AND at >= ? GROUP BY 1`, projectID, formatTime(from))
 }
 
 // QueuedRecheck is one customer waiting for a webhook re-check.
