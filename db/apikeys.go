@@ -69,12 +69,8 @@ func (d *DB) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
 // APIKeyByHash finds a live key (not revoked) by the hash of what a caller
 // presented.
 func (d *DB) APIKeyByHash(ctx context.Context, hash string) (APIKey, error) {
-	k, err := scanAPIKey(d.read.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys
-		WHERE key_hash = ? AND revoked_at IS NULL`, hash))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return k, fmt.Errorf("look up api key: %w", err)
-	}
-	return k, err
+	return queryOne(ctx, d.read, "look up api key", scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys
+		WHERE key_hash = ? AND revoked_at IS NULL`, hash)
 }
 
 // APIKeyNames maps key ids to names, revoked keys included (a ledger actor

@@ -305,23 +305,13 @@ func (d *DB) GetCheck(ctx context.Context, id string) (Check, error) {
 	return d.getCheck(ctx, d.read, id)
 }
 
-func (d *DB) getCheck(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id string) (Check, error) {
-	c, err := scanCheck(q.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Check{}, fmt.Errorf("get check: %w", err)
-	}
-	return c, err
+func (d *DB) getCheck(ctx context.Context, q rowQueryer, id string) (Check, error) {
+	return queryOne(ctx, q, "get check", scanCheck, `SELECT `+checkColumns+` FROM checks WHERE id = ?`, id)
 }
 
 // RunningCheck returns the project's running check, or ErrNotFound.
 func (d *DB) RunningCheck(ctx context.Context, projectID string) (Check, error) {
-	c, err := scanCheck(d.read.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE project_id = ? AND status = 'running'`, projectID))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Check{}, fmt.Errorf("running check: %w", err)
-	}
-	return c, err
+	return queryOne(ctx, d.read, "running check", scanCheck, `SELECT `+checkColumns+` FROM checks WHERE project_id = ? AND status = 'running'`, projectID)
 }
 
 // ListChecks returns a project's checks, newest first, before the cursor
@@ -364,12 +354,8 @@ func (d *DB) CustomerCheckIDs(ctx context.Context, projectID, customerID string,
 // LastCheck returns the project's most recent ended check that was not a dry
 // run (ErrNotFound when none): the dashboard's "last check".
 func (d *DB) LastCheck(ctx context.Context, projectID string) (Check, error) {
-	c, err := scanCheck(d.read.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks
-		WHERE project_id = ? AND status <> 'running' AND dry_run = 0 ORDER BY started_at DESC, id DESC LIMIT 1`, projectID))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Check{}, fmt.Errorf("last check: %w", err)
-	}
-	return c, err
+	return queryOne(ctx, d.read, "last check", scanCheck, `SELECT `+checkColumns+` FROM checks
+		WHERE project_id = ? AND status <> 'running' AND dry_run = 0 ORDER BY started_at DESC, id DESC LIMIT 1`, projectID)
 }
 
 // OpenIncidentCounts counts the open incidents (neither resolved nor

@@ -111,12 +111,8 @@ func (d *DB) ConnectBilling(ctx context.Context, c Connection) error {
 
 // GetConnection returns the project's connection of a kind, or ErrNotFound.
 func (d *DB) GetConnection(ctx context.Context, projectID, kind string) (Connection, error) {
-	c, err := scanConnection(d.read.QueryRowContext(ctx, `SELECT `+connectionColumns+`
-		FROM connections WHERE project_id = ? AND kind = ?`, projectID, kind))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Connection{}, fmt.Errorf("get connection: %w", err)
-	}
-	return c, err
+	return queryOne(ctx, d.read, "get connection", scanConnection, `SELECT `+connectionColumns+`
+		FROM connections WHERE project_id = ? AND kind = ?`, projectID, kind)
 }
 
 // ListConnections returns the project's connections, secrets still sealed.

@@ -5,6 +5,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -122,49 +123,41 @@ func (d *DB) AcknowledgeIncidents(ctx context.Context, projectID string, ids []s
 	res := BulkAcknowledged{IDs: []string{}}
 	now := d.now()
 	ts := formatTime(now)
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("acknowledge incidents: %w", err)
-	}
-	defer tx.Rollback()
-	var entries []LedgerEntry
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			continue
+	err := d.inTx(ctx, "acknowledge incidents", func(tx *sql.Tx) error {
+		var entries []LedgerEntry
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			i, err := scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ? AND project_id = ?`, id, projectID))
+			if errors.Is(err, ErrNotFound) {
+				res.NotFound++
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("acknowledge incidents: %w", err)
+			}
+			switch i.Status {
+			case IncidentOpen:
+			case IncidentAcknowledged:
+				res.Already++
+				continue
+			default:
+				res.Skipped++
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?
+				WHERE id = ? AND status = 'open'`, ts, userID, id); err != nil {
+				return fmt.Errorf("acknowledge incidents: %w", err)
+			}
+			entries = append(entries, LedgerEntry{Kind: ledger.IncidentAcknowledged, CustomerID: i.CustomerID, SubjectKey: i.SubjectKey,
+				IncidentID: i.ID, Actor: userID, Detail: map[string]any{"kind": i.Kind, "from": i.Status, "bulk": true}})
+			res.Acknowledged++
+			res.IDs = append(res.IDs, i.ID)
 		}
-		seen[id] = true
-		i, err := scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ? AND project_id = ?`, id, projectID))
-		if errors.Is(err, ErrNotFound) {
-			res.NotFound++
-			continue
-		}
-		if err != nil {
-			return res, fmt.Errorf("acknowledge incidents: %w", err)
-		}
-		switch i.Status {
-		case IncidentOpen:
-		case IncidentAcknowledged:
-			res.Already++
-			continue
-		default:
-			res.Skipped++
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?
-			WHERE id = ? AND status = 'open'`, ts, userID, id); err != nil {
-			return res, fmt.Errorf("acknowledge incidents: %w", err)
-		}
-		entries = append(entries, LedgerEntry{Kind: ledger.IncidentAcknowledged, CustomerID: i.CustomerID, SubjectKey: i.SubjectKey,
-			IncidentID: i.ID, Actor: userID, Detail: map[string]any{"kind": i.Kind, "from": i.Status, "bulk": true}})
-		res.Acknowledged++
-		res.IDs = append(res.IDs, i.ID)
-	}
-	if err := appendLedger(ctx, tx, projectID, now, entries); err != nil {
-		return res, err
-	}
-	if err := tx.Commit(); err != nil {
-		return res, fmt.Errorf("acknowledge incidents: %w", err)
-	}
-	return res, nil
+		return appendLedger(ctx, tx, projectID, now, entries)
+	})
+	return res, err
 }

@@ -117,20 +117,15 @@ func (d *DB) ActiveIncidents(ctx context.Context, projectID string, customers, s
 	base := `SELECT customer_id, subject_key, kind, id, status, fingerprint, diff_hash, policy_version FROM incidents
 		WHERE project_id = ? AND status <> 'resolved'`
 	run := func(q string, args ...any) error {
-		rows, err := d.read.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("active incidents: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return eachRow(ctx, d.read, "active incidents", func(row rowScanner) error {
 			var k IncidentKey
 			var a ActiveIncident
-			if err := rows.Scan(&k.CustomerID, &k.SubjectKey, &k.Kind, &a.ID, &a.Status, &a.Fingerprint, &a.DiffHash, &a.PolicyVersion); err != nil {
-				return fmt.Errorf("active incidents: %w", err)
+			if err := row.Scan(&k.CustomerID, &k.SubjectKey, &k.Kind, &a.ID, &a.Status, &a.Fingerprint, &a.DiffHash, &a.PolicyVersion); err != nil {
+				return err
 			}
 			fn(k, a)
-		}
-		return rows.Err()
+			return nil
+		}, q, args...)
 	}
 	if customers == nil && subjectKeys == nil {
 		return run(base, projectID)

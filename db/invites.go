@@ -78,11 +78,7 @@ func (d *DB) PendingInvites(ctx context.Context) ([]Invite, error) {
 
 // InviteByToken finds an invite by its one-time token, whatever its state.
 func (d *DB) InviteByToken(ctx context.Context, token string) (Invite, error) {
-	i, err := scanInvite(d.read.QueryRowContext(ctx, `SELECT `+inviteColumns+` FROM invites WHERE token_hash = ?`, HashToken(token)))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Invite{}, fmt.Errorf("look up invite: %w", err)
-	}
-	return i, err
+	return queryOne(ctx, d.read, "look up invite", scanInvite, `SELECT `+inviteColumns+` FROM invites WHERE token_hash = ?`, HashToken(token))
 }
 
 // RevokeInvite withdraws a pending invite.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -177,9 +176,5 @@ func (d *DB) Deliveries(ctx context.Context, projectID string) ([]Delivery, erro
 
 // ChannelByID loads a channel by id alone (the worker).
 func (d *DB) ChannelByID(ctx context.Context, id string) (Channel, error) {
-	c, err := scanChannel(d.read.QueryRowContext(ctx, `SELECT `+channelColumns+` FROM notification_channels WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return c, fmt.Errorf("channel: %w", err)
-	}
-	return c, err
+	return queryOne(ctx, d.read, "channel", scanChannel, `SELECT `+channelColumns+` FROM notification_channels WHERE id = ?`, id)
 }

@@ -104,22 +104,14 @@ func scanRepair(row interface{ Scan(...any) error }) (Repair, error) {
 
 // GetRepair returns one repair.
 func (d *DB) GetRepair(ctx context.Context, id string) (Repair, error) {
-	r, err := scanRepair(d.read.QueryRowContext(ctx, `SELECT `+repairColumns+` FROM repairs WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return r, fmt.Errorf("get repair: %w", err)
-	}
-	return r, err
+	return queryOne(ctx, d.read, "get repair", scanRepair, `SELECT `+repairColumns+` FROM repairs WHERE id = ?`, id)
 }
 
 // LatestRepair returns the newest repair of an incident (ErrNotFound when
 // it has none).
 func (d *DB) LatestRepair(ctx context.Context, incidentID string) (Repair, error) {
-	r, err := scanRepair(d.read.QueryRowContext(ctx, `SELECT `+repairColumns+` FROM repairs WHERE incident_id = ?
-		ORDER BY seq DESC LIMIT 1`, incidentID))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return r, fmt.Errorf("latest repair: %w", err)
-	}
-	return r, err
+	return queryOne(ctx, d.read, "latest repair", scanRepair, `SELECT `+repairColumns+` FROM repairs WHERE incident_id = ?
+		ORDER BY seq DESC LIMIT 1`, incidentID)
 }
 
 // proposeRepair files a check's proposal for an incident inside the check's

@@ -3,12 +3,18 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
 // queryer is what both the pool and a transaction offer for reading rows.
 type queryer interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// rowQueryer is what both the pool and a transaction offer for reading one row.
+type rowQueryer interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
 // rowScanner is a *sql.Row or *sql.Rows: what every scanX function reads from.
@@ -27,6 +33,18 @@ func queryAll[T any](ctx context.Context, q queryer, what string, scan func(rowS
 		return nil, err
 	}
 	return out, nil
+}
+
+// queryOne runs a one-row query and reads the row with scan. ErrNotFound
+// (scan's answer when there is no row) comes back bare, so callers can test
+// for it; any other failure is wrapped with what, as in queryAll.
+func queryOne[T any](ctx context.Context, q rowQueryer, what string, scan func(rowScanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, err
 }
 
 // eachRow runs query and reads every row with read, in order. A failure of

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -43,13 +42,9 @@ func (d *DB) CreateSession(ctx context.Context, userID string, ttl time.Duration
 
 // SessionUser returns the user behind a live session token.
 func (d *DB) SessionUser(ctx context.Context, token string) (User, error) {
-	u, err := scanUser(d.read.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash
+	return queryOne(ctx, d.read, "look up session", scanUser, `SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ?`, HashToken(token), formatTime(d.now())))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return User{}, fmt.Errorf("look up session: %w", err)
-	}
-	return u, err
+		WHERE s.token_hash = ? AND s.expires_at > ?`, HashToken(token), formatTime(d.now()))
 }
 
 func (d *DB) DeleteSession(ctx context.Context, token string) error {

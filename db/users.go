@@ -120,19 +120,11 @@ func insertUser(ctx context.Context, tx *sql.Tx, email, name, passwordHash strin
 }
 
 func (d *DB) GetUser(ctx context.Context, id string) (User, error) {
-	u, err := scanUser(d.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return User{}, fmt.Errorf("get user: %w", err)
-	}
-	return u, err
+	return queryOne(ctx, d.read, "get user", scanUser, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 }
 
 func (d *DB) GetUserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(d.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, strings.TrimSpace(email)))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return User{}, fmt.Errorf("get user by email: %w", err)
-	}
-	return u, err
+	return queryOne(ctx, d.read, "get user by email", scanUser, `SELECT `+userColumns+` FROM users WHERE email = ?`, strings.TrimSpace(email))
 }
 
 // ListUsers lists everyone, owner first, then by when they joined.

@@ -27,44 +27,42 @@ type WebhookEvent struct {
 func (d *DB) RecordWebhookEvent(ctx context.Context, projectID string, e WebhookEvent, debounce time.Duration) (duplicate bool, err error) {
 	now := d.now()
 	ts := formatTime(now)
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("record webhook: %w", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO webhook_events (project_id, event_id, type, customer_id, acted_on, livemode, created_at, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, event_id) DO NOTHING`,
-		projectID, e.ID, e.Type, e.CustomerID, e.ActedOn, e.Livemode, formatTime(e.Created), ts)
-	if err != nil {
-		return false, fmt.Errorf("record webhook: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	duplicate = n == 0
-	if duplicate {
-		_, err = tx.ExecContext(ctx, `INSERT INTO webhook_health (project_id, duplicates) VALUES (?, 1)
-			ON CONFLICT (project_id) DO UPDATE SET duplicates = duplicates + 1`, projectID)
-	} else {
-		_, err = tx.ExecContext(ctx, `INSERT INTO webhook_health (project_id, received, last_event_at, last_event_type) VALUES (?, 1, ?, ?)
-			ON CONFLICT (project_id) DO UPDATE SET received = received + 1, last_event_at = excluded.last_event_at,
-			last_event_type = excluded.last_event_type`, projectID, ts, e.Type)
-	}
-	if err != nil {
-		return false, fmt.Errorf("record webhook health: %w", err)
-	}
-	if !duplicate && e.ActedOn && e.CustomerID != "" {
-		due := formatTime(now.Add(debounce))
-		if _, err := tx.ExecContext(ctx, `INSERT INTO recheck_queue (project_id, customer_id, first_at, last_at, due_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, customer_id) DO UPDATE SET version = version + 1, events = events + 1,
-			last_at = excluded.last_at, due_at = excluded.due_at, attempts = 0`, projectID, e.CustomerID, ts, ts, due); err != nil {
-			return false, fmt.Errorf("queue re-check: %w", err)
+	err = d.inTx(ctx, "record webhook", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO webhook_events (project_id, event_id, type, customer_id, acted_on, livemode, created_at, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, event_id) DO NOTHING`,
+			projectID, e.ID, e.Type, e.CustomerID, e.ActedOn, e.Livemode, formatTime(e.Created), ts)
+		if err != nil {
+			return fmt.Errorf("record webhook: %w", err)
 		}
-		if err := appendLedger(ctx, tx, projectID, now, []LedgerEntry{{Kind: ledger.BillingEvent, CustomerID: e.CustomerID, Actor: "webhook",
-			Detail: map[string]any{"event_id": e.ID, "type": e.Type, "created": e.Created.UTC(), "livemode": e.Livemode}}}); err != nil {
-			return false, err
+		n, _ := res.RowsAffected()
+		duplicate = n == 0
+		if duplicate {
+			_, err = tx.ExecContext(ctx, `INSERT INTO webhook_health (project_id, duplicates) VALUES (?, 1)
+				ON CONFLICT (project_id) DO UPDATE SET duplicates = duplicates + 1`, projectID)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO webhook_health (project_id, received, last_event_at, last_event_type) VALUES (?, 1, ?, ?)
+				ON CONFLICT (project_id) DO UPDATE SET received = received + 1, last_event_at = excluded.last_event_at,
+				last_event_type = excluded.last_event_type`, projectID, ts, e.Type)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("record webhook: %w", err)
+		if err != nil {
+			return fmt.Errorf("record webhook health: %w", err)
+		}
+		if !duplicate && e.ActedOn && e.CustomerID != "" {
+			due := formatTime(now.Add(debounce))
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recheck_queue (project_id, customer_id, first_at, last_at, due_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, customer_id) DO UPDATE SET version = version + 1, events = events + 1,
+				last_at = excluded.last_at, due_at = excluded.due_at, attempts = 0`, projectID, e.CustomerID, ts, ts, due); err != nil {
+				return fmt.Errorf("queue re-check: %w", err)
+			}
+			if err := appendLedger(ctx, tx, projectID, now, []LedgerEntry{{Kind: ledger.BillingEvent, CustomerID: e.CustomerID, Actor: "webhook",
+				Detail: map[string]any{"event_id": e.ID, "type": e.Type, "created": e.Created.UTC(), "livemode": e.Livemode}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
 	}
 	return duplicate, nil
 }
@@ -73,24 +71,18 @@ func (d *DB) RecordWebhookEvent(ctx context.Context, projectID string, e Webhook
 // Each failure's time is kept too (the weekly digest counts them).
 func (d *DB) RecordWebhookFailure(ctx context.Context, projectID, reason string) error {
 	now := formatTime(d.now())
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record webhook failure: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_health (project_id, signature_failures, last_failure_at, last_failure_reason)
-		VALUES (?, 1, ?, ?) ON CONFLICT (project_id) DO UPDATE SET signature_failures = signature_failures + 1,
-		last_failure_at = excluded.last_failure_at, last_failure_reason = excluded.last_failure_reason`,
-		projectID, now, reason); err != nil {
-		return fmt.Errorf("record webhook failure: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_signature_failures (project_id, at) VALUES (?, ?)`, projectID, now); err != nil {
-		return fmt.Errorf("record webhook failure: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record webhook failure: %w", err)
-	}
-	return nil
+	return d.inTx(ctx, "record webhook failure", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_health (project_id, signature_failures, last_failure_at, last_failure_reason)
+			VALUES (?, 1, ?, ?) ON CONFLICT (project_id) DO UPDATE SET signature_failures = signature_failures + 1,
+			last_failure_at = excluded.last_failure_at, last_failure_reason = excluded.last_failure_reason`,
+			projectID, now, reason); err != nil {
+			return fmt.Errorf("record webhook failure: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_signature_failures (project_id, at) VALUES (?, ?)`, projectID, now); err != nil {
+			return fmt.Errorf("record webhook failure: %w", err)
+		}
+		return nil
+	})
 }
 
 // WebhookHealth is what the dashboard shows about a project's webhooks.
@@ -166,43 +158,34 @@ func (d *DB) webhookDays(ctx context.Context, projectID string, now time.Time, h
 		h.Days = append(h.Days, WebhookDay{Date: date, ByType: map[string]int{}})
 	}
 	// Counted per day as they arrive (webhook_event_days, migration 0020).
-	rows, err := d.read.QueryContext(ctx, `SELECT day, type, received FROM webhook_event_days
-		WHERE project_id = ? AND day >= ?`, projectID, from.Format("2006-01-02"))
-	if err != nil {
-		return fmt.Errorf("webhook days: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := eachRow(ctx, d.read, "webhook days", func(row rowScanner) error {
 		var date, typ string
 		var n int
-		if err := rows.Scan(&date, &typ, &n); err != nil {
-			return fmt.Errorf("webhook days: %w", err)
+		if err := row.Scan(&date, &typ, &n); err != nil {
+			return err
 		}
 		if i, ok := index[date]; ok {
 			h.Days[i].ByType[typ] += n
 			h.Days[i].Received += n
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("webhook days: %w", err)
-	}
-	fails, err := d.read.QueryContext(ctx, `SELECT substr(at, 1, 10), COUNT(*) FROM webhook_signature_failures
-		WHERE project_id = ? AND at >= ? GROUP BY 1`, projectID, formatTime(from))
+		return nil
+	}, `SELECT day, type, received FROM webhook_event_days
+		WHERE project_id = ? AND day >= ?`, projectID, from.Format("2006-01-02"))
 	if err != nil {
-		return fmt.Errorf("webhook days: %w", err)
+		return err
 	}
-	defer fails.Close()
-	for fails.Next() {
+	return eachRow(ctx, d.read, "webhook days", func(row rowScanner) error {
 		var date string
 		var n int
-		if err := fails.Scan(&date, &n); err != nil {
-			return fmt.Errorf("webhook days: %w", err)
+		if err := row.Scan(&date, &n); err != nil {
+			return err
 		}
 		if i, ok := index[date]; ok {
 			h.Days[i].SignatureFailures += n
 		}
-	}
-	return fails.Err()
+		return nil
+	}, `SELECT substr(at, 1, 10), COUNT(*) FROM webhook_signature_failures
+		WHERE project_id = ? AND at >= ? GROUP BY 1`, projectID, formatTime(from))
 }
 
 // QueuedRecheck is one customer waiting for a webhook re-check.

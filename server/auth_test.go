@@ -118,13 +118,8 @@ func TestLoginLogoutAndServerSideSessions(t *testing.T) {
 	replay := app.client()
 	req, _ := http.NewRequest("GET", app.srv.URL+"/api/me", nil)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: stolen})
-	res, err := replay.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 401 {
-		t.Errorf("session after logout answered %d", res.StatusCode)
+	if status := replay.send(req); status != 401 {
+		t.Errorf("session after logout answered %d", status)
 	}
 }
 
@@ -197,20 +192,14 @@ func TestCSRFRefusesWritesWithoutToken(t *testing.T) {
 	owner, _ := app.setupOwner()
 	req, _ := http.NewRequest("POST", app.srv.URL+"/api/projects", strings.NewReader(`{"name":"Sneaky"}`))
 	req.Header.Set("Content-Type", "application/json")
-	res, err := owner.http.Do(req) // carries the session cookie, not the header
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 403 {
-		t.Fatalf("write without CSRF header = %d", res.StatusCode)
+	// owner carries the session cookie, not the header.
+	if status := owner.send(req); status != 403 {
+		t.Fatalf("write without CSRF header = %d", status)
 	}
 	req, _ = http.NewRequest("POST", app.srv.URL+"/api/projects", strings.NewReader(`{"name":"Sneaky"}`))
 	req.Header.Set(csrfHeader, "forged-value")
-	res, _ = owner.http.Do(req)
-	res.Body.Close()
-	if res.StatusCode != 403 {
-		t.Fatalf("write with a wrong CSRF header = %d", res.StatusCode)
+	if status := owner.send(req); status != 403 {
+		t.Fatalf("write with a wrong CSRF header = %d", status)
 	}
 	if ps, _ := app.db.ListProjects(t.Context()); len(ps) != 0 {
 		t.Errorf("refused request created %d projects", len(ps))

@@ -101,10 +101,7 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func currentKey(c echo.Context) db.APIKey {
-	k, _ := c.Get(ctxAPIKey).(db.APIKey)
-	return k
-}
+func currentKey(c echo.Context) db.APIKey { return loaded[db.APIKey](c, ctxAPIKey) }
 
 // requireRepairKey refuses a read key before anything is looked up.
 func requireRepairKey(next echo.HandlerFunc) echo.HandlerFunc {

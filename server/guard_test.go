@@ -63,13 +63,8 @@ func TestOversizedBodiesAre413(t *testing.T) {
 	req, _ := http.NewRequest("POST", app.srv.URL+"/api/setup", struct{ *bytes.Reader }{bytes.NewReader(bytes.Repeat([]byte(" "), 300<<10))})
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(csrfHeader, c.cookie(csrfCookie))
-	res, err := c.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 413 {
-		t.Errorf("chunked 300 kB body: %d, want 413", res.StatusCode)
+	if status := c.send(req); status != 413 {
+		t.Errorf("chunked 300 kB body: %d, want 413", status)
 	}
 }
 

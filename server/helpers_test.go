@@ -178,6 +178,19 @@ func (c *client) doWith(method, path string, body any, header http.Header) respo
 	return response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
 
+// send sends a request built by hand, for what do cannot build (a replayed
+// cookie, a missing or forged CSRF header, a chunked body), and returns its
+// status.
+func (c *client) send(req *http.Request) int {
+	c.app.t.Helper()
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
 func (c *client) mustDo(method, path string, body any, want int) response {
 	c.app.t.Helper()
 	r := c.do(method, path, body)

@@ -188,10 +188,7 @@ func (s *Server) withIncident(next echo.HandlerFunc) echo.HandlerFunc {
 		func(i db.Incident) string { return i.ProjectID })(next)
 }
 
-func currentIncident(c echo.Context) db.Incident {
-	i, _ := c.Get(ctxIncident).(db.Incident)
-	return i
-}
+func currentIncident(c echo.Context) db.Incident { return loaded[db.Incident](c, ctxIncident) }
 
 // fieldDiffView is one compared field, expected beside actual.
 type fieldDiffView struct {

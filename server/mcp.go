@@ -87,7 +87,7 @@ func (s *Server) toolAnswer(v any, err error) (*mcp.CallToolResult, any, error) 
 }
 
 // Tool inputs. Optional fields carry omitempty (not required in the schema).
-// The tools that act on one project embed projectInput.
+// The tools that act on one project embed projectInput (see projectTool).
 type (
 	noInput      struct{}
 	projectInput struct {
@@ -124,6 +124,23 @@ type (
 	}
 )
 
+func (in projectInput) project() string { return in.ProjectID }
+
+// projectTool adapts a tool that acts on one project: the project the input
+// names (or the key's one project) is resolved for the calling key first,
+// and a refusal is the tool's error answer, as every other failure is.
+func projectTool[In interface{ project() string }](s *Server,
+	run func(ctx context.Context, k db.APIKey, p db.Project, in In) (any, error)) mcp.ToolHandlerFor[In, any] {
+	return func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
+		k := toolKey(req)
+		p, err := s.keyProjectCtx(ctx, k, in.project())
+		if err != nil {
+			return s.toolAnswer(nil, err)
+		}
+		return s.toolAnswer(run(ctx, k, p, in))
+	}
+}
+
 func (s *Server) addMCPTools(srv *mcp.Server) {
 	mcp.AddTool(srv, &mcp.Tool{Name: "list_projects", Description: "List the ParityRail projects this API key reaches: " +
 		"each pairs a Stripe account with an app's access state (Postgres or Clerk)."},
@@ -132,20 +149,12 @@ func (s *Server) addMCPTools(srv *mcp.Server) {
 		})
 	mcp.AddTool(srv, &mcp.Tool{Name: "get_customer_state", Description: "Read one Stripe customer now: what billing promises " +
 		"(plan, premium, trial, entitlements), what the app grants, the verdict per field, open incidents and when it was last checked."},
-		func(ctx context.Context, req *mcp.CallToolRequest, in customerInput) (*mcp.CallToolResult, any, error) {
-			p, err := s.keyProjectCtx(ctx, toolKey(req), in.ProjectID)
-			if err != nil {
-				return s.toolAnswer(nil, err)
-			}
-			return s.toolAnswer(s.keyCustomerState(ctx, p, in.CustomerID))
-		})
+		projectTool(s, func(ctx context.Context, _ db.APIKey, p db.Project, in customerInput) (any, error) {
+			return s.keyCustomerState(ctx, p, in.CustomerID)
+		}))
 	mcp.AddTool(srv, &mcp.Tool{Name: "list_incidents", Description: "List a project's access incidents (gaps between what a " +
 		"customer paid for and what the app grants), critical first. Filter by status, kind, severity, customer or text; page with cursor."},
-		func(ctx context.Context, req *mcp.CallToolRequest, in incidentsInput) (*mcp.CallToolResult, any, error) {
-			p, err := s.keyProjectCtx(ctx, toolKey(req), in.ProjectID)
-			if err != nil {
-				return s.toolAnswer(nil, err)
-			}
+		projectTool(s, func(ctx context.Context, _ db.APIKey, p db.Project, in incidentsInput) (any, error) {
 			params := map[string]string{"status": in.Status, "kind": in.Kind, "severity": in.Severity, "customer_id": in.CustomerID,
 				"q": in.Q, "cursor": in.Cursor}
 			if in.Limit != 0 {
@@ -153,10 +162,10 @@ func (s *Server) addMCPTools(srv *mcp.Server) {
 			}
 			f, err := incidentFilter(func(k string) string { return params[k] })
 			if err != nil {
-				return s.toolAnswer(nil, err)
+				return nil, err
 			}
-			return s.toolAnswer(s.incidentPage(ctx, p.ID, f))
-		})
+			return s.incidentPage(ctx, p.ID, f)
+		}))
 	mcp.AddTool(srv, &mcp.Tool{Name: "get_incident", Description: "Read one access incident with its evidence (the promise, " +
 		"the app's values, each differing field), the proposed repair or guided fix, and its timeline."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in incidentInput) (*mcp.CallToolResult, any, error) {
@@ -168,29 +177,21 @@ func (s *Server) addMCPTools(srv *mcp.Server) {
 		})
 	mcp.AddTool(srv, &mcp.Tool{Name: "get_access_ledger", Description: "Read a customer's Access Ledger, oldest first: every " +
 		"billing event, promise, check, incident, repair and verification about it, hash-chained (chain: intact or broken)."},
-		func(ctx context.Context, req *mcp.CallToolRequest, in ledgerInput) (*mcp.CallToolResult, any, error) {
-			p, err := s.keyProjectCtx(ctx, toolKey(req), in.ProjectID)
-			if err != nil {
-				return s.toolAnswer(nil, err)
-			}
-			limit := 100
+		projectTool(s, func(ctx context.Context, _ db.APIKey, p db.Project, in ledgerInput) (any, error) {
+			raw := ""
 			if in.Limit != 0 {
-				limit, err = pageLimit(strconv.Itoa(in.Limit), 100)
+				raw = strconv.Itoa(in.Limit)
 			}
+			limit, err := pageLimit(raw, 100)
 			if err != nil {
-				return s.toolAnswer(nil, err)
+				return nil, err
 			}
-			return s.toolAnswer(s.keyLedger(ctx, p, in.CustomerID, in.Cursor, limit))
-		})
+			return s.keyLedger(ctx, p, in.CustomerID, in.Cursor, limit)
+		}))
 	mcp.AddTool(srv, &mcp.Tool{Name: "run_check", Description: "Run a check now: one customer (waits up to 20 s and returns " +
 		"the verdict) or a whole project (returns the check id; follow it with the status_url of REST v1)."},
-		func(ctx context.Context, req *mcp.CallToolRequest, in runInput) (*mcp.CallToolResult, any, error) {
-			k := toolKey(req)
-			p, err := s.keyProjectCtx(ctx, k, in.ProjectID)
-			if err != nil {
-				return s.toolAnswer(nil, err)
-			}
+		projectTool(s, func(ctx context.Context, k db.APIKey, p db.Project, in runInput) (any, error) {
 			ans, _, err := s.keyRun(ctx, k, p, runRequest{ProjectID: p.ID, CustomerID: in.CustomerID, Scope: in.Scope, DryRun: in.DryRun})
-			return s.toolAnswer(ans, err)
-		})
+			return ans, err
+		}))
 }

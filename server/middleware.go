@@ -134,10 +134,14 @@ func (s *Server) sessionUser(c echo.Context) (db.User, error) {
 	return u, nil
 }
 
-func currentUser(c echo.Context) db.User {
-	u, _ := c.Get(ctxUser).(db.User)
-	return u
+// loaded is what a middleware stored under key for the handlers after it
+// (the zero value when it stored nothing there).
+func loaded[T any](c echo.Context, key string) T {
+	v, _ := c.Get(key).(T)
+	return v
 }
+
+func currentUser(c echo.Context) db.User { return loaded[db.User](c, ctxUser) }
 
 // withProject loads the :id project after the role check; a missing project
 // and one the caller may not reach both answer 404.
@@ -185,7 +189,4 @@ func withOwned[T any](s *Server, param, key, what string,
 	}
 }
 
-func currentProject(c echo.Context) db.Project {
-	p, _ := c.Get(ctxProject).(db.Project)
-	return p
-}
+func currentProject(c echo.Context) db.Project { return loaded[db.Project](c, ctxProject) }

@@ -113,10 +113,7 @@ func (s *Server) withRepair(next echo.HandlerFunc) echo.HandlerFunc {
 		func(r db.Repair) string { return r.ProjectID })(next)
 }
 
-func currentRepair(c echo.Context) db.Repair {
-	r, _ := c.Get(ctxRepair).(db.Repair)
-	return r
-}
+func currentRepair(c echo.Context) db.Repair { return loaded[db.Repair](c, ctxRepair) }
 
 // repairAnswer is a decision's answer: the repair as recorded and its
 // incident as it stands.

@@ -157,10 +157,7 @@ func TestEveryRouteByRole(t *testing.T) {
 
 	newFixture := func() fixture {
 		project := app.clerkProject(owner, "Fixture")
-		var inv inviteView
-		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "target" + uniq() + "@example.com", "role": "member"}, 201).json(t, &inv)
-		var u db.User
-		app.client().mustDo("POST", "/api/invites/"+tokenOf(inv.URL)+"/accept", map[string]string{"name": "Target", "password": testPassword}, 201).json(t, &u)
+		_, u := app.addUser(owner, "target"+uniq()+"@example.com", db.RoleMember)
 		var pending inviteView
 		owner.mustDo("POST", "/api/team/invites", map[string]string{"email": "pending" + uniq() + "@example.com", "role": "member"}, 201).json(t, &pending)
 		incident, check := app.checkFixture(owner, project)
