@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"parityrail/access/postgres"
+	"parityrail/access/sqlite"
 	"parityrail/check"
 	"parityrail/db"
 	"parityrail/fulfillment"
@@ -98,6 +99,23 @@ func (s *Service) Blocked(ctx context.Context, p db.Project) (*Error, error) {
 		return &Error{Code: CodeNoRepairConn, Message: "Add a repair connection on step 3 (Database): a second connection string for a role granted UPDATE only on the mapped access columns. Nothing was changed."}, nil
 	}
 	return nil, nil
+}
+
+// Preview is the UPDATE that approving r runs in project p, rendered by
+// the writer that runs it (Postgres's or the demo SQL app's, whose guards
+// differ); empty for a repair ParityRail only guides.
+func Preview(p db.Project, r db.Repair) string {
+	var plan fulfillment.RepairPlan
+	if err := json.Unmarshal(r.Plan, &plan); err != nil {
+		return ""
+	}
+	switch p.AccessSource {
+	case "postgres":
+		return postgres.Preview(plan)
+	case sources.SourceDemoSQL:
+		return sqlite.Preview(plan)
+	}
+	return ""
 }
 
 func decidedError(r db.Repair) *Error {

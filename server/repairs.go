@@ -11,6 +11,7 @@ import (
 
 	"parityrail/access/postgres"
 	"parityrail/db"
+	"parityrail/repair"
 )
 
 const ctxRepair = "repair"
@@ -56,6 +57,8 @@ type repairView struct {
 	// (repairs off, no repair connection); empty when an admin can approve.
 	Blocked     string `json:"blocked,omitempty"`
 	BlockedCode string `json:"blocked_code,omitempty"`
+	// Preview is the UPDATE approving runs, while the repair waits for it.
+	Preview string `json:"preview,omitempty"`
 }
 
 func (s *Server) viewRepair(ctx context.Context, r db.Repair) (repairView, error) {
@@ -102,6 +105,7 @@ func (s *Server) viewRepair(ctx context.Context, r db.Repair) (repairView, error
 		if blocked != nil {
 			v.Blocked, v.BlockedCode = blocked.Message, blocked.Code
 		}
+		v.Preview = repair.Preview(p, r)
 	}
 	return v, nil
 }

@@ -2468,6 +2468,8 @@ export interface components {
             blocked?: string;
             /** @enum {string} */
             blocked_code?: "repairs_off" | "no_repair_connection" | "repair_guided";
+            /** @description While the repair waits for approval, the UPDATE approving runs, as the writer that runs it renders it (Postgres guards with IS NOT DISTINCT FROM, the demo SQL app with IS); values inline, the key column named <primary key> until the repair runs and reads it. */
+            preview?: string;
         };
         RepairAndIncident: {
             repair: components["schemas"]["Repair"];

@@ -62,6 +62,9 @@ const proposal: RepairProposal = {
   verify_attempts: 0,
   next_verify_at: null,
   verified_at: null,
+  // As the Postgres writer renders it (access/postgres/repair_preview.go).
+  preview:
+    'UPDATE public.profiles\nSET\n  "plan" = \'pro\',\n  "is_premium" = true\nWHERE <primary key> = \'42\'\n  AND "plan" IS NOT DISTINCT FROM \'free\'\n  AND "is_premium" IS NOT DISTINCT FROM false;',
 };
 
 const pgIncident: IncidentDetail = { ...base, proposal };

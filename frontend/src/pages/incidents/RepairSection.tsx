@@ -131,16 +131,6 @@ export function RepairSection({ incident }: { incident: IncidentDetail }) {
 }
 
 /** Refreshes every query that shows this incident after an action. */
-/** The UPDATE an approval runs, as a person reads it: the new values, the
- * row, and the guard that every column still holds what the check read. */
-function updatePreview(p: RepairProposal): string {
-  const lit = (v: unknown) =>
-    v === null || v === undefined ? 'NULL' : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : JSON.stringify(v);
-  const set = p.fields.map((f) => `  "${f.path}" = ${lit(f.after)}`).join(',\n');
-  const guard = p.fields.map((f) => `  AND "${f.path}" IS NOT DISTINCT FROM ${lit(f.before)}`).join('\n');
-  return `UPDATE ${p.table ?? ''}\nSET\n${set}\nWHERE <primary key> = ${lit(p.subject_id)}\n${guard};`;
-}
-
 function useRefreshIncident(incidentId: string) {
   const queryClient = useQueryClient();
   return () =>
@@ -281,7 +271,7 @@ function PostgresRepair({ incident, proposal }: { incident: IncidentDetail; prop
           description={`One row of ${proposal.table}, only if it still holds the values the check read; in one transaction.`}
         >
           <pre className="overflow-x-auto rounded-md bg-gray-900 p-3 font-mono text-xs leading-relaxed text-gray-100">
-            {updatePreview(proposal)}
+            {proposal.preview}
           </pre>
           <div className="mt-4 flex justify-end gap-2">
             <Button variant="secondary" onClick={() => setConfirming(false)} disabled={approve.isPending}>
