@@ -1,8 +1,6 @@
 package billing
 
 import (
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -19,20 +17,7 @@ func BenchmarkDecodePage(b *testing.B) {
 	f.Generate(stripefake.GenerateSpec{Customers: 200, Subscriptions: 240, Seed: 42})
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	fetch := func(path string) []byte {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+testKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("%s: %d %v", path, resp.StatusCode, err)
-		}
-		return body
-	}
+	fetch := func(path string) []byte { return fetchBody(b, srv.URL+path) }
 	customers := fetch("/v1/customers?limit=100")
 	subs := fetch("/v1/subscriptions?status=all&limit=100&expand[0]=data.latest_invoice")
 	run := func(name string, page []byte, decode func([]byte) (int, error)) {
