@@ -98,7 +98,9 @@ func (c *Cursor) Bool() (bool, error) {
 	return false, ErrSyntax
 }
 
-// StrFlags says what a string literal holds besides plain printable ASCII.
+// StrFlags says what a string literal holds besides plain ASCII: bytes
+// from ' ' to 0x7f (DEL included: JSON and json.Marshal leave it as is)
+// other than the quote and the backslash.
 type StrFlags uint8
 
 const (
