@@ -45,7 +45,7 @@ test-e2e: build
 # seed corpora as ordinary tests; findings land in testdata/fuzz to commit.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := fulfillment:FuzzPremiumWord access/clerk:FuzzParseFieldPath billing:FuzzParseWebhook \
-	access/postgres:FuzzValidateConnString db:FuzzCursors mapping:FuzzParse
+	access/postgres:FuzzValidateConnString db:FuzzCursors mapping:FuzzParse jsonpull:FuzzAny
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "--- fuzz $$pkg $$fn ($(FUZZTIME))"; \

@@ -1,260 +1,58 @@
 package billing
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"strconv"
+
+	"parityrail/jsonpull"
 )
 
 // A list page of subscriptions is mostly fields a promise doesn't need
 // (the expanded invoice alone is ~60 of them). encoding/json scans every
-// byte twice and walks them through reflection; this small pull parser
+// byte twice and walks them through reflection; a jsonpull cursor
 // picks out the wanted fields and skips the rest in a tight loop. Anything
 // it does not expect makes decodePage fall back to encoding/json, so a
 // surprise costs speed, never correctness.
 
-var errLean = errors.New("billing: unexpected JSON shape")
-
-type lean struct {
-	b []byte
-	i int
-}
-
-// ws skips whitespace. Outside strings JSON has no other bytes at or
-// below ' ' (a stray control byte fails the next read instead).
-func (p *lean) ws() {
-	for p.i < len(p.b) && p.b[p.i] <= ' ' {
-		p.i++
-	}
-}
-
-// structural marks the bytes skip must look at inside a container.
-var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
-
-// peek returns the next non-space byte (0 at the end).
-func (p *lean) peek() byte {
-	p.ws()
-	if p.i >= len(p.b) {
-		return 0
-	}
-	return p.b[p.i]
-}
-
-func (p *lean) expect(c byte) error {
-	if p.peek() != c {
-		return errLean
-	}
-	p.i++
-	return nil
-}
-
-// rawString returns the string literal's contents, without quotes;
-// escaped reports a backslash inside.
-func (p *lean) rawString() (s []byte, escaped bool, err error) {
-	if p.peek() != '"' {
-		return nil, false, errLean
-	}
-	p.i++
-	start := p.i
-	for {
-		q := bytes.IndexByte(p.b[p.i:], '"')
-		if q < 0 {
-			return nil, false, errLean
-		}
-		end := p.i + q
-		// The quote ends the string unless an odd number of backslashes
-		// precede it.
-		bs := 0
-		for k := end - 1; k >= start && p.b[k] == '\\'; k-- {
-			bs++
-		}
-		if !escaped && bytes.IndexByte(p.b[p.i:end], '\\') >= 0 {
-			escaped = true
-		}
-		p.i = end + 1
-		if bs%2 == 0 {
-			return p.b[start:end], escaped, nil
-		}
-	}
-}
+// lean is the billing decoders' cursor; its lower-case readers take a null
+// where encoding/json leaves the field at its zero value.
+type lean struct{ jsonpull.Cursor }
 
 // str reads a string or null.
 func (p *lean) str() (string, error) {
-	if p.peek() == 'n' {
-		return "", p.null()
+	if p.Null() {
+		return "", nil
 	}
-	start := p.i
-	raw, esc, err := p.rawString()
-	if err != nil {
-		return "", err
-	}
-	if !esc {
-		return string(raw), nil
-	}
-	var s string
-	err = json.Unmarshal(p.b[start:p.i], &s)
-	return s, err
-}
-
-func (p *lean) null() error {
-	if p.i+4 <= len(p.b) && string(p.b[p.i:p.i+4]) == "null" {
-		p.i += 4
-		return nil
-	}
-	return errLean
-}
-
-// int reads an integer or null (0).
-func (p *lean) int() (int64, error) {
-	if p.peek() == 'n' {
-		return 0, p.null()
-	}
-	start := p.i
-	for p.i < len(p.b) && (p.b[p.i] == '-' || (p.b[p.i] >= '0' && p.b[p.i] <= '9')) {
-		p.i++
-	}
-	return strconv.ParseInt(string(p.b[start:p.i]), 10, 64)
+	return p.Str()
 }
 
 // bool reads true, false or null (false).
 func (p *lean) bool() (bool, error) {
-	switch p.peek() {
-	case 't':
-		if p.i+4 <= len(p.b) && string(p.b[p.i:p.i+4]) == "true" {
-			p.i += 4
-			return true, nil
-		}
-	case 'f':
-		if p.i+5 <= len(p.b) && string(p.b[p.i:p.i+5]) == "false" {
-			p.i += 5
-			return false, nil
-		}
-	case 'n':
-		return false, p.null()
+	if p.Null() {
+		return false, nil
 	}
-	return false, errLean
-}
-
-// skip skips one value of any kind.
-func (p *lean) skip() error {
-	switch p.peek() {
-	case '"':
-		_, _, err := p.rawString()
-		return err
-	case '{', '[':
-		depth := 0
-		for p.i < len(p.b) {
-			if !structural[p.b[p.i]] {
-				p.i++
-				continue
-			}
-			switch p.b[p.i] {
-			case '"':
-				if _, _, err := p.rawString(); err != nil {
-					return err
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					p.i++
-					return nil
-				}
-			}
-			p.i++
-		}
-		return errLean
-	case 0:
-		return errLean
-	}
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ',', '}', ']', ' ', '\n', '\t', '\r':
-			return nil
-		}
-		p.i++
-	}
-	return nil
+	return p.Bool()
 }
 
 // object calls field for each member of an object (or accepts null);
 // field must consume the value.
 func (p *lean) object(field func(key []byte) error) error {
-	if p.peek() == 'n' {
-		return p.null()
-	}
-	if err := p.expect('{'); err != nil {
-		return err
-	}
-	if p.peek() == '}' {
-		p.i++
+	if p.Null() {
 		return nil
 	}
-	for {
-		start := p.i
-		key, esc, err := p.rawString()
-		if err != nil {
-			return errLean
-		}
-		if esc {
-			var k string
-			if json.Unmarshal(p.b[start:p.i], &k) != nil {
-				return errLean
-			}
-			key = []byte(k)
-		}
-		if err := p.expect(':'); err != nil {
-			return err
-		}
-		if err := field(key); err != nil {
-			return err
-		}
-		switch p.peek() {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return nil
-		default:
-			return errLean
-		}
-	}
+	return p.Object(field)
 }
 
 // array calls elem for each element of an array (or accepts null).
 func (p *lean) array(elem func() error) error {
-	if p.peek() == 'n' {
-		return p.null()
-	}
-	if err := p.expect('['); err != nil {
-		return err
-	}
-	if p.peek() == ']' {
-		p.i++
+	if p.Null() {
 		return nil
 	}
-	for {
-		if err := elem(); err != nil {
-			return err
-		}
-		switch p.peek() {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return nil
-		default:
-			return errLean
-		}
-	}
+	return p.Array(elem)
 }
 
 // id reads an expandable field: an id string, null, or an object's "id".
 func (p *lean) id() (string, error) {
-	if p.peek() != '{' {
+	if p.Peek() != '{' {
 		return p.str()
 	}
 	var id string
@@ -264,7 +62,7 @@ func (p *lean) id() (string, error) {
 			id, err = p.str()
 			return err
 		}
-		return p.skip()
+		return p.SkipFast()
 	})
 	return id, err
 }
@@ -280,10 +78,10 @@ func (p *lean) list(item func() error) (hasMore bool, err error) {
 			hasMore, err = p.bool()
 			return err
 		}
-		return p.skip()
+		return p.SkipFast()
 	})
-	if err == nil && p.peek() != 0 {
-		err = errLean
+	if err == nil {
+		err = p.End()
 	}
 	return hasMore, err
 }
@@ -299,14 +97,14 @@ func (p *lean) customer(c *wireCustomer) error {
 		case "name":
 			c.Name, err = p.str()
 		case "created":
-			c.Created, err = p.int()
+			c.Created, err = p.Int()
 		case "livemode":
 			c.Livemode, err = p.bool()
 		case "deleted":
 			c.Deleted, err = p.bool()
 		case "metadata":
-			if p.peek() == 'n' {
-				return p.null()
+			if p.Null() {
+				return nil
 			}
 			c.Metadata = map[string]string{}
 			err = p.object(func(mk []byte) error {
@@ -315,7 +113,7 @@ func (p *lean) customer(c *wireCustomer) error {
 				return err
 			})
 		default:
-			err = p.skip()
+			err = p.SkipFast()
 		}
 		return err
 	})
@@ -334,25 +132,25 @@ func (p *lean) subscription(s *wireSubscription) error {
 		case "status":
 			s.Status, err = p.str()
 		case "created":
-			s.Created, err = p.int()
+			s.Created, err = p.Int()
 		case "current_period_end":
-			s.CurrentPeriodEnd, err = p.int()
+			s.CurrentPeriodEnd, err = p.Int()
 		case "trial_end":
-			s.TrialEnd, err = p.int()
+			s.TrialEnd, err = p.Int()
 		case "cancel_at_period_end":
 			s.CancelAtPeriodEnd, err = p.bool()
 		case "livemode":
 			s.Livemode, err = p.bool()
 		case "pause_collection":
-			if p.peek() == 'n' {
-				return p.null()
+			if p.Null() {
+				return nil
 			}
 			s.PauseCollection = &struct{}{}
-			err = p.skip()
+			err = p.SkipFast()
 		case "items":
 			err = p.object(func(k []byte) error {
 				if string(k) != "data" {
-					return p.skip()
+					return p.SkipFast()
 				}
 				return p.array(func() error {
 					var price *wirePrice
@@ -361,14 +159,14 @@ func (p *lean) subscription(s *wireSubscription) error {
 						switch string(k) {
 						case "quantity":
 							var err error
-							qty, err = p.int()
+							qty, err = p.Int()
 							return err
 						case "price":
 						default:
-							return p.skip()
+							return p.SkipFast()
 						}
-						if p.peek() == 'n' {
-							return p.null()
+						if p.Null() {
+							return nil
 						}
 						price = &wirePrice{}
 						return p.price(price)
@@ -378,9 +176,9 @@ func (p *lean) subscription(s *wireSubscription) error {
 				})
 			})
 		case "latest_invoice":
-			switch p.peek() {
+			switch p.Peek() {
 			case 'n':
-				return p.null()
+				return p.Literal("null")
 			case '"':
 				var id string
 				id, err = p.str()
@@ -396,17 +194,17 @@ func (p *lean) subscription(s *wireSubscription) error {
 					case "status":
 						inv.Status, err = p.str()
 					case "created":
-						inv.Created, err = p.int()
+						inv.Created, err = p.Int()
 					case "charge":
 						err = p.charge(&inv.Charge)
 					default:
-						err = p.skip()
+						err = p.SkipFast()
 					}
 					return err
 				})
 			}
 		default:
-			err = p.skip()
+			err = p.SkipFast()
 		}
 		return err
 	})
@@ -427,19 +225,19 @@ func (p *lean) price(pr *wirePrice) error {
 		case "currency":
 			pr.Currency, err = p.word()
 		case "unit_amount":
-			if p.peek() == 'n' {
-				return p.null()
+			if p.Null() {
+				return nil
 			}
 			var v int64
-			v, err = p.int()
+			v, err = p.Int()
 			pr.UnitAmount = &v
 		case "billing_scheme":
 			pr.BillingScheme, err = p.word()
 		case "tiers_mode":
 			pr.TiersMode, err = p.word()
 		case "recurring":
-			if p.peek() == 'n' {
-				return p.null()
+			if p.Null() {
+				return nil
 			}
 			r := &wireRecurring{}
 			pr.Recurring = r
@@ -449,17 +247,17 @@ func (p *lean) price(pr *wirePrice) error {
 				case "interval":
 					r.Interval, err = p.word()
 				case "interval_count":
-					r.IntervalCount, err = p.int()
+					r.IntervalCount, err = p.Int()
 				case "usage_type":
 					r.UsageType, err = p.word()
 				default:
-					err = p.skip()
+					err = p.SkipFast()
 				}
 				return err
 			})
 		case "transform_quantity":
-			if p.peek() == 'n' {
-				return p.null()
+			if p.Null() {
+				return nil
 			}
 			pr.TransformQuantity = &struct {
 				DivideBy int64  `json:"divide_by"`
@@ -470,16 +268,16 @@ func (p *lean) price(pr *wirePrice) error {
 				var err error
 				switch string(k) {
 				case "divide_by":
-					t.DivideBy, err = p.int()
+					t.DivideBy, err = p.Int()
 				case "round":
 					t.Round, err = p.word()
 				default:
-					err = p.skip()
+					err = p.SkipFast()
 				}
 				return err
 			})
 		default:
-			err = p.skip()
+			err = p.SkipFast()
 		}
 		return err
 	})
@@ -488,9 +286,6 @@ func (p *lean) price(pr *wirePrice) error {
 // word reads a short enum string (a currency, an interval, a scheme), the
 // common ones without allocating: a million subscriptions share them.
 func (p *lean) word() (string, error) {
-	if p.peek() == 'n' {
-		return "", p.null()
-	}
 	s, err := p.str()
 	if err != nil {
 		return "", err
@@ -519,7 +314,7 @@ func decodeSubscriptionPageLean(b []byte, page *wireList[wireSubscription]) erro
 
 // decodePageLean decodes a list page, item reading each element of "data".
 func decodePageLean[T any](b []byte, page *wireList[T], item func(*lean, *T) error) error {
-	p := &lean{b: b}
+	p := &lean{jsonpull.Cursor{Data: b}}
 	var err error
 	page.HasMore, err = p.list(func() error {
 		page.Data = append(page.Data, *new(T))
@@ -530,14 +325,11 @@ func decodePageLean[T any](b []byte, page *wireList[T], item func(*lean, *T) err
 
 // decodeCustomerLean decodes one customer with the lean parser.
 func decodeCustomerLean(b []byte, c *wireCustomer) error {
-	p := &lean{b: b}
+	p := &lean{jsonpull.Cursor{Data: b}}
 	if err := p.customer(c); err != nil {
 		return err
 	}
-	if p.peek() != 0 {
-		return errLean
-	}
-	return nil
+	return p.End()
 }
 
 // The decoders the connector uses: lean, or encoding/json when the lean

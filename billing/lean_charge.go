@@ -4,11 +4,11 @@ package billing
 // or the expanded object with its refunds (a charge does not carry its
 // dispute: readDisputes reads it).
 func (p *lean) charge(out **wireCharge) error {
-	switch p.peek() {
+	switch p.Peek() {
 	case 'n':
-		return p.null()
+		return p.Literal("null")
 	case '"':
-		return p.skip()
+		return p.SkipFast()
 	}
 	c := &wireCharge{}
 	*out = c
@@ -18,9 +18,9 @@ func (p *lean) charge(out **wireCharge) error {
 		case "id":
 			c.ID, err = p.str()
 		case "amount":
-			c.Amount, err = p.int()
+			c.Amount, err = p.Int()
 		case "amount_refunded":
-			c.AmountRefunded, err = p.int()
+			c.AmountRefunded, err = p.Int()
 		case "refunded":
 			c.Refunded, err = p.bool()
 		case "disputed":
@@ -28,8 +28,8 @@ func (p *lean) charge(out **wireCharge) error {
 		case "currency":
 			c.Currency, err = p.word()
 		case "refunds":
-			if p.peek() == 'n' {
-				return p.null()
+			if p.Null() {
+				return nil
 			}
 			c.Refunds = &struct {
 				Data []struct {
@@ -38,13 +38,13 @@ func (p *lean) charge(out **wireCharge) error {
 			}{}
 			err = p.object(func(k []byte) error {
 				if string(k) != "data" {
-					return p.skip()
+					return p.SkipFast()
 				}
 				return p.array(func() error {
 					var id string
 					err := p.object(func(k []byte) error {
 						if string(k) != "id" {
-							return p.skip()
+							return p.SkipFast()
 						}
 						var err error
 						id, err = p.str()
@@ -57,7 +57,7 @@ func (p *lean) charge(out **wireCharge) error {
 				})
 			})
 		default:
-			err = p.skip()
+			err = p.SkipFast()
 		}
 		return err
 	})

@@ -28,17 +28,7 @@ func TestLeanDecodingMatchesEncodingJSON(t *testing.T) {
 	if err := w.fake.DeleteCustomer(gone); err != nil {
 		t.Fatal(err)
 	}
-	fetch := func(path string) []byte {
-		req, _ := http.NewRequest(http.MethodGet, w.srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+testKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return b
-	}
+	fetch := func(path string) []byte { return fetchBody(t, w.srv.URL+path) }
 	subsPage := fetch("/v1/subscriptions?status=all&limit=100&expand[0]=data.latest_invoice")
 	var fast, std wireList[wireSubscription]
 	if err := decodeSubscriptionPageLean(subsPage, &fast); err != nil {
@@ -122,4 +112,21 @@ func TestReadAllErrorsAndDeletedCustomerCost(t *testing.T) {
 	if c.Requests() != 5 || w.fake.Count("/v1/customers/"+gone) != 1 {
 		t.Fatalf("requests: %v", w.fake.CountsByPath())
 	}
+}
+
+// fetchBody is the body of a 200 answer to GET url with the test key.
+func fetchBody(tb testing.TB, url string) []byte {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return body
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"parityrail/jsonpull"
 )
 
 // Canonical returns v as JSON with object keys sorted at every level, so the
@@ -51,20 +53,16 @@ func canonicalGeneric(b []byte) (json.RawMessage, error) {
 // canonicalize rewrites JSON (as json.Marshal writes it) into canonical
 // form; ok is false when the caller must use canonicalGeneric instead.
 func canonicalize(src []byte) (json.RawMessage, bool) {
-	c := canonicalizer{src: src, out: make([]byte, 0, len(src)+8)}
-	if !c.value() {
-		return nil, false
-	}
-	c.skipSpace()
-	if c.i != len(src) {
+	c := canonicalizer{Cursor: jsonpull.Cursor{Data: src}, out: make([]byte, 0, len(src)+8)}
+	if !c.value() || c.End() != nil {
 		return nil, false
 	}
 	return c.out, true
 }
 
+// canonicalizer reads src with a jsonpull cursor and writes out.
 type canonicalizer struct {
-	src []byte
-	i   int
+	jsonpull.Cursor
 	out []byte
 }
 
@@ -75,29 +73,18 @@ type member struct {
 	from, to int
 }
 
-func (c *canonicalizer) skipSpace() {
-	for c.i < len(c.src) {
-		switch c.src[c.i] {
-		case ' ', '\t', '\n', '\r':
-			c.i++
-		default:
-			return
-		}
-	}
-}
-
 func (c *canonicalizer) value() bool {
-	c.skipSpace()
-	if c.i >= len(c.src) {
-		return false
-	}
-	switch ch := c.src[c.i]; {
+	switch ch := c.Peek(); {
 	case ch == '{':
 		return c.object()
 	case ch == '[':
 		return c.array()
 	case ch == '"':
-		_, ok := c.str()
+		tok, flags, err := c.RawString()
+		if err != nil {
+			return false
+		}
+		_, ok := c.str(tok, flags)
 		return ok
 	case ch == 't':
 		return c.literal("true")
@@ -112,91 +99,56 @@ func (c *canonicalizer) value() bool {
 }
 
 func (c *canonicalizer) literal(lit string) bool {
-	if !bytes.HasPrefix(c.src[c.i:], []byte(lit)) {
+	if c.Literal(lit) != nil {
 		return false
 	}
 	c.out = append(c.out, lit...)
-	c.i += len(lit)
 	return true
 }
 
 func (c *canonicalizer) array() bool {
-	c.i++
 	c.out = append(c.out, '[')
-	c.skipSpace()
-	if c.i < len(c.src) && c.src[c.i] == ']' {
-		c.i++
-		c.out = append(c.out, ']')
-		return true
-	}
-	for {
+	more, err := c.Enter('[')
+	for first := true; more && err == nil; more, err = c.Next(']') {
+		if !first {
+			c.out = append(c.out, ',')
+		}
+		first = false
 		if !c.value() {
 			return false
 		}
-		c.skipSpace()
-		if c.i >= len(c.src) {
-			return false
-		}
-		switch c.src[c.i] {
-		case ',':
-			c.i++
-			c.out = append(c.out, ',')
-		case ']':
-			c.i++
-			c.out = append(c.out, ']')
-			return true
-		default:
-			return false
-		}
 	}
+	c.out = append(c.out, ']')
+	return err == nil
 }
 
 func (c *canonicalizer) object() bool {
-	c.i++
 	c.out = append(c.out, '{')
 	start := len(c.out)
-	c.skipSpace()
-	if c.i < len(c.src) && c.src[c.i] == '}' {
-		c.i++
-		c.out = append(c.out, '}')
-		return true
-	}
 	var small [8]member
 	members := small[:0]
-	for {
-		c.skipSpace()
-		if c.i >= len(c.src) || c.src[c.i] != '"' {
-			return false
+	more, err := c.Enter('{')
+	for ; more && err == nil; more, err = c.Next('}') {
+		if len(members) > 0 {
+			c.out = append(c.out, ',')
 		}
 		from := len(c.out)
-		key, ok := c.str()
+		tok, flags, err := c.Key()
+		if err != nil {
+			return false
+		}
+		key, ok := c.str(tok, flags)
 		if !ok {
 			return false
 		}
-		c.skipSpace()
-		if c.i >= len(c.src) || c.src[c.i] != ':' {
-			return false
-		}
-		c.i++
 		c.out = append(c.out, ':')
 		if !c.value() {
 			return false
 		}
 		members = append(members, member{key: key, from: from, to: len(c.out)})
-		c.skipSpace()
-		if c.i >= len(c.src) {
-			return false
-		}
-		if c.src[c.i] == ',' {
-			c.i++
-			c.out = append(c.out, ',')
-			continue
-		}
-		if c.src[c.i] != '}' {
-			return false
-		}
-		c.i++
-		break
+	}
+	if err != nil {
+		return false
 	}
 	sorted := true
 	for k := 1; k < len(members); k++ {
@@ -227,40 +179,17 @@ func (c *canonicalizer) object() bool {
 	return true
 }
 
-// str writes the string at c.i as encoding/json encodes its decoding and
-// returns the decoded bytes. Plain printable ASCII (what json.Marshal
-// writes for nearly every key and value) is copied; anything else is
-// decoded and encoded by encoding/json itself.
-func (c *canonicalizer) str() ([]byte, bool) {
-	start := c.i
-	plain := true
-	j := c.i + 1
-	for ; j < len(c.src); j++ {
-		ch := c.src[j]
-		if ch == '"' {
-			break
-		}
-		switch {
-		case ch == '\\':
-			plain = false
-			j++ // the escaped byte cannot end the string
-		case ch < 0x20:
-			return nil, false
-		case ch >= 0x7f || ch == '<' || ch == '>' || ch == '&':
-			plain = false
-		}
-	}
-	if j >= len(c.src) {
-		return nil, false
-	}
-	c.i = j + 1
-	raw := c.src[start:c.i]
-	if plain {
-		c.out = append(c.out, raw...)
-		return raw[1 : len(raw)-1], true
+// str writes the string literal tok as encoding/json encodes its decoding
+// and returns the decoded bytes. Plain printable ASCII without the bytes
+// json.Marshal escapes (what it writes for nearly every key and value) is
+// copied; anything else is decoded and encoded by encoding/json itself.
+func (c *canonicalizer) str(tok []byte, flags jsonpull.StrFlags) ([]byte, bool) {
+	if flags == 0 {
+		c.out = append(c.out, tok...)
+		return tok[1 : len(tok)-1], true
 	}
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := json.Unmarshal(tok, &s); err != nil {
 		return nil, false
 	}
 	enc, err := json.Marshal(s)
@@ -271,21 +200,15 @@ func (c *canonicalizer) str() ([]byte, bool) {
 	return []byte(s), true
 }
 
-// number writes the number at c.i as encoding/json encodes it once decoded
-// into a float64. An integer of at most 15 digits is exact in a float64
-// and encodes as written; anything else goes through ParseFloat and
-// encoding/json's float encoding.
+// number writes the number that comes next as encoding/json encodes it
+// once decoded into a float64. An integer of at most 15 digits is exact in
+// a float64 and encodes as written; anything else goes through ParseFloat
+// and encoding/json's float encoding.
 func (c *canonicalizer) number() bool {
-	start := c.i
-	for c.i < len(c.src) {
-		ch := c.src[c.i]
-		if ch >= '0' && ch <= '9' || ch == '-' || ch == '+' || ch == '.' || ch == 'e' || ch == 'E' {
-			c.i++
-			continue
-		}
-		break
+	tok, err := c.Number()
+	if err != nil {
+		return false // the generic path reports it
 	}
-	tok := c.src[start:c.i]
 	if shortInteger(tok) {
 		c.out = append(c.out, tok...)
 		return true

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 
+	"parityrail/jsonpull"
+
 	stripe "github.com/stripe/stripe-go/v76"
 )
 
@@ -95,21 +97,16 @@ func unquote(raw []byte) string {
 
 // parseJSON parses compact or indented JSON into a tree pointing into b.
 func parseJSON(b []byte) (jval, error) {
-	p := jparser{b: b}
+	p := jparser{Cursor: jsonpull.Cursor{Data: b}}
 	v, err := p.value()
-	if err != nil {
-		return jval{}, err
-	}
-	p.space()
-	if p.i != len(p.b) {
+	if err != nil || p.End() != nil {
 		return jval{}, errBadJSON
 	}
 	return v, nil
 }
 
 type jparser struct {
-	b []byte
-	i int
+	jsonpull.Cursor
 	// stack collects the members of the containers being parsed, so each
 	// container's kids are allocated once at their final size.
 	stack []jfield
@@ -124,138 +121,54 @@ func (p *jparser) done(mark int) []jfield {
 	return kids
 }
 
-func (p *jparser) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
-
-// next reads what follows a member of an object or array: a comma (more
-// to come) or the closing bracket.
-func (p *jparser) next(closing byte) (more bool, err error) {
-	p.space()
-	if p.i >= len(p.b) {
-		return false, errBadJSON
-	}
-	switch p.b[p.i] {
-	case ',':
-		p.i++
-		return true, nil
-	case closing:
-		p.i++
-		return false, nil
-	}
-	return false, errBadJSON
-}
-
 func (p *jparser) value() (jval, error) {
-	p.space()
-	if p.i >= len(p.b) {
-		return jval{}, errBadJSON
-	}
-	switch c := p.b[p.i]; c {
+	switch p.Peek() {
 	case '{':
-		p.i++
 		v := jval{k: jObj}
-		p.space()
-		if p.i < len(p.b) && p.b[p.i] == '}' {
-			p.i++
-			return v, nil
-		}
 		mark := len(p.stack)
-		for {
-			p.space()
-			ks, err := p.str()
+		more, err := p.Enter('{')
+		for ; more && err == nil; more, err = p.Next('}') {
+			ks, flags, err := p.Key()
 			if err != nil {
 				return jval{}, err
 			}
 			key, quoted := ks[1:len(ks)-1], []byte(nil)
-			if bytes.IndexByte(key, '\\') >= 0 {
+			if flags&jsonpull.Escaped != 0 {
 				key, quoted = []byte(unquote(ks)), ks
 			}
-			p.space()
-			if p.i >= len(p.b) || p.b[p.i] != ':' {
-				return jval{}, errBadJSON
-			}
-			p.i++
 			val, err := p.value()
 			if err != nil {
 				return jval{}, err
 			}
 			p.stack = append(p.stack, jfield{key: key, quoted: quoted, v: val})
-			more, err := p.next('}')
-			if err != nil {
-				return jval{}, err
-			}
-			if !more {
-				v.kids = p.done(mark)
-				return v, nil
-			}
 		}
+		if len(p.stack) > mark {
+			v.kids = p.done(mark)
+		}
+		return v, err
 	case '[':
-		p.i++
 		v := jval{k: jArr}
-		p.space()
-		if p.i < len(p.b) && p.b[p.i] == ']' {
-			p.i++
-			return v, nil
-		}
 		mark := len(p.stack)
-		for {
+		more, err := p.Enter('[')
+		for ; more && err == nil; more, err = p.Next(']') {
 			val, err := p.value()
 			if err != nil {
 				return jval{}, err
 			}
 			p.stack = append(p.stack, jfield{v: val})
-			more, err := p.next(']')
-			if err != nil {
-				return jval{}, err
-			}
-			if !more {
-				v.kids = p.done(mark)
-				return v, nil
-			}
 		}
+		if len(p.stack) > mark {
+			v.kids = p.done(mark)
+		}
+		return v, err
 	case '"':
-		s, err := p.str()
+		s, _, err := p.RawString()
 		return jval{k: jRaw, raw: s}, err
 	default:
-		start := p.i
-		for p.i < len(p.b) {
-			switch p.b[p.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return jval{k: jRaw, raw: p.b[start:p.i]}, nil
-			}
-			p.i++
-		}
-		return jval{k: jRaw, raw: p.b[start:p.i]}, nil
+		start := p.Pos
+		err := p.Skip(0) // a number, true, false or null
+		return jval{k: jRaw, raw: p.Data[start:p.Pos]}, err
 	}
-}
-
-// str returns the quoted string at p.i, quotes included.
-func (p *jparser) str() ([]byte, error) {
-	if p.i >= len(p.b) || p.b[p.i] != '"' {
-		return nil, errBadJSON
-	}
-	start := p.i
-	p.i++
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '\\':
-			p.i += 2
-		case '"':
-			p.i++
-			return p.b[start:p.i], nil
-		default:
-			p.i++
-		}
-	}
-	return nil, errBadJSON
 }
 
 // writeIndented writes v the way encoding/json's Encoder with
