@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -228,13 +227,9 @@ func peakRSS() (int64, error) {
 // with secret, and the app mapped by app with the default policy.
 func benchProject(tb testing.TB, access, secret string, app mapping.Mapping) (*db.DB, *vault.Vault, string) {
 	store, _ := storetest.Open(tb)
-	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	v := storetest.Vault(tb)
 	ctx := context.Background()
-	owner, _ := store.CreateOwner(ctx, "o@example.com", "O", "x")
-	p, _ := store.CreateProject(ctx, "Bench")
+	owner, p := storetest.OwnerProject(tb, store, "Bench")
 	store.SaveStack(ctx, p.ID, "Bench", "stripe", access, owner.ID)
 	sealed, _ := v.Seal(testStripeKey)
 	store.ConnectBilling(ctx, db.Connection{ProjectID: p.ID, Kind: "stripe", SealedSecret: sealed, Label: "x", ConnectedBy: owner.ID})

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -80,10 +79,7 @@ func newWorld(t *testing.T, access string) *world {
 	t.Helper()
 	store, path := storetest.Open(t)
 	store.SetClock(func() time.Time { return T0 })
-	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := storetest.Vault(t)
 	sf := stripefake.New()
 	sf.AddKey(testStripeKey)
 	sf.SetClock(func() time.Time { return T0 })
@@ -91,14 +87,7 @@ func newWorld(t *testing.T, access string) *world {
 	t.Cleanup(ss.Close)
 
 	ctx := context.Background()
-	owner, err := store.CreateOwner(ctx, "owner@example.com", "Owner", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := store.CreateProject(ctx, "World")
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, p := storetest.OwnerProject(t, store, "World")
 	if err := store.SaveStack(ctx, p.ID, "World", "stripe", access, owner.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package sources_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -138,24 +137,14 @@ func demoProject(t *testing.T, name, access string, m any) (*db.DB, *vault.Vault
 	t.Helper()
 	ctx := context.Background()
 	store, _ := storetest.Open(t)
-	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, err := store.CreateOwner(ctx, "owner@example.com", "Owner", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := store.CreateProject(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, p := storetest.OwnerProject(t, store, name)
 	doc, _ := json.Marshal(m)
 	if err := store.SwitchStack(ctx, p.ID, p.Name, sources.SourceDemo, access, owner.ID, string(doc)); err != nil {
 		t.Fatal(err)
 	}
-	if p, err = store.GetProject(ctx, p.ID); err != nil || p.AccessSource != access {
+	p, err := store.GetProject(ctx, p.ID)
+	if err != nil || p.AccessSource != access {
 		t.Fatalf("project = %+v, %v", p, err)
 	}
-	return store, v, owner.ID, p
+	return store, storetest.Vault(t), owner.ID, p
 }

@@ -6,7 +6,6 @@ package world_test
 // so the engine may depend on demo/world without an import cycle.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -25,7 +24,6 @@ import (
 	"parityrail/mapping"
 	"parityrail/testutil/pgtest"
 	"parityrail/testutil/storetest"
-	"parityrail/vault"
 )
 
 func TestFullCheckClerk(t *testing.T)    { testFullCheck(t, "clerk") }
@@ -41,18 +39,8 @@ func testFullCheck(t *testing.T, access string) {
 	}
 
 	store, _ := storetest.Open(t)
-	v, err := vault.New(bytes.Repeat([]byte{9}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, err := store.CreateOwner(ctx, "owner@example.com", "Owner", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := store.CreateProject(ctx, "Acme Analytics (demo)")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := storetest.Vault(t)
+	owner, p := storetest.OwnerProject(t, store, "Acme Analytics (demo)")
 	if err := store.SaveStack(ctx, p.ID, p.Name, "stripe", access, owner.ID); err != nil {
 		t.Fatal(err)
 	}
