@@ -390,21 +390,20 @@ func (d *DB) ActiveSeverityCounts(ctx context.Context, projectID, customerID str
 		q += ` AND customer_id = ?`
 		args = append(args, customerID)
 	}
-	rows, err := d.read.QueryContext(ctx, q+` GROUP BY severity`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("count active incidents: %w", err)
-	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
+	err := eachRow(ctx, d.read, "count active incidents", func(row rowScanner) error {
 		var sev string
 		var n int
-		if err := rows.Scan(&sev, &n); err != nil {
-			return nil, fmt.Errorf("count active incidents: %w", err)
+		if err := row.Scan(&sev, &n); err != nil {
+			return err
 		}
 		out[sev] = n
+		return nil
+	}, q+` GROUP BY severity`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CheckNumbers returns the numbers of the project's checks among ids.
@@ -417,22 +416,17 @@ func (d *DB) CheckNumbers(ctx context.Context, projectID string, ids []string) (
 		for _, id := range batch {
 			args = append(args, id)
 		}
-		rows, err := d.read.QueryContext(ctx, `SELECT id, number FROM checks WHERE project_id = ? AND id IN (`+placeholders(len(batch))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("check numbers: %w", err)
-		}
-		for rows.Next() {
+		err := eachRow(ctx, d.read, "check numbers", func(row rowScanner) error {
 			var id string
 			var n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("check numbers: %w", err)
+			if err := row.Scan(&id, &n); err != nil {
+				return err
 			}
 			out[id] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("check numbers: %w", err)
+			return nil
+		}, `SELECT id, number FROM checks WHERE project_id = ? AND id IN (`+placeholders(len(batch))+`)`, args...)
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
