@@ -391,15 +391,7 @@ func (d *DB) ActiveSeverityCounts(ctx context.Context, projectID, customerID str
 		args = append(args, customerID)
 	}
 	out := map[string]int{}
-	err := eachRow(ctx, d.read, "count active incidents", func(row rowScanner) error {
-		var sev string
-		var n int
-		if err := row.Scan(&sev, &n); err != nil {
-			return err
-		}
-		out[sev] = n
-		return nil
-	}, q+` GROUP BY severity`, args...)
+	err := eachPair(ctx, d.read, "count active incidents", func(sev string, n int) { out[sev] = n }, q+` GROUP BY severity`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -416,15 +408,8 @@ func (d *DB) CheckNumbers(ctx context.Context, projectID string, ids []string) (
 		for _, id := range batch {
 			args = append(args, id)
 		}
-		err := eachRow(ctx, d.read, "check numbers", func(row rowScanner) error {
-			var id string
-			var n int64
-			if err := row.Scan(&id, &n); err != nil {
-				return err
-			}
-			out[id] = n
-			return nil
-		}, `SELECT id, number FROM checks WHERE project_id = ? AND id IN (`+placeholders(len(batch))+`)`, args...)
+		err := eachPair(ctx, d.read, "check numbers", func(id string, n int64) { out[id] = n },
+			`SELECT id, number FROM checks WHERE project_id = ? AND id IN (`+placeholders(len(batch))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}

@@ -99,16 +99,10 @@ func (d *DB) ListProjects(ctx context.Context) ([]Project, error) {
 	for i, p := range out {
 		byID[p.ID] = i
 	}
-	err = eachRow(ctx, d.read, "list project steps", func(row rowScanner) error {
-		var id string
-		var s int
-		if err := row.Scan(&id, &s); err != nil {
-			return err
-		}
+	err = eachPair(ctx, d.read, "list project steps", func(id string, s int) {
 		if i, ok := byID[id]; ok {
 			out[i].StepsDone[s] = true
 		}
-		return nil
 	}, `SELECT project_id, step FROM onboarding_steps`)
 	if err != nil {
 		return nil, err

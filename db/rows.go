@@ -66,10 +66,12 @@ func eachRow(ctx context.Context, q queryer, what string, read func(rowScanner) 
 	return nil
 }
 
-// eachPair runs a query of two text columns and calls fn with every row.
-func eachPair(ctx context.Context, q queryer, what string, fn func(a, b string), query string, args ...any) error {
+// eachPair runs a query of two columns (a key and its value, say) and calls
+// fn with every row.
+func eachPair[A, B any](ctx context.Context, q queryer, what string, fn func(a A, b B), query string, args ...any) error {
 	return eachRow(ctx, q, what, func(row rowScanner) error {
-		var a, b string
+		var a A
+		var b B
 		if err := row.Scan(&a, &b); err != nil {
 			return err
 		}
