@@ -98,48 +98,43 @@ func (d *DB) BeginCheck(ctx context.Context, c Check, actor string) (Check, erro
 	}
 	customers, _ := json.Marshal(nonNil(c.CustomerIDs))
 	subjects, _ := json.Marshal(nonNil(c.SubjectKeys))
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return Check{}, fmt.Errorf("begin check: %w", err)
-	}
-	defer tx.Rollback()
-	running, err := scanCheck(tx.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE project_id = ? AND status = 'running'`, c.ProjectID))
-	switch {
-	case errors.Is(err, ErrNotFound):
-	case err != nil:
-		return Check{}, fmt.Errorf("begin check: %w", err)
-	case now.Sub(running.HeartbeatAt) > StaleCheckAfter:
-		if err := failCheck(ctx, tx, running, "interrupted: the process running it stopped", now); err != nil {
-			return Check{}, err
+	err := d.inTx(ctx, "begin check", func(tx *sql.Tx) error {
+		running, err := scanCheck(tx.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE project_id = ? AND status = 'running'`, c.ProjectID))
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("begin check: %w", err)
+		case now.Sub(running.HeartbeatAt) > StaleCheckAfter:
+			if err := failCheck(ctx, tx, running, "interrupted: the process running it stopped", now); err != nil {
+				return err
+			}
+		default:
+			return &BusyError{Running: running}
 		}
-	default:
-		return Check{}, &BusyError{Running: running}
-	}
-	// Writes are serialized, so the next number read here is still free at
-	// the insert.
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM checks WHERE project_id = ?`, c.ProjectID).Scan(&c.Number); err != nil {
-		return Check{}, fmt.Errorf("begin check: %w", err)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO checks (id, project_id, number, scope, customer_ids, subject_keys, trigger, dry_run, status,
-		started_by, started_at, heartbeat_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
-		c.ID, c.ProjectID, c.Number, c.Scope, string(customers), string(subjects), c.Trigger, c.DryRun, nullable(c.StartedBy),
-		formatTime(now), formatTime(now), string(c.Summary))
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
-		return Check{}, &BusyError{Running: Check{ProjectID: c.ProjectID, StartedAt: now}}
-	}
-	if err != nil {
-		return Check{}, fmt.Errorf("begin check: %w", err)
-	}
-	if !c.DryRun {
-		err = appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: ledger.CheckStarted, CheckID: c.ID, Actor: actor,
-			Detail: map[string]any{"number": c.Number, "scope": c.Scope, "trigger": c.Trigger, "customers": nonNil(c.CustomerIDs), "subjects": nonNil(c.SubjectKeys)}}})
+		// Writes are serialized, so the next number read here is still free at
+		// the insert.
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM checks WHERE project_id = ?`, c.ProjectID).Scan(&c.Number); err != nil {
+			return fmt.Errorf("begin check: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO checks (id, project_id, number, scope, customer_ids, subject_keys, trigger, dry_run, status,
+			started_by, started_at, heartbeat_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+			c.ID, c.ProjectID, c.Number, c.Scope, string(customers), string(subjects), c.Trigger, c.DryRun, nullable(c.StartedBy),
+			formatTime(now), formatTime(now), string(c.Summary))
+		var se sqlite3.Error
+		if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+			return &BusyError{Running: Check{ProjectID: c.ProjectID, StartedAt: now}}
+		}
 		if err != nil {
-			return Check{}, err
+			return fmt.Errorf("begin check: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return Check{}, fmt.Errorf("begin check: %w", err)
+		if c.DryRun {
+			return nil
+		}
+		return appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: ledger.CheckStarted, CheckID: c.ID, Actor: actor,
+			Detail: map[string]any{"number": c.Number, "scope": c.Scope, "trigger": c.Trigger, "customers": nonNil(c.CustomerIDs), "subjects": nonNil(c.SubjectKeys)}}})
+	})
+	if err != nil {
+		return Check{}, err
 	}
 	return c, nil
 }
@@ -174,25 +169,25 @@ func (d *DB) FinishCheck(ctx context.Context, c Check, n CheckCounts, summary an
 	if errMsg != "" {
 		status = "failed"
 	}
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return Check{}, fmt.Errorf("finish check: %w", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE checks SET status = ?, finished_at = ?, heartbeat_at = ?, phase = ?,
-		checked = ?, held = ?, opened = ?, updated = ?, resolved = ?, errors = ?, error = ?, summary = ?
-		WHERE id = ? AND status = 'running'`,
-		status, formatTime(now), formatTime(now), status, n.Checked, n.Held, n.Opened, n.Updated, n.Resolved, n.Errors,
-		errMsg, string(sum), c.ID)
-	if err != nil {
-		return Check{}, fmt.Errorf("finish check: %w", err)
-	}
-	if k, _ := res.RowsAffected(); k == 0 {
-		// Someone marked it interrupted meanwhile (a stale heartbeat): the
-		// row says failed; leave it.
-		return d.GetCheck(ctx, c.ID)
-	}
-	if !c.DryRun {
+	gone := false
+	err = d.inTx(ctx, "finish check", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE checks SET status = ?, finished_at = ?, heartbeat_at = ?, phase = ?,
+			checked = ?, held = ?, opened = ?, updated = ?, resolved = ?, errors = ?, error = ?, summary = ?
+			WHERE id = ? AND status = 'running'`,
+			status, formatTime(now), formatTime(now), status, n.Checked, n.Held, n.Opened, n.Updated, n.Resolved, n.Errors,
+			errMsg, string(sum), c.ID)
+		if err != nil {
+			return fmt.Errorf("finish check: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			// Someone marked it interrupted meanwhile (a stale heartbeat):
+			// the row says failed; leave it.
+			gone = true
+			return nil
+		}
+		if c.DryRun {
+			return nil
+		}
 		kind := ledger.CheckFinished
 		detail := map[string]any{"scope": c.Scope, "trigger": c.Trigger, "counts": n,
 			"duration_ms": now.Sub(c.StartedAt).Milliseconds()}
@@ -200,15 +195,16 @@ func (d *DB) FinishCheck(ctx context.Context, c Check, n CheckCounts, summary an
 			kind, detail["error"] = ledger.CheckFailed, errMsg
 		}
 		if err := appendLedger(ctx, tx, c.ProjectID, now, []LedgerEntry{{Kind: kind, CheckID: c.ID, Actor: actor, Detail: detail}}); err != nil {
-			return Check{}, err
+			return err
 		}
 		// Its notifications commit with it, or not at all.
-		if err := enqueueCheck(ctx, tx, c, status, errMsg, now); err != nil {
-			return Check{}, err
-		}
+		return enqueueCheck(ctx, tx, c, status, errMsg, now)
+	})
+	if err != nil {
+		return Check{}, err
 	}
-	if err := tx.Commit(); err != nil {
-		return Check{}, fmt.Errorf("finish check: %w", err)
+	if gone {
+		return d.GetCheck(ctx, c.ID)
 	}
 	return d.getCheck(ctx, d.write, c.ID)
 }
@@ -285,16 +281,11 @@ func (d *DB) runningChecks(ctx context.Context) ([]Check, error) {
 func (d *DB) failInterrupted(ctx context.Context, checks []Check) (int, error) {
 	now := d.now()
 	for _, c := range checks {
-		tx, err := d.write.BeginTx(ctx, nil)
-		if err != nil {
-			return 0, fmt.Errorf("fail interrupted checks: %w", err)
-		}
-		if err := failCheck(ctx, tx, c, "interrupted: ParityRail stopped while the check ran", now); err != nil {
-			tx.Rollback()
+		// One transaction a check: each one failed stays failed.
+		if err := d.inTx(ctx, "fail interrupted checks", func(tx *sql.Tx) error {
+			return failCheck(ctx, tx, c, "interrupted: ParityRail stopped while the check ran", now)
+		}); err != nil {
 			return 0, err
-		}
-		if err := tx.Commit(); err != nil {
-			return 0, fmt.Errorf("fail interrupted checks: %w", err)
 		}
 	}
 	return len(checks), nil
@@ -399,21 +390,12 @@ func (d *DB) ActiveSeverityCounts(ctx context.Context, projectID, customerID str
 		q += ` AND customer_id = ?`
 		args = append(args, customerID)
 	}
-	rows, err := d.read.QueryContext(ctx, q+` GROUP BY severity`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("count active incidents: %w", err)
-	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
-		var sev string
-		var n int
-		if err := rows.Scan(&sev, &n); err != nil {
-			return nil, fmt.Errorf("count active incidents: %w", err)
-		}
-		out[sev] = n
+	err := eachPair(ctx, d.read, "count active incidents", func(sev string, n int) { out[sev] = n }, q+` GROUP BY severity`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CheckNumbers returns the numbers of the project's checks among ids.
@@ -426,22 +408,10 @@ func (d *DB) CheckNumbers(ctx context.Context, projectID string, ids []string) (
 		for _, id := range batch {
 			args = append(args, id)
 		}
-		rows, err := d.read.QueryContext(ctx, `SELECT id, number FROM checks WHERE project_id = ? AND id IN (`+placeholders(len(batch))+`)`, args...)
+		err := eachPair(ctx, d.read, "check numbers", func(id string, n int64) { out[id] = n },
+			`SELECT id, number FROM checks WHERE project_id = ? AND id IN (`+placeholders(len(batch))+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("check numbers: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			var n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("check numbers: %w", err)
-			}
-			out[id] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("check numbers: %w", err)
+			return nil, err
 		}
 	}
 	return out, nil

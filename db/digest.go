@@ -69,22 +69,20 @@ type DigestStats struct {
 // Digest reads the project's state now and its activity in [from, to).
 func (d *DB) Digest(ctx context.Context, projectID string, from, to time.Time) (DigestStats, error) {
 	st := DigestStats{From: from, To: to, OpenBySeverity: map[string]int{}, OpenByKind: map[string]int{}}
-	rows, err := d.read.QueryContext(ctx, `SELECT severity, kind, count(*) FROM incidents WHERE project_id = ? AND status NOT IN (?, ?)
-		GROUP BY severity, kind`, projectID, IncidentResolved, IncidentIgnored)
-	if err != nil {
-		return st, fmt.Errorf("digest: %w", err)
-	}
-	for rows.Next() {
+	err := eachRow(ctx, d.read, "digest", func(row rowScanner) error {
 		var sev, kind string
 		var n int
-		if err := rows.Scan(&sev, &kind, &n); err != nil {
-			rows.Close()
-			return st, fmt.Errorf("digest: %w", err)
+		if err := row.Scan(&sev, &kind, &n); err != nil {
+			return err
 		}
 		st.OpenBySeverity[sev] += n
 		st.OpenByKind[kind] += n
+		return nil
+	}, `SELECT severity, kind, count(*) FROM incidents WHERE project_id = ? AND status NOT IN (?, ?)
+		GROUP BY severity, kind`, projectID, IncidentResolved, IncidentIgnored)
+	if err != nil {
+		return st, err
 	}
-	rows.Close()
 	f, t := formatTime(from), formatTime(to)
 	for _, c := range []struct {
 		dst  *int

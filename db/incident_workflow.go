@@ -60,34 +60,26 @@ func (d *DB) IgnoreIncident(ctx context.Context, id, userID, reason string) (Inc
 }
 
 func (d *DB) transition(ctx context.Context, id string, step func(Incident) (string, []any, *LedgerEntry, error)) (Incident, error) {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return Incident{}, fmt.Errorf("update incident: %w", err)
-	}
-	defer tx.Rollback()
-	i, err := scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, id))
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return Incident{}, err
-		}
-		return Incident{}, fmt.Errorf("update incident: %w", err)
-	}
-	q, args, entry, err := step(i)
-	if err != nil || q == "" {
+	err := d.inTx(ctx, "update incident", func(tx *sql.Tx) error {
+		i, err := scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, id))
 		if err != nil {
-			return Incident{}, err
+			if errors.Is(err, ErrNotFound) {
+				return err
+			}
+			return fmt.Errorf("update incident: %w", err)
 		}
-		return d.GetIncident(ctx, id)
-	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return Incident{}, fmt.Errorf("update incident: %w", err)
-	}
-	entry.CustomerID, entry.SubjectKey, entry.IncidentID = i.CustomerID, i.SubjectKey, i.ID
-	if err := appendLedger(ctx, tx, i.ProjectID, d.now(), []LedgerEntry{*entry}); err != nil {
+		q, args, entry, err := step(i)
+		if err != nil || q == "" {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("update incident: %w", err)
+		}
+		entry.CustomerID, entry.SubjectKey, entry.IncidentID = i.CustomerID, i.SubjectKey, i.ID
+		return appendLedger(ctx, tx, i.ProjectID, d.now(), []LedgerEntry{*entry})
+	})
+	if err != nil {
 		return Incident{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Incident{}, fmt.Errorf("update incident: %w", err)
 	}
 	return d.GetIncident(ctx, id)
 }

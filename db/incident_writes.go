@@ -88,12 +88,14 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 		return nil
 	}
 	now := d.now()
+	return d.inTx(ctx, "write check results", func(tx *sql.Tx) error {
+		return writeCheckBatch(ctx, tx, projectID, checkID, actor, now, b)
+	})
+}
+
+// writeCheckBatch is ApplyCheckBatch's work inside its transaction.
+func writeCheckBatch(ctx context.Context, tx *sql.Tx, projectID, checkID, actor string, now time.Time, b *CheckBatch) error {
 	ts := formatTime(now)
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("write check results: %w", err)
-	}
-	defer tx.Rollback()
 	entries := append([]LedgerEntry(nil), b.Ledger...)
 	for i := range entries {
 		entries[i].CheckID, entries[i].Actor = checkID, actor
@@ -190,13 +192,7 @@ func (d *DB) ApplyCheckBatch(ctx context.Context, projectID, checkID, actor stri
 			return fmt.Errorf("write subject link: %w", err)
 		}
 	}
-	if err := appendLedger(ctx, tx, projectID, now, entries); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("write check results: %w", err)
-	}
-	return nil
+	return appendLedger(ctx, tx, projectID, now, entries)
 }
 
 // stmts prepares each distinct statement of a transaction once.

@@ -301,19 +301,14 @@ func (d *DB) ListIncidents(ctx context.Context, projectID string, f IncidentFilt
 	var out []Incident
 	query := func(extra string, extraArgs ...any) error {
 		q := `SELECT ` + incidentColumns + ` FROM incidents WHERE ` + strings.Join(where, " AND ") + extra + order + ` LIMIT ?`
-		rows, err := d.read.QueryContext(ctx, q, append(append(append([]any(nil), args...), extraArgs...), want-len(out))...)
-		if err != nil {
-			return fmt.Errorf("list incidents: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			i, err := scanIncident(rows)
+		return eachRow(ctx, d.read, "list incidents", func(row rowScanner) error {
+			i, err := scanIncident(row)
 			if err != nil {
-				return fmt.Errorf("list incidents: %w", err)
+				return err
 			}
 			out = append(out, i)
-		}
-		return rows.Err()
+			return nil
+		}, q, append(append(append([]any(nil), args...), extraArgs...), want-len(out))...)
 	}
 	switch {
 	case f.Cursor == "":
@@ -414,21 +409,20 @@ const searchDense = 1000
 // searchIncidents returns up to limit seqs of the project's incidents whose
 // search text is LIKE pattern, reading only the search index.
 func (d *DB) searchIncidents(ctx context.Context, projectID, pattern string, limit int) ([]int64, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT seq FROM incidents INDEXED BY incidents_search
-		WHERE project_id = ? AND search LIKE ? ESCAPE '\' LIMIT ?`, projectID, pattern, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search incidents: %w", err)
-	}
-	defer rows.Close()
-	seqs := []int64{}
-	for rows.Next() {
+	seqs := []int64{} // ListIncidents hands them on as a JSON array
+	err := eachRow(ctx, d.read, "search incidents", func(row rowScanner) error {
 		var seq int64
-		if err := rows.Scan(&seq); err != nil {
-			return nil, fmt.Errorf("search incidents: %w", err)
+		if err := row.Scan(&seq); err != nil {
+			return err
 		}
 		seqs = append(seqs, seq)
+		return nil
+	}, `SELECT seq FROM incidents INDEXED BY incidents_search
+		WHERE project_id = ? AND search LIKE ? ESCAPE '\' LIMIT ?`, projectID, pattern, limit)
+	if err != nil {
+		return nil, err
 	}
-	return seqs, rows.Err()
+	return seqs, nil
 }
 
 // ErrBadCursor is a paging cursor this store did not hand out (or one of
@@ -473,23 +467,22 @@ func placeholders(n int) string {
 // ones, by kind (dashboard tiles).
 func (d *DB) CountIncidents(ctx context.Context, projectID string) (map[string]int, map[string]int, error) {
 	byStatus, byKind := map[string]int{}, map[string]int{}
-	rows, err := d.read.QueryContext(ctx, `SELECT status, kind, COUNT(*) FROM incidents WHERE project_id = ? GROUP BY status, kind`, projectID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("count incidents: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := eachRow(ctx, d.read, "count incidents", func(row rowScanner) error {
 		var status, kind string
 		var n int
-		if err := rows.Scan(&status, &kind, &n); err != nil {
-			return nil, nil, fmt.Errorf("count incidents: %w", err)
+		if err := row.Scan(&status, &kind, &n); err != nil {
+			return err
 		}
 		byStatus[status] += n
 		if status != IncidentResolved && status != IncidentIgnored {
 			byKind[kind] += n
 		}
+		return nil
+	}, `SELECT status, kind, COUNT(*) FROM incidents WHERE project_id = ? GROUP BY status, kind`, projectID)
+	if err != nil {
+		return nil, nil, err
 	}
-	return byStatus, byKind, rows.Err()
+	return byStatus, byKind, nil
 }
 
 // OpenCounts are a project's active incidents (open, acknowledged,
@@ -516,22 +509,18 @@ func (d *DB) CountOpenIncidents(ctx context.Context, projectID string) (OpenCoun
 	for _, s := range ActiveStatuses {
 		args = append(args, s)
 	}
-	rows, err := d.read.QueryContext(ctx, openCountsQuery, args...)
-	if err != nil {
-		return out, fmt.Errorf("count open incidents: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := eachRow(ctx, d.read, "count open incidents", func(row rowScanner) error {
 		var kind, status string
 		var rank, n int
-		if err := rows.Scan(&kind, &status, &rank, &n); err != nil {
-			return out, fmt.Errorf("count open incidents: %w", err)
+		if err := row.Scan(&kind, &status, &rank, &n); err != nil {
+			return err
 		}
 		if rank >= 0 && rank < len(severityByRank) {
 			out.BySeverity[severityByRank[rank]] += n
 		}
 		out.ByKind[kind] += n
 		out.Total += n
-	}
-	return out, rows.Err()
+		return nil
+	}, openCountsQuery, args...)
+	return out, err
 }

@@ -50,21 +50,19 @@ func (d *DB) CreateInvite(ctx context.Context, email string, role Role, invitedB
 	token, hash := NewToken()
 	inv := Invite{ID: newID("inv_"), Email: email, Role: role, InvitedByID: invitedBy, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 
-	tx, err := d.write.BeginTx(ctx, nil)
+	err := d.inTx(ctx, "create invite", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE invites SET revoked_at = ?
+			WHERE email = ? AND accepted_at IS NULL AND revoked_at IS NULL`, formatTime(now), email); err != nil {
+			return fmt.Errorf("revoke earlier invites: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO invites (id, email, role, token_hash, invited_by, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, inv.ID, inv.Email, inv.Role, hash, invitedBy, formatTime(now), formatTime(inv.ExpiresAt)); err != nil {
+			return fmt.Errorf("create invite: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return Invite{}, "", fmt.Errorf("create invite: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE invites SET revoked_at = ?
-		WHERE email = ? AND accepted_at IS NULL AND revoked_at IS NULL`, formatTime(now), email); err != nil {
-		return Invite{}, "", fmt.Errorf("revoke earlier invites: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO invites (id, email, role, token_hash, invited_by, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, inv.ID, inv.Email, inv.Role, hash, invitedBy, formatTime(now), formatTime(inv.ExpiresAt)); err != nil {
-		return Invite{}, "", fmt.Errorf("create invite: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return Invite{}, "", fmt.Errorf("create invite: %w", err)
+		return Invite{}, "", err
 	}
 	return inv, token, nil
 }
@@ -101,20 +99,17 @@ var ErrInviteUsed = errors.New("invite no longer pending")
 // AcceptInviteNewUser marks the invite accepted and creates its person in one
 // transaction, so a link can never be used twice.
 func (d *DB) AcceptInviteNewUser(ctx context.Context, inv Invite, name, passwordHash string) (User, error) {
-	tx, err := d.write.BeginTx(ctx, nil)
+	var u User
+	err := d.inTx(ctx, "accept invite", func(tx *sql.Tx) error {
+		if err := markAccepted(ctx, tx, inv.ID, d.now()); err != nil {
+			return err
+		}
+		var err error
+		u, err = insertUser(ctx, tx, inv.Email, name, passwordHash, inv.Role, d.now())
+		return err
+	})
 	if err != nil {
-		return User{}, fmt.Errorf("accept invite: %w", err)
-	}
-	defer tx.Rollback()
-	if err := markAccepted(ctx, tx, inv.ID, d.now()); err != nil {
 		return User{}, err
-	}
-	u, err := insertUser(ctx, tx, inv.Email, name, passwordHash, inv.Role, d.now())
-	if err != nil {
-		return User{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return User{}, fmt.Errorf("accept invite: %w", err)
 	}
 	return u, nil
 }

@@ -160,22 +160,12 @@ func (d *DB) ListLedger(ctx context.Context, projectID string, q LedgerQuery) ([
 	if q.Limit > 0 {
 		order = fmt.Sprintf(` ORDER BY n DESC LIMIT %d`, q.Limit)
 	}
-	rows, err := d.read.QueryContext(ctx, `SELECT `+ledgerColumns+` FROM ledger WHERE `+where+order, args...)
+	out, err := queryAll(ctx, d.read, "list ledger", func(row rowScanner) (LedgerView, error) {
+		e, err := scanLedger(row)
+		return LedgerView{Entry: e}, err
+	}, `SELECT `+ledgerColumns+` FROM ledger WHERE `+where+order, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list ledger: %w", err)
-	}
-	var out []LedgerView
-	for rows.Next() {
-		e, err := scanLedger(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list ledger: %w", err)
-		}
-		out = append(out, LedgerView{Entry: e})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list ledger: %w", err)
+		return nil, err
 	}
 	for i := range out {
 		e := out[i].Entry
@@ -217,17 +207,12 @@ func (d *DB) VerifyLedger(ctx context.Context, projectID string) (VerifyResult, 
 	if projectID != "" {
 		q, args = `SELECT `+ledgerColumns+` FROM ledger WHERE project_id = ? ORDER BY n, seq`, []any{projectID}
 	}
-	rows, err := d.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return VerifyResult{}, fmt.Errorf("verify ledger: %w", err)
-	}
-	defer rows.Close()
 	var res VerifyResult
 	var v *ledger.Verifier
-	for rows.Next() {
-		e, err := scanLedger(rows)
+	err := eachRow(ctx, d.read, "verify ledger", func(row rowScanner) error {
+		e, err := scanLedger(row)
 		if err != nil {
-			return res, fmt.Errorf("verify ledger: %w", err)
+			return err
 		}
 		if v == nil || v.ProjectID != e.ProjectID {
 			res.Projects++
@@ -237,9 +222,7 @@ func (d *DB) VerifyLedger(ctx context.Context, projectID string) (VerifyResult, 
 		if !v.Add(e) && res.Broken == nil {
 			res.Broken = v.Broken
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("verify ledger: %w", err)
-	}
-	return res, nil
+		return nil
+	}, q, args...)
+	return res, err
 }

@@ -334,14 +334,8 @@ func enqueue(ctx context.Context, tx *sql.Tx, ch Channel, cause string, p Notify
 // EnqueueNotification writes one notification for a channel now (digests
 // and tests); cause makes it idempotent.
 func (d *DB) EnqueueNotification(ctx context.Context, ch Channel, cause string, p NotifyPayload) error {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	now := d.now()
-	if err := enqueue(ctx, tx, ch, cause, p, now, now); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return d.inTx(ctx, "notify: enqueue", func(tx *sql.Tx) error {
+		now := d.now()
+		return enqueue(ctx, tx, ch, cause, p, now, now)
+	})
 }

@@ -27,46 +27,44 @@ type Outbox struct {
 // receiver, with the same delivery key).
 func (d *DB) ClaimNotifications(ctx context.Context, limit int) ([]Outbox, error) {
 	now := d.now()
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("claim notifications: %w", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT id, project_id, channel_id, event, cause, payload, attempts, first_attempt_at
-		FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
-		formatTime(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim notifications: %w", err)
-	}
 	var out []Outbox
-	for rows.Next() {
-		var o Outbox
-		var payload string
-		var first sql.NullString
-		if err := rows.Scan(&o.ID, &o.ProjectID, &o.ChannelID, &o.Event, &o.Cause, &payload, &o.Attempts, &first); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("claim notifications: %w", err)
+	err := d.inTx(ctx, "claim notifications", func(tx *sql.Tx) error {
+		err := eachRow(ctx, tx, "claim notifications", func(row rowScanner) error {
+			var o Outbox
+			var payload string
+			var first sql.NullString
+			if err := row.Scan(&o.ID, &o.ProjectID, &o.ChannelID, &o.Event, &o.Cause, &payload, &o.Attempts, &first); err != nil {
+				return err
+			}
+			if err := json.Unmarshal([]byte(payload), &o.Payload); err != nil {
+				return fmt.Errorf("%s: %w", o.ID, err)
+			}
+			o.FirstAttemptAt = parseNullTime(first)
+			if o.FirstAttemptAt == nil {
+				t := now
+				o.FirstAttemptAt = &t
+			}
+			o.Attempts++
+			out = append(out, o)
+			return nil
+		}, `SELECT id, project_id, channel_id, event, cause, payload, attempts, first_attempt_at
+			FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+			formatTime(now), limit)
+		if err != nil {
+			return err
 		}
-		if err := json.Unmarshal([]byte(payload), &o.Payload); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("claim notifications: %s: %w", o.ID, err)
+		for _, o := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE notification_outbox SET status = 'sending', attempts = ?, first_attempt_at = ? WHERE id = ?`,
+				o.Attempts, formatTime(*o.FirstAttemptAt), o.ID); err != nil {
+				return fmt.Errorf("claim notifications: %w", err)
+			}
 		}
-		o.FirstAttemptAt = parseNullTime(first)
-		if o.FirstAttemptAt == nil {
-			t := now
-			o.FirstAttemptAt = &t
-		}
-		o.Attempts++
-		out = append(out, o)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
-	for _, o := range out {
-		if _, err := tx.ExecContext(ctx, `UPDATE notification_outbox SET status = 'sending', attempts = ?, first_attempt_at = ? WHERE id = ?`,
-			o.Attempts, formatTime(*o.FirstAttemptAt), o.ID); err != nil {
-			return nil, fmt.Errorf("claim notifications: %w", err)
-		}
-	}
-	return out, tx.Commit()
+	return out, nil
 }
 
 // ResetSending returns notifications left "sending" by a process that died
@@ -94,11 +92,6 @@ type Attempt struct {
 // notification on: delivered, back to the queue for Next, or failed.
 func (d *DB) RecordAttempt(ctx context.Context, o Outbox, a Attempt) error {
 	now := d.now()
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record attempt: %w", err)
-	}
-	defer tx.Rollback()
 	var q string
 	var args []any
 	switch a.Result {
@@ -111,24 +104,27 @@ func (d *DB) RecordAttempt(ctx context.Context, o Outbox, a Attempt) error {
 	default:
 		return fmt.Errorf("record attempt: result %q", a.Result)
 	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("record attempt: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notification_attempts (outbox_id, project_id, channel_id, event, at, attempt, result, status, answer)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, o.ProjectID, o.ChannelID, o.Event, formatTime(now), o.Attempts, a.Result, a.Status,
-		truncate(a.Answer, 1000)); err != nil {
-		return fmt.Errorf("record attempt: %w", err)
-	}
-	switch {
-	case a.Result == "delivered":
-		_, err = tx.ExecContext(ctx, `UPDATE notification_channels SET status = 'ok', last_error = '' WHERE id = ?`, o.ChannelID)
-	case a.ChannelError != "":
-		_, err = tx.ExecContext(ctx, `UPDATE notification_channels SET status = 'failing', last_error = ? WHERE id = ?`, a.ChannelError, o.ChannelID)
-	}
-	if err != nil {
-		return fmt.Errorf("record attempt: %w", err)
-	}
-	return tx.Commit()
+	return d.inTx(ctx, "record attempt", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_attempts (outbox_id, project_id, channel_id, event, at, attempt, result, status, answer)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, o.ProjectID, o.ChannelID, o.Event, formatTime(now), o.Attempts, a.Result, a.Status,
+			truncate(a.Answer, 1000)); err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		var err error
+		switch {
+		case a.Result == "delivered":
+			_, err = tx.ExecContext(ctx, `UPDATE notification_channels SET status = 'ok', last_error = '' WHERE id = ?`, o.ChannelID)
+		case a.ChannelError != "":
+			_, err = tx.ExecContext(ctx, `UPDATE notification_channels SET status = 'failing', last_error = ? WHERE id = ?`, a.ChannelError, o.ChannelID)
+		}
+		if err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		return nil
+	})
 }
 
 func truncate(s string, n int) string {

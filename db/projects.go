@@ -75,58 +75,39 @@ func (d *DB) GetProject(ctx context.Context, id string) (Project, error) {
 		}
 		return Project{}, fmt.Errorf("get project: %w", err)
 	}
-	rows, err := d.read.QueryContext(ctx, `SELECT step FROM onboarding_steps WHERE project_id = ?`, id)
-	if err != nil {
-		return Project{}, fmt.Errorf("get project steps: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = eachRow(ctx, d.read, "get project steps", func(row rowScanner) error {
 		var s int
-		if err := rows.Scan(&s); err != nil {
-			return Project{}, fmt.Errorf("get project steps: %w", err)
+		if err := row.Scan(&s); err != nil {
+			return err
 		}
 		p.StepsDone[s] = true
+		return nil
+	}, `SELECT step FROM onboarding_steps WHERE project_id = ?`, id)
+	if err != nil {
+		return Project{}, err
 	}
-	return p, rows.Err()
+	return p, nil
 }
 
 // ListProjects lists every project, oldest first, with its completed steps.
 func (d *DB) ListProjects(ctx context.Context) ([]Project, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY created_at, id`)
+	out, err := queryAll(ctx, d.read, "list projects", scanProject, `SELECT `+projectColumns+` FROM projects ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list projects: %w", err)
+		return nil, err
 	}
-	var out []Project
-	byID := map[string]int{}
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list projects: %w", err)
-		}
-		byID[p.ID] = len(out)
-		out = append(out, p)
+	byID := make(map[string]int, len(out))
+	for i, p := range out {
+		byID[p.ID] = i
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list projects: %w", err)
-	}
-	steps, err := d.read.QueryContext(ctx, `SELECT project_id, step FROM onboarding_steps`)
-	if err != nil {
-		return nil, fmt.Errorf("list project steps: %w", err)
-	}
-	defer steps.Close()
-	for steps.Next() {
-		var id string
-		var s int
-		if err := steps.Scan(&id, &s); err != nil {
-			return nil, fmt.Errorf("list project steps: %w", err)
-		}
+	err = eachPair(ctx, d.read, "list project steps", func(id string, s int) {
 		if i, ok := byID[id]; ok {
 			out[i].StepsDone[s] = true
 		}
+	}, `SELECT project_id, step FROM onboarding_steps`)
+	if err != nil {
+		return nil, err
 	}
-	return out, steps.Err()
+	return out, nil
 }
 
 func (d *DB) RenameProject(ctx context.Context, id, name string) error {

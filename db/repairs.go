@@ -344,21 +344,12 @@ func (d *DB) RecordVerification(ctx context.Context, id string, a VerifyAttempt)
 // process stopped as failed (their transaction was rolled back, or committed
 // and the next check sees it) and returns their incidents to open.
 func (d *DB) FailInterruptedRepairs(ctx context.Context) (int, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT id, decided_by FROM repairs WHERE status = 'approved'`)
-	if err != nil {
-		return 0, fmt.Errorf("interrupted repairs: %w", err)
-	}
 	type item struct{ id, by string }
 	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.id, &it.by); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("interrupted repairs: %w", err)
-		}
-		items = append(items, it)
+	if err := eachPair(ctx, d.read, "interrupted repairs", func(id, by string) { items = append(items, item{id, by}) },
+		`SELECT id, decided_by FROM repairs WHERE status = 'approved'`); err != nil {
+		return 0, err
 	}
-	rows.Close()
 	for _, it := range items {
 		if _, err := d.RepairFailed(ctx, it.id, it.by, "interrupted",
 			"ParityRail stopped while this repair ran. Re-run the check to see the row as it is now."); err != nil {

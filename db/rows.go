@@ -48,7 +48,7 @@ func queryOne[T any](ctx context.Context, q rowQueryer, what string, scan func(r
 }
 
 // eachRow runs query and reads every row with read, in order. A failure of
-// the query or of read is wrapped with what, as in queryAll.
+// the query, of read or of the rows is wrapped with what, as in queryAll.
 func eachRow(ctx context.Context, q queryer, what string, read func(rowScanner) error, query string, args ...any) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -60,13 +60,18 @@ func eachRow(ctx context.Context, q queryer, what string, read func(rowScanner) 
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
-// eachPair runs a query of two text columns and calls fn with every row.
-func eachPair(ctx context.Context, q queryer, what string, fn func(a, b string), query string, args ...any) error {
+// eachPair runs a query of two columns (a key and its value, say) and calls
+// fn with every row.
+func eachPair[A, B any](ctx context.Context, q queryer, what string, fn func(a A, b B), query string, args ...any) error {
 	return eachRow(ctx, q, what, func(row rowScanner) error {
-		var a, b string
+		var a A
+		var b B
 		if err := row.Scan(&a, &b); err != nil {
 			return err
 		}

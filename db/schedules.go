@@ -53,24 +53,20 @@ func (d *DB) EachOnboardedProject(ctx context.Context, fn func(p Project, schedu
 
 // Schedules returns a project's schedules, defaults for the ones not stored.
 func (d *DB) Schedules(ctx context.Context, projectID string) ([]Schedule, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT kind, spec, enabled, last_run_at, updated_at FROM schedules WHERE project_id = ?`, projectID)
-	if err != nil {
-		return nil, fmt.Errorf("schedules: %w", err)
-	}
-	defer rows.Close()
 	stored := map[string]Schedule{}
-	for rows.Next() {
+	err := eachRow(ctx, d.read, "schedules", func(row rowScanner) error {
 		s := Schedule{ProjectID: projectID}
 		var last sql.NullString
 		var updated string
-		if err := rows.Scan(&s.Kind, &s.Spec, &s.Enabled, &last, &updated); err != nil {
-			return nil, fmt.Errorf("schedules: %w", err)
+		if err := row.Scan(&s.Kind, &s.Spec, &s.Enabled, &last, &updated); err != nil {
+			return err
 		}
 		s.LastRunAt, s.UpdatedAt = parseNullTime(last), parseTime(updated)
 		stored[s.Kind] = s
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("schedules: %w", err)
+		return nil
+	}, `SELECT kind, spec, enabled, last_run_at, updated_at FROM schedules WHERE project_id = ?`, projectID)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Schedule, 0, len(DefaultSchedules))
 	for _, def := range DefaultSchedules {

@@ -82,24 +82,21 @@ func (d *DB) CountUsers(ctx context.Context) (int, error) {
 // The check and the insert share one immediate transaction so two concurrent
 // setups cannot both succeed.
 func (d *DB) CreateOwner(ctx context.Context, email, name, passwordHash string) (User, error) {
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return User{}, fmt.Errorf("create owner: %w", err)
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
-		return User{}, fmt.Errorf("create owner: %w", err)
-	}
-	if n > 0 {
-		return User{}, ErrSetupDone
-	}
-	u, err := insertUser(ctx, tx, email, name, passwordHash, RoleOwner, d.now())
+	var u User
+	err := d.inTx(ctx, "create owner", func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+			return fmt.Errorf("create owner: %w", err)
+		}
+		if n > 0 {
+			return ErrSetupDone
+		}
+		var err error
+		u, err = insertUser(ctx, tx, email, name, passwordHash, RoleOwner, d.now())
+		return err
+	})
 	if err != nil {
 		return User{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return User{}, fmt.Errorf("create owner: %w", err)
 	}
 	return u, nil
 }

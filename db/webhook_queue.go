@@ -174,16 +174,10 @@ func (d *DB) webhookDays(ctx context.Context, projectID string, now time.Time, h
 	if err != nil {
 		return err
 	}
-	return eachRow(ctx, d.read, "webhook days", func(row rowScanner) error {
-		var date string
-		var n int
-		if err := row.Scan(&date, &n); err != nil {
-			return err
-		}
+	return eachPair(ctx, d.read, "webhook days", func(date string, n int) {
 		if i, ok := index[date]; ok {
 			h.Days[i].SignatureFailures += n
 		}
-		return nil
 	}, `SELECT substr(at, 1, 10), COUNT(*) FROM webhook_signature_failures
 		WHERE project_id = ? AND at >= ? GROUP BY 1`, projectID, formatTime(from))
 }
