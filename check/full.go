@@ -272,22 +272,19 @@ func (x *run) loadStored(ctx context.Context, tracks bool) error {
 	// load copies one stored table, 100 rows an insert; read hands each
 	// row's values to add.
 	load := func(table, cols string, read func(add func(row ...any)) error) error {
-		var vals []any
+		b := x.sc.batch(table, cols, 100)
 		var err error
-		flush := func(min int) {
-			if err == nil && len(vals) >= min {
-				err = x.sc.insert(ctx, table, cols, vals)
-				vals = vals[:0]
-			}
-		}
 		if e := read(func(row ...any) {
-			vals = append(vals, row...)
-			flush(100 * len(row))
+			if err == nil {
+				err = b.add(ctx, row...)
+			}
 		}); e != nil {
 			return e
 		}
-		flush(1)
-		return err
+		if err != nil {
+			return err
+		}
+		return b.flush(ctx)
 	}
 	if err := load("known", "id, fp, boundary", func(add func(...any)) error {
 		return x.r.DB.PromiseFingerprints(ctx, project, func(id, fp string, b *time.Time) {

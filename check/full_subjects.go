@@ -132,7 +132,10 @@ func (x *run) compareSubjects(ctx context.Context, tracks bool) error {
 		return err
 	}
 	var unknown []int64
-	links := &linkQueue{}
+	// The subject links a full check changes wait in the scratch (nlink)
+	// until every subject is compared, to be written in subject-key order
+	// (writeLinks). A dry run writes no links.
+	links := x.sc.batch("nlink", "skey, customer", 300)
 	rows, err := x.sc.conn.QueryContext(ctx, subjectQuery)
 	if err != nil {
 		return fmt.Errorf("scratch: %w", err)
@@ -203,37 +206,18 @@ func (x *run) compareSubjects(ctx context.Context, tracks bool) error {
 	return x.unknownSubjects(ctx, unknown)
 }
 
-// linkQueue holds the subject links a full check changes until every
-// subject is compared: they are kept in the scratch (nlink) and written
-// in subject-key order, so the store's subject_links index is filled in
-// order rather than at random places (the app's order is no key order:
-// Clerk ids are random), which touches a few pages per batch instead of
-// one per link.
-type linkQueue struct {
-	vals []any // skey, customer pairs not yet in the scratch
-}
-
-// queueLink notes that subject k now links to customer ("" drops its link).
-func (x *run) queueLink(ctx context.Context, q *linkQueue, k, customer string) error {
-	if x.sink.dry {
-		return nil // a dry run writes no links
-	}
-	q.vals = append(q.vals, k, customer)
-	if len(q.vals) < 2*300 {
-		return nil
-	}
-	err := x.sc.insert(ctx, "nlink", "skey, customer", q.vals)
-	q.vals = q.vals[:0]
-	return err
-}
-
 // writeLinks hands the queued links to the sink in subject-key order (a
-// key queued twice keeps the last, as when they were written at once).
-func (x *run) writeLinks(ctx context.Context, q *linkQueue) error {
-	if err := x.sc.insert(ctx, "nlink", "skey, customer", q.vals); err != nil {
+// key queued twice keeps the last, as when they were written at once), so
+// the store's subject_links index is filled in order rather than at random
+// places (the app's order is no key order: Clerk ids are random), which
+// touches a few pages per batch instead of one per link.
+func (x *run) writeLinks(ctx context.Context, q *batch) error {
+	if x.sink.dry {
+		return nil // a dry run writes no links (none were queued)
+	}
+	if err := q.flush(ctx); err != nil {
 		return err
 	}
-	q.vals = nil
 	rows, err := x.sc.query(ctx, `SELECT skey, customer FROM nlink ORDER BY skey, rowid`)
 	if err != nil {
 		return err
@@ -257,7 +241,7 @@ func (x *run) writeLinks(ctx context.Context, q *linkQueue) error {
 // compareSubject judges one subject: c is its one customer (nil when it
 // has none, or several: nmatch says which).
 func (x *run) compareSubject(ctx context.Context, seq int64, s fulfillment.Subject, field string, nmatch int,
-	old sql.NullString, c *custRow, tracks bool, unknown *[]int64, links *linkQueue) error {
+	old sql.NullString, c *custRow, tracks bool, unknown *[]int64, links *batch) error {
 	x.sum.Subjects++
 	x.n.done.Add(1)
 	customer, known := "", false
@@ -285,8 +269,9 @@ func (x *run) compareSubject(ctx context.Context, seq int64, s fulfillment.Subje
 	}
 	if tracks {
 		k := sources.SubjectKey(s)
-		if (customer != "" && old.String != customer) || (customer == "" && old.Valid) {
-			if err := x.queueLink(ctx, links, k, customer); err != nil {
+		moved := (customer != "" && old.String != customer) || (customer == "" && old.Valid)
+		if moved && !x.sink.dry { // "" drops its link
+			if err := links.add(ctx, k, customer); err != nil {
 				return err
 			}
 		}

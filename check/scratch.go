@@ -424,6 +424,40 @@ func (s *scratch) addSubjects(ctx context.Context, batch []subjectRow) (first in
 	return seq, s.insert(ctx, "subj", "seq, field, value, byid, skey, data", vals)
 }
 
+// batch gathers rows for one scratch table and inserts them rows at a
+// time (insert's many-row statements), so a caller streaming rows in need
+// not count them.
+type batch struct {
+	sc          *scratch
+	table, cols string
+	rows        int // rows an insert
+	vals        []any
+	n           int // rows in vals
+}
+
+func (s *scratch) batch(table, cols string, rows int) *batch {
+	return &batch{sc: s, table: table, cols: cols, rows: rows}
+}
+
+// add queues one row, inserting the batch once it holds rows rows.
+func (b *batch) add(ctx context.Context, row ...any) error {
+	b.vals = append(b.vals, row...)
+	if b.n++; b.n < b.rows {
+		return nil
+	}
+	return b.flush(ctx)
+}
+
+// flush inserts the rows queued so far.
+func (b *batch) flush(ctx context.Context) error {
+	if b.n == 0 {
+		return nil
+	}
+	err := b.sc.insert(ctx, b.table, b.cols, b.vals)
+	b.vals, b.n = b.vals[:0], 0
+	return err
+}
+
 // strings runs a query of one text column.
 func (s *scratch) strings(ctx context.Context, q string, args ...any) ([]string, error) {
 	return column[string](s.query(ctx, q, args...))
